@@ -1,0 +1,87 @@
+// Package config turns the action's inputs (flags, INPUT_* variables,
+// defaults) into a validated, typed Config. It does no I/O of its own: the
+// environment and the file reader are passed in.
+package config
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Config is every contract input, parsed and validated.
+type Config struct {
+	APIKey      string
+	Prompt      string // the prompt input, or the content of PromptFile
+	PromptFile  string
+	Skill       string
+	Environment string
+	Model       string
+	Name        string
+	Title       string
+	MCP         map[string]json.RawMessage
+	Host        string
+	ComputerUse *bool // nil: server default
+	AgentMode   string
+	TeamUID     string
+	Metadata    map[string]string
+
+	Wait          bool
+	RunID         string
+	Timeout       time.Duration
+	OnTimeout     OnTimeout
+	CancelOnAbort bool
+	FailOn        FailOn
+
+	PollInterval    time.Duration
+	PollMaxInterval time.Duration
+	APIURL          string
+
+	Summary    bool
+	ResultFile string // as given (relative to Workspace)
+	Debug      bool
+
+	// GitLab and other CIs.
+	Dotenv      string
+	SummaryFile string
+	JUnitFile   string
+
+	// Workspace is the base of relative paths: GITHUB_WORKSPACE, else
+	// CI_PROJECT_DIR, else the current directory (".").
+	Workspace string
+}
+
+// OnTimeout is what to do with the remote run when the timeout passes.
+type OnTimeout string
+
+// The on_timeout words.
+const (
+	OnTimeoutCancel OnTimeout = "cancel"
+	OnTimeoutLeave  OnTimeout = "leave"
+)
+
+// Conclusion is the word a step ends with, as users write it in fail_on and
+// read it in the `conclusion` output.
+type Conclusion string
+
+// The conclusions.
+const (
+	Succeeded Conclusion = "succeeded"
+	Failed    Conclusion = "failed"
+	Error     Conclusion = "error"
+	Blocked   Conclusion = "blocked"
+	Cancelled Conclusion = "cancelled"
+	TimedOut  Conclusion = "timed_out"
+	Submitted Conclusion = "submitted"
+)
+
+// Conclusions lists every conclusion, in the contract's order.
+var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted}
+
+// FailOn is the set of conclusions that fail the step, parsed once.
+type FailOn map[Conclusion]bool
+
+// Fails reports whether the conclusion fails the step.
+func (f FailOn) Fails(c Conclusion) bool { return f[c] }
+
+// DefaultFailOn is the fail_on default.
+const DefaultFailOn = "failed,error,blocked,cancelled,timed_out"

@@ -1,0 +1,184 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// input defines one input: its name (flag --name, env INPUT_NAME), default,
+// meaning and how its value is parsed into a Config. The table below is the
+// only list of inputs: parsing, Inputs and Usage all read it.
+type input struct {
+	name        string
+	def         string // the default, parsed like a given value
+	fallbackEnv string // read when the input is unset, before def
+	arg         string // what the value is, for Usage
+	doc         string
+	gitlab      bool // used on GitLab and other CIs only; not an action input
+	set         setter
+}
+
+// setter parses a trimmed value (possibly empty) into c. Errors leave Input
+// empty; Load fills it in.
+type setter func(l *loader, c *Config, v string) []*InputError
+
+// boolArg marks a boolean input: as a flag, its value may be left out.
+const boolArg = "true|false"
+
+var inputs = []input{
+	{name: "warp_api_key", fallbackEnv: "WARP_API_KEY", arg: "key", set: setAPIKey,
+		doc: "API key (Authorization: Bearer); required unless WARP_API_KEY is set. Prefer the environment: flags show in process lists."},
+	{name: "prompt", arg: "text", set: text(func(c *Config) *string { return &c.Prompt }),
+		doc: "the instruction for the agent"},
+	{name: "prompt_file", arg: "path", set: setPromptFile,
+		doc: "path of a file whose content is the prompt (relative to the workspace)"},
+	{name: "skill", arg: "spec", set: text(func(c *Config) *string { return &c.Skill }),
+		doc: "skill spec (owner/repo:skill)"},
+	{name: "environment", arg: "id", set: text(func(c *Config) *string { return &c.Environment }),
+		doc: "Oz cloud environment id (config.environment_id)"},
+	{name: "model", arg: "id", set: text(func(c *Config) *string { return &c.Model }),
+		doc: "model id (config.model_id)"},
+	{name: "name", arg: "text", set: text(func(c *Config) *string { return &c.Name }),
+		doc: "config.name (groups runs)"},
+	{name: "title", arg: "text", set: text(func(c *Config) *string { return &c.Title }),
+		doc: "run title"},
+	{name: "mcp", arg: "json|path", set: setMCP,
+		doc: "MCP servers: a JSON object, or a path to a JSON file (config.mcp_servers)"},
+	{name: "host", arg: "id", set: text(func(c *Config) *string { return &c.Host }),
+		doc: "self-hosted worker id (config.worker_host)"},
+	{name: "computer_use", arg: boolArg, set: setComputerUse,
+		doc: "config.computer_use_enabled; unset = server default"},
+	{name: "agent_mode", def: "normal", arg: "mode", set: setAgentMode,
+		doc: "normal, plan or orchestrate (request mode)"},
+	{name: "team_uid", arg: "id", set: setTeamUID,
+		doc: "sent as header X-Warp-Team-Uid"},
+	{name: "metadata", arg: "lines", set: setMetadata,
+		doc: "extra run metadata, one key=value per line"},
+	{name: "wait", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Wait }),
+		doc: "false: submit and return at once (conclusion submitted)"},
+	{name: "run_id", arg: "id", set: setRunID,
+		doc: "attach to an existing run instead of creating one; then wait for it"},
+	{name: "timeout", def: "60m", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.Timeout }),
+		doc: "how long to wait for a terminal state"},
+	{name: "on_timeout", def: "cancel", arg: "cancel|leave", set: setOnTimeout,
+		doc: "cancel the remote run, or leave it running"},
+	{name: "cancel_on_abort", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.CancelOnAbort }),
+		doc: "on SIGINT/SIGTERM (job cancelled, step timeout), cancel the remote run"},
+	{name: "fail_on", def: DefaultFailOn, arg: "conclusions", set: setFailOn,
+		doc: "conclusions that fail the step (" + conclusionList() + "); none = report only"},
+	{name: "poll_interval", def: "2s", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.PollInterval }),
+		doc: "first wait between status polls"},
+	{name: "poll_max_interval", def: "30s", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.PollMaxInterval }),
+		doc: "the cap that the waits grow to"},
+	{name: "api_url", def: "https://app.warp.dev/api/v1", arg: "url", set: setAPIURL,
+		doc: "API base URL (staging, proxies, tests)"},
+	{name: "summary", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Summary }),
+		doc: "write the job summary"},
+	{name: "result_file", arg: "path", set: localPath(func(c *Config) *string { return &c.ResultFile }),
+		doc: "write the final run object as JSON to this path (relative to the workspace); unset = no file"},
+	{name: "debug", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Debug }),
+		doc: "verbose logs (never the key)"},
+
+	{name: "dotenv", def: "oz-run.env", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.Dotenv }),
+		doc: "dotenv report of the outputs (OZ_RUN_ID, OZ_CONCLUSION, ...), relative to the workspace"},
+	{name: "summary_file", def: "oz-run-summary.md", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.SummaryFile }),
+		doc: "the job summary as a Markdown file, relative to the workspace"},
+	{name: "junit_file", def: "oz-run-junit.xml", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.JUnitFile }),
+		doc: "a JUnit report with one test case for the run, relative to the workspace"},
+}
+
+// lookup finds an input by name, hyphens read as underscores.
+func lookup(name string) *input {
+	name = strings.ReplaceAll(name, "-", "_")
+	for i := range inputs {
+		if inputs[i].name == name {
+			return &inputs[i]
+		}
+	}
+	return nil
+}
+
+// envName is the environment variable that carries an input.
+func envName(name string) string { return "INPUT_" + strings.ToUpper(name) }
+
+// Inputs returns the action's input names in the contract's order: the
+// inputs table of the contract, which action.yml declares. The GitLab-only
+// inputs (dotenv, summary_file, junit_file) are not among them.
+func Inputs() []string {
+	var names []string
+	for _, in := range inputs {
+		if !in.gitlab {
+			names = append(names, in.name)
+		}
+	}
+	return names
+}
+
+// Usage is the help text: the commands, every input with its default and
+// meaning, and the exit codes.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString(`oz-run starts a Warp Oz cloud agent run, waits until it ends, and reports.
+
+Usage:
+  oz-run [--input value]...   run per the inputs below
+  oz-run demo                 the whole flow against an embedded fake Oz API
+                              (no key, no network)
+  oz-run fake-server --listen 127.0.0.1:PORT
+                              serve the fake Oz API, to test workflows offline
+  oz-run version
+
+Each input is a flag --name (or with hyphens, --fail-on) or the environment
+variable INPUT_<NAME> (flags win). Values are trimmed. Booleans are true or
+false; durations are Go durations (90s, 30m, 1h30m) or whole minutes.
+
+Inputs:
+`)
+	for _, in := range inputs {
+		if !in.gitlab {
+			writeInput(&b, in)
+		}
+	}
+	b.WriteString("\nGitLab CI and other CIs:\n")
+	for _, in := range inputs {
+		if in.gitlab {
+			writeInput(&b, in)
+		}
+	}
+	b.WriteString(`
+Exit codes:
+  0  the conclusion is not in fail_on (includes submitted)
+  1  the run ended in a conclusion listed in fail_on (other than timed_out)
+  2  invalid input or configuration; nothing was sent
+  3  the API could not be used (authentication, request rejected, network or
+     server failing past retries)
+  4  timed out, and timed_out is in fail_on
+  5  aborted by SIGINT/SIGTERM
+`)
+	return b.String()
+}
+
+func writeInput(b *strings.Builder, in input) {
+	words := strings.Fields(in.doc)
+	switch { // the default is kept on one line
+	case in.fallbackEnv != "":
+		words = append(words, "(default: env "+in.fallbackEnv+")")
+	case in.def != "":
+		words = append(words, "(default: "+in.def+")")
+	}
+	fmt.Fprintf(b, "  --%s %s\n", in.name, in.arg)
+	const indent, width = "        ", 80
+	line := indent
+	for _, word := range words {
+		if line != indent && len(line)+1+len(word) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
+}

@@ -1,0 +1,136 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
+
+// ErrHelp is returned by Load when -h or --help is given: print Usage.
+var ErrHelp = errors.New("help requested")
+
+// Load reads every input from args (flags --name value or --name=value),
+// then getenv (INPUT_<NAME>), then the defaults, and validates them. Files
+// named by inputs (prompt_file, a path given as mcp) are read with readFile,
+// relative to the workspace. Every bad input is reported, joined into one
+// error; a flag that cannot be parsed is reported alone. No error holds the
+// API key.
+func Load(args []string, getenv func(string) string, readFile func(path string) ([]byte, error)) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if readFile == nil {
+		readFile = func(string) ([]byte, error) { return nil, errors.New("no file reader") }
+	}
+	flags, err := parseArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{readFile: readFile, workspace: workspace(getenv), values: map[string]string{}}
+	for _, in := range inputs {
+		v, ok := flags[in.name]
+		if !ok {
+			v = getenv(envName(in.name))
+		}
+		v = strings.TrimSpace(v)
+		if v == "" && in.fallbackEnv != "" {
+			v = strings.TrimSpace(getenv(in.fallbackEnv))
+		}
+		if v == "" {
+			v = in.def
+		}
+		l.values[in.name] = v
+	}
+
+	c := &Config{Workspace: l.workspace}
+	var errs []error
+	for _, in := range inputs {
+		for _, e := range in.set(l, c, l.values[in.name]) {
+			if e.Input == "" {
+				e.Input = in.name
+			}
+			errs = append(errs, e)
+		}
+	}
+	for _, e := range l.check(c) {
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// loader holds what the setters need besides the value.
+type loader struct {
+	readFile  func(string) ([]byte, error)
+	workspace string
+	values    map[string]string // every input's resolved value, by name
+}
+
+// workspace is the base of relative paths.
+func workspace(getenv func(string) string) string {
+	for _, name := range []string{"GITHUB_WORKSPACE", "CI_PROJECT_DIR"} {
+		if dir := strings.TrimSpace(getenv(name)); dir != "" {
+			return dir
+		}
+	}
+	return "."
+}
+
+// path resolves p against the workspace; absolute paths are kept.
+func (l *loader) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(l.workspace, p)
+}
+
+// read reads a file named by an input, relative to the workspace. The error
+// names the resolved path and the reason.
+func (l *loader) read(p string) ([]byte, *InputError) {
+	full := l.path(p)
+	data, err := l.readFile(full)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &InputError{
+			Value:    p,
+			Problem:  fmt.Sprintf("cannot be read (%s: %v)", full, err),
+			Accepted: fmt.Sprintf("give the path of a readable file, relative to the workspace (%s) or absolute", l.workspace),
+		}
+	}
+	return data, nil
+}
+
+// check is the validation that spans inputs.
+func (l *loader) check(c *Config) []*InputError {
+	var errs []*InputError
+	if l.values["warp_api_key"] == "" {
+		errs = append(errs, &InputError{
+			Input:    "warp_api_key",
+			Problem:  "is required",
+			Accepted: "set it, or the environment variable WARP_API_KEY, to an Oz API key (keep it in a CI secret)",
+		})
+	}
+	if l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" {
+		errs = append(errs, &InputError{
+			Input:    "prompt",
+			Problem:  "is required",
+			Accepted: "give prompt, prompt_file or skill, or run_id to wait for an existing run",
+		})
+	}
+	if c.PollInterval > 0 && c.PollMaxInterval > 0 && c.PollMaxInterval < c.PollInterval {
+		errs = append(errs, &InputError{
+			Input:    "poll_max_interval",
+			Value:    l.values["poll_max_interval"],
+			Problem:  fmt.Sprintf("is shorter than poll_interval (%s)", c.PollInterval),
+			Accepted: "give a cap at least as long as poll_interval",
+		})
+	}
+	return errs
+}

@@ -1,0 +1,395 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testKey = "wk-test-SECRET-0123456789"
+
+// env is a fake environment.
+type env map[string]string
+
+func (e env) get(name string) string { return e[name] }
+
+// with returns a copy of e with more variables.
+func (e env) with(more env) env {
+	out := maps.Clone(e)
+	maps.Copy(out, more)
+	return out
+}
+
+// base is the least environment that loads.
+var base = env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPT": "fix the tests"}
+
+// files is a fake file reader over path -> content.
+func files(m map[string]string) func(string) ([]byte, error) {
+	return func(p string) ([]byte, error) {
+		if s, ok := m[p]; ok {
+			return []byte(s), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	}
+}
+
+// inputErrors flattens the InputErrors in a (joined) error.
+func inputErrors(err error) []*InputError {
+	var out []*InputError
+	var walk func(error)
+	walk = func(err error) {
+		var ie *InputError
+		switch {
+		case err == nil:
+		case errors.As(err, &ie) && ie == err:
+			out = append(out, ie)
+		default:
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				for _, e := range j.Unwrap() {
+					walk(e)
+				}
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(nil, base.get, files(nil))
+	require.NoError(t, err)
+	assert.Equal(t, &Config{
+		APIKey:          testKey,
+		Prompt:          "fix the tests",
+		AgentMode:       "normal",
+		Wait:            true,
+		Timeout:         60 * time.Minute,
+		OnTimeout:       OnTimeoutCancel,
+		CancelOnAbort:   true,
+		FailOn:          FailOn{Failed: true, Error: true, Blocked: true, Cancelled: true, TimedOut: true},
+		PollInterval:    2 * time.Second,
+		PollMaxInterval: 30 * time.Second,
+		APIURL:          "https://app.warp.dev/api/v1",
+		Summary:         true,
+		Dotenv:          "oz-run.env",
+		SummaryFile:     "oz-run-summary.md",
+		JUnitFile:       "oz-run-junit.xml",
+		Workspace:       ".",
+	}, c)
+}
+
+func TestLoadEveryInput(t *testing.T) {
+	t.Parallel()
+	e := env{
+		"INPUT_WARP_API_KEY":      "  " + testKey + "\n",
+		"INPUT_SKILL":             "acme/tools:review",
+		"INPUT_ENVIRONMENT":       "env-1",
+		"INPUT_MODEL":             "claude",
+		"INPUT_NAME":              "nightly",
+		"INPUT_TITLE":             "Nightly review",
+		"INPUT_MCP":               `{"github": {"warp_id": "abc"}}`,
+		"INPUT_HOST":              "worker-7",
+		"INPUT_COMPUTER_USE":      "FALSE",
+		"INPUT_AGENT_MODE":        "Plan",
+		"INPUT_TEAM_UID":          "team-9",
+		"INPUT_METADATA":          "# who\npr=42\n\nsha = abc123\n",
+		"INPUT_WAIT":              "false",
+		"INPUT_RUN_ID":            "run_123",
+		"INPUT_TIMEOUT":           "90",
+		"INPUT_ON_TIMEOUT":        "LEAVE",
+		"INPUT_CANCEL_ON_ABORT":   "False",
+		"INPUT_FAIL_ON":           "failed\nTIMED_OUT submitted",
+		"INPUT_POLL_INTERVAL":     "500ms",
+		"INPUT_POLL_MAX_INTERVAL": "1m",
+		"INPUT_API_URL":           "http://127.0.0.1:8080/api/v1/",
+		"INPUT_SUMMARY":           "false",
+		"INPUT_RESULT_FILE":       "out/run.json",
+		"INPUT_DEBUG":             "true",
+		"INPUT_DOTENV":            "build/oz.env",
+		"INPUT_SUMMARY_FILE":      "build/summary.md",
+		"INPUT_JUNIT_FILE":        "build/junit.xml",
+		"CI_PROJECT_DIR":          "/builds/acme/app",
+	}
+	c, err := Load(nil, e.get, files(nil))
+	require.NoError(t, err)
+	no := false
+	assert.Equal(t, &Config{
+		APIKey:          testKey,
+		Skill:           "acme/tools:review",
+		Environment:     "env-1",
+		Model:           "claude",
+		Name:            "nightly",
+		Title:           "Nightly review",
+		MCP:             map[string]json.RawMessage{"github": json.RawMessage(`{"warp_id": "abc"}`)},
+		Host:            "worker-7",
+		ComputerUse:     &no,
+		AgentMode:       "plan",
+		TeamUID:         "team-9",
+		Metadata:        map[string]string{"pr": "42", "sha": "abc123"},
+		Wait:            false,
+		RunID:           "run_123",
+		Timeout:         90 * time.Minute,
+		OnTimeout:       OnTimeoutLeave,
+		CancelOnAbort:   false,
+		FailOn:          FailOn{Failed: true, TimedOut: true, Submitted: true},
+		PollInterval:    500 * time.Millisecond,
+		PollMaxInterval: time.Minute,
+		APIURL:          "http://127.0.0.1:8080/api/v1",
+		Summary:         false,
+		ResultFile:      "out/run.json",
+		Debug:           true,
+		Dotenv:          "build/oz.env",
+		SummaryFile:     "build/summary.md",
+		JUnitFile:       "build/junit.xml",
+		Workspace:       "/builds/acme/app",
+	}, c)
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		args  []string
+		env   env
+		check func(t *testing.T, c *Config)
+	}{
+		{"env", nil, env{"INPUT_TIMEOUT": "5m"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, 5*time.Minute, c.Timeout)
+		}},
+		{"flag beats env", []string{"--timeout", "7m"}, env{"INPUT_TIMEOUT": "5m"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, 7*time.Minute, c.Timeout)
+		}},
+		{"flag with =", []string{"--timeout=8m"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, 8*time.Minute, c.Timeout)
+		}},
+		{"one dash", []string{"-timeout", "9m"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, 9*time.Minute, c.Timeout)
+		}},
+		{"hyphenated flag", []string{"--fail-on", "none", "--poll-max-interval=1m"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, FailOn{}, c.FailOn)
+			assert.Equal(t, time.Minute, c.PollMaxInterval)
+		}},
+		{"last flag wins", []string{"--title", "a", "--title", "b"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "b", c.Title)
+		}},
+		{"flag value trimmed", []string{"--title", "  spaced \n"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "spaced", c.Title)
+		}},
+		{"empty flag means the default", []string{"--timeout="}, env{"INPUT_TIMEOUT": "5m"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, 60*time.Minute, c.Timeout)
+		}},
+		{"blank env means the default", nil, env{"INPUT_TIMEOUT": "  "}, func(t *testing.T, c *Config) {
+			assert.Equal(t, 60*time.Minute, c.Timeout)
+		}},
+		{"flag value starting with a dash", []string{"--title", "-x-"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "-x-", c.Title)
+		}},
+		{"bare boolean flag", []string{"--debug", "--summary"}, env{"INPUT_SUMMARY": "false"}, func(t *testing.T, c *Config) {
+			assert.True(t, c.Debug)
+			assert.True(t, c.Summary)
+		}},
+		{"boolean flag at the end", []string{"--debug"}, nil, func(t *testing.T, c *Config) {
+			assert.True(t, c.Debug)
+		}},
+		{"boolean flag with a value", []string{"--wait", "FALSE", "--computer-use", "true"}, nil, func(t *testing.T, c *Config) {
+			assert.False(t, c.Wait)
+			require.NotNil(t, c.ComputerUse)
+			assert.True(t, *c.ComputerUse)
+		}},
+		{"boolean flag with =", []string{"--wait=false"}, nil, func(t *testing.T, c *Config) {
+			assert.False(t, c.Wait)
+		}},
+		{"computer_use unset is nil", nil, nil, func(t *testing.T, c *Config) {
+			assert.Nil(t, c.ComputerUse)
+		}},
+		{"-- ends flags", []string{"--title", "t", "--"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "t", c.Title)
+		}},
+		{"key flag beats env", []string{"--warp_api_key", "wk-flag"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "wk-flag", c.APIKey)
+		}},
+		{"INPUT_WARP_API_KEY beats WARP_API_KEY", nil, env{"WARP_API_KEY": "wk-env"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, testKey, c.APIKey)
+		}},
+		{"WARP_API_KEY fallback", nil, env{"INPUT_WARP_API_KEY": "", "WARP_API_KEY": " wk-env\n"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "wk-env", c.APIKey)
+		}},
+		{"GITHUB_WORKSPACE beats CI_PROJECT_DIR", nil, env{"GITHUB_WORKSPACE": "/github/workspace", "CI_PROJECT_DIR": "/builds/x"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "/github/workspace", c.Workspace)
+		}},
+		{"CI_PROJECT_DIR", nil, env{"CI_PROJECT_DIR": "/builds/x"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "/builds/x", c.Workspace)
+		}},
+		{"run_id alone", nil, env{"INPUT_PROMPT": "", "INPUT_RUN_ID": "r1"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "r1", c.RunID)
+		}},
+		{"skill alone", nil, env{"INPUT_PROMPT": "", "INPUT_SKILL": "a/b:c"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "a/b:c", c.Skill)
+		}},
+		{"run_id with a prompt is allowed", nil, env{"INPUT_RUN_ID": "r1"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "r1", c.RunID)
+		}},
+		{"poll_max_interval equal to poll_interval", nil, env{"INPUT_POLL_INTERVAL": "5s", "INPUT_POLL_MAX_INTERVAL": "5s"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, 5*time.Second, c.PollMaxInterval)
+		}},
+		{"empty mcp object", nil, env{"INPUT_MCP": "{ }"}, func(t *testing.T, c *Config) {
+			assert.Nil(t, c.MCP)
+		}},
+		{"api_url http", nil, env{"INPUT_API_URL": "HTTP://localhost:1/"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "HTTP://localhost:1", c.APIURL)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(tt.args, base.with(tt.env).get, files(nil))
+			require.NoError(t, err)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadArgErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--promt", "x"}, `unknown flag "--promt"`},
+		{"unknown flag with =", []string{"--promt=" + testKey}, `unknown flag "--promt"`},
+		{"missing value", []string{"--timeout"}, `flag "--timeout" needs a value`},
+		{"stray argument", []string{"--debug", testKey}, "unexpected argument 2"},
+		{"lone dash", []string{"-"}, "unexpected argument 1"},
+		{"argument after --", []string{"--", testKey}, "unexpected argument 2 after --"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(tt.args, base.get, files(nil))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), testKey)
+		})
+	}
+}
+
+func TestLoadHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"--timeout", "1m", "--help"}, {"--help=true"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(args, env{}.get, nil)
+			assert.ErrorIs(t, err, ErrHelp)
+			assert.Nil(t, c)
+		})
+	}
+	// -h as a flag's value is a value.
+	c, err := Load([]string{"--title", "-h"}, base.get, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "-h", c.Title)
+}
+
+func TestLoadInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		env   env
+		input string // the input the error names
+		want  []string
+	}{
+		{"key missing", env{"INPUT_WARP_API_KEY": ""}, "warp_api_key", []string{"is required", "WARP_API_KEY"}},
+		{"key with a space", env{"INPUT_WARP_API_KEY": "wk-abc SECRET"}, "warp_api_key", []string{"whitespace"}},
+		{"key with a newline", env{"INPUT_WARP_API_KEY": "wk-abc\nSECRET"}, "warp_api_key", []string{"whitespace"}},
+		{"fallback key with a tab", env{"INPUT_WARP_API_KEY": "", "WARP_API_KEY": "wk-abc\tSECRET"}, "warp_api_key", []string{"whitespace"}},
+		{"key with NUL", env{"INPUT_WARP_API_KEY": "wk-abc\x00SECRET"}, "warp_api_key", []string{"control"}},
+		{"no prompt", env{"INPUT_PROMPT": ""}, "prompt", []string{"is required", "prompt_file", "skill", "run_id"}},
+		{"prompt and prompt_file", env{"INPUT_PROMPT_FILE": "p.md"}, "prompt_file", []string{"together with prompt"}},
+		{"computer_use", env{"INPUT_COMPUTER_USE": "yes"}, "computer_use", []string{`"yes" is not a boolean`, "true or false"}},
+		{"wait", env{"INPUT_WAIT": "1"}, "wait", []string{`"1" is not a boolean`}},
+		{"cancel_on_abort", env{"INPUT_CANCEL_ON_ABORT": "no"}, "cancel_on_abort", []string{"true or false"}},
+		{"summary", env{"INPUT_SUMMARY": "on"}, "summary", []string{"true or false"}},
+		{"debug", env{"INPUT_DEBUG": "verbose"}, "debug", []string{"true or false"}},
+		{"agent_mode", env{"INPUT_AGENT_MODE": "auto"}, "agent_mode", []string{`"auto"`, "normal, plan or orchestrate"}},
+		{"on_timeout", env{"INPUT_ON_TIMEOUT": "kill"}, "on_timeout", []string{`"kill"`, "cancel", "leave"}},
+		{"team_uid", env{"INPUT_TEAM_UID": "team 1"}, "team_uid", []string{"whitespace"}},
+		{"timeout", env{"INPUT_TIMEOUT": "abc"}, "timeout", []string{`input "timeout": "abc" is not a duration; use Go syntax such as 90s, 30m, 1h30m, or a whole number of minutes`}},
+		{"timeout zero", env{"INPUT_TIMEOUT": "0"}, "timeout", []string{"more than zero"}},
+		{"timeout negative", env{"INPUT_TIMEOUT": "-5m"}, "timeout", []string{"more than zero"}},
+		{"poll_interval", env{"INPUT_POLL_INTERVAL": "0s"}, "poll_interval", []string{"more than zero"}},
+		{"poll_max_interval", env{"INPUT_POLL_MAX_INTERVAL": "soon"}, "poll_max_interval", []string{"not a duration"}},
+		{"poll_max_interval below poll_interval", env{"INPUT_POLL_INTERVAL": "10s", "INPUT_POLL_MAX_INTERVAL": "5s"}, "poll_max_interval", []string{`"5s" is shorter than poll_interval (10s)`}},
+		{"fail_on", env{"INPUT_FAIL_ON": "failed,faild"}, "fail_on", []string{`"faild" is not a conclusion`, "timed_out", "none"}},
+		{"api_url relative", env{"INPUT_API_URL": "app.warp.dev/api"}, "api_url", []string{"absolute http(s) URL"}},
+		{"api_url ftp", env{"INPUT_API_URL": "ftp://x/api"}, "api_url", []string{"absolute http(s) URL"}},
+		{"api_url query", env{"INPUT_API_URL": "https://x/api?a=1"}, "api_url", []string{"query or fragment"}},
+		{"api_url password hidden", env{"INPUT_API_URL": "https://u:hunter2@x/api#f"}, "api_url", []string{"xxxxx"}},
+		{"result_file absolute", env{"INPUT_RESULT_FILE": "/tmp/run.json"}, "result_file", []string{"inside the workspace", "relative"}},
+		{"result_file escaping", env{"INPUT_RESULT_FILE": "out/../../run.json"}, "result_file", []string{"inside the workspace"}},
+		{"result_file dot", env{"INPUT_RESULT_FILE": "out/.."}, "result_file", []string{"inside the workspace"}},
+		{"dotenv absolute", env{"INPUT_DOTENV": "/oz.env"}, "dotenv", []string{"inside the workspace"}},
+		{"summary_file escaping", env{"INPUT_SUMMARY_FILE": "../s.md"}, "summary_file", []string{"inside the workspace"}},
+		{"junit_file control", env{"INPUT_JUNIT_FILE": "a\x01.xml"}, "junit_file", []string{"inside the workspace"}},
+		{"run_id slash", env{"INPUT_RUN_ID": "runs/1"}, "run_id", []string{`contains "/"`}},
+		{"run_id space", env{"INPUT_RUN_ID": "run 1"}, "run_id", []string{"whitespace"}},
+		{"run_id long", env{"INPUT_RUN_ID": strings.Repeat("r", 129)}, "run_id", []string{"longer than 128"}},
+		{"mcp", env{"INPUT_MCP": `{"a": [1]}`}, "mcp", []string{`server "a"`, "not a JSON object"}},
+		{"metadata", env{"INPUT_METADATA": "a=1\nnot a pair"}, "metadata", []string{"on line 2 is not key=value"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(nil, base.with(tt.env).get, files(map[string]string{"p.md": "x"}))
+			require.Error(t, err)
+			assert.Nil(t, c)
+			msg := err.Error()
+			for _, w := range tt.want {
+				assert.Contains(t, msg, w)
+			}
+			assert.Contains(t, msg, `input "`+tt.input+`"`)
+			assert.NotContains(t, msg, testKey)
+			assert.NotContains(t, msg, "SECRET")
+			assert.NotContains(t, msg, "hunter2")
+			ies := inputErrors(err)
+			require.Len(t, ies, 1, msg)
+			assert.Equal(t, tt.input, ies[0].Input)
+		})
+	}
+}
+
+func TestLoadReportsEveryError(t *testing.T) {
+	t.Parallel()
+	e := env{"INPUT_TIMEOUT": "x", "INPUT_WAIT": "maybe", "INPUT_FAIL_ON": "a b", "INPUT_RUN_ID": "a/b"}
+	_, err := Load(nil, e.get, nil)
+	var names []string
+	for _, ie := range inputErrors(err) {
+		names = append(names, ie.Input)
+	}
+	// An invalid run_id does not also make prompt required.
+	assert.Equal(t, []string{"wait", "run_id", "timeout", "fail_on", "fail_on", "warp_api_key"}, names)
+}
+
+func TestInputErrorMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  InputError
+		want string
+	}{
+		{InputError{Input: "timeout", Value: "abc", Problem: "is not a duration", Accepted: "use 30m"},
+			`input "timeout": "abc" is not a duration; use 30m`},
+		{InputError{Input: "warp_api_key", Problem: "is required"}, `input "warp_api_key" is required`},
+		{InputError{Input: "title", Value: "a\nb" + strings.Repeat("é", 50), Problem: "is odd"},
+			`input "title": "a\nb` + strings.Repeat("é", 38) + `…" is odd`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.err.Error())
+	}
+}

@@ -1,0 +1,223 @@
+package config
+
+import (
+	"math"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// one wraps a single error (or none) for a setter.
+func one(e *InputError) []*InputError {
+	if e == nil {
+		return nil
+	}
+	return []*InputError{e}
+}
+
+// text sets a string input as given.
+func text(field func(*Config) *string) setter {
+	return func(_ *loader, c *Config, v string) []*InputError {
+		*field(c) = v
+		return nil
+	}
+}
+
+const boolAccepted = "use true or false"
+
+func parseBool(v string) (bool, *InputError) {
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	case strings.EqualFold(v, "false"):
+		return false, nil
+	}
+	return false, &InputError{Value: v, Problem: "is not a boolean", Accepted: boolAccepted}
+}
+
+// boolean sets a true/false input.
+func boolean(field func(*Config) *bool) setter {
+	return func(_ *loader, c *Config, v string) []*InputError {
+		b, err := parseBool(v)
+		*field(c) = b
+		return one(err)
+	}
+}
+
+func setComputerUse(_ *loader, c *Config, v string) []*InputError {
+	if v == "" {
+		return nil
+	}
+	b, err := parseBool(v)
+	if err != nil {
+		err.Accepted = "use true or false, or leave it unset for the server's default"
+		return one(err)
+	}
+	c.ComputerUse = &b
+	return nil
+}
+
+const durationAccepted = "use Go syntax such as 90s, 30m, 1h30m, or a whole number of minutes"
+
+// parseDuration reads a Go duration or a whole number of minutes; it must
+// be more than zero.
+func parseDuration(v string) (time.Duration, *InputError) {
+	bad := func(problem string) (time.Duration, *InputError) {
+		return 0, &InputError{Value: v, Problem: problem, Accepted: durationAccepted}
+	}
+	var d time.Duration
+	if v != "" && strings.Trim(v, "0123456789") == "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > math.MaxInt64/int64(time.Minute) {
+			return bad("is too long")
+		}
+		d = time.Duration(n) * time.Minute
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return bad("is not a duration")
+		}
+	}
+	if d <= 0 {
+		return bad("is not more than zero")
+	}
+	return d, nil
+}
+
+// duration sets a duration input.
+func duration(field func(*Config) *time.Duration) setter {
+	return func(_ *loader, c *Config, v string) []*InputError {
+		d, err := parseDuration(v)
+		*field(c) = d
+		return one(err)
+	}
+}
+
+func setAgentMode(_ *loader, c *Config, v string) []*InputError {
+	switch mode := strings.ToLower(v); mode {
+	case "normal", "plan", "orchestrate":
+		c.AgentMode = mode
+		return nil
+	}
+	return one(&InputError{Value: v, Problem: "is not an agent mode", Accepted: "use normal, plan or orchestrate"})
+}
+
+func setOnTimeout(_ *loader, c *Config, v string) []*InputError {
+	switch o := OnTimeout(strings.ToLower(v)); o {
+	case OnTimeoutCancel, OnTimeoutLeave:
+		c.OnTimeout = o
+		return nil
+	}
+	return one(&InputError{Value: v, Problem: "is not a timeout policy", Accepted: "use cancel (cancel the remote run) or leave (leave it running)"})
+}
+
+// isBlank reports whether r is whitespace or a control character: neither
+// belongs in a key, an id or a header.
+func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+func setAPIKey(_ *loader, c *Config, v string) []*InputError {
+	if strings.ContainsFunc(v, isBlank) {
+		// Never show the value: it is the key.
+		return one(&InputError{Problem: keyProblem, Accepted: keyAccepted})
+	}
+	c.APIKey = v
+	return nil
+}
+
+// The API key's own error, apart so that tests can tell it from a leak.
+const (
+	keyProblem  = "contains whitespace or control characters"
+	keyAccepted = "give the key alone, on one line (check the secret for a pasted space or line break)"
+)
+
+func setTeamUID(_ *loader, c *Config, v string) []*InputError {
+	if strings.ContainsFunc(v, isBlank) {
+		return one(&InputError{Value: v, Problem: "contains whitespace or control characters", Accepted: "give the team's uid alone (it is sent as a header)"})
+	}
+	c.TeamUID = v
+	return nil
+}
+
+// maxRunIDLen is the longest run id accepted.
+const maxRunIDLen = 128
+
+func setRunID(_ *loader, c *Config, v string) []*InputError {
+	problem := ""
+	switch {
+	case len(v) > maxRunIDLen:
+		problem = "is longer than " + strconv.Itoa(maxRunIDLen) + " bytes"
+	case strings.ContainsFunc(v, isBlank):
+		problem = "contains whitespace or control characters"
+	case strings.Contains(v, "/"):
+		problem = `contains "/"`
+	case !utf8.ValidString(v):
+		problem = "is not UTF-8 text"
+	}
+	if problem != "" {
+		return one(&InputError{Value: v, Problem: problem, Accepted: "give a run id as Oz shows it (the run_id output of an earlier step)"})
+	}
+	c.RunID = v
+	return nil
+}
+
+func setAPIURL(_ *loader, c *Config, v string) []*InputError {
+	const accepted = "give an absolute http(s) URL such as https://app.warp.dev/api/v1"
+	u, err := url.Parse(v)
+	if err != nil {
+		return one(&InputError{Value: v, Problem: "is not a URL", Accepted: accepted})
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return one(&InputError{Value: u.Redacted(), Problem: "is not an absolute http(s) URL", Accepted: accepted})
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return one(&InputError{Value: u.Redacted(), Problem: "has a query or fragment", Accepted: accepted + ", without ? or #"})
+	}
+	c.APIURL = strings.TrimRight(v, "/")
+	return nil
+}
+
+// localPath sets a path that later steps read relative to the workspace: it
+// must stay inside it.
+func localPath(field func(*Config) *string) setter {
+	return func(_ *loader, c *Config, v string) []*InputError {
+		if v == "" {
+			return nil
+		}
+		if !filepath.IsLocal(v) || filepath.Clean(v) == "." || strings.ContainsFunc(v, unicode.IsControl) {
+			return one(&InputError{
+				Value:    v,
+				Problem:  "is not a file path inside the workspace",
+				Accepted: "give a relative path such as out/oz-run.json, without .. leading out of the workspace (later steps read it relative to the workspace)",
+			})
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+func setPromptFile(l *loader, c *Config, v string) []*InputError {
+	if v == "" {
+		return nil
+	}
+	c.PromptFile = v
+	if l.values["prompt"] != "" {
+		return one(&InputError{Value: v, Problem: "is given together with prompt", Accepted: "give either prompt or prompt_file"})
+	}
+	data, err := l.read(v)
+	if err != nil {
+		return one(err)
+	}
+	prompt := strings.TrimSpace(string(data))
+	switch {
+	case prompt == "":
+		return one(&InputError{Value: v, Problem: "names an empty file", Accepted: "give a file holding the prompt"})
+	case !utf8.ValidString(prompt):
+		return one(&InputError{Value: v, Problem: "names a file that is not UTF-8 text", Accepted: "give a text file holding the prompt"})
+	}
+	c.Prompt = prompt
+	return nil
+}

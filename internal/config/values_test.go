@@ -1,0 +1,263 @@
+package config
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    time.Duration
+		problem string
+	}{
+		{"90s", 90 * time.Second, ""},
+		{"30m", 30 * time.Minute, ""},
+		{"1h30m", 90 * time.Minute, ""},
+		{"250ms", 250 * time.Millisecond, ""},
+		{"45", 45 * time.Minute, ""},
+		{"007", 7 * time.Minute, ""},
+		{"0", 0, "is not more than zero"},
+		{"0s", 0, "is not more than zero"},
+		{"-1m", 0, "is not more than zero"},
+		{"+5", 0, "is not a duration"},
+		{"1.5", 0, "is not a duration"},
+		{"1h 30m", 0, "is not a duration"},
+		{"ten", 0, "is not a duration"},
+		{"153722867280912931", 0, "is too long"},
+		{"99999999999999999999", 0, "is too long"},
+		{"9999999999h", 0, "is not a duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			d, err := parseDuration(tt.in)
+			if tt.problem != "" {
+				require.NotNil(t, err)
+				assert.Equal(t, tt.problem, err.Problem)
+				assert.Equal(t, tt.in, err.Value)
+				assert.Equal(t, durationAccepted, err.Accepted)
+				return
+			}
+			require.Nil(t, err)
+			assert.Equal(t, tt.want, d)
+		})
+	}
+}
+
+func TestParseFailOn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want FailOn
+		bad  []string // the Values of the errors
+	}{
+		{DefaultFailOn, FailOn{Failed: true, Error: true, Blocked: true, Cancelled: true, TimedOut: true}, nil},
+		{"none", FailOn{}, nil},
+		{"NONE", FailOn{}, nil},
+		{"Failed, ERROR\n\ttimed_out", FailOn{Failed: true, Error: true, TimedOut: true}, nil},
+		{"submitted succeeded", FailOn{Submitted: true, Succeeded: true}, nil},
+		{"failed,,failed", FailOn{Failed: true}, nil},
+		{"failed, bogus, worse", nil, []string{"bogus", "worse"}},
+		{"none,failed", nil, []string{"none,failed"}},
+		{", ,", nil, []string{", ,"}},
+		{"timedout", nil, []string{"timedout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, errs := parseFailOn(tt.in)
+			var bad []string
+			for _, e := range errs {
+				bad = append(bad, e.Value)
+				assert.Contains(t, e.Accepted+e.Problem, "none")
+			}
+			assert.Equal(t, tt.bad, bad)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestFailOnAcceptedListsConclusions(t *testing.T) {
+	t.Parallel()
+	_, errs := parseFailOn("nope")
+	require.Len(t, errs, 1)
+	for _, c := range Conclusions {
+		assert.Contains(t, errs[0].Accepted, string(c))
+	}
+}
+
+func TestMCP(t *testing.T) {
+	t.Parallel()
+	fs := files(map[string]string{
+		"/ws/mcp.json":   `{"a": {"command": "x"}, "b": {"warp_id": "y"}}`,
+		"/ws/bad.json":   "{\n  \"a\": {\"command\": \"x\"},\n  \"b\": {warp_id}\n}",
+		"/ws/list.json":  `[{"a": 1}]`,
+		"/abs/mcp.json":  `{"c": {}}`,
+		"/ws/empty.json": "",
+	})
+	tests := []struct {
+		name    string
+		value   string
+		want    []string // server names
+		problem string   // part of the error
+		shown   bool     // the error shows the value
+	}{
+		{"inline", `{"gh": {"warp_id": "1"}}`, []string{"gh"}, "", false},
+		{"file", "mcp.json", []string{"a", "b"}, "", false},
+		{"absolute file", "/abs/mcp.json", []string{"c"}, "", false},
+		{"inline malformed", `{"gh": {"env": {"TOKEN": "t0ken"}},}`, nil, "line 1, column 36: invalid character '}'", false},
+		{"inline trailing data", `{"gh": {}} x`, nil, "line 1, column 12: invalid character 'x' after top-level value", false},
+		{"inline value not an object", `{"gh": "t0ken"}`, nil, `server "gh" a value that is not a JSON object`, false},
+		{"file malformed", "bad.json", nil, "names a file that is not valid JSON (line 3, column 9: invalid character 'w'", true},
+		{"file not an object", "list.json", nil, "names a file that is not a JSON object", true},
+		{"file empty", "empty.json", nil, "names a file that is not a JSON object", true},
+		{"file missing", "nope.json", nil, "cannot be read (/ws/nope.json: file does not exist)", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(nil, base.with(env{"INPUT_MCP": tt.value, "GITHUB_WORKSPACE": "/ws"}).get, fs)
+			if tt.problem != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.problem)
+				assert.Contains(t, err.Error(), `input "mcp"`)
+				assert.NotContains(t, err.Error(), "t0ken")
+				if tt.shown {
+					assert.Contains(t, err.Error(), `"`+tt.value+`"`)
+				}
+				return
+			}
+			require.NoError(t, err)
+			var names []string
+			for name, raw := range c.MCP {
+				names = append(names, name)
+				assert.True(t, json.Valid(raw))
+			}
+			assert.ElementsMatch(t, tt.want, names)
+		})
+	}
+}
+
+func TestMCPFromDisk(t *testing.T) {
+	t.Parallel()
+	c, err := Load(nil, base.with(env{"INPUT_MCP": "mcp.json", "GITHUB_WORKSPACE": "testdata"}).get, os.ReadFile)
+	require.NoError(t, err)
+	require.Contains(t, c.MCP, "github")
+	assert.JSONEq(t, `{"warp_id": "mcp-github", "env": {"GITHUB_TOKEN": "from-env"}}`, string(c.MCP["github"]))
+}
+
+func TestMetadata(t *testing.T) {
+	t.Parallel()
+	many := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString("k" + strings.Repeat("x", i) + "=v\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		value    string
+		want     map[string]string
+		problems []string
+	}{
+		{"pairs", "a=1\nb.c-d_E=two words\n", map[string]string{"a": "1", "b.c-d_E": "two words"}, nil},
+		{"comments, blanks and CRLF", "# c\r\n\r\n a = 1 \r\n  # indented comment\n", map[string]string{"a": "1"}, nil},
+		{"value with =", "url=https://x/?a=b", map[string]string{"url": "https://x/?a=b"}, nil},
+		{"empty value", "a=", map[string]string{"a": ""}, nil},
+		{"longest key and value", strings.Repeat("k", 64) + "=" + strings.Repeat("v", 256), map[string]string{strings.Repeat("k", 64): strings.Repeat("v", 256)}, nil},
+		{"19 keys", many(19), nil, nil},
+		{"no =", "a=1\n\nplain", nil, []string{"on line 3 is not key=value"}},
+		{"empty key", "=1", nil, []string{"on line 1 has a bad key"}},
+		{"key too long", strings.Repeat("k", 65) + "=1", nil, []string{"on line 1 has a bad key"}},
+		{"key charset", "a b=1\nä=2\na/b=3", nil, []string{"on line 1 has a bad key", "on line 2 has a bad key", "on line 3 has a bad key"}},
+		{"value too long", "a=" + strings.Repeat("v", 257), nil, []string{"on line 1 has a value of 257 bytes"}},
+		{"NUL", "a=x\x00y", nil, []string{"on line 1 has a NUL byte"}},
+		{"duplicate", "a=1\nb=2\na=3", nil, []string{"on line 3 repeats the key a"}},
+		{"reserved", "oz_run_request_id=x", nil, []string{"on line 1 uses the key oz_run_request_id"}},
+		{"20 keys", many(20), nil, []string{"has 20 keys"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(nil, base.with(env{"INPUT_METADATA": tt.value}).get, nil)
+			if tt.problems != nil {
+				require.Error(t, err)
+				var problems []string
+				for _, ie := range inputErrors(err) {
+					assert.Equal(t, "metadata", ie.Input)
+					problems = append(problems, ie.Problem)
+				}
+				require.Len(t, problems, len(tt.problems), err.Error())
+				for i, p := range tt.problems {
+					assert.Contains(t, problems[i], p)
+				}
+				return
+			}
+			require.NoError(t, err)
+			if tt.want != nil {
+				assert.Equal(t, tt.want, c.Metadata)
+			} else {
+				assert.Len(t, c.Metadata, 19)
+			}
+		})
+	}
+}
+
+func TestPromptFile(t *testing.T) {
+	t.Parallel()
+	fs := files(map[string]string{
+		"/github/workspace/.github/prompt.md": "\n  Review the diff.\n\n",
+		"/builds/app/prompt.md":               "from gitlab",
+		"prompt.md":                           "from cwd",
+		"/etc/prompt.md":                      "absolute",
+		"/github/workspace/blank.md":          " \n\t\n",
+		"/github/workspace/binary.md":         "\xff\xfe",
+	})
+	tests := []struct {
+		name    string
+		env     env
+		want    string
+		problem string
+	}{
+		{"GITHUB_WORKSPACE", env{"GITHUB_WORKSPACE": "/github/workspace", "CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": ".github/prompt.md"}, "Review the diff.", ""},
+		{"CI_PROJECT_DIR", env{"CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": "prompt.md"}, "from gitlab", ""},
+		{"current directory", env{"INPUT_PROMPT_FILE": "./prompt.md"}, "from cwd", ""},
+		{"absolute", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/etc/prompt.md"}, "absolute", ""},
+		{"missing", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "nope.md"},
+			"", `input "prompt_file": "nope.md" cannot be read (/github/workspace/nope.md: file does not exist); give the path of a readable file, relative to the workspace (/github/workspace) or absolute`},
+		{"blank", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "blank.md"}, "", "names an empty file"},
+		{"not text", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "binary.md"}, "", "not UTF-8 text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := base.with(env{"INPUT_PROMPT": ""}).with(tt.env)
+			c, err := Load(nil, e.get, fs)
+			if tt.problem != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.problem)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Prompt)
+			assert.Equal(t, tt.env["INPUT_PROMPT_FILE"], c.PromptFile)
+		})
+	}
+}
+
+func TestNilReaders(t *testing.T) {
+	t.Parallel()
+	_, err := Load(nil, nil, nil)
+	require.Error(t, err) // key and prompt missing; no panic
+	_, err = Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_PROMPT_FILE": "p"}).get, nil)
+	require.ErrorContains(t, err, "no file reader")
+}
