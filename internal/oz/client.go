@@ -1,0 +1,282 @@
+package oz
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Default settings of a Client.
+const (
+	DefaultUserAgent      = "oz-run/dev"
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Size limits of response bodies that are read.
+const (
+	maxBody      = 16 << 20 // a successful answer (a run with its artifacts)
+	maxErrorBody = 64 << 10 // an error answer: only a line of it is kept
+)
+
+// Client calls the Oz runs API. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	key       string
+	hc        *http.Client
+	userAgent string
+	teamUID   string
+	timeout   time.Duration
+	retry     RetryPolicy
+	logf      func(format string, args ...any)
+
+	// Injected by tests.
+	now       func() time.Time     // reads Retry-After dates
+	newTimer  func() backoff.Timer // waits between attempts; nil = real timer
+	requestID func() (string, error)
+}
+
+// Option configures a Client; it reports a bad value naming the input.
+type Option func(*Client) error
+
+// NewClient returns a client of the API at baseURL, such as
+// https://app.warp.dev/api/v1 (DefaultBaseURL when empty).
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:      base,
+		hc:        &http.Client{},
+		userAgent: DefaultUserAgent,
+		timeout:   DefaultRequestTimeout,
+		retry:     DefaultRetryPolicy(),
+		logf:      func(string, ...any) {},
+		now:       time.Now,
+		requestID: newRequestID,
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	const want = "it must be an absolute http or https URL such as " + DefaultBaseURL
+	s = strings.TrimSpace(s)
+	if s == "" {
+		s = DefaultBaseURL
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // without the URL, which may hold credentials
+		}
+		return nil, fmt.Errorf("api_url is not a valid URL (%v): %s", err, want)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return nil, fmt.Errorf("api_url %q: %s", u.Redacted(), want)
+	case u.User != nil:
+		return nil, fmt.Errorf("api_url %q must not contain credentials: pass the key as warp_api_key", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("api_url %q must not have a query or fragment: %s", u.Redacted(), want)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
+
+// WithAPIKey sets the key sent as "Authorization: Bearer <key>".
+func WithAPIKey(key string) Option {
+	return func(c *Client) error {
+		if key == "" {
+			return errors.New("warp_api_key is empty: set the warp_api_key input or WARP_API_KEY")
+		}
+		if strings.IndexFunc(key, isSpaceOrControl) >= 0 {
+			return errors.New("warp_api_key contains whitespace or control characters: copy the key again without them")
+		}
+		c.key = key
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client (its transport, proxies, TLS).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("oz: WithHTTPClient: the HTTP client is nil")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header (default DefaultUserAgent).
+func WithUserAgent(s string) Option {
+	return func(c *Client) error {
+		if s == "" || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+			return fmt.Errorf("oz: WithUserAgent: %q is empty or has control characters", s)
+		}
+		c.userAgent = s
+		return nil
+	}
+}
+
+// WithTeamUID sets the header X-Warp-Team-Uid, which picks the team; empty
+// sends no header.
+func WithTeamUID(uid string) Option {
+	return func(c *Client) error {
+		if strings.IndexFunc(uid, isSpaceOrControl) >= 0 {
+			return fmt.Errorf("team_uid %q contains whitespace or control characters: give the team's uid alone", uid)
+		}
+		c.teamUID = uid
+		return nil
+	}
+}
+
+// WithRequestTimeout bounds each HTTP attempt (default DefaultRequestTimeout).
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("oz: WithRequestTimeout: %s is not positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithRetry sets how transient failures are retried.
+func WithRetry(r RetryPolicy) Option {
+	return func(c *Client) error {
+		if err := r.validate(); err != nil {
+			return err
+		}
+		c.retry = r
+		return nil
+	}
+}
+
+// WithLogf receives a debug line per request and per retry: method, path,
+// attempt, status and duration. Headers are never logged.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(c *Client) error {
+		if logf != nil {
+			c.logf = logf
+		}
+		return nil
+	}
+}
+
+// isSpaceOrControl matches what must not be inside a key or a team uid.
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }
+
+// endpoint is the URL of the API path made of segments, each escaped: a run
+// id is user input and must stay one segment.
+func (c *Client) endpoint(segments ...string) *url.URL {
+	raw := c.base.EscapedPath()
+	for _, s := range segments {
+		e := url.PathEscape(s)
+		if e == "." || e == ".." {
+			e = strings.ReplaceAll(e, ".", "%2E")
+		}
+		raw += "/" + e
+	}
+	u := *c.base
+	u.RawPath = raw
+	u.Path, _ = url.PathUnescape(raw) // raw was escaped above
+	return &u
+}
+
+// send makes one HTTP attempt. On a 2xx answer decode reads the body. A
+// failure is an *APIError, except the end of ctx (returned as is) and a
+// request that cannot be built.
+// sent reports whether a connection was made, so the request may have
+// reached the server.
+func (c *Client) send(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, decode func([]byte) error) (sent bool, err error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var connected atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u.String(), rd)
+	if err != nil {
+		return false, fmt.Errorf("%s: building the request: %w", op, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if c.teamUID != "" {
+		req.Header.Set("X-Warp-Team-Uid", c.teamUID)
+	}
+
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.logf("oz: %s %s attempt %d: no answer after %s: %s", method, u.RequestURI(), attempt, since(start), c.redact(err.Error()))
+		if ctx.Err() != nil {
+			return connected.Load(), ctx.Err()
+		}
+		return connected.Load(), c.newError(op, 0, nil, nil, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := int64(maxErrorBody)
+	if ok {
+		limit = maxBody
+	}
+	data, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	c.logf("oz: %s %s attempt %d: HTTP %d in %s", method, u.RequestURI(), attempt, resp.StatusCode, since(start))
+	if rerr != nil && ctx.Err() != nil {
+		return true, ctx.Err()
+	}
+	if !ok {
+		return true, c.newError(op, resp.StatusCode, resp.Header, data, nil)
+	}
+	switch {
+	case rerr != nil:
+		err = fmt.Errorf("reading the body: %w", rerr)
+	case int64(len(data)) > limit:
+		err = fmt.Errorf("the body is larger than %d bytes", limit)
+	default:
+		err = decode(data)
+	}
+	if err != nil {
+		return true, c.newError(op, resp.StatusCode, resp.Header, nil, err)
+	}
+	return true, nil
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// newError builds the *APIError of an answer (status > 0) or of a failed
+// exchange (status 0, err set), with the key removed from every text.
+func (c *Client) newError(op string, status int, h http.Header, body []byte, err error) *APIError {
+	return parseError(op, status, h, body, err, c.key, c.now())
+}
+
+func (c *Client) redact(s string) string { return redact(s, c.key) }

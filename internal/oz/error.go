@@ -1,0 +1,128 @@
+package oz
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error codes the client acts on. Codes are compared without regard to case.
+const (
+	// CodeOutOfCredits (header X-Warp-Error-Code on a 429): do not retry.
+	CodeOutOfCredits = "OUT_OF_CREDITS"
+	// CodeAtCapacity (header X-Warp-Error-Code on a 429): retry later.
+	CodeAtCapacity = "AT_CLOUD_AGENT_CAPACITY"
+	// CodeFeatureNotAvailable (problem type on a 403): e.g. metadata
+	// filtering is switched off for the team.
+	CodeFeatureNotAvailable = "feature_not_available"
+)
+
+// APIError is every failure of a call that reached for the API: an error
+// answer, an answer that could not be read, or no answer at all.
+type APIError struct {
+	// Op is what was attempted, e.g. "create run" or "get run abc".
+	Op string
+	// StatusCode is the HTTP status; 0 when no answer came.
+	StatusCode int
+	// Code is the error's code: the last path segment of a problem's type,
+	// or the X-Warp-Error-Code header (which wins on a 429).
+	Code string
+	// Message is the server's one-line explanation, cleaned: valid UTF-8,
+	// no control characters, no key, at most about 200 bytes.
+	Message string
+	// Retryable reports whether trying the same call again may succeed.
+	Retryable bool
+	// RetryAfter is the wait the server asked for, if any.
+	RetryAfter time.Duration
+	// TraceID identifies the request in Warp's logs.
+	TraceID string
+	// Err is the underlying network or decoding error, if any.
+	Err error
+}
+
+// Error is one line: what failed, how, and what the user can do.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	switch {
+	case e.StatusCode == 0:
+		b.WriteString("no answer from the Oz API")
+	default:
+		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	}
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.TraceID != "" {
+		b.WriteString(" (trace " + e.TraceID + ")")
+	}
+	if h := e.hint(); h != "" {
+		b.WriteString("; " + h)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *APIError) Unwrap() error { return e.Err }
+
+func (e *APIError) hasCode(code string) bool { return strings.EqualFold(e.Code, code) }
+
+// hint says what the user can do about the error.
+func (e *APIError) hint() string {
+	s := e.StatusCode
+	switch {
+	case errors.Is(e.Err, ErrUncertainCreate):
+		return "" // the wrapped error says what to do
+	case s == 0:
+		return "check api_url and the network, then try again"
+	case s >= 200 && s < 300:
+		return "the API or a proxy answered with an unreadable body; try again later"
+	case s == http.StatusUnauthorized:
+		return "check warp_api_key: it is missing, wrong, expired or revoked"
+	case s == http.StatusForbidden && e.hasCode(CodeFeatureNotAvailable):
+		return "this feature is not available to the team"
+	case s == http.StatusForbidden:
+		return "the key lacks access to this: check the key's team and team_uid"
+	case s == http.StatusNotFound:
+		return "check run_id and api_url"
+	case s == http.StatusConflict:
+		return "the run cannot do this in its current state yet; try again shortly"
+	case s == http.StatusTooManyRequests && e.hasCode(CodeOutOfCredits):
+		return "add credits to the Warp team, then run again"
+	case s == http.StatusTooManyRequests && e.hasCode(CodeAtCapacity):
+		return "the team is at its cloud agent limit; try again later"
+	case s == http.StatusTooManyRequests, s == http.StatusRequestTimeout, s >= 500 && s < 600:
+		return "the Oz API is busy or failing; try again later"
+	case s == http.StatusBadRequest, s == http.StatusUnprocessableEntity:
+		return "the API rejected the request: check the inputs the message names"
+	}
+	return ""
+}
+
+// IsTransient reports whether err is a failure that may pass if the same
+// call is made again: network errors, 408, 429 (except OUT_OF_CREDITS),
+// 5xx, and an empty or malformed 2xx body.
+func IsTransient(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Retryable
+}
+
+// transient is the rule behind APIError.Retryable.
+func transient(status int, code string) bool {
+	switch {
+	case status == 0, status >= 200 && status < 300, status == http.StatusRequestTimeout, status >= 500 && status < 600:
+		return true
+	case status == http.StatusTooManyRequests:
+		return !strings.EqualFold(code, CodeOutOfCredits)
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package oz
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// FuzzParseError: any answer becomes an *APIError with a clean one-line
+// message that never holds the key. Seeds: f.Add and testdata/fuzz.
+func FuzzParseError(f *testing.F) {
+	f.Add(404, "application/problem+json", "", "", []byte(`{"type":"https://warp.dev/errors/resource_not_found","title":"Not Found","status":404,"error":"no run","trace_id":"t"}`))
+	f.Add(429, "", CodeOutOfCredits, "30", []byte(`{"error":"out of credits"}`))
+	f.Add(502, "text/html", "", "Wed, 01 May 2024 10:00:30 GMT", []byte("<html><script>x</script><h1>Bad Gateway</h1></html>"))
+	f.Add(401, "application/json", "", "", []byte(`{"error":"bad key `+testKey+`"}`))
+	f.Add(500, "", "", "", []byte("\xff\x00<scr"))
+	f.Add(0, "", "", "", []byte(nil))
+	f.Fuzz(func(t *testing.T, status int, contentType, code, retryAfter string, body []byte) {
+		h := http.Header{}
+		h.Set("Content-Type", contentType)
+		h.Set("X-Warp-Error-Code", code)
+		h.Set("Retry-After", retryAfter)
+		now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		e := parseError("get run x", status, h, body, nil, testKey, now)
+		if e == nil {
+			t.Fatal("nil error")
+		}
+		for name, s := range map[string]string{"message": e.Message, "code": e.Code, "trace": e.TraceID} {
+			if !utf8.ValidString(s) || strings.ContainsAny(s, "\n\r\x00") {
+				t.Errorf("%s %q is not clean", name, s)
+			}
+		}
+		if len(e.Message) > maxMessage {
+			t.Errorf("message of %d bytes", len(e.Message))
+		}
+		if s := e.Error(); strings.Contains(s, testKey) || strings.Contains(s, "\n") {
+			t.Errorf("Error() = %q", s)
+		}
+		if e.RetryAfter < 0 || e.RetryAfter > maxRetryAfter {
+			t.Errorf("RetryAfter = %s", e.RetryAfter)
+		}
+	})
+}
+
+// FuzzDecodeRun: any bytes become a run or an error, never a panic.
+func FuzzDecodeRun(f *testing.F) {
+	f.Add([]byte(runJSON))
+	f.Add([]byte(`{"run_id":"r","state":"IN_PROGRESS","artifacts":[{"artifact_type":"NEW","data":[1]},{}],"status_message":{"message":"m","retryable":true}}`))
+	f.Add([]byte(`{"run_id":"r","artifacts":[1]}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		run, err := decodeRun(data)
+		if (run == nil) == (err == nil) {
+			t.Fatalf("run %v and err %v", run, err)
+		}
+		if run != nil {
+			_ = run.SessionURL()
+			_ = run.PullRequestURLs()
+			_, _ = run.RequestUsage.Credits()
+			_ = run.State.IsTerminal()
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package oz
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// GetRun reads one run.
+func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
+	op := "get run " + quoteID(runID)
+	if runID == "" {
+		return nil, errors.New(op + ": the run id is empty: set run_id")
+	}
+	u := c.endpoint("agent", "runs", runID)
+	var run *Run
+	err := c.withRetry(ctx, op, func(n int) error {
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) (err error) {
+			run, err = decodeRun(b)
+			return err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// decodeRun reads a RunItem; it fails on anything that is not a JSON object
+// with a run_id.
+func decodeRun(b []byte) (*Run, error) {
+	var r Run
+	if err := decodeObject(b, &r); err != nil {
+		return nil, err
+	}
+	if r.RunID == "" {
+		return nil, errors.New("the run has no run_id")
+	}
+	return &r, nil
+}
+
+// decodeObject decodes a JSON object into v.
+func decodeObject(b []byte, v any) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return errors.New("the body is empty")
+	}
+	if b[0] != '{' {
+		return errors.New("the body is not a JSON object")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decoding the body: %w", err)
+	}
+	return nil
+}
+
+// CancelRun asks the API to cancel a run. A 409 (the run is PENDING: try
+// again shortly) is not retried here; it is returned as an *APIError, like
+// the final 400 (already terminal) and 422 (this run type cannot be
+// cancelled).
+func (c *Client) CancelRun(ctx context.Context, runID string) error {
+	op := "cancel run " + quoteID(runID)
+	if runID == "" {
+		return errors.New(op + ": the run id is empty: set run_id")
+	}
+	u := c.endpoint("agent", "runs", runID, "cancel")
+	return c.withRetry(ctx, op, func(n int) error {
+		// The 200 answer is the run id as a JSON string; nothing in it is
+		// needed, so any body is accepted.
+		_, err := c.send(ctx, op, n, http.MethodPost, u, nil, func([]byte) error { return nil })
+		return err
+	})
+}
+
+// ListRuns lists runs, newest first, filtered by opts.
+func (c *Client) ListRuns(ctx context.Context, opts ListOptions) (*ListRunsResponse, error) {
+	const op = "list runs"
+	u := c.endpoint("agent", "runs")
+	u.RawQuery = opts.query().Encode()
+	var list *ListRunsResponse
+	err := c.withRetry(ctx, op, func(n int) error {
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) error {
+			list = new(ListRunsResponse)
+			return decodeObject(b, list)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// query encodes the options: state repeated, metadata as deepObject
+// (metadata[key]=value).
+func (o ListOptions) query() url.Values {
+	q := url.Values{}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Cursor != "" {
+		q.Set("cursor", o.Cursor)
+	}
+	for _, s := range o.States {
+		q.Add("state", string(s))
+	}
+	for k, v := range o.Metadata {
+		q.Set("metadata["+k+"]", v)
+	}
+	if !o.CreatedAfter.IsZero() {
+		q.Set("created_after", o.CreatedAfter.UTC().Format(time.RFC3339))
+	}
+	return q
+}
+
+// quoteID shows a run id in an error: as is when plain, quoted otherwise
+// (it is user input), and cut when long.
+func quoteID(id string) string {
+	if len(id) > 64 {
+		id = id[:64] + "…"
+	}
+	for _, r := range id {
+		if !(r == '-' || r == '_' || r == '.' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return strconv.Quote(id)
+		}
+	}
+	if id == "" {
+		return `""`
+	}
+	return id
+}

@@ -1,0 +1,155 @@
+package oz
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGetRun(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, reply{status: 200, body: runJSON})
+	c, _ := testClient(t, s)
+	run, err := c.GetRun(t.Context(), "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	credits, _ := run.RequestUsage.Credits()
+	if run.RunID != "run-1" || run.State != StateInProgress || run.SessionURL() != SessionBaseURL+"s-1" ||
+		run.StatusMessage.Message != "working" || len(run.PullRequestURLs()) != 1 || credits != 2 {
+		t.Errorf("decoded run = %+v", run)
+	}
+	if r := s.requests()[0]; r.Method != http.MethodGet || r.Path != "/api/v1/agent/runs/run-1" || len(r.Body) != 0 {
+		t.Errorf("request = %s %s %q", r.Method, r.Path, r.Body)
+	}
+}
+
+func TestGetRunEscapesID(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, reply{status: 404, body: `{"error":"no such run"}`})
+	c, _ := testClient(t, s)
+	_, err := c.GetRun(t.Context(), "../x y")
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 404 || ae.Op != `get run "../x y"` {
+		t.Fatalf("err = %#v", err)
+	}
+	if got := s.requests()[0].Path; got != "/api/v1/agent/runs/..%2Fx%20y" {
+		t.Errorf("path = %q", got)
+	}
+}
+
+func TestEmptyRunID(t *testing.T) {
+	t.Parallel()
+	s := newStub(t)
+	c, _ := testClient(t, s)
+	if _, err := c.GetRun(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "run_id") {
+		t.Errorf("GetRun(\"\") err = %v", err)
+	}
+	if err := c.CancelRun(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "run_id") {
+		t.Errorf("CancelRun(\"\") err = %v", err)
+	}
+}
+
+func TestGetRunRejectsUnreadableBodies(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"", "null", `"run-1"`, `{"run_id":`, `{"state":"QUEUED"}`, `[]`} {
+		s := newStub(t, reply{status: 200, body: body}, reply{status: 200, body: runJSON})
+		c, w := testClient(t, s)
+		run, err := c.GetRun(t.Context(), "run-1")
+		if err != nil || run.RunID != "run-1" {
+			t.Errorf("body %q: run %v, err %v; want the second, good answer", body, run, err)
+		}
+		if n := len(w.all()); n != 1 {
+			t.Errorf("body %q: %d waits, want 1 retry", body, n)
+		}
+	}
+}
+
+func TestListRunsQuery(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, reply{status: 200, body: `{"runs":[` + runJSON + `],"page_info":{"has_next_page":true,"next_cursor":"c2"}}`})
+	c, _ := testClient(t, s)
+	after := time.Date(2024, 5, 1, 12, 0, 0, 0, time.FixedZone("x", 3600))
+	list, err := c.ListRuns(t.Context(), ListOptions{
+		Limit:        50,
+		Cursor:       "c1",
+		States:       []State{StateQueued, StateFailed},
+		Metadata:     map[string]string{"a": "1", "b.c": "x y&z"},
+		CreatedAfter: after,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Runs) != 1 || list.Runs[0].RunID != "run-1" || !list.PageInfo.HasNextPage || list.PageInfo.NextCursor != "c2" {
+		t.Errorf("list = %+v", list)
+	}
+	r := s.requests()[0]
+	want := url.Values{
+		"limit":         {"50"},
+		"cursor":        {"c1"},
+		"state":         {"QUEUED", "FAILED"},
+		"metadata[a]":   {"1"},
+		"metadata[b.c]": {"x y&z"},
+		"created_after": {"2024-05-01T11:00:00Z"},
+	}
+	if r.Method != http.MethodGet || r.Path != "/api/v1/agent/runs" || !reflect.DeepEqual(r.Query, want) {
+		t.Errorf("request = %s %s %v, want query %v", r.Method, r.Path, r.Query, want)
+	}
+}
+
+func TestListRunsNoOptions(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, reply{status: 200, body: `{"runs":[],"page_info":{"has_next_page":false}}`})
+	c, _ := testClient(t, s)
+	if _, err := c.ListRuns(t.Context(), ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := s.requests()[0].Query; len(q) != 0 {
+		t.Errorf("query = %v, want none", q)
+	}
+}
+
+func TestCancelRun(t *testing.T) {
+	t.Parallel()
+	problem := func(status int, code, msg string) reply {
+		return reply{status: status, header: map[string]string{"Content-Type": "application/problem+json"},
+			body: `{"type":"https://warp.dev/errors/` + code + `","title":"t","status":1,"error":"` + msg + `"}`}
+	}
+	tests := []struct {
+		name       string
+		replies    []reply
+		wantStatus int // 0 = success
+		wantCalls  int
+	}{
+		{"ok", []reply{{status: 200, body: `"run-1"`}}, 0, 1},
+		{"ok with any body", []reply{{status: 200}}, 0, 1},
+		{"503 then ok", []reply{{status: 503}, {status: 200, body: `"run-1"`}}, 0, 2},
+		{"409 pending is left to the caller", []reply{problem(409, "conflict", "run is pending")}, 409, 1},
+		{"400 already terminal", []reply{problem(400, "invalid_request", "run already finished")}, 400, 1},
+		{"422 not cancellable", []reply{problem(422, "operation_not_supported", "cannot cancel")}, 422, 1},
+	}
+	for _, tc := range tests {
+		s := newStub(t, tc.replies...)
+		c, _ := testClient(t, s)
+		err := c.CancelRun(t.Context(), "run-1")
+		var ae *APIError
+		switch {
+		case tc.wantStatus == 0 && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantStatus != 0 && (!errors.As(err, &ae) || ae.StatusCode != tc.wantStatus || ae.Retryable):
+			t.Errorf("%s: err = %v, want a final %d", tc.name, err, tc.wantStatus)
+		}
+		if n := s.count(http.MethodPost, "/api/v1/agent/runs/run-1/cancel"); n != tc.wantCalls {
+			t.Errorf("%s: %d cancel requests, want %d", tc.name, n, tc.wantCalls)
+		}
+		for _, r := range s.requests() {
+			if len(r.Body) != 0 {
+				t.Errorf("%s: cancel sent a body %q", tc.name, r.Body)
+			}
+		}
+	}
+}
