@@ -1,0 +1,55 @@
+// Package ozfake is an embedded fake of the Oz runs API. It serves the
+// tests of oz-run, `oz-run demo` and `oz-run fake-server --listen`, with
+// which users test their workflows offline, so it answers in the real API's
+// shapes (testdata/openapi-runs.yaml) and status codes.
+//
+// # Routes
+//
+// Under /api/v1, with "Authorization: Bearer <key>" (default key "wk-fake";
+// WithAnyKey accepts any):
+//
+//	POST /agent/runs               create a run: {run_id, task_id, state, at_capacity?}
+//	POST /agent/run                the same, deprecated
+//	GET  /agent/runs/{id}          the run (RunItem); 404 when unknown
+//	GET  /agent/runs               list: limit, cursor, state (repeated),
+//	                               metadata[key]=value, created_after, sort_by, ...
+//	POST /agent/runs/{id}/cancel   200 with the run id as a JSON string; 400 once
+//	                               ended, 409 while PENDING, 422 uncancellable
+//
+// Errors are application/problem+json with type, title, status and error.
+//
+// # Runs
+//
+// A run follows a Script: working states, each held for a while, then a
+// final state. Its state is computed from its creation time and the clock
+// (WithClock), so no goroutine drives it; WithTimeScale speeds every run up.
+// The default run is QUEUED 0.5s, PENDING 0.5s, CLAIMED 0.5s, INPROGRESS 3s,
+// then SUCCEEDED with a pull-request artifact. From INPROGRESS on, a run has
+// session_id and session_link; once it ends, run_time, request_usage and
+// status_message.
+//
+// # Scenarios
+//
+// A tag in the prompt picks what the run does (tags combine; an unknown tag
+// is a 400):
+//
+//	[fake:fail]           FAILED while its environment is set up (environment_setup_failed)
+//	[fake:error]          ERROR on Warp's side while working (internal_error, retryable)
+//	[fake:block]          BLOCKED, waiting for a person's approval
+//	[fake:cancel]         CANCELLED by a teammate while working
+//	[fake:nocredits]      FAILED before it starts: the team is out of credits (insufficient_credits)
+//	[fake:slow]           never ends: stays INPROGRESS (timeout and cancellation tests)
+//	[fake:capacity]       at_capacity is true and the run stays QUEUED 10s longer
+//	[fake:uncancellable]  cancel answers 422, as for runs started from GitHub Actions
+//	[fake:nolink]         session_id without session_link
+//	[fake:nopr]           a success without a pull request
+//
+// Scenarios returns the same list.
+//
+// # Tests
+//
+// Inject makes chosen calls misbehave (status, body, delay, hang, dropped
+// connection, a create that succeeds but answers an error). Requests, Runs,
+// Run and CreatedCount show what happened; SetState, Finish,
+// FinishWithMessage and Delete change runs.
+package ozfake

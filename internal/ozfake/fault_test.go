@@ -1,0 +1,204 @@
+package ozfake
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+func statuses(f *fake, n int, method, path, body string) []int {
+	f.t.Helper()
+	var out []int
+	for range n {
+		out = append(out, f.do(method, path, body).status)
+	}
+	return out
+}
+
+func TestFaultCalls(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault Fault
+		want  []int
+	}{
+		{"nth", Fault{Path: "GET /agent/runs", Nth: 2, Status: 503}, []int{200, 503, 200, 200}},
+		{"times", Fault{Path: "GET /agent/runs", Nth: 2, Times: 2, Status: 502}, []int{200, 502, 502, 200}},
+		{"every", Fault{Path: "GET /agent/runs", Status: 500}, []int{500, 500, 500, 500}},
+		{"method apart", Fault{Method: "get", Path: "/agent/runs", Nth: 1, Status: 504}, []int{504, 200, 200, 200}},
+		{"api prefix", Fault{Method: "GET", Path: "/api/v1/agent/runs", Nth: 3, Status: 429}, []int{200, 200, 429, 200}},
+		{"other route", Fault{Path: "POST /agent/runs", Status: 500}, []int{200, 200, 200, 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			f.srv.Inject(tt.fault)
+			assert.Equal(t, tt.want, statuses(f, 4, "GET", "/agent/runs", ""))
+		})
+	}
+}
+
+func TestFaultRoutesCountedApart(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	id := f.create("x")
+	f.srv.Inject(Fault{Path: "/agent/runs/{runId}", Method: "GET", Nth: 2, Status: 503})
+	f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, Status: 500})
+	f.srv.Inject(Fault{Path: "POST /agent/run", Nth: 1, Status: 500})
+	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Nth: 2, Status: 400}) // shadowed by the first
+	assert.Equal(t, []int{200, 503, 200}, statuses(f, 3, "GET", "/agent/runs/"+id, ""))
+	assert.Equal(t, []int{500, 200}, statuses(f, 2, "POST", "/agent/runs/"+id+"/cancel", ""))
+	assert.Equal(t, []int{500, 200}, statuses(f, 2, "POST", "/agent/run", `{"prompt":"x"}`))
+	assert.Equal(t, []int{200}, statuses(f, 1, "POST", "/agent/runs", `{"prompt":"x"}`))
+}
+
+func TestFaultAnswers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		fault       Fault
+		status      int
+		contentType string
+		body        string
+		header      [2]string
+	}{
+		{"status only", Fault{Status: 503}, 503, "application/problem+json", "", [2]string{}},
+		{"body only", Fault{Body: "boom"}, 500, "text/plain; charset=utf-8", "boom", [2]string{}},
+		{"html from a proxy", Fault{Status: 502, Body: "<html><body>Bad Gateway</body></html>"}, 502, "text/html; charset=utf-8", "<html><body>Bad Gateway</body></html>", [2]string{}},
+		{"old json error", Fault{Status: 400, Body: `{"error":"bad"}`}, 400, "application/json", `{"error":"bad"}`, [2]string{}},
+		{"out of credits", Fault{Status: 429, Header: http.Header{"X-Warp-Error-Code": {"OUT_OF_CREDITS"}}},
+			429, "application/problem+json", "", [2]string{"X-Warp-Error-Code", "OUT_OF_CREDITS"}},
+		{"retry after", Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}, "X-Warp-Error-Code": {"AT_CLOUD_AGENT_CAPACITY"}}},
+			429, "application/problem+json", "", [2]string{"Retry-After", "7"}},
+		{"own content type, no body", Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}}, 503, "text/plain", "", [2]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			f.lax.Store(true)
+			tt.fault.Path = "POST /agent/runs"
+			f.srv.Inject(tt.fault)
+			r := f.do("POST", "/agent/runs", `{"prompt":"x"}`)
+			assert.Equal(t, tt.status, r.status)
+			assert.Equal(t, tt.contentType, r.header.Get("Content-Type"))
+			if tt.body != "" {
+				assert.Equal(t, tt.body, string(r.body))
+			}
+			if tt.contentType == "application/problem+json" {
+				p := problemOf(t, r, tt.status, statusCode(tt.status))
+				assert.Equal(t, "injected fault", p.Detail)
+				assert.Equal(t, tt.status >= 500 || tt.status == 429, p.Retryable)
+			}
+			if tt.header[0] != "" {
+				assert.Equal(t, tt.header[1], r.header.Get(tt.header[0]))
+			}
+			assert.Zero(t, f.srv.CreatedCount(), "a failed create creates nothing")
+		})
+	}
+}
+
+func TestFaultBeforeAuth(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 1, Status: 502})
+	assert.Equal(t, 502, f.do("GET", "/agent/runs", "", "Authorization:").status)
+	assert.Equal(t, 401, f.do("GET", "/agent/runs", "", "Authorization:").status)
+}
+
+func TestFaultDelay(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 1, Delay: 50 * time.Millisecond})
+	start := time.Now()
+	r := f.do("GET", "/agent/runs", "")
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+	assert.Equal(t, 200, r.status, "a delay alone slows the normal answer")
+
+	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 2, Delay: 10 * time.Millisecond, Status: 504})
+	assert.Equal(t, 504, f.do("GET", "/agent/runs", "").status)
+
+	// A delay ends with the request.
+	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 3, Delay: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := f.try(ctx, "GET", "/agent/runs", "")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestFaultHang(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Hang: true})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.try(ctx, "GET", "/agent/runs/x", "")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
+	// The handler has returned: httptest's Close (in Cleanup) would block otherwise.
+}
+
+func TestFaultCloseConn(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
+	_, err := f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x"}`)
+	require.Error(t, err)
+	assert.Zero(t, f.srv.CreatedCount())
+	assert.Equal(t, 200, f.do("POST", "/agent/runs", `{"prompt":"x"}`).status)
+}
+
+func TestFaultCreateThenFail(t *testing.T) {
+	t.Parallel()
+	t.Run("close", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, CloseConn: true})
+		_, err := f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x","metadata":{"oz-run.request-id":"abc"}}`)
+		require.Error(t, err)
+		require.Equal(t, 1, f.srv.CreatedCount())
+		l := f.list("metadata[oz-run.request-id]=abc")
+		require.Len(t, l.Runs, 1, "the run can be found again by its request id")
+	})
+	t.Run("status", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, Status: 504})
+		problemOf(t, f.do("POST", "/agent/runs", `{"prompt":"x"}`), 504, "internal_error")
+		assert.Equal(t, 1, f.srv.CreatedCount())
+	})
+	t.Run("alone answers 500", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", CreateThenFail: true})
+		assert.Equal(t, 500, f.do("POST", "/agent/runs", `{"prompt":"x"}`).status)
+		assert.Equal(t, 1, f.srv.CreatedCount())
+	})
+	t.Run("cancel then fail", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		id := f.create("x")
+		f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, CreateThenFail: true, Status: 502})
+		assert.Equal(t, 502, f.do("POST", "/agent/runs/"+id+"/cancel", "").status)
+		assert.Equal(t, oz.StateCancelled, f.get(id).State)
+	})
+}
+
+func TestFaultsRecorded(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
+	_, _ = f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x"}`)
+	reqs := f.srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, routeCreate, reqs[0].Route)
+	assert.JSONEq(t, `{"prompt":"x"}`, string(reqs[0].Body))
+}

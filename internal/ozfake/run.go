@@ -1,0 +1,206 @@
+package ozfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// run is one run the fake holds: what was asked, its script and when it was
+// created. Its state is computed on demand.
+type run struct {
+	seq       int
+	id        string
+	sessionID string
+	created   time.Time
+	script    Script // already time-scaled
+	req       createRequest
+	// pins put the run in a state from an instant on, whatever the script
+	// says (cancel, SetState, Finish); the last one holds.
+	pins []pin
+}
+
+type pin struct {
+	state oz.State
+	at    time.Time
+	msg   *oz.StatusMessage
+}
+
+// runItem is the spec's RunItem as the fake writes it: every required field
+// is always present (oz.Run omits some when empty).
+type runItem struct {
+	RunID                string            `json:"run_id"`
+	TaskID               string            `json:"task_id"`
+	Title                string            `json:"title"`
+	State                oz.State          `json:"state"`
+	ExecutionLocation    string            `json:"execution_location"`
+	Prompt               string            `json:"prompt"`
+	CreatedAt            string            `json:"created_at"`
+	UpdatedAt            string            `json:"updated_at"`
+	StartedAt            *string           `json:"started_at,omitempty"`
+	RunTime              string            `json:"run_time,omitempty"`
+	StatusMessage        *oz.StatusMessage `json:"status_message,omitempty"`
+	Source               string            `json:"source"`
+	SessionID            string            `json:"session_id,omitempty"`
+	SessionLink          string            `json:"session_link,omitempty"`
+	Creator              *creator          `json:"creator,omitempty"`
+	RequestUsage         *oz.Usage         `json:"request_usage,omitempty"`
+	AgentConfig          *agentConfig      `json:"agent_config,omitempty"`
+	ConversationID       string            `json:"conversation_id,omitempty"`
+	Metadata             map[string]string `json:"metadata,omitempty"`
+	IsSandboxRunning     bool              `json:"is_sandbox_running"`
+	IsRunTypeCancellable bool              `json:"is_run_type_cancellable"`
+	Artifacts            []oz.Artifact     `json:"artifacts,omitempty"`
+}
+
+type creator struct {
+	Type        string `json:"type"`
+	UID         string `json:"uid"`
+	DisplayName string `json:"display_name"`
+}
+
+// agentConfig is the part of the request's config that the run echoes. MCP
+// servers are left out: their env and headers may hold secrets.
+type agentConfig struct {
+	Name               string `json:"name,omitempty"`
+	ModelID            string `json:"model_id,omitempty"`
+	EnvironmentID      string `json:"environment_id,omitempty"`
+	SkillSpec          string `json:"skill_spec,omitempty"`
+	WorkerHost         string `json:"worker_host,omitempty"`
+	ComputerUseEnabled *bool  `json:"computer_use_enabled,omitempty"`
+}
+
+var fakeCreator = &creator{Type: "user", UID: "fake-user", DisplayName: "Fake User"}
+
+// timeline is where the run stands at now.
+func (r *run) timeline(now time.Time) timeline {
+	if len(r.pins) == 0 {
+		return r.script.at(r.created, now)
+	}
+	tl := r.script.at(r.created, r.pins[0].at)
+	for _, p := range r.pins {
+		tl.enter(p.state, p.at)
+	}
+	return tl
+}
+
+// state is the run's state at now.
+func (r *run) state(now time.Time) oz.State { return r.timeline(now).state }
+
+// item renders the run as the API shows it at now.
+func (r *run) item(now time.Time) runItem {
+	tl := r.timeline(now)
+	it := runItem{
+		RunID:                r.id,
+		TaskID:               r.id,
+		Title:                r.req.title(),
+		State:                tl.state,
+		ExecutionLocation:    "REMOTE",
+		Prompt:               r.req.Prompt,
+		CreatedAt:            timestamp(r.created),
+		UpdatedAt:            timestamp(tl.since),
+		Source:               "API",
+		Creator:              fakeCreator,
+		ConversationID:       r.req.ConversationID,
+		Metadata:             r.req.Metadata,
+		IsSandboxRunning:     tl.state == oz.StateClaimed || tl.state == oz.StateInProgress,
+		IsRunTypeCancellable: !r.script.Uncancellable,
+	}
+	if c := r.req.Config; c != nil {
+		it.AgentConfig = &agentConfig{
+			Name: c.Name, ModelID: c.ModelID, EnvironmentID: c.EnvironmentID,
+			SkillSpec: c.SkillSpec, WorkerHost: c.WorkerHost, ComputerUseEnabled: c.ComputerUseEnabled,
+		}
+	}
+	if !tl.started.IsZero() {
+		s := timestamp(tl.started)
+		it.StartedAt = &s
+	}
+	if tl.inProgress {
+		it.SessionID = r.sessionID
+		if !r.script.NoSessionLink {
+			it.SessionLink = oz.SessionBaseURL + r.sessionID
+		}
+		if it.ConversationID == "" {
+			it.ConversationID = "fake-conversation-" + strings.TrimPrefix(r.id, "fake-run-")
+		}
+	}
+	if tl.state.IsWorking() {
+		return it
+	}
+	begin := tl.started
+	if begin.IsZero() {
+		begin = r.created
+	}
+	it.RunTime = isoDuration(tl.since.Sub(begin))
+	it.StatusMessage = r.message(tl.state)
+	it.RequestUsage = r.script.Usage
+	if it.RequestUsage == nil {
+		it.RequestUsage = usage(0.9, 0.2, 0.05)
+	}
+	if tl.state == oz.StateSucceeded && r.script.Artifacts {
+		data, _ := json.Marshal(map[string]string{
+			"url":    fmt.Sprintf("https://github.com/example/fake-repo/pull/%d", r.seq),
+			"branch": "oz/" + r.id,
+		})
+		it.Artifacts = []oz.Artifact{{Type: oz.ArtifactPullRequest, CreatedAt: timestamp(tl.since), Data: data}}
+	}
+	return it
+}
+
+// message is the status message of a terminal run.
+func (r *run) message(st oz.State) *oz.StatusMessage {
+	if n := len(r.pins); n > 0 && r.pins[n-1].state == st {
+		if m := r.pins[n-1].msg; m != nil {
+			return m
+		}
+		return defaultMessage(st, r.script.Artifacts)
+	}
+	if r.script.StatusMessage != nil {
+		return r.script.StatusMessage
+	}
+	return defaultMessage(st, r.script.Artifacts)
+}
+
+// ozRun converts an item to the client's type, through JSON as a client
+// would read it.
+func (it runItem) ozRun() oz.Run {
+	var out oz.Run
+	b, err := json.Marshal(it)
+	if err == nil {
+		_ = json.Unmarshal(b, &out)
+	}
+	return out
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// isoDuration writes d as an ISO 8601 duration: PT1H2M3.5S, PT12S, PT0S.
+func isoDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	d = d.Round(time.Millisecond)
+	var b strings.Builder
+	b.WriteString("PT")
+	if h := d / time.Hour; h > 0 {
+		b.WriteString(strconv.FormatInt(int64(h), 10) + "H")
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 {
+		b.WriteString(strconv.FormatInt(int64(m), 10) + "M")
+		d -= m * time.Minute
+	}
+	if d > 0 || b.Len() == 2 {
+		b.WriteString(strconv.FormatInt(int64(d/time.Second), 10))
+		if ms := d % time.Second / time.Millisecond; ms > 0 {
+			b.WriteString(strings.TrimRight(fmt.Sprintf(".%03d", ms), "0"))
+		}
+		b.WriteString("S")
+	}
+	return b.String()
+}

@@ -1,0 +1,362 @@
+package ozfake
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// DefaultAPIKey is the key the fake accepts unless told otherwise.
+const DefaultAPIKey = "wk-fake"
+
+// maxBody caps the request bodies the fake reads.
+const maxBody = 1 << 20
+
+// maxRequests caps the recorded requests: the newest are kept.
+const maxRequests = 10000
+
+// Server is the fake Oz API. It is an http.Handler serving the API's paths
+// under /api/v1/. It is safe for concurrent use.
+type Server struct {
+	// Set by options, read-only afterwards.
+	apiKey         string
+	anyKey         bool
+	now            func() time.Time
+	scale          float64
+	logf           func(string, ...any)
+	metadataFilter bool
+
+	mu       sync.Mutex
+	script   Script
+	runs     []*run // creation order
+	byID     map[string]*run
+	created  int
+	requests []Request
+	reqCap   int            // maxRequests; smaller in tests
+	calls    map[string]int // per route
+	faults   []*Fault
+
+	// Set by Serve.
+	served   chan struct{}
+	serveErr error
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAPIKey sets the bearer token the fake accepts (default "wk-fake";
+// an empty key keeps the default).
+func WithAPIKey(key string) Option {
+	return func(s *Server) {
+		if key != "" {
+			s.apiKey = key
+		}
+	}
+}
+
+// WithAnyKey makes the fake accept any non-empty bearer token.
+func WithAnyKey() Option { return func(s *Server) { s.anyKey = true } }
+
+// WithClock sets the clock that runs' states are computed from.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithTimeScale multiplies every scripted duration by f (0.05: twenty times
+// faster; 0: runs end at once). Negative or invalid values mean 0.
+func WithTimeScale(f float64) Option {
+	return func(s *Server) {
+		if math.IsNaN(f) || f < 0 {
+			f = 0
+		}
+		s.scale = f
+	}
+}
+
+// WithDefaultScript sets what runs without a scenario tag do.
+func WithDefaultScript(sc Script) Option { return func(s *Server) { s.script = sc.scaled(1) } }
+
+// WithLogf logs one line per request. The API key is never logged.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(s *Server) { s.logf = logf }
+}
+
+// WithMetadataFilter switches the list's metadata[...] filter on (default)
+// or off; off, such a list answers 403 feature_not_available, as for teams
+// without the feature.
+func WithMetadataFilter(enabled bool) Option { return func(s *Server) { s.metadataFilter = enabled } }
+
+// New returns a fake Oz API.
+func New(opts ...Option) *Server {
+	s := &Server{
+		apiKey:         DefaultAPIKey,
+		now:            time.Now,
+		scale:          1,
+		metadataFilter: true,
+		script:         DefaultScript(),
+		byID:           map[string]*run{},
+		calls:          map[string]int{},
+		reqCap:         maxRequests,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Request is one request the fake received.
+type Request struct {
+	Method   string
+	Path     string
+	RawQuery string
+	Header   http.Header // as sent, Authorization included
+	Body     []byte
+	At       time.Time
+	Route    string // e.g. "GET /agent/runs/{id}"; empty for an unknown path
+}
+
+// ServeHTTP serves the API: it records the request, applies an injected
+// fault if one matches, then checks the key and answers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	rt := match(r.Method, r.URL.EscapedPath())
+	s.mu.Lock()
+	s.record(r, body, rt.name)
+	f := s.fault(rt.name)
+	s.mu.Unlock()
+
+	sw := &statusWriter{ResponseWriter: w}
+	defer s.log(r, sw, start, f != nil)
+	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.serve(w, r, rt, body, readErr) }) {
+		return
+	}
+	s.serve(sw, r, rt, body, readErr)
+}
+
+// serve answers the request as the API would.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, body []byte, readErr error) {
+	switch {
+	case rt.status == http.StatusNotFound:
+		writeProblem(w, r, http.StatusNotFound, codeNotFound, "no such API path: "+clip(r.URL.EscapedPath()))
+		return
+	case rt.status == http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", rt.allow)
+		writeProblem(w, r, http.StatusMethodNotAllowed, codeInvalidRequest, fmt.Sprintf("method %s is not allowed here; use %s", clip(r.Method), rt.allow))
+		return
+	}
+	if !s.authorized(r) {
+		writeProblem(w, r, http.StatusUnauthorized, codeAuthenticationNeeded, "send the API key as Authorization: Bearer <key>")
+		return
+	}
+	if readErr != nil || len(body) > maxBody {
+		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("the request body could not be read or exceeds %d bytes", maxBody))
+		return
+	}
+	switch rt.name {
+	case routeCreate, routeCreateOld:
+		s.handleCreate(w, r, body)
+	case routeGet:
+		s.handleGet(w, r, rt.id)
+	case routeList:
+		s.handleList(w, r)
+	case routeCancel:
+		s.handleCancel(w, r, rt.id)
+	}
+}
+
+// authorized checks the bearer token.
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return false
+	}
+	if s.anyKey {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(token), []byte(s.apiKey)) == 1
+}
+
+// record keeps a copy of the request; s.mu is held.
+func (s *Server) record(r *http.Request, body []byte, routeName string) {
+	if routeName != "" {
+		s.calls[routeName]++
+	}
+	if len(s.requests) >= s.reqCap {
+		s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.reqCap+1:]...)
+	}
+	s.requests = append(s.requests, Request{
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		Body:     append([]byte(nil), body...),
+		At:       s.now(),
+		Route:    routeName,
+	})
+}
+
+// log writes the request's line: method, path, status, time. Never headers.
+func (s *Server) log(r *http.Request, sw *statusWriter, start time.Time, faulted bool) {
+	if s.logf == nil {
+		return
+	}
+	note := ""
+	if faulted {
+		note = " (injected fault)"
+	}
+	status := "no answer"
+	if sw.status != 0 {
+		status = fmt.Sprint(sw.status)
+	}
+	s.logf("ozfake: %s %s -> %s in %s%s", clip(r.Method), clip(r.URL.EscapedPath()), status, time.Since(start).Round(time.Microsecond), note)
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// addRun creates a run; s.mu is held.
+func (s *Server) addRun(req createRequest, sc Script) *run {
+	s.created++
+	rn := &run{
+		seq:       s.created,
+		id:        fmt.Sprintf("fake-run-%06d", s.created),
+		sessionID: sc.SessionID,
+		created:   s.now(),
+		script:    sc,
+		req:       req,
+	}
+	if rn.sessionID == "" {
+		rn.sessionID = fmt.Sprintf("fake-session-%06d", s.created)
+	}
+	s.runs = append(s.runs, rn)
+	s.byID[rn.id] = rn
+	return rn
+}
+
+// Requests returns a copy of the requests received, oldest first (at most
+// the newest 10000).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, q := range s.requests {
+		q.Header = q.Header.Clone()
+		q.Body = append([]byte(nil), q.Body...)
+		out[i] = q
+	}
+	return out
+}
+
+// Runs returns every run (not deleted) as the API shows it now, in creation
+// order.
+func (s *Server) Runs() []oz.Run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	out := make([]oz.Run, len(s.runs))
+	for i, rn := range s.runs {
+		out[i] = rn.item(now).ozRun()
+	}
+	return out
+}
+
+// Run returns one run as the API shows it now.
+func (s *Server) Run(id string) (oz.Run, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rn, ok := s.byID[id]
+	if !ok {
+		return oz.Run{}, false
+	}
+	return rn.item(s.now()).ozRun(), true
+}
+
+// CreatedCount is how many runs were created, deleted ones included.
+func (s *Server) CreatedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.created
+}
+
+// SetState puts run id in state st from now on, whatever its script says.
+// A terminal st gets the state's usual status message.
+func (s *Server) SetState(id string, st oz.State) error {
+	return s.pinRun(id, st, nil)
+}
+
+// Finish ends run id now in the terminal state st, with the state's usual
+// status message.
+func (s *Server) Finish(id string, st oz.State) error {
+	return s.FinishWithMessage(id, st, nil)
+}
+
+// FinishWithMessage ends run id now in the terminal state st with msg as
+// its status message (nil: the state's usual one).
+func (s *Server) FinishWithMessage(id string, st oz.State, msg *oz.StatusMessage) error {
+	if !st.IsKnown() || st.IsWorking() {
+		return fmt.Errorf("ozfake: finish run %s: %q is not a terminal state; use SUCCEEDED, FAILED, ERROR, BLOCKED or CANCELLED", id, st)
+	}
+	return s.pinRun(id, st, msg)
+}
+
+func (s *Server) pinRun(id string, st oz.State, msg *oz.StatusMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rn, ok := s.byID[id]
+	if !ok {
+		return fmt.Errorf("ozfake: no run %q (it was never created, or was deleted)", id)
+	}
+	rn.pins = append(rn.pins, pin{state: st, at: s.now(), msg: msg})
+	return nil
+}
+
+// Delete forgets run id: from now on it is 404 and absent from lists.
+// It reports whether the run existed.
+func (s *Server) Delete(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byID[id]; !ok {
+		return false
+	}
+	delete(s.byID, id)
+	for i, rn := range s.runs {
+		if rn.id == id {
+			s.runs = append(s.runs[:i], s.runs[i+1:]...)
+			break
+		}
+	}
+	return true
+}
