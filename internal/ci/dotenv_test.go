@@ -1,0 +1,130 @@
+package ci
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseDotenv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     map[string]string
+		err      string
+	}{
+		{name: "empty", in: "", want: map[string]string{}},
+		{name: "trimmed", in: "A =  1 \nB_2=x=y\r\nC=\n", want: map[string]string{"A": "1", "B_2": "x=y", "C": ""}},
+		{name: "quotes kept", in: `A="q"` + "\n", want: map[string]string{"A": `"q"`}},
+		{name: "later wins", in: "A=1\nA=2\n", want: map[string]string{"A": "2"}},
+		{name: "no equals", in: "A=1\nB\n", err: `line 2: invalid format "B"`},
+		{name: "empty line", in: "A=1\n\nB=2\n", err: "line 2: invalid format"},
+		{name: "bad key", in: "OZ-RUN=1\n", err: `key "OZ-RUN" is not valid`},
+		{name: "empty key", in: "=1\n", err: `key "" is not valid`},
+		{name: "too big", in: "A=" + strings.Repeat("x", maxDotenvSize) + "\n", err: "GitLab accepts less than 5120"},
+		{name: "too many", in: strings.Repeat("A=1\n", 21), err: "at most 20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseDotenv([]byte(tt.in))
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestFormatDotenv(t *testing.T) {
+	t.Parallel()
+	data := formatDotenv([]Output{
+		{"run_id", " run-1 "},
+		{"pr_urls", "https://x/1\n\nhttps://x/2\n"},
+		{"status_message", "costs $HOME and $$\r\nnext\tline\x00"},
+		{"artifacts", "[1]"},
+		{"run_id", "run-2"},
+	})
+	assert.Equal(t, "OZ_RUN_ID=run-2\nOZ_PR_URLS=https://x/1 https://x/2\nOZ_STATUS_MESSAGE=costs $$HOME and $$$$ next line\n", string(data))
+}
+
+func TestFormatDotenvCutsStatusMessageFirst(t *testing.T) {
+	t.Parallel()
+	prs := strings.Repeat("https://github.com/o/r/pull/1\n", 100)
+	tests := []struct {
+		name         string
+		status, prs  string
+		statusPrefix string // what is left of the status message
+		prsCut       bool
+	}{
+		{"status message cut", strings.Repeat("m", 4000), prs, strings.Repeat("m", 900), false},
+		{"status message gone, then the longest", strings.Repeat("m", 500), prs + prs, "", true},
+		{"no half of $$", strings.Repeat("$", 6000), "short", "$$$$", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := formatDotenv([]Output{
+				{"run_id", "run-1"},
+				{"status_message", tt.status},
+				{"pr_urls", tt.prs},
+				{"session_link", strings.Repeat("s", 1000)},
+			})
+			require.LessOrEqual(t, len(data), maxDotenv)
+			got, err := ParseDotenv(data)
+			require.NoError(t, err)
+			assert.Equal(t, "run-1", got["OZ_RUN_ID"])
+			assert.Equal(t, strings.Repeat("s", 1000), got["OZ_SESSION_LINK"], "short values are kept")
+			status := got["OZ_STATUS_MESSAGE"]
+			if tt.statusPrefix == "" {
+				assert.Empty(t, status)
+			} else {
+				assert.True(t, strings.HasPrefix(status, tt.statusPrefix), "status message kept its start")
+				assert.Regexp(t, `[^$](\$\$)*… \[truncated \d+ bytes\]$|^[m$]+… \[truncated \d+ bytes\]$`, status[len(status)-40:])
+			}
+			urls := got["OZ_PR_URLS"]
+			if tt.prsCut {
+				assert.Regexp(t, `^(https://github.com/o/r/pull/1 )+\S*… \[truncated \d+ bytes\]$`, urls)
+			} else {
+				assert.Equal(t, strings.TrimSpace(strings.ReplaceAll(tt.prs, "\n", " ")), urls)
+			}
+		})
+	}
+}
+
+// FuzzDotenv: whatever the values, the report parses, every value is one
+// line, the file stays under 5 KB, and an uncut value reads back exactly.
+func FuzzDotenv(f *testing.F) {
+	f.Add(hostile, "a\nb", "x", 1)
+	f.Add(strings.Repeat("é$", 3000), strings.Repeat("u\n", 2000), "$", 2)
+	f.Add("", "", "", 0)
+	f.Fuzz(func(t *testing.T, status, prs, other string, repeat int) {
+		repeat = min(max(repeat, 0), 50)
+		outs := []Output{
+			{"status_message", status},
+			{"pr_urls", prs},
+			{"session_link", strings.Repeat(other, repeat)},
+			{"credits", other},
+			{"unknown", other},
+		}
+		data := formatDotenv(outs)
+		require.LessOrEqual(t, len(data), maxDotenv)
+		got, err := ParseDotenv(data)
+		require.NoError(t, err)
+		require.Len(t, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), len(got))
+		for k, v := range got {
+			require.NotContains(t, v, "\n")
+			require.NotContains(t, v, "\r")
+			require.NotContains(t, v, "\x00")
+			require.Contains(t, dotenvKeys, strings.ToLower(strings.TrimPrefix(k, "OZ_")))
+		}
+		if !strings.Contains(string(data), "[truncated ") {
+			require.Equal(t, strings.ReplaceAll(oneLine(status), "$", "$$"), got["OZ_STATUS_MESSAGE"])
+			require.Equal(t, strings.ReplaceAll(oneLine(other), "$", "$$"), got["OZ_CREDITS"])
+		}
+	})
+}

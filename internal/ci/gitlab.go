@@ -1,0 +1,123 @@
+package ci
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+)
+
+type gitlab struct {
+	o   Options
+	out io.Writer
+	sec secrets
+
+	mu       sync.Mutex // serialises writes to out
+	sections int        // numbers section names, so that each is unique
+}
+
+// NewGitLab is the platform for GitLab CI and any other CI: plain log lines
+// on Stdout (never a `::` command), collapsible sections, and report files
+// (dotenv, Markdown summary, JUnit) in the workspace. Control characters are
+// dropped from log text, so it cannot forge section markers.
+func NewGitLab(o Options) Platform {
+	o = o.withDefaults()
+	return &gitlab{o: o, out: quietWriter{o.Stdout}}
+}
+
+func (g *gitlab) Name() string { return "gitlab" }
+
+// Mask only redacts: GitLab has no runtime masking.
+func (g *gitlab) Mask(secret string) { g.sec.add(secret) }
+
+func (g *gitlab) Logf(format string, args ...any) { g.print(fmt.Sprintf(format, args...)) }
+
+func (g *gitlab) print(text string) {
+	text = g.sec.redact(clean(text))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, _ = io.WriteString(g.out, strings.TrimSuffix(text, "\n")+"\n")
+}
+
+func (g *gitlab) Debugf(format string, args ...any) {
+	if g.o.Debug {
+		g.print("[debug] " + fmt.Sprintf(format, args...))
+	}
+}
+
+func (g *gitlab) Notice(title, message string)  { g.print(marked("NOTICE", title, message)) }
+func (g *gitlab) Warning(title, message string) { g.print(marked("WARNING", title, message)) }
+func (g *gitlab) Error(title, message string)   { g.print(marked("ERROR", title, message)) }
+
+// marked is an annotation as a log line: `LEVEL: title: message`.
+func marked(level, title, message string) string {
+	if title = oneLine(title); title != "" {
+		return level + ": " + title + ": " + message
+	}
+	return level + ": " + message
+}
+
+// Group opens a collapsed section named for its title and a number.
+func (g *gitlab) Group(title string) (end func()) {
+	title = oneLine(g.sec.redact(clean(title)))
+	g.mu.Lock()
+	g.sections++
+	name := fmt.Sprintf("%s_%d", sectionSlug(title), g.sections)
+	fmt.Fprintf(g.out, "\x1b[0Ksection_start:%d:%s[collapsed=true]\r\x1b[0K%s\n", g.o.Now().Unix(), name, title)
+	g.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			fmt.Fprintf(g.out, "\x1b[0Ksection_end:%d:%s\r\x1b[0K\n", g.o.Now().Unix(), name)
+		})
+	}
+}
+
+// sectionSlug is a section name from a title: lowercase [a-z0-9_].
+func sectionSlug(title string) string {
+	slug := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '_'
+	}, title)
+	for strings.Contains(slug, "__") {
+		slug = strings.ReplaceAll(slug, "__", "_")
+	}
+	slug = strings.Trim(truncateQuiet(slug, 40), "_")
+	if slug == "" {
+		return "section"
+	}
+	return slug
+}
+
+func (g *gitlab) Metadata() map[string]string { return gitlabMetadata(g.o.Getenv) }
+
+// Publish writes the result file, the dotenv report, the summary file and
+// the JUnit report (each one whose path is set).
+func (g *gitlab) Publish(r Report) error {
+	outs, err := withResultFile(g.o, &g.sec, r)
+	errs := []error{err}
+	if p := g.o.Dotenv; p != "" {
+		errs = append(errs, writeFile("the dotenv report", p, g.o.path(p), formatDotenv(outs)))
+	}
+	if p := g.o.SummaryFile; p != "" && r.Summary != "" {
+		errs = append(errs, writeFile("the summary file", p, g.o.path(p), []byte(summaryText(g.sec.redact(r.Summary)))))
+	}
+	if p := g.o.JUnitFile; p != "" {
+		r.Title, r.Message = g.sec.redact(r.Title), g.sec.redact(r.Message)
+		data, err := formatJUnit(r, outs)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			errs = append(errs, writeFile("the JUnit report", p, g.o.path(p), data))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,33 @@
+package ci
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLocal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stdout, stderr := newBuffers()
+	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: dir})
+	assert.Equal(t, "local", l.Name())
+	l.Mask("key-1")
+	end := l.Group("Run key-1")
+	l.Logf("state %s\x1b[2J", "QUEUED")
+	l.Debugf("hidden")
+	l.Warning("Slow", "still waiting")
+	end()
+	r := sampleReport()
+	r.Outputs = r.Outputs[:8]
+	r.Outputs[0].Value = "key-1"
+
+	require.NoError(t, l.Publish(r))
+
+	assert.Equal(t, "== Run ***\nstate QUEUED[2J\nWARNING: Slow: still waiting\n", stderr.String())
+	golden(t, "local_stdout.golden", stdout.Bytes())
+	assert.Equal(t, string(r.ResultJSON), string(readFile(t, filepath.Join(dir, "result.json"))))
+	assert.Empty(t, l.Metadata())
+}

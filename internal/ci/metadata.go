@@ -1,0 +1,108 @@
+package ci
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Oz metadata limits: keys 1-64 bytes of [a-zA-Z0-9._-], values at most
+// 256 bytes without NUL; a platform sends at most 10 keys.
+const (
+	maxMetadataKeys  = 10
+	maxMetadataValue = 256
+	maxEventFile     = 32 << 20
+)
+
+var metadataKey = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
+
+// metadata builds Oz run metadata from key/value pairs in order, skipping
+// empty values and invalid keys, cutting values to the limit.
+func metadata(pairs ...[2]string) map[string]string {
+	m := map[string]string{}
+	for _, p := range pairs {
+		key, value := p[0], oneLine(p[1])
+		if value == "" || !metadataKey.MatchString(key) || len(m) == maxMetadataKeys {
+			continue
+		}
+		m[key] = truncateQuiet(value, maxMetadataValue)
+	}
+	return m
+}
+
+var pullRef = regexp.MustCompile(`^refs/pull/(\d+)/(?:merge|head)$`)
+
+func githubMetadata(getenv func(string) string) map[string]string {
+	sha, pr := getenv("GITHUB_SHA"), ""
+	if m := pullRef.FindStringSubmatch(getenv("GITHUB_REF")); m != nil {
+		pr = m[1]
+	}
+	if ev := readEvent(getenv("GITHUB_EVENT_PATH")); ev.PullRequest != nil {
+		if ev.PullRequest.Head.SHA != "" {
+			sha = ev.PullRequest.Head.SHA
+		}
+		if ev.PullRequest.Number > 0 {
+			pr = strconv.Itoa(ev.PullRequest.Number)
+		}
+	}
+	runURL := ""
+	if server, repo, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID"); server != "" && repo != "" && id != "" {
+		runURL = strings.TrimSuffix(server, "/") + "/" + repo + "/actions/runs/" + id
+	}
+	return metadata(
+		[2]string{"github_repository", getenv("GITHUB_REPOSITORY")},
+		[2]string{"github_run_id", getenv("GITHUB_RUN_ID")},
+		[2]string{"github_run_attempt", getenv("GITHUB_RUN_ATTEMPT")},
+		[2]string{"github_sha", sha},
+		[2]string{"github_ref", getenv("GITHUB_REF")},
+		[2]string{"github_pr", pr},
+		[2]string{"github_workflow", getenv("GITHUB_WORKFLOW")},
+		[2]string{"github_job", getenv("GITHUB_JOB")},
+		[2]string{"github_run_url", runURL},
+	)
+}
+
+// githubEvent is the part of the event payload oz-run reads.
+type githubEvent struct {
+	PullRequest *struct {
+		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+	} `json:"pull_request"`
+}
+
+// readEvent reads the event payload; a missing, huge or malformed file
+// reads as an empty event (the metadata is a convenience).
+func readEvent(path string) githubEvent {
+	var ev githubEvent
+	if path == "" {
+		return ev
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ev
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEventFile))
+	if err != nil || json.Unmarshal(data, &ev) != nil {
+		return githubEvent{}
+	}
+	return ev
+}
+
+func gitlabMetadata(getenv func(string) string) map[string]string {
+	return metadata(
+		[2]string{"gitlab_project", getenv("CI_PROJECT_PATH")},
+		[2]string{"gitlab_pipeline_id", getenv("CI_PIPELINE_ID")},
+		[2]string{"gitlab_pipeline_url", getenv("CI_PIPELINE_URL")},
+		[2]string{"gitlab_job_id", getenv("CI_JOB_ID")},
+		[2]string{"gitlab_job_url", getenv("CI_JOB_URL")},
+		[2]string{"gitlab_mr_iid", getenv("CI_MERGE_REQUEST_IID")},
+		[2]string{"gitlab_sha", getenv("CI_COMMIT_SHA")},
+		[2]string{"gitlab_ref", getenv("CI_COMMIT_REF_NAME")},
+	)
+}

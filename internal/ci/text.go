@@ -1,0 +1,130 @@
+package ci
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// clean makes untrusted text safe to print as log lines: invalid UTF-8 is
+// replaced, CRLF and lone CR become LF (runners and terminals break lines on
+// a lone CR), and control characters other than LF and tab are dropped (no
+// ANSI sequences, no forged GitLab section markers, no NUL).
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// lines splits cleaned text into lines; a final newline ends the last line
+// rather than starting an empty one.
+func lines(s string) []string {
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// oneLine joins the lines of s, trimmed and without empty ones, by single
+// spaces; tabs become spaces.
+func oneLine(s string) string {
+	var kept []string
+	for _, l := range lines(clean(s)) {
+		if l = strings.TrimSpace(strings.ReplaceAll(l, "\t", " ")); l != "" {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// truncMarker is appended where text was cut.
+func truncMarker(n int) string { return fmt.Sprintf("… [truncated %d bytes]", n) }
+
+// truncate cuts s to at most limit bytes on a UTF-8 boundary, ending with a
+// marker that says how many bytes were cut. limit must exceed the marker.
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	keep := max(limit-len(truncMarker(len(s))), 0)
+	for keep < limit && keep+1+len(truncMarker(len(s)-keep-1)) <= limit {
+		keep++ // the marker got shorter: keep more
+	}
+	for keep > 0 && !utf8.RuneStart(s[keep]) {
+		keep--
+	}
+	return s[:keep] + truncMarker(len(s)-keep)
+}
+
+// truncateQuiet cuts s to at most limit bytes on a UTF-8 boundary.
+func truncateQuiet(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	for limit > 0 && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	return s[:limit]
+}
+
+// secrets remembers masked values and redacts them from anything printed or
+// written, on every platform (GitHub masks too, but only in its logs).
+type secrets struct {
+	mu   sync.Mutex
+	list []string // longest first, so that no part of a longer secret survives
+}
+
+func (s *secrets) add(secret string) {
+	var add []string
+	for _, v := range append([]string{secret, clean(secret)}, lines(clean(secret))...) {
+		if strings.TrimSpace(v) != "" {
+			add = append(add, v)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range add {
+		if !slices.Contains(s.list, v) {
+			s.list = append(s.list, v)
+		}
+	}
+	sort.SliceStable(s.list, func(i, j int) bool { return len(s.list[i]) > len(s.list[j]) })
+}
+
+func (s *secrets) redact(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.list {
+		text = strings.ReplaceAll(text, v, "***")
+	}
+	return text
+}
+
+func (s *secrets) redactBytes(b []byte) []byte {
+	s.mu.Lock()
+	list := slices.Clone(s.list)
+	s.mu.Unlock()
+	for _, v := range list {
+		if strings.Contains(string(b), v) {
+			b = []byte(strings.ReplaceAll(string(b), v, "***"))
+		}
+	}
+	return b
+}
+
+// quietWriter never fails: a log line that cannot be written is lost, and
+// go-githubactions panics on a write error.
+type quietWriter struct{ w io.Writer }
+
+func (q quietWriter) Write(p []byte) (int, error) {
+	_, _ = q.w.Write(p)
+	return len(p), nil
+}
