@@ -1,0 +1,388 @@
+// Package runner is the use case: submit a run (or attach to one), wait for
+// it to end with backoff, and apply the timeout and abort policies. It talks
+// to the API and the CI through two small interfaces, so it is tested with
+// fakes and no processes.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// RunsAPI is the part of the Oz API the runner uses (*oz.Client has it).
+type RunsAPI interface {
+	CreateRun(ctx context.Context, req oz.CreateRunRequest) (*oz.CreateRunResponse, error)
+	GetRun(ctx context.Context, runID string) (*oz.Run, error)
+	CancelRun(ctx context.Context, runID string) error
+}
+
+// Reporter is where progress goes (a ci.Platform has it). It escapes what
+// it prints; the runner passes API text through it unmodified.
+type Reporter interface {
+	Logf(format string, args ...any)
+	Debugf(format string, args ...any)
+	Notice(title, message string)
+	Warning(title, message string)
+}
+
+// Options tune the runner's timing; the zero value means the defaults.
+type Options struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Heartbeat is how often a line is logged while nothing changes (default 3m).
+	Heartbeat time.Duration
+	// CancelBudget bounds the remote cancel after a timeout or an abort,
+	// retries of a 409 included (default 4s: GitHub sends SIGTERM 7.5 s
+	// after SIGINT, and outputs must be written before that).
+	CancelBudget time.Duration
+	// ConflictRetry is the wait between cancel attempts answered 409 (default 500ms).
+	ConflictRetry time.Duration
+	// Metadata is the CI context attached to a created run; the user's
+	// metadata wins on a key clash and the total stays within the API's limit.
+	Metadata map[string]string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 3 * time.Minute
+	}
+	if o.CancelBudget <= 0 {
+		o.CancelBudget = 4 * time.Second
+	}
+	if o.ConflictRetry <= 0 {
+		o.ConflictRetry = 500 * time.Millisecond
+	}
+	return o
+}
+
+// MaxMetadataKeys is the API's limit on a run's metadata keys.
+const MaxMetadataKeys = 20
+
+// errTimedOut is the cause of the wait context's deadline.
+var errTimedOut = errors.New("timed out")
+
+// Run submits or attaches to a run and waits for it as cfg says. It always
+// returns a Result, as complete as what was learned: ctx ending means the
+// step was aborted (SIGINT/SIGTERM).
+func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opts Options) Result {
+	w := &waiter{cfg: cfg, api: api, rep: rep, opts: opts.withDefaults()}
+	w.res.Started = w.opts.Now()
+	w.run(ctx)
+	w.res.Ended = w.opts.Now()
+	return w.res
+}
+
+type waiter struct {
+	cfg  *config.Config
+	api  RunsAPI
+	rep  Reporter
+	opts Options
+	res  Result
+
+	lastChange    time.Time // last state change or start
+	lastHeartbeat time.Time
+	sessionShown  bool
+}
+
+func (w *waiter) run(ctx context.Context) {
+	waitCtx, cancel := context.WithTimeoutCause(ctx, w.cfg.Timeout, errTimedOut)
+	defer cancel()
+
+	if w.cfg.RunID != "" {
+		w.res.RunID = w.cfg.RunID
+		w.res.Attached = true
+		w.rep.Logf("Attaching to run %s: %s", w.res.RunID, oz.RunURL(w.res.RunID))
+	} else if !w.submit(waitCtx) {
+		w.interrupted(ctx, waitCtx)
+		return
+	}
+	w.lastChange = w.opts.Now()
+	w.lastHeartbeat = w.lastChange
+
+	if !w.cfg.Wait {
+		w.peek(waitCtx)
+		return
+	}
+	if !w.poll(waitCtx) {
+		w.interrupted(ctx, waitCtx)
+	}
+}
+
+// submit creates the run; false when it failed (w.res.Err is set).
+func (w *waiter) submit(ctx context.Context) bool {
+	resp, err := w.api.CreateRun(ctx, w.request())
+	if err != nil {
+		w.res.Err = fmt.Errorf("starting the run: %w", err)
+		return false
+	}
+	w.res.RunID = resp.RunID
+	w.res.AtCapacity = resp.AtCapacity
+	w.rep.Logf("Started run %s: %s", resp.RunID, oz.RunURL(resp.RunID))
+	w.observeState(resp.State)
+	if resp.Recovered {
+		w.rep.Warning("Run recovered", "The API's answer to the create was lost; found the run it created by its request id, so no second run was started.")
+	}
+	if resp.AtCapacity {
+		w.rep.Notice("Oz is at capacity", "Your team is at its concurrent cloud agent limit: the run is queued and starts when a slot frees up.")
+	}
+	return true
+}
+
+// request builds the create request from the inputs.
+func (w *waiter) request() oz.CreateRunRequest {
+	c := w.cfg
+	req := oz.CreateRunRequest{
+		Prompt:   c.Prompt,
+		Mode:     c.AgentMode,
+		Skill:    c.Skill,
+		Title:    c.Title,
+		Metadata: mergeMetadata(w.opts.Metadata, c.Metadata),
+	}
+	conf := oz.AgentConfig{
+		Name:               c.Name,
+		EnvironmentID:      c.Environment,
+		ModelID:            c.Model,
+		MCPServers:         c.MCP,
+		WorkerHost:         c.Host,
+		ComputerUseEnabled: c.ComputerUse,
+	}
+	if conf.Name != "" || conf.EnvironmentID != "" || conf.ModelID != "" || len(conf.MCPServers) > 0 ||
+		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil {
+		req.Config = &conf
+	}
+	return req
+}
+
+// mergeMetadata joins the CI context and the user's metadata. The user's
+// keys win, and CI keys are dropped (in key order) so that the total leaves
+// room for the client's request id.
+func mergeMetadata(ciMeta, user map[string]string) map[string]string {
+	out := maps.Clone(user)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(ciMeta)) {
+		if len(out) >= MaxMetadataKeys-1 {
+			break
+		}
+		if _, taken := out[k]; !taken && ciMeta[k] != "" {
+			out[k] = ciMeta[k]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// peek reads the run once for wait: false, so that the outputs carry what
+// is known; the conclusion is `submitted` unless the run has already ended.
+func (w *waiter) peek(ctx context.Context) {
+	w.res.Conclusion = config.Submitted
+	run, err := w.api.GetRun(ctx, w.res.RunID)
+	if err != nil {
+		if w.res.Attached {
+			w.res.Err = fmt.Errorf("reading run %s: %w", w.res.RunID, err)
+			return
+		}
+		w.rep.Debugf("reading the new run: %v", err)
+		return
+	}
+	w.observe(run)
+	if run.State.IsTerminal() {
+		w.res.Conclusion = ConclusionOf(run.State)
+	}
+}
+
+// poll waits until the run is terminal: true when it is, or when a final
+// API error ended the wait (w.res.Err set); false when ctx ended first.
+func (w *waiter) poll(ctx context.Context) bool {
+	b := newPollBackOff(ctx, w.cfg.PollInterval, w.cfg.PollMaxInterval)
+	for {
+		run, err := w.api.GetRun(ctx, w.res.RunID)
+		switch {
+		case err == nil:
+			if w.observe(run) {
+				b.Reset()
+			}
+			if run.State.IsTerminal() {
+				w.res.Conclusion = ConclusionOf(run.State)
+				w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
+				return true
+			}
+		case ctx.Err() != nil:
+			return false
+		case !oz.IsTransient(err):
+			w.res.Err = fmt.Errorf("reading run %s: %w", w.res.RunID, err)
+			return true
+		default:
+			w.rep.Debugf("reading run %s failed, retrying: %v", w.res.RunID, err)
+			b.retryAfter(err)
+		}
+		w.heartbeat()
+		next := b.NextBackOff()
+		if next < 0 { // backoff.Stop: ctx is done
+			return false
+		}
+		w.rep.Debugf("next poll in %s", next.Round(time.Millisecond))
+		if !sleep(ctx, next) {
+			return false
+		}
+	}
+}
+
+// observe records what a read of the run tells; true when the state changed.
+func (w *waiter) observe(run *oz.Run) bool {
+	w.res.Run = run
+	changed := w.observeState(run.State)
+	if link := run.SessionURL(); link != "" && !w.sessionShown {
+		w.sessionShown = true
+		w.rep.Notice("Oz session", "Follow the agent live: "+link)
+	}
+	return changed
+}
+
+func (w *waiter) observeState(s oz.State) bool {
+	if s == "" || s == w.res.State {
+		return false
+	}
+	now := w.opts.Now()
+	prev := w.res.State
+	w.res.State = s
+	w.res.Timeline = append(w.res.Timeline, Transition{State: s, At: now})
+	w.lastChange, w.lastHeartbeat = now, now
+	elapsed := formatElapsed(now.Sub(w.res.Started))
+	if prev == "" {
+		w.rep.Logf("[%s] %s", elapsed, s)
+	} else {
+		w.rep.Logf("[%s] %s -> %s", elapsed, prev, s)
+	}
+	if !s.IsKnown() {
+		w.rep.Warning("Unknown run state", fmt.Sprintf("The API reported state %q, which oz-run does not know; it is treated as terminal and failed.", string(s)))
+	}
+	return true
+}
+
+func (w *waiter) heartbeat() {
+	now := w.opts.Now()
+	if now.Sub(w.lastHeartbeat) < w.opts.Heartbeat {
+		return
+	}
+	w.lastHeartbeat = now
+	w.rep.Logf("[%s] still %s (for %s)", formatElapsed(now.Sub(w.res.Started)), w.res.State,
+		formatElapsed(now.Sub(w.lastChange)))
+}
+
+// interrupted handles the wait (or the create) ending early: parent ctx
+// done means aborted, otherwise the timeout passed.
+func (w *waiter) interrupted(parent, waitCtx context.Context) {
+	if parent.Err() != nil {
+		w.res.Aborted = true
+		w.res.Err = fmt.Errorf("aborted (%v) while waiting for the run", context.Cause(parent))
+		if w.res.RunID == "" {
+			w.res.Err = fmt.Errorf("aborted (%v) while starting the run; it may or may not have been created", context.Cause(parent))
+		}
+		w.rep.Warning("Aborted", w.res.Err.Error())
+		if w.cfg.CancelOnAbort {
+			w.cancelRemote("the step was aborted")
+		}
+		return
+	}
+	if context.Cause(waitCtx) != errTimedOut {
+		return // the create or a read failed on its own: w.res.Err says how
+	}
+	w.res.Err = nil
+	w.res.Conclusion = config.TimedOut
+	w.rep.Warning("Timed out", fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout))
+	if w.cfg.OnTimeout == config.OnTimeoutCancel {
+		w.cancelRemote("the timeout passed")
+	} else if w.res.RunID != "" {
+		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s", w.res.RunID, oz.RunURL(w.res.RunID))
+	}
+}
+
+// cancelRemote cancels the run on a fresh context bounded by CancelBudget,
+// retrying while the API answers 409 (the run is PENDING), then reads the
+// run once more so that the outputs show its last state.
+func (w *waiter) cancelRemote(why string) {
+	if w.res.RunID == "" || (w.res.State != "" && w.res.State.IsTerminal()) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
+	defer cancel()
+	w.rep.Logf("Cancelling run %s because %s", w.res.RunID, why)
+	for {
+		err := w.api.CancelRun(ctx, w.res.RunID)
+		if err == nil {
+			w.res.Cancelled = true
+			break
+		}
+		var apiErr *oz.APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 409 && sleep(ctx, w.opts.ConflictRetry) {
+			continue
+		}
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
+			w.rep.Logf("Run %s had already ended; nothing to cancel", w.res.RunID)
+			break
+		}
+		w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, err)
+		w.rep.Warning("Cancel failed", w.res.CancelErr.Error()+"; the run may still be going: "+oz.RunURL(w.res.RunID))
+		return
+	}
+	if run, err := w.api.GetRun(ctx, w.res.RunID); err == nil {
+		w.observe(run)
+		if w.res.Conclusion == "" && run.State.IsTerminal() {
+			w.res.Conclusion = ConclusionOf(run.State)
+		}
+	}
+}
+
+// ConclusionOf maps a terminal state to its conclusion; unknown states fail.
+func ConclusionOf(s oz.State) config.Conclusion {
+	switch s {
+	case oz.StateSucceeded:
+		return config.Succeeded
+	case oz.StateError:
+		return config.Error
+	case oz.StateBlocked:
+		return config.Blocked
+	case oz.StateCancelled:
+		return config.Cancelled
+	}
+	return config.Failed
+}
+
+// Exit codes, as the contract lists them.
+const (
+	ExitOK       = 0
+	ExitFailed   = 1
+	ExitInput    = 2
+	ExitAPI      = 3
+	ExitTimedOut = 4
+	ExitAborted  = 5
+)
+
+// ExitCode is the process exit code for the result under fail_on.
+func (r Result) ExitCode(failOn config.FailOn) int {
+	switch {
+	case r.Aborted:
+		return ExitAborted
+	case r.Err != nil:
+		return ExitAPI
+	case r.Conclusion == config.TimedOut && failOn.Fails(config.TimedOut):
+		return ExitTimedOut
+	case r.Conclusion != config.TimedOut && failOn.Fails(r.Conclusion):
+		return ExitFailed
+	}
+	return ExitOK
+}

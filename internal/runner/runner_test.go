@@ -1,0 +1,404 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// step is one scripted answer of the fake API to a GetRun.
+type step struct {
+	state oz.State
+	err   error
+	link  string
+	msg   string
+}
+
+// fakeAPI answers GetRun from a script (the last step repeats) and records calls.
+type fakeAPI struct {
+	mu         sync.Mutex
+	createErr  error
+	create     oz.CreateRunResponse
+	script     []step
+	cancelErrs []error // answers to successive cancels; nil after they run out
+	onGet      func(n int)
+	gets       int
+	cancels    int
+	getTimes   []time.Time
+	requests   []oz.CreateRunRequest
+}
+
+func (f *fakeAPI) CreateRun(_ context.Context, req oz.CreateRunRequest) (*oz.CreateRunResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, req)
+	if f.createErr != nil {
+		return nil, f.createErr
+	}
+	resp := f.create
+	if resp.RunID == "" {
+		resp.RunID, resp.State = "run-1", oz.StateQueued
+	}
+	return &resp, nil
+}
+
+func (f *fakeAPI) GetRun(ctx context.Context, id string) (*oz.Run, error) {
+	f.mu.Lock()
+	n := f.gets
+	f.gets++
+	f.getTimes = append(f.getTimes, time.Now())
+	s := f.script[min(n, len(f.script)-1)]
+	hook := f.onGet
+	f.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	run := &oz.Run{RunID: id, State: s.state, SessionLink: s.link}
+	if s.msg != "" {
+		run.StatusMessage = &oz.StatusMessage{Message: s.msg}
+	}
+	return run, nil
+}
+
+func (f *fakeAPI) CancelRun(_ context.Context, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancels++
+	if len(f.cancelErrs) > 0 {
+		err := f.cancelErrs[0]
+		f.cancelErrs = f.cancelErrs[1:]
+		return err
+	}
+	return nil
+}
+
+// logReporter records what the runner reports.
+type logReporter struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *logReporter) add(kind, s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, kind+" "+s)
+}
+func (r *logReporter) Logf(f string, a ...any)   { r.add("log", fmt.Sprintf(f, a...)) }
+func (r *logReporter) Debugf(f string, a ...any) { r.add("debug", fmt.Sprintf(f, a...)) }
+func (r *logReporter) Notice(t, m string)        { r.add("notice", t+": "+m) }
+func (r *logReporter) Warning(t, m string)       { r.add("warning", t+": "+m) }
+func (r *logReporter) text() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}
+
+func testConfig() *config.Config {
+	return &config.Config{
+		Prompt: "do it", AgentMode: "normal", Wait: true, Timeout: 5 * time.Second,
+		OnTimeout: config.OnTimeoutCancel, CancelOnAbort: true,
+		FailOn:       config.FailOn{config.Failed: true, config.Error: true, config.Blocked: true, config.Cancelled: true, config.TimedOut: true},
+		PollInterval: time.Millisecond, PollMaxInterval: 4 * time.Millisecond,
+	}
+}
+
+var fastOpts = Options{CancelBudget: 500 * time.Millisecond, ConflictRetry: time.Millisecond}
+
+func TestRunEndsInEachTerminalState(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		final oz.State
+		want  config.Conclusion
+		code  int
+	}{
+		{oz.StateSucceeded, config.Succeeded, ExitOK},
+		{oz.StateFailed, config.Failed, ExitFailed},
+		{oz.StateError, config.Error, ExitFailed},
+		{oz.StateBlocked, config.Blocked, ExitFailed},
+		{oz.StateCancelled, config.Cancelled, ExitFailed},
+		{"EXPLODED", config.Failed, ExitFailed},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.final), func(t *testing.T) {
+			t.Parallel()
+			api := &fakeAPI{script: []step{{state: oz.StateQueued}, {state: oz.StateInProgress, link: "https://app.warp.dev/session/s1"}, {state: tc.final, msg: "done"}}}
+			rep := &logReporter{}
+			res := Run(context.Background(), testConfig(), api, rep, fastOpts)
+			require.NoError(t, res.Err)
+			assert.Equal(t, tc.final, res.State)
+			assert.Equal(t, tc.want, res.Conclusion)
+			assert.Equal(t, tc.code, res.ExitCode(testConfig().FailOn))
+			assert.Equal(t, 3, api.gets)
+			assert.Equal(t, []oz.State{oz.StateQueued, oz.StateInProgress, tc.final}, states(res.Timeline))
+			assert.Equal(t, 1, strings.Count(rep.text(), "notice Oz session"), "the session link is announced once")
+			assert.Equal(t, "done", res.Run.StatusMessage.Message)
+			assert.Zero(t, api.cancels)
+		})
+	}
+}
+
+func states(ts []Transition) []oz.State {
+	var out []oz.State
+	for _, t := range ts {
+		out = append(out, t.State)
+	}
+	return out
+}
+
+func TestFailOnNoneReportsOnly(t *testing.T) {
+	t.Parallel()
+	res := Result{Conclusion: config.Failed}
+	assert.Equal(t, ExitOK, res.ExitCode(config.FailOn{}))
+	assert.Equal(t, ExitOK, Result{Conclusion: config.TimedOut}.ExitCode(config.FailOn{}))
+	assert.Equal(t, ExitTimedOut, Result{Conclusion: config.TimedOut}.ExitCode(config.FailOn{config.TimedOut: true}))
+	assert.Equal(t, ExitFailed, Result{Conclusion: config.Submitted}.ExitCode(config.FailOn{config.Submitted: true}))
+	assert.Equal(t, ExitAPI, Result{Err: errors.New("x")}.ExitCode(config.FailOn{}))
+	assert.Equal(t, ExitAborted, Result{Err: errors.New("x"), Aborted: true}.ExitCode(config.FailOn{}))
+}
+
+func TestCreateRequestCarriesInputsAndMetadata(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Environment, cfg.Model, cfg.Name, cfg.Title, cfg.Skill, cfg.Host = "env1", "m1", "grp", "T", "o/r:s", "h1"
+	yes := true
+	cfg.ComputerUse = &yes
+	cfg.AgentMode = "plan"
+	cfg.Metadata = map[string]string{"team": "core", "github_sha": "user-wins"}
+	api := &fakeAPI{script: []step{{state: oz.StateSucceeded}}}
+	opts := fastOpts
+	opts.Metadata = map[string]string{"github_sha": "abc", "github_repository": "o/r", "empty": ""}
+	Run(context.Background(), cfg, api, &logReporter{}, opts)
+	require.Len(t, api.requests, 1)
+	req := api.requests[0]
+	assert.Equal(t, "do it", req.Prompt)
+	assert.Equal(t, "plan", req.Mode)
+	assert.Equal(t, "o/r:s", req.Skill)
+	assert.Equal(t, "T", req.Title)
+	require.NotNil(t, req.Config)
+	assert.Equal(t, oz.AgentConfig{Name: "grp", EnvironmentID: "env1", ModelID: "m1", WorkerHost: "h1", ComputerUseEnabled: &yes}, *req.Config)
+	assert.Equal(t, map[string]string{"team": "core", "github_sha": "user-wins", "github_repository": "o/r"}, req.Metadata)
+}
+
+func TestMetadataStaysWithinTheLimit(t *testing.T) {
+	t.Parallel()
+	user, ciMeta := map[string]string{}, map[string]string{}
+	for i := range 15 {
+		user[fmt.Sprintf("u%02d", i)] = "v"
+		ciMeta[fmt.Sprintf("c%02d", i)] = "v"
+	}
+	got := mergeMetadata(ciMeta, user)
+	assert.Len(t, got, MaxMetadataKeys-1, "one key is left for the request id")
+	for k := range user {
+		assert.Contains(t, got, k)
+	}
+	assert.Nil(t, mergeMetadata(nil, nil))
+}
+
+func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
+	t.Parallel()
+	transient := &oz.APIError{Op: "get run", StatusCode: 503, Retryable: true}
+	final := &oz.APIError{Op: "get run", StatusCode: 404}
+
+	api := &fakeAPI{script: []step{{err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
+	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	require.NoError(t, res.Err)
+	assert.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Equal(t, 3, api.gets)
+
+	api = &fakeAPI{script: []step{{state: oz.StateQueued}, {err: final}}}
+	res = Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	require.ErrorAs(t, res.Err, new(*oz.APIError))
+	assert.Equal(t, ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, oz.StateQueued, res.State, "the last state seen is kept")
+	assert.Equal(t, 2, api.gets)
+}
+
+func TestCreateFailureEndsTheStepWithAPIError(t *testing.T) {
+	t.Parallel()
+	api := &fakeAPI{createErr: &oz.APIError{Op: "create run", StatusCode: 401, Message: "bad key"}}
+	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "starting the run")
+	assert.Equal(t, ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Zero(t, api.gets)
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
+	limited := &oz.APIError{Op: "get run", StatusCode: 429, Retryable: true, RetryAfter: 150 * time.Millisecond}
+	api := &fakeAPI{script: []step{{state: oz.StateQueued}, {err: limited}, {state: oz.StateSucceeded}}}
+	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	require.NoError(t, res.Err)
+	require.Len(t, api.getTimes, 3)
+	assert.GreaterOrEqual(t, api.getTimes[2].Sub(api.getTimes[1]), 150*time.Millisecond)
+}
+
+func TestBackoffGrowsAndResetsOnStateChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newPollBackOff(ctx, 100*time.Millisecond, time.Second)
+	var waits []time.Duration
+	for range 6 {
+		waits = append(waits, b.NextBackOff())
+	}
+	assert.InDelta(t, 100*time.Millisecond, waits[0], float64(25*time.Millisecond))
+	assert.Greater(t, waits[5], 400*time.Millisecond, "waits grow")
+	for _, w := range waits {
+		assert.LessOrEqual(t, w, time.Second+200*time.Millisecond, "capped (jitter included)")
+	}
+	b.Reset()
+	assert.InDelta(t, 100*time.Millisecond, b.NextBackOff(), float64(25*time.Millisecond), "a state change resets the wait")
+
+	b.retryAfter(&oz.APIError{RetryAfter: 5 * time.Second})
+	assert.Equal(t, 5*time.Second, b.NextBackOff(), "Retry-After is a floor")
+	assert.Less(t, b.NextBackOff(), 5*time.Second, "used once")
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.Less(t, newPollBackOff(cctx, time.Second, time.Second).NextBackOff(), time.Duration(0), "stops when ctx ends")
+}
+
+func TestHeartbeatWhileNothingChanges(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	api := &fakeAPI{script: []step{{state: oz.StateInProgress}, {state: oz.StateInProgress}, {state: oz.StateInProgress}, {state: oz.StateSucceeded}}}
+	api.onGet = func(int) { mu.Lock(); clock = clock.Add(2 * time.Minute); mu.Unlock() }
+	rep := &logReporter{}
+	opts := fastOpts
+	opts.Now = now
+	res := Run(context.Background(), testConfig(), api, rep, opts)
+	require.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Contains(t, rep.text(), "still INPROGRESS")
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []config.OnTimeout{config.OnTimeoutCancel, config.OnTimeoutLeave} {
+		t.Run(string(policy), func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.Timeout = 50 * time.Millisecond
+			cfg.OnTimeout = policy
+			api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 409}}}
+			res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+			require.NoError(t, res.Err)
+			assert.Equal(t, config.TimedOut, res.Conclusion)
+			assert.Equal(t, ExitTimedOut, res.ExitCode(cfg.FailOn))
+			if policy == config.OnTimeoutCancel {
+				assert.Equal(t, 2, api.cancels, "a 409 is retried")
+				assert.True(t, res.Cancelled)
+			} else {
+				assert.Zero(t, api.cancels)
+				assert.False(t, res.Cancelled)
+			}
+		})
+	}
+}
+
+func TestTimeoutDuringCreate(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Timeout = 20 * time.Millisecond
+	api := &blockingCreate{}
+	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	assert.NoError(t, res.Err)
+	assert.Equal(t, config.TimedOut, res.Conclusion)
+	assert.Empty(t, res.RunID)
+}
+
+type blockingCreate struct{ fakeAPI }
+
+func (b *blockingCreate) CreateRun(ctx context.Context, _ oz.CreateRunRequest) (*oz.CreateRunResponse, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestAbortCancelsTheRemoteRun(t *testing.T) {
+	t.Parallel()
+	for _, cancelOnAbort := range []bool{true, false} {
+		t.Run(fmt.Sprint(cancelOnAbort), func(t *testing.T) {
+			t.Parallel()
+			ctx, abort := context.WithCancelCause(context.Background())
+			defer abort(nil)
+			cfg := testConfig()
+			cfg.CancelOnAbort = cancelOnAbort
+			api := &fakeAPI{script: []step{{state: oz.StateInProgress}}}
+			api.onGet = func(n int) {
+				if n == 2 {
+					abort(errors.New("received terminated"))
+				}
+			}
+			res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
+			assert.True(t, res.Aborted)
+			assert.Equal(t, ExitAborted, res.ExitCode(cfg.FailOn))
+			assert.Contains(t, res.Err.Error(), "received terminated")
+			assert.Equal(t, cancelOnAbort, res.Cancelled)
+			assert.Equal(t, oz.StateInProgress, res.State)
+		})
+	}
+}
+
+func TestCancelFailureIsReported(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Timeout = 20 * time.Millisecond
+	api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 422, Message: "cannot cancel"}}}
+	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	assert.Equal(t, config.TimedOut, res.Conclusion)
+	require.Error(t, res.CancelErr)
+	assert.False(t, res.Cancelled)
+}
+
+func TestWaitFalseReturnsAtOnce(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Wait = false
+	api := &fakeAPI{create: oz.CreateRunResponse{RunID: "r9", State: oz.StateQueued, AtCapacity: true}, script: []step{{state: oz.StateQueued}}}
+	rep := &logReporter{}
+	res := Run(context.Background(), cfg, api, rep, fastOpts)
+	require.NoError(t, res.Err)
+	assert.Equal(t, config.Submitted, res.Conclusion)
+	assert.Equal(t, "r9", res.RunID)
+	assert.True(t, res.AtCapacity)
+	assert.Contains(t, rep.text(), "at capacity")
+	assert.Equal(t, 1, api.gets)
+	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
+}
+
+func TestAttach(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.RunID, cfg.Prompt = "existing", ""
+	api := &fakeAPI{script: []step{{state: oz.StateInProgress}, {state: oz.StateSucceeded}}}
+	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	assert.Empty(t, api.requests, "nothing is created")
+	assert.True(t, res.Attached)
+	assert.Equal(t, "existing", res.RunID)
+	assert.Equal(t, config.Succeeded, res.Conclusion)
+
+	cfg.Wait = false
+	api = &fakeAPI{script: []step{{state: oz.StateFailed}}}
+	res = Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	assert.Equal(t, config.Failed, res.Conclusion, "attaching without waiting to an ended run reports its end")
+}
