@@ -90,8 +90,12 @@ func neutralize(line string) string {
 		i := len(line) - len(rest)
 		line = line[:i] + `\` + line[i:]
 	}
-	return strings.ReplaceAll(line, "##[", `##\[`)
+	return noLegacy(line)
 }
+
+// noLegacy defuses the legacy `##[command]` syntax, which the runner reads
+// anywhere in a line, also inside a `::` command's message.
+func noLegacy(s string) string { return strings.ReplaceAll(s, "##[", `##\[`) }
 
 // Debugf prints a plain line in debug mode; otherwise a ::debug:: command,
 // which the runner shows only when step debug logging is on.
@@ -101,7 +105,7 @@ func (g *github) Debugf(format string, args ...any) {
 		g.print("[debug] " + text)
 		return
 	}
-	text = g.sec.redact(clean(text))
+	text = noLegacy(g.sec.redact(clean(text)))
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.act.Debugf("%s", text)
@@ -114,8 +118,8 @@ func (g *github) Error(title, message string)   { g.annotate("error", title, mes
 // annotate issues an annotation. go-githubactions escapes the message (%,
 // CR, LF) and the title property (also : and ,): the text goes in raw.
 func (g *github) annotate(kind, title, message string) {
-	title = oneLine(g.sec.redact(clean(title)))
-	message = g.sec.redact(clean(message))
+	title = noLegacy(oneLine(g.sec.redact(clean(title))))
+	message = noLegacy(g.sec.redact(clean(message)))
 	a := g.act
 	if title != "" {
 		a = a.WithFieldsMap(map[string]string{"title": title})
