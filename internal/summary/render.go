@@ -1,0 +1,389 @@
+// Package summary renders the job summary: the Markdown that GitHub shows on
+// the workflow run's page and GitLab keeps as a file. It is pure (no I/O, no
+// clock: the times come in the Result) and treats every text from the API as
+// untrusted.
+package summary
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
+)
+
+// DefaultMaxBytes is the size cap when Options.MaxBytes is not set: just
+// under GitHub's limit of 1 MiB per step summary.
+const DefaultMaxBytes = 1<<20 - 1024
+
+// Options shape the summary.
+type Options struct {
+	// FailOn decides whether the conclusion fails the step; nil fails none.
+	FailOn config.FailOn
+	// MaxBytes caps the summary's size in bytes; 0 or less means
+	// DefaultMaxBytes.
+	MaxBytes int
+	// Title names the run in the heading; empty means "Oz run".
+	Title string
+}
+
+// Render writes the job summary for r.
+func Render(r runner.Result, opts Options) string {
+	var b strings.Builder
+	b.Grow(4096)
+	writeHeading(&b, r, opts)
+	writeTable(&b, r)
+	writeStatus(&b, r.Run)
+	writeProblems(&b, r)
+	writePullRequests(&b, r.Run)
+	writeArtifacts(&b, r.Run)
+	writeTimeline(&b, r)
+	writeFooter(&b, r)
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return capSize(b.String(), maxBytes)
+}
+
+// outcome is the heading's icon and the words that follow the title.
+func outcome(r runner.Result) (icon, words string) {
+	switch {
+	case r.Aborted:
+		return "🛑", " was aborted"
+	case r.Err != nil:
+		return "⚠️", ": the Oz API could not be used"
+	}
+	switch r.Conclusion {
+	case config.Succeeded:
+		return "✅", " succeeded"
+	case config.Failed:
+		return "❌", " failed"
+	case config.Error:
+		return "❌", " ended in an error"
+	case config.Blocked:
+		return "⏸️", " is blocked"
+	case config.Cancelled:
+		return "🚫", " was cancelled"
+	case config.TimedOut:
+		return "⏱️", " timed out"
+	case config.Submitted:
+		return "📨", " was submitted"
+	case "":
+		return "❔", " ended without a conclusion"
+	}
+	return "❔", " ended: " + inline(string(r.Conclusion))
+}
+
+func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
+	title := "Oz run"
+	if !isBlank(opts.Title) {
+		title = inline(strings.TrimSpace(opts.Title))
+	}
+	icon, words := outcome(r)
+	b.WriteString("## " + icon + " " + title + words + "\n\n")
+
+	c := r.Conclusion
+	switch {
+	case r.Aborted:
+		b.WriteString("**This fails the step**: the step was stopped (SIGINT or SIGTERM: the job was cancelled or reached its time limit) before the run ended.")
+	case r.Err != nil:
+		b.WriteString("**This fails the step**: see what went wrong below.")
+	case c == "":
+		b.WriteString("**This fails the step**: the run reached no conclusion.")
+	case opts.FailOn.Fails(c):
+		b.WriteString("**This fails the step**: " + code(string(c)) + " is in `fail_on`.")
+	case c == config.Succeeded:
+		b.WriteString("This does not fail the step.")
+	default:
+		b.WriteString("This does not fail the step: " + code(string(c)) + " is not in `fail_on`.")
+	}
+	for _, note := range notes(r) {
+		b.WriteString("\n" + note)
+	}
+	b.WriteString("\n\n")
+}
+
+// notes are the sentences under the verdict that explain the outcome.
+func notes(r runner.Result) []string {
+	var n []string
+	if r.Err == nil && !r.Aborted {
+		switch r.Conclusion {
+		case config.Failed:
+			n = append(n, "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which.")
+		case config.Error:
+			n = append(n, "The run failed for a reason on Warp's side: running it again may help.")
+		case config.Blocked:
+			n = append(n, "The agent is waiting for a person's approval or input: open the session or the run page to answer.")
+		case config.TimedOut:
+			n = append(n, "The run did not end within `timeout`.")
+		case config.Submitted:
+			n = append(n, "The step did not wait for the run to end (`wait: false`): follow it on the run page.")
+		}
+	}
+	if r.Attached {
+		n = append(n, "The step followed an existing run (`run_id`) and created none.")
+	}
+	switch {
+	case r.Cancelled:
+		n = append(n, "This step cancelled the remote run.")
+	case r.CancelErr == nil && r.Conclusion != config.Submitted && state(r).IsWorking():
+		n = append(n, "The remote run was still "+code(string(state(r)))+" when the step ended and was not cancelled: it may still be going.")
+	}
+	return n
+}
+
+// state is the last state seen.
+func state(r runner.Result) oz.State {
+	if r.State == "" && r.Run != nil {
+		return r.Run.State
+	}
+	return r.State
+}
+
+func writeTable(b *strings.Builder, r runner.Result) {
+	id := r.RunID
+	if id == "" && r.Run != nil {
+		id = r.Run.RunID
+	}
+	run := "— (no run was created)"
+	if !isBlank(id) {
+		run = link(id, runURL(id))
+	}
+	b.WriteString("| Run | " + run + " |\n|---|---|\n")
+	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
+
+	if s := state(r); s != "" {
+		row("State", code(string(s)))
+	} else {
+		row("State", "—")
+	}
+	row("Duration", duration(r))
+	credits := "—"
+	if r.Run != nil {
+		if c, ok := r.Run.RequestUsage.Credits(); ok {
+			credits = fmt.Sprintf("%.2f", c)
+		}
+	}
+	row("Credits", credits)
+	if u := r.Run.SessionURL(); !isBlank(u) {
+		row("Session", link("Open the session", u))
+	}
+	if r.Run != nil && !isBlank(r.Run.Title) {
+		row("Title", inline(strings.TrimSpace(r.Run.Title)))
+	}
+	if r.AtCapacity {
+		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
+	}
+	b.WriteString("\n")
+}
+
+// runURL is the run's page, its id escaped as one path segment.
+func runURL(id string) string { return oz.RunURL(url.PathEscape(id)) }
+
+// duration is the run's run_time if it has one, else the time the step
+// waited for it.
+func duration(r runner.Result) string {
+	if r.Run != nil && !isBlank(r.Run.RunTime) {
+		if d, ok := parseRunTime(r.Run.RunTime); ok {
+			return human(d)
+		}
+		return inline(strings.TrimSpace(r.Run.RunTime))
+	}
+	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
+		return "—"
+	}
+	return human(r.Ended.Sub(r.Started)) + " (waited)"
+}
+
+func writeStatus(b *strings.Builder, run *oz.Run) {
+	if run == nil || run.StatusMessage == nil {
+		return
+	}
+	sm := run.StatusMessage
+	hasCode := !isBlank(sm.ErrorCode)
+	if isBlank(sm.Message) && !hasCode {
+		return
+	}
+	b.WriteString("### Status message\n\n")
+	if !isBlank(sm.Message) {
+		quote(b, sm.Message)
+		b.WriteString("\n")
+	}
+	var lines []string
+	if hasCode {
+		ec := strings.TrimSpace(sm.ErrorCode)
+		line := "**Error code:** " + code(ec)
+		if hint, ok := hints[ec]; ok {
+			line += ": " + hint
+		}
+		lines = append(lines, line)
+	}
+	if sm.Retryable != nil {
+		if *sm.Retryable {
+			lines = append(lines, "A new run may succeed.")
+		} else {
+			lines = append(lines, "A new run as it is would not succeed.")
+		}
+	}
+	for _, line := range lines {
+		b.WriteString(line + "\n\n")
+	}
+}
+
+func writeProblems(b *strings.Builder, r runner.Result) {
+	if r.Err == nil && r.CancelErr == nil {
+		return
+	}
+	b.WriteString("### What went wrong\n\n")
+	if r.Err != nil {
+		quote(b, errText(r.Err))
+		b.WriteString("\n")
+	}
+	if r.CancelErr != nil {
+		b.WriteString("**The remote run may still be going**: cancelling it failed:\n\n")
+		quote(b, errText(r.CancelErr))
+		b.WriteString("\nCheck it on its run page and cancel it there if needed.\n\n")
+	}
+}
+
+// errText is the error's message, never blank.
+func errText(err error) string {
+	if s := err.Error(); !isBlank(s) {
+		return s
+	}
+	return "(no message)"
+}
+
+func writePullRequests(b *strings.Builder, run *oz.Run) {
+	if run == nil {
+		return
+	}
+	var items []string
+	for _, a := range run.Artifacts {
+		u, branch, ok := a.PullRequest()
+		if !ok {
+			continue
+		}
+		item := "- " + urlLink(u)
+		if !isBlank(branch) {
+			item += " (branch " + code(strings.TrimSpace(branch)) + ")"
+		}
+		items = append(items, item)
+	}
+	writeList(b, "Pull requests", items)
+}
+
+// artifactData holds the fields of the documented artifact types that are
+// worth showing.
+type artifactData struct {
+	Title         string `json:"title"`
+	URL           string `json:"url"`
+	Filename      string `json:"filename"`
+	Description   string `json:"description"`
+	ReferenceType string `json:"reference_type"`
+}
+
+func writeArtifacts(b *strings.Builder, run *oz.Run) {
+	if run == nil {
+		return
+	}
+	var items []string
+	for _, a := range run.Artifacts {
+		if _, _, ok := a.PullRequest(); ok {
+			continue
+		}
+		var d artifactData
+		_ = json.Unmarshal(a.Data, &d) // shown as far as it reads
+		var item string
+		switch a.Type {
+		case oz.ArtifactPullRequest:
+			item = "Pull request (no URL)"
+		case oz.ArtifactPlan:
+			item = "Plan" + detail(d.Title, d.URL)
+		case oz.ArtifactScreenshot:
+			item = "Screenshot" + detail(d.Description, "")
+		case oz.ArtifactFile:
+			name := d.Filename
+			if isBlank(name) {
+				name = d.Title
+			}
+			item = "File" + detail(name, "")
+		case oz.ArtifactExternalReference:
+			item = "Reference"
+			if !isBlank(d.ReferenceType) {
+				item += " (" + inline(strings.TrimSpace(d.ReferenceType)) + ")"
+			}
+			item += detail(d.Title, d.URL)
+		case "":
+			item = "Artifact of no type"
+		default:
+			item = code(a.Type)
+		}
+		items = append(items, "- "+item)
+	}
+	writeList(b, "Artifacts", items)
+}
+
+// detail is ": text", linked to target when that is a safe URL; the URL
+// itself stands for a blank text.
+func detail(text, target string) string {
+	text = strings.TrimSpace(text)
+	if isBlank(text) {
+		text = target
+	}
+	if isBlank(text) {
+		return ""
+	}
+	if isBlank(target) {
+		return ": " + inline(text)
+	}
+	return ": " + link(text, target)
+}
+
+func writeList(b *strings.Builder, heading string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("### " + heading + "\n\n" + strings.Join(items, "\n") + "\n\n")
+}
+
+func writeTimeline(b *strings.Builder, r runner.Result) {
+	if len(r.Timeline) == 0 {
+		return
+	}
+	b.WriteString("### Timeline\n\n| Elapsed | Time (UTC) | State |\n|---|---|---|\n")
+	for _, t := range r.Timeline {
+		since, clock := "—", "—"
+		if !t.At.IsZero() {
+			clock = t.At.UTC().Format(time.TimeOnly)
+			if !r.Started.IsZero() {
+				since = elapsed(t.At.Sub(r.Started))
+			}
+		}
+		s := "—"
+		if t.State != "" {
+			s = code(string(t.State))
+		}
+		b.WriteString("| " + since + " | " + clock + " | " + s + " |\n")
+	}
+	b.WriteString("\n")
+}
+
+func writeFooter(b *strings.Builder, r runner.Result) {
+	id := r.RunID
+	if id == "" && r.Run != nil {
+		id = r.Run.RunID
+	}
+	b.WriteString("---\n\n")
+	if isBlank(id) {
+		b.WriteString("oz-run · no run was created, so there is no run page.\n")
+		return
+	}
+	u := runURL(id)
+	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + ".\n")
+}

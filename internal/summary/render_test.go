@@ -1,0 +1,265 @@
+package summary
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func defaultFailOn() config.FailOn {
+	return config.FailOn{config.Failed: true, config.Error: true, config.Blocked: true, config.Cancelled: true, config.TimedOut: true}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func artifacts(t testing.TB, js string) []oz.Artifact {
+	t.Helper()
+	var a []oz.Artifact
+	require.NoError(t, json.Unmarshal([]byte(js), &a))
+	return a
+}
+
+func timeline(states ...oz.State) []runner.Transition {
+	offsets := []time.Duration{time.Second, 3 * time.Second, 9 * time.Second, 2*time.Minute + 14*time.Second, 62 * time.Minute}
+	var tl []runner.Transition
+	for i, s := range states {
+		tl = append(tl, runner.Transition{State: s, At: t0.Add(offsets[i%len(offsets)])})
+	}
+	return tl
+}
+
+// terminal is a run that reached s with the given status message.
+func terminal(s oz.State, c config.Conclusion, sm *oz.StatusMessage) runner.Result {
+	return runner.Result{
+		RunID:      "run_8f3a",
+		Run:        &oz.Run{RunID: "run_8f3a", Title: "Fix the flaky test", State: s, RunTime: "PT2M10S", StatusMessage: sm, SessionID: "sess_1"},
+		State:      s,
+		Conclusion: c,
+		Timeline:   timeline(oz.StateQueued, oz.StateInProgress, s),
+		Started:    t0,
+		Ended:      t0.Add(2*time.Minute + 14*time.Second),
+	}
+}
+
+func goldenCases(t testing.TB) map[string]struct {
+	r    runner.Result
+	opts Options
+} {
+	failOn := Options{FailOn: defaultFailOn()}
+
+	succeeded := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Opened a pull request that fixes the test."})
+	succeeded.Run.SessionLink = "https://app.warp.dev/session/sess_1"
+	succeeded.Run.RunTime = "PT2M14.6S"
+	succeeded.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(1.234), ComputeCost: ptr(0.5), PlatformCost: ptr(0.01)}
+	succeeded.Run.Artifacts = artifacts(t, `[
+		{"artifact_type":"PULL_REQUEST","created_at":"2025-03-01T12:02:00Z","data":{"url":"https://github.com/acme/app/pull/42","branch":"oz/fix-flaky-test"}},
+		{"artifact_type":"PLAN","created_at":"2025-03-01T12:00:30Z","data":{"document_uid":"d1","title":"Plan: fix the test","url":"https://app.warp.dev/drive/plan/d1"}},
+		{"artifact_type":"SCREENSHOT","created_at":"2025-03-01T12:01:00Z","data":{"artifact_uid":"a2","mime_type":"image/png","description":"The green test run"}},
+		{"artifact_type":"FILE","created_at":"2025-03-01T12:01:10Z","data":{"artifact_uid":"a3","filepath":"out/report.txt","filename":"report.txt","mime_type":"text/plain"}},
+		{"artifact_type":"EXTERNAL_REFERENCE","created_at":"2025-03-01T12:01:20Z","data":{"reference_type":"linear_issue","url":"https://linear.app/acme/issue/ENG-1","title":"ENG-1"}},
+		{"artifact_type":"HOLOGRAM","created_at":"2025-03-01T12:01:30Z","data":{}}
+	]`)
+
+	failed := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "The team has no credits left.", ErrorCode: "insufficient_credits", Retryable: ptr(false)})
+	failed.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(0.0)}
+
+	errored := terminal(oz.StateError, config.Error, &oz.StatusMessage{Message: "The worker crashed.\nIt was restarted twice.", ErrorCode: "quantum_flux", Retryable: ptr(true)})
+
+	blocked := terminal(oz.StateBlocked, config.Blocked, &oz.StatusMessage{Message: "Waiting for approval to run `rm -rf build/`."})
+	blocked.AtCapacity = true
+
+	cancelled := terminal(oz.StateCancelled, config.Cancelled, &oz.StatusMessage{Message: "Cancelled by a user."})
+
+	timedOut := terminal(oz.StateCancelled, config.TimedOut, nil)
+	timedOut.Run.RunTime = ""
+	timedOut.Cancelled = true
+	timedOut.Ended = t0.Add(62*time.Minute + 5*time.Second)
+	timedOut.Timeline = timeline(oz.StateQueued, oz.StateInProgress, oz.StateInProgress, oz.StateInProgress, oz.StateCancelled)
+
+	submitted := runner.Result{
+		RunID: "run_new", State: oz.StateQueued, Conclusion: config.Submitted, AtCapacity: true,
+		Run:     &oz.Run{RunID: "run_new", State: oz.StateQueued},
+		Started: t0, Ended: t0.Add(800 * time.Millisecond),
+	}
+
+	apiErr := runner.Result{
+		State:   "",
+		Err:     errors.New("create the run: POST https://app.warp.dev/api/v1/agent/runs: 401 Unauthorized: invalid API key; check warp_api_key"),
+		Started: t0, Ended: t0.Add(1500 * time.Millisecond),
+	}
+
+	aborted := terminal(oz.StateInProgress, "", nil)
+	aborted.Run.RunTime = ""
+	aborted.Timeline = timeline(oz.StateQueued, oz.StateInProgress)
+	aborted.Attached = true
+	aborted.Aborted = true
+	aborted.Err = errors.New("interrupted by SIGTERM")
+	aborted.CancelErr = errors.New("cancel run run_8f3a: POST /agent/runs/run_8f3a/cancel: 503 Service Unavailable")
+	aborted.Ended = t0.Add(40 * time.Second)
+
+	hostile := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{
+		Message: "<script>alert(1)</script> & <img src=x onerror=alert(1)>\n" +
+			"| a | b |\n|---|---|\n" +
+			"```\ncode fence\n```\n" +
+			"# heading\n" +
+			"[x](javascript:alert(1)) ![img](https://evil.example/p.png)\n" +
+			"::set-output name=conclusion::succeeded\n" +
+			"ping @octocat and @acme/security, mail me@example.com\n" +
+			"    indented\n" +
+			"---\n===\n- item\n" +
+			"bad bytes: \xff\xfe end\x00\x1b[31mred\x1b[0m\r\n" +
+			"bidi \u202egnirts\u202c $x^2$ ~~strike~~ *em* _em_ \\` &amp; &#60;",
+		ErrorCode: "`not_authorized` | <b>",
+	})
+	hostile.RunID = "run) <x> |y"
+	hostile.Run.RunID = hostile.RunID
+	hostile.Run.Title = "Title | with pipe\nand newline <b>bold</b> [link](https://evil.example)"
+	hostile.Run.SessionLink = "javascript:alert(document.cookie)"
+	hostile.Run.RunTime = "forever <b>"
+	hostile.Run.Artifacts = artifacts(t, `[
+		{"artifact_type":"PULL_REQUEST","data":{"url":"https://github.com/acme/app/pull/1?q=<x>&a=(b) |c","branch":"main | <b>"}},
+		{"artifact_type":"PULL_REQUEST","data":{"url":"javascript:alert(1)"}},
+		{"artifact_type":"PULL_REQUEST","data":{"url":"https://github.com@evil.example/pull/2"}},
+		{"artifact_type":"PLAN","data":{"title":"[click](javascript:x)","url":"data:text/html,<script>"}},
+		{"artifact_type":"<img src=x>|\u0060x\u0060","data":"not an object"}
+	]`)
+	hostile.Timeline = append(hostile.Timeline, runner.Transition{State: "WEIRD|<STATE>", At: t0.Add(10 * time.Second)})
+
+	return map[string]struct {
+		r    runner.Result
+		opts Options
+	}{
+		"succeeded":           {succeeded, failOn},
+		"failed":              {failed, failOn},
+		"error":               {errored, failOn},
+		"blocked":             {blocked, failOn},
+		"blocked_report_only": {blocked, Options{FailOn: config.FailOn{}}},
+		"cancelled":           {cancelled, failOn},
+		"timed_out":           {timedOut, failOn},
+		"submitted":           {submitted, failOn},
+		"api_error":           {apiErr, failOn},
+		"aborted":             {aborted, failOn},
+		"hostile":             {hostile, Options{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b>"}},
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	for name, tc := range goldenCases(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := Render(tc.r, tc.opts)
+			checkInvariants(t, got, DefaultMaxBytes)
+			path := filepath.Join("testdata", name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run `go test ./internal/summary -update` to create the golden files")
+			assert.Equal(t, string(want), got)
+		})
+	}
+}
+
+func TestRenderVerdict(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		r      runner.Result
+		failOn config.FailOn
+		want   string
+	}{
+		{"in fail_on", runner.Result{Conclusion: config.Failed}, defaultFailOn(), "**This fails the step**: `failed` is in `fail_on`."},
+		{"fail_on none", runner.Result{Conclusion: config.Failed}, nil, "This does not fail the step: `failed` is not in `fail_on`."},
+		{"succeeded", runner.Result{Conclusion: config.Succeeded}, defaultFailOn(), "This does not fail the step."},
+		{"submitted", runner.Result{Conclusion: config.Submitted}, defaultFailOn(), "This does not fail the step: `submitted` is not in `fail_on`."},
+		{"api error", runner.Result{Err: errors.New("x")}, nil, "**This fails the step**: see what went wrong below."},
+		{"aborted", runner.Result{Err: errors.New("x"), Aborted: true}, nil, "**This fails the step**: the step was stopped"},
+		{"no conclusion", runner.Result{}, nil, "**This fails the step**: the run reached no conclusion."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Contains(t, Render(tt.r, Options{FailOn: tt.failOn}), tt.want)
+		})
+	}
+}
+
+func TestRenderHints(t *testing.T) {
+	t.Parallel()
+	for code, hint := range hints {
+		r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "m", ErrorCode: code})
+		assert.Contains(t, Render(r, Options{}), "**Error code:** `"+code+"`: "+hint)
+	}
+	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{ErrorCode: "brand_new_code"})
+	got := Render(r, Options{})
+	assert.Contains(t, got, "**Error code:** `brand_new_code`\n")
+	assert.Contains(t, got, "### Status message\n\n**Error code:**", "no empty quote for a missing message")
+}
+
+func TestRenderStillGoing(t *testing.T) {
+	t.Parallel()
+	r := terminal(oz.StateInProgress, config.TimedOut, nil)
+	got := Render(r, Options{})
+	assert.Contains(t, got, "The remote run was still `INPROGRESS` when the step ended and was not cancelled: it may still be going.")
+
+	r.Cancelled = true
+	assert.NotContains(t, Render(r, Options{}), "may still be going")
+}
+
+func TestRenderDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		runTime string
+		started time.Time
+		ended   time.Time
+		want    string
+	}{
+		{"run_time", "PT1H2M3S", t0, t0.Add(time.Hour), "| Duration | 1h 2m 3s |"},
+		{"step time", "", t0, t0.Add(75 * time.Second), "| Duration | 1m 15s (waited) |"},
+		{"unknown", "", time.Time{}, t0, "| Duration | — |"},
+		{"odd run_time", "soon|ish", t0, t0.Add(time.Second), `| Duration | soon\|ish |`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runner.Result{RunID: "r", Run: &oz.Run{RunTime: tt.runTime}, Started: tt.started, Ended: tt.ended}
+			assert.Contains(t, Render(r, Options{}), tt.want)
+		})
+	}
+}
+
+func TestRenderTruncates(t *testing.T) {
+	t.Parallel()
+	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: strings.Repeat("é line\n", 2000)})
+	for _, max := range []int{1, 5, 40, 100, 1000, 4096} {
+		got := Render(r, Options{MaxBytes: max})
+		checkInvariants(t, got, max)
+		if max >= 100 {
+			assert.True(t, strings.HasSuffix(got, " bytes over the limit)\n"), "MaxBytes %d: no marker", max)
+		}
+	}
+	r.Run.StatusMessage.Message = strings.Repeat("x", DefaultMaxBytes)
+	got := Render(r, Options{})
+	assert.LessOrEqual(t, len(got), DefaultMaxBytes)
+	assert.True(t, strings.HasSuffix(got, " bytes over the limit)\n"), "default MaxBytes: no marker")
+	assert.True(t, strings.HasPrefix(got, "## ❌ Oz run failed\n"))
+}
