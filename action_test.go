@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/runner"
+)
+
+// contractOutputs are the contract's outputs, in its order.
+var contractOutputs = []string{
+	"run_id", "run_url", "state", "conclusion", "status_message", "error_code",
+	"session_link", "pr_urls", "artifacts", "credits", "run_time", "result_file",
+}
+
+// actionSpec reads the names and defaults under action.yml's inputs and
+// outputs: keys at indent 2, `default:` at indent 4.
+func actionSpec(t *testing.T) (inputs []string, defaults map[string]string, outputs []string, image string) {
+	t.Helper()
+	f, err := os.Open("action.yml")
+	require.NoError(t, err)
+	defer f.Close()
+	defaults = map[string]string{}
+	section, current := "", ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case !strings.HasPrefix(line, " ") && strings.HasSuffix(line, ":"):
+			section = strings.TrimSuffix(line, ":")
+		case strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "   ") && strings.HasSuffix(line, ":"):
+			current = strings.TrimSpace(strings.TrimSuffix(line, ":"))
+			switch section {
+			case "inputs":
+				inputs = append(inputs, current)
+			case "outputs":
+				outputs = append(outputs, current)
+			}
+		case section == "inputs" && strings.HasPrefix(line, "    default:"):
+			v := strings.TrimSpace(strings.TrimPrefix(line, "    default:"))
+			defaults[current] = strings.Trim(v, `'"`)
+		case strings.HasPrefix(line, "  image:"):
+			image = strings.TrimSpace(strings.TrimPrefix(line, "  image:"))
+		}
+	}
+	require.NoError(t, sc.Err())
+	return inputs, defaults, outputs, image
+}
+
+func TestActionMetadataMatchesTheContract(t *testing.T) {
+	t.Parallel()
+	inputs, defaults, outs, image := actionSpec(t)
+	assert.Equal(t, config.Inputs(), inputs, "action.yml declares every input, in the contract's order")
+	assert.Equal(t, contractOutputs, outs, "action.yml declares every output, in the contract's order")
+	assert.Equal(t, "docker://ghcr.io/oz-run/oz-run-action:v1", image)
+
+	want := map[string]string{
+		"agent_mode": "normal", "wait": "true", "timeout": "60m", "on_timeout": "cancel",
+		"cancel_on_abort": "true", "fail_on": config.DefaultFailOn, "poll_interval": "2s",
+		"poll_max_interval": "30s", "api_url": "https://app.warp.dev/api/v1", "summary": "true", "debug": "false",
+	}
+	for _, name := range inputs {
+		assert.Equal(t, want[name], defaults[name], "default of %s", name)
+	}
+
+	// The defaults in action.yml load to the same Config as no input at all.
+	env := map[string]string{"WARP_API_KEY": "wk-x", "INPUT_PROMPT": "p"}
+	bare, err := config.Load(nil, func(k string) string { return env[k] }, os.ReadFile)
+	require.NoError(t, err)
+	for name, v := range defaults {
+		if _, set := env["INPUT_"+strings.ToUpper(name)]; !set {
+			env["INPUT_"+strings.ToUpper(name)] = v
+		}
+	}
+	withDefaults, err := config.Load(nil, func(k string) string { return env[k] }, os.ReadFile)
+	require.NoError(t, err)
+	assert.Equal(t, bare, withDefaults)
+}
+
+func TestOutputsAreTheContracts(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for _, o := range outputs(runner.Result{}) {
+		names = append(names, o.Name)
+	}
+	assert.Equal(t, contractOutputs[:len(contractOutputs)-1], names, "result_file is added once the file is written")
+}
+
+func TestReadmeDocumentsEveryInputAndOutput(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	for _, name := range append(config.Inputs(), contractOutputs...) {
+		assert.Contains(t, readme, "| `"+name+"` |", "README's tables list %s", name)
+	}
+	for _, cmd := range []string{"go run . demo", "go test ./..."} {
+		assert.Contains(t, readme, cmd)
+	}
+}

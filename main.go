@@ -1,0 +1,69 @@
+// Command oz-run starts a Warp Oz cloud agent run from CI, waits for it to
+// end, publishes its outcome as step outputs and a job summary, and exits
+// with a code that gates the pull request. See README.md and the contract.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signalContext()
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// realMain runs a subcommand and returns the process exit code.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "", "run":
+		return runAction(ctx, args, getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args, stdout, stderr)
+	case "fake-server":
+		return runFakeServer(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "oz-run", version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage())
+		return 0
+	}
+	fmt.Fprintf(stderr, "oz-run: unknown subcommand %q; use run (the default), demo, fake-server, version or help\n", cmd)
+	return 2
+}
+
+// signalContext is cancelled, with the signal as its cause, on the first
+// SIGINT or SIGTERM. Later signals are absorbed, so that the remote cancel
+// and the outputs can finish within the runner's budget.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(fmt.Errorf("received %v", s))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(sigs)
+		cancel(nil)
+	}
+}

@@ -1,0 +1,470 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake"
+)
+
+// These tests build the binary once and run it against the embedded fake
+// API, because exit codes, signals and files are the product.
+
+const testKey = "wk-test-Sup3rS3cret-7c1d"
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "oz-run-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "oz-run")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building oz-run: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newFake serves the fake API (runs 20 times faster than the default) for
+// the test's lifetime.
+func newFake(t *testing.T, opts ...ozfake.Option) (*ozfake.Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	opts = append([]ozfake.Option{ozfake.WithAPIKey(testKey), ozfake.WithTimeScale(0.05)}, opts...)
+	srv, base, err := ozfake.Serve(ctx, "127.0.0.1:0", opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { cancel(); _ = srv.Wait() })
+	return srv, base
+}
+
+// step is one invocation's environment and results.
+type step struct {
+	t   *testing.T
+	dir string
+	env map[string]string
+
+	code           int
+	stdout, stderr string
+	elapsed        time.Duration
+}
+
+// githubStep is a GitHub Actions container step's environment.
+func githubStep(t *testing.T, base string, inputs map[string]string) *step {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"PATH":                    "/usr/bin:/bin",
+		"GITHUB_ACTIONS":          "true",
+		"GITHUB_OUTPUT":           filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY":     filepath.Join(dir, "summary"),
+		"GITHUB_WORKSPACE":        dir,
+		"GITHUB_REPOSITORY":       "octo/repo",
+		"GITHUB_RUN_ID":           "42",
+		"GITHUB_SERVER_URL":       "https://github.com",
+		"INPUT_WARP_API_KEY":      testKey,
+		"INPUT_API_URL":           base,
+		"INPUT_POLL_INTERVAL":     "10ms",
+		"INPUT_POLL_MAX_INTERVAL": "50ms",
+		"INPUT_PROMPT":            "fix the build",
+	}
+	for _, f := range []string{"output", "summary"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), nil, 0o644))
+	}
+	for k, v := range inputs {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	return &step{t: t, dir: dir, env: env}
+}
+
+func (s *step) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(binPath, args...)
+	cmd.Dir = s.dir
+	for k, v := range s.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+// run runs the binary to its end.
+func (s *step) run(args ...string) *step {
+	s.t.Helper()
+	cmd := s.command(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	s.finish(cmd, err, &out, &errb, start)
+	return s
+}
+
+func (s *step) finish(cmd *exec.Cmd, err error, out, errb *bytes.Buffer, start time.Time) {
+	s.t.Helper()
+	s.elapsed = time.Since(start)
+	s.stdout, s.stderr = out.String(), errb.String()
+	if err != nil {
+		_, exited := err.(*exec.ExitError)
+		require.True(s.t, exited, "running oz-run: %v", err)
+	}
+	s.code = cmd.ProcessState.ExitCode()
+	s.t.Logf("exit %d in %s\nstdout:\n%s\nstderr:\n%s", s.code, s.elapsed, s.stdout, s.stderr)
+}
+
+func (s *step) file(name string) string {
+	s.t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dir, name))
+	require.NoError(s.t, err)
+	return string(b)
+}
+
+// outputs parses $GITHUB_OUTPUT by the runner's rules.
+func (s *step) outputs() map[string]string {
+	s.t.Helper()
+	out, err := ci.ParseGitHubOutput([]byte(s.file("output")))
+	require.NoError(s.t, err, "the outputs file must parse by GitHub's rules")
+	return out
+}
+
+// assertNoKey checks that the key appears nowhere but in the mask command.
+func (s *step) assertNoKey() {
+	s.t.Helper()
+	stdout := strings.ReplaceAll(s.stdout, "::add-mask::"+testKey+"\n", "")
+	for name, text := range map[string]string{"stdout": stdout, "stderr": s.stderr} {
+		assert.NotContains(s.t, text, testKey, "the key leaked into %s", name)
+	}
+	entries, err := os.ReadDir(s.dir)
+	require.NoError(s.t, err)
+	for _, e := range entries {
+		assert.NotContains(s.t, s.file(e.Name()), testKey, "the key leaked into %s", e.Name())
+	}
+}
+
+func TestProcessEndsByConclusion(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		prompt     string
+		failOn     string
+		code       int
+		conclusion string
+		state      string
+	}{
+		{"fix the build", "", 0, "succeeded", "SUCCEEDED"},
+		{"[fake:fail] fix", "", 1, "failed", "FAILED"},
+		{"[fake:error] fix", "", 1, "error", "ERROR"},
+		{"[fake:block] fix", "", 1, "blocked", "BLOCKED"},
+		{"[fake:cancel] fix", "", 1, "cancelled", "CANCELLED"},
+		{"[fake:fail] fix", "none", 0, "failed", "FAILED"},
+		{"[fake:block] fix", "failed,error", 0, "blocked", "BLOCKED"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.prompt+"/"+tc.failOn, func(t *testing.T) {
+			t.Parallel()
+			fake, base := newFake(t)
+			s := githubStep(t, base, map[string]string{"prompt": tc.prompt, "fail_on": tc.failOn, "result_file": "oz-result.json"})
+			s.run()
+			assert.Equal(t, tc.code, s.code)
+			out := s.outputs()
+			assert.Equal(t, tc.conclusion, out["conclusion"])
+			assert.Equal(t, tc.state, out["state"])
+			require.Len(t, fake.Runs(), 1, "exactly one run is created")
+			id := fake.Runs()[0].RunID
+			assert.Equal(t, id, out["run_id"])
+			assert.Equal(t, "https://oz.warp.dev/runs/"+id, out["run_url"])
+			assert.Equal(t, "oz-result.json", out["result_file"])
+			var res oz.Run
+			require.NoError(t, json.Unmarshal([]byte(s.file("oz-result.json")), &res))
+			assert.Equal(t, id, res.RunID)
+			assert.True(t, strings.HasPrefix(s.stdout, "::add-mask::"+testKey+"\n"), "the key is masked before anything else")
+			assert.Contains(t, s.file("summary"), "`"+tc.state+"`")
+			if tc.conclusion == "succeeded" {
+				assert.NotEmpty(t, out["session_link"])
+				assert.Contains(t, out["pr_urls"], "https://")
+				assert.NotEmpty(t, out["credits"])
+				assert.NotEmpty(t, out["run_time"])
+				assert.Contains(t, out["artifacts"], "PULL_REQUEST")
+			} else {
+				assert.NotEmpty(t, out["status_message"])
+			}
+			s.assertNoKey()
+		})
+	}
+}
+
+func TestProcessTimeout(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []string{"cancel", "leave"} {
+		t.Run(policy, func(t *testing.T) {
+			t.Parallel()
+			fake, base := newFake(t)
+			s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x", "timeout": "400ms", "on_timeout": policy})
+			s.run()
+			assert.Equal(t, 4, s.code)
+			out := s.outputs()
+			assert.Equal(t, "timed_out", out["conclusion"])
+			cancels := countRoute(fake, "POST /agent/runs/{id}/cancel")
+			if policy == "cancel" {
+				assert.Equal(t, 1, cancels)
+				assert.Equal(t, "CANCELLED", out["state"], "the state read after the cancel")
+			} else {
+				assert.Zero(t, cancels)
+				assert.Equal(t, "INPROGRESS", out["state"])
+			}
+			s.assertNoKey()
+		})
+	}
+	t.Run("report only", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x", "timeout": "200ms", "fail_on": "failed"})
+		s.run()
+		assert.Equal(t, 0, s.code)
+		assert.Equal(t, "timed_out", s.outputs()["conclusion"])
+	})
+}
+
+func countRoute(fake *ozfake.Server, route string) int {
+	n := 0
+	for _, r := range fake.Requests() {
+		if r.Route == route {
+			n++
+		}
+	}
+	return n
+}
+
+func TestProcessSignals(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		for _, cancelOnAbort := range []string{"true", "false"} {
+			t.Run(sig.String()+"/"+cancelOnAbort, func(t *testing.T) {
+				t.Parallel()
+				fake, base := newFake(t)
+				s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x", "cancel_on_abort": cancelOnAbort})
+				cmd := s.command()
+				var out, errb bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errb
+				start := time.Now()
+				require.NoError(t, cmd.Start())
+				require.Eventually(t, func() bool {
+					runs := fake.Runs()
+					return len(runs) == 1 && runs[0].State == oz.StateInProgress && countRoute(fake, "GET /agent/runs/{id}") > 0
+				}, 10*time.Second, 10*time.Millisecond)
+				signalled := time.Now()
+				require.NoError(t, cmd.Process.Signal(sig))
+				err := cmd.Wait()
+				s.finish(cmd, err, &out, &errb, start)
+				assert.Equal(t, 5, s.code)
+				assert.Less(t, time.Since(signalled), 5*time.Second, "done well before GitHub's kill")
+				outs := s.outputs()
+				assert.Equal(t, fake.Runs()[0].RunID, outs["run_id"])
+				if cancelOnAbort == "true" {
+					assert.Equal(t, 1, countRoute(fake, "POST /agent/runs/{id}/cancel"))
+					assert.Equal(t, "cancelled", outs["conclusion"])
+				} else {
+					assert.Zero(t, countRoute(fake, "POST /agent/runs/{id}/cancel"))
+				}
+				assert.Contains(t, s.file("summary"), "bort")
+				s.assertNoKey()
+			})
+		}
+	}
+}
+
+func TestProcessInvalidInputSendsNothing(t *testing.T) {
+	t.Parallel()
+	cases := map[string]map[string]string{
+		"no prompt":           {"prompt": ""},
+		"bad timeout":         {"timeout": "soon"},
+		"bad fail_on":         {"fail_on": "failed,exploded"},
+		"bad bool":            {"wait": "maybe"},
+		"key with a space":    {"warp_api_key": "wk-abc def"},
+		"bad mcp":             {"mcp": "{not json"},
+		"missing prompt file": {"prompt": "", "prompt_file": "nope.txt"},
+	}
+	for name, inputs := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake, base := newFake(t)
+			s := githubStep(t, base, inputs)
+			s.run()
+			assert.Equal(t, 2, s.code)
+			assert.Empty(t, fake.Requests(), "nothing is sent")
+			assert.Contains(t, s.stdout, "::error")
+			s.assertNoKey()
+		})
+	}
+}
+
+func TestProcessUnauthorized(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := githubStep(t, base, map[string]string{"warp_api_key": "wk-wrong-" + testKey[3:]})
+	s.run()
+	assert.Equal(t, 3, s.code)
+	assert.Contains(t, s.stdout, "warp_api_key", "the error says what to fix")
+	assert.Zero(t, fake.CreatedCount())
+	assert.Empty(t, s.outputs()["conclusion"])
+	stdout := strings.ReplaceAll(s.stdout, "::add-mask::wk-wrong-"+testKey[3:]+"\n", "")
+	assert.NotContains(t, stdout+s.stderr, "wk-wrong-", "not even a wrong key is printed")
+}
+
+func TestProcessHostileStatusMessage(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x"})
+	cmd := s.command()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, 10*time.Second, 5*time.Millisecond)
+	hostile := "boom\n::set-output name=conclusion::succeeded\n::add-mask::boom\nghadelimiter_0123\nEOF\n" +
+		"##[error]forged\n<script>alert(1)</script> | cell | @team [x](javascript:alert(1))"
+	require.NoError(t, fake.FinishWithMessage(fake.Runs()[0].RunID, oz.StateFailed, &oz.StatusMessage{Message: hostile}))
+	err := cmd.Wait()
+	s.finish(cmd, err, &out, &errb, start)
+
+	assert.Equal(t, 1, s.code)
+	outs := s.outputs()
+	assert.Equal(t, "failed", outs["conclusion"])
+	assert.Equal(t, hostile, outs["status_message"], "the value round-trips intact")
+	for _, line := range strings.Split(s.stdout+s.stderr, "\n") {
+		assert.False(t, strings.HasPrefix(strings.TrimSpace(line), "::set-output"), "a forged command reached the log: %q", line)
+		assert.NotEqual(t, "::add-mask::boom", strings.TrimSpace(line))
+		assert.NotContains(t, line, "##[error]forged")
+	}
+	sum := s.file("summary")
+	assert.NotContains(t, sum, "<script>")
+	assert.NotContains(t, sum, "](javascript:")
+}
+
+func TestProcessSubmitThenAttach(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := githubStep(t, base, map[string]string{"wait": "false"})
+	s.run()
+	assert.Equal(t, 0, s.code)
+	out := s.outputs()
+	assert.Equal(t, "submitted", out["conclusion"])
+	require.NotEmpty(t, out["run_id"])
+
+	s2 := githubStep(t, base, map[string]string{"prompt": "", "run_id": out["run_id"]})
+	s2.run()
+	assert.Equal(t, 0, s2.code)
+	assert.Equal(t, "succeeded", s2.outputs()["conclusion"])
+	assert.Equal(t, 1, fake.CreatedCount(), "attaching creates nothing")
+}
+
+func TestProcessGitLab(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		prompt string
+		code   int
+	}{{"fix it", 0}, {"[fake:fail] fix it", 1}} {
+		t.Run(tc.prompt, func(t *testing.T) {
+			t.Parallel()
+			fake, base := newFake(t)
+			dir := t.TempDir()
+			s := &step{t: t, dir: dir, env: map[string]string{
+				"PATH": "/usr/bin:/bin", "GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": dir,
+				"CI_PROJECT_PATH": "group/project", "CI_PIPELINE_ID": "77", "CI_JOB_ID": "88",
+				"CI_COMMIT_SHA": "abc123", "CI_MERGE_REQUEST_IID": "5",
+				"WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": tc.prompt,
+				"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
+			}}
+			s.run()
+			assert.Equal(t, tc.code, s.code)
+			for _, line := range strings.Split(s.stdout+s.stderr, "\n") {
+				assert.False(t, strings.HasPrefix(line, "::"), "no workflow commands on GitLab: %q", line)
+			}
+			assert.Contains(t, s.stderr+s.stdout, "section_start:")
+
+			dotenv := s.file("oz-run.env")
+			assert.Less(t, len(dotenv), 5*1024)
+			vars, err := ci.ParseDotenv([]byte(dotenv))
+			require.NoError(t, err)
+			run := fake.Runs()[0]
+			assert.Equal(t, run.RunID, vars["OZ_RUN_ID"])
+			assert.Equal(t, string(run.State), vars["OZ_STATE"])
+			assert.Equal(t, "https://oz.warp.dev/runs/"+run.RunID, vars["OZ_RUN_URL"])
+			for _, k := range []string{"OZ_CONCLUSION", "OZ_STATUS_MESSAGE", "OZ_ERROR_CODE", "OZ_SESSION_LINK", "OZ_PR_URLS", "OZ_CREDITS"} {
+				assert.Contains(t, vars, k)
+			}
+			assert.Equal(t, map[string]string{
+				"gitlab_project": "group/project", "gitlab_pipeline_id": "77", "gitlab_job_id": "88",
+				"gitlab_sha": "abc123", "gitlab_mr_iid": "5",
+			}, withoutRequestID(run.Metadata))
+
+			var junit struct {
+				Suites []struct {
+					Tests    int `xml:"tests,attr"`
+					Failures int `xml:"failures,attr"`
+					Cases    []struct {
+						Name    string    `xml:"name,attr"`
+						Failure *struct{} `xml:"failure"`
+					} `xml:"testcase"`
+				} `xml:"testsuite"`
+			}
+			require.NoError(t, xml.Unmarshal([]byte(s.file("oz-run-junit.xml")), &junit))
+			require.Len(t, junit.Suites, 1)
+			require.Len(t, junit.Suites[0].Cases, 1)
+			assert.Equal(t, tc.code != 0, junit.Suites[0].Cases[0].Failure != nil)
+			assert.Equal(t, tc.code != 0, junit.Suites[0].Failures == 1)
+			assert.Contains(t, s.file("oz-run-summary.md"), "Oz run")
+			s.assertNoKey()
+		})
+	}
+}
+
+func withoutRequestID(md map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range md {
+		if k != oz.RequestIDKey {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestProcessLocalAndSubcommands(t *testing.T) {
+	t.Parallel()
+	s := &step{t: t, dir: t.TempDir(), env: map[string]string{"PATH": "/usr/bin:/bin"}}
+	s.run("version")
+	assert.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "oz-run ")
+
+	s.run("demo")
+	assert.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "conclusion: succeeded")
+	assert.NotContains(t, s.stdout+s.stderr, "::")
+
+	s.run("demo", "--prompt", "[fake:fail] break it")
+	assert.Equal(t, 1, s.code)
+	assert.Contains(t, s.stdout, "conclusion: failed")
+
+	s.run("nonsense")
+	assert.Equal(t, 2, s.code)
+
+	s.run("--help")
+	assert.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "fail_on")
+}
