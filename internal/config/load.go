@@ -89,9 +89,18 @@ func (l *loader) path(p string) string {
 }
 
 // read reads a file named by an input, relative to the workspace. The error
-// names the resolved path and the reason.
+// names the resolved path and the reason. A path leading out of the
+// workspace is refused: inputs may come from a pull request's workflow, and
+// the file's content is sent to the API.
 func (l *loader) read(p string) ([]byte, *InputError) {
 	full := l.path(p)
+	if !l.inWorkspace(full) {
+		return nil, &InputError{
+			Value:    p,
+			Problem:  "is outside the workspace (" + l.workspace + ")",
+			Accepted: "give the path of a file inside the workspace, relative to it",
+		}
+	}
 	data, err := l.readFile(full)
 	if err != nil {
 		var pe *fs.PathError
@@ -101,11 +110,28 @@ func (l *loader) read(p string) ([]byte, *InputError) {
 		return nil, &InputError{
 			Value:    p,
 			Problem:  fmt.Sprintf("cannot be read (%s: %v)", full, err),
-			Accepted: fmt.Sprintf("give the path of a readable file, relative to the workspace (%s) or absolute", l.workspace),
+			Accepted: fmt.Sprintf("give the path of a readable file, relative to the workspace (%s)", l.workspace),
 		}
 	}
 	return data, nil
 }
+
+// inWorkspace reports whether the path stays inside the workspace, as far
+// as its text tells (the reader main passes in also refuses symbolic links
+// that lead out).
+func (l *loader) inWorkspace(full string) bool {
+	ws, err1 := filepath.Abs(l.workspace)
+	abs, err2 := filepath.Abs(full)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ws, abs)
+	return err == nil && filepath.IsLocal(rel)
+}
+
+// Workspace is the base of relative paths: GITHUB_WORKSPACE, else
+// CI_PROJECT_DIR, else the current directory.
+func Workspace(getenv func(string) string) string { return workspace(getenv) }
 
 // check is the validation that spans inputs.
 func (l *loader) check(c *Config) []*InputError {
@@ -122,6 +148,17 @@ func (l *loader) check(c *Config) []*InputError {
 			Input:    "prompt",
 			Problem:  "is required",
 			Accepted: "give prompt, prompt_file or skill, or run_id to wait for an existing run",
+		})
+	}
+	if c.APIKey != "" && strings.Contains(c.Prompt, c.APIKey) {
+		name := "prompt"
+		if l.values["prompt_file"] != "" {
+			name = "prompt_file"
+		}
+		errs = append(errs, &InputError{
+			Input:    name,
+			Problem:  "contains the API key",
+			Accepted: "a prompt without the key: oz-run never sends the key to the agent",
 		})
 	}
 	if c.PollInterval > 0 && c.PollMaxInterval > 0 && c.PollMaxInterval < c.PollInterval {

@@ -112,7 +112,7 @@ func TestMCP(t *testing.T) {
 	}{
 		{"inline", `{"gh": {"warp_id": "1"}}`, []string{"gh"}, "", false},
 		{"file", "mcp.json", []string{"a", "b"}, "", false},
-		{"absolute file", "/abs/mcp.json", []string{"c"}, "", false},
+		{"absolute file", "/abs/mcp.json", nil, `"/abs/mcp.json" is outside the workspace (/ws)`, true},
 		{"inline malformed", `{"gh": {"env": {"TOKEN": "t0ken"}},}`, nil, "line 1, column 36: invalid character '}'", false},
 		{"inline trailing data", `{"gh": {}} x`, nil, "line 1, column 12: invalid character 'x' after top-level value", false},
 		{"inline value not an object", `{"gh": "t0ken"}`, nil, `server "gh" a value that is not a JSON object`, false},
@@ -221,6 +221,7 @@ func TestPromptFile(t *testing.T) {
 		"/etc/prompt.md":                      "absolute",
 		"/github/workspace/blank.md":          " \n\t\n",
 		"/github/workspace/binary.md":         "\xff\xfe",
+		"/github/workspace/key.md":            "print " + testKey,
 	})
 	tests := []struct {
 		name    string
@@ -231,9 +232,12 @@ func TestPromptFile(t *testing.T) {
 		{"GITHUB_WORKSPACE", env{"GITHUB_WORKSPACE": "/github/workspace", "CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": ".github/prompt.md"}, "Review the diff.", ""},
 		{"CI_PROJECT_DIR", env{"CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": "prompt.md"}, "from gitlab", ""},
 		{"current directory", env{"INPUT_PROMPT_FILE": "./prompt.md"}, "from cwd", ""},
-		{"absolute", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/etc/prompt.md"}, "absolute", ""},
+		{"absolute", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/etc/prompt.md"}, "", `"/etc/prompt.md" is outside the workspace (/github/workspace)`},
+		{"absolute inside", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/github/workspace/.github/prompt.md"}, "Review the diff.", ""},
+		{"dot dot", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "../../proc/self/environ"}, "", "is outside the workspace"},
+		{"holds the key", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "key.md"}, "", `input "prompt_file" contains the API key`},
 		{"missing", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "nope.md"},
-			"", `input "prompt_file": "nope.md" cannot be read (/github/workspace/nope.md: file does not exist); give the path of a readable file, relative to the workspace (/github/workspace) or absolute`},
+			"", `input "prompt_file": "nope.md" cannot be read (/github/workspace/nope.md: file does not exist); give the path of a readable file, relative to the workspace (/github/workspace)`},
 		{"blank", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "blank.md"}, "", "names an empty file"},
 		{"not text", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "binary.md"}, "", "not UTF-8 text"},
 	}
