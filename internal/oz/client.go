@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -58,7 +57,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
-		hc:        &http.Client{},
+		hc:        &http.Client{CheckRedirect: noRedirects},
 		userAgent: DefaultUserAgent,
 		timeout:   DefaultRequestTimeout,
 		retry:     DefaultRetryPolicy(),
@@ -115,16 +114,28 @@ func WithAPIKey(key string) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client (its transport, proxies, TLS).
+// WithHTTPClient sets the HTTP client (its transport, proxies, TLS). Unless
+// hc has its own CheckRedirect, redirects are not followed (a followed 301
+// or 302 turns the create into a GET): a copy of hc is used, hc is not
+// changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
 			return errors.New("oz: WithHTTPClient: the HTTP client is nil")
 		}
+		if hc.CheckRedirect == nil {
+			cp := *hc
+			cp.CheckRedirect = noRedirects
+			hc = &cp
+		}
 		c.hc = hc
 		return nil
 	}
 }
+
+// noRedirects makes the HTTP client return a redirect as the answer; it is
+// then reported as a final error that names its Location.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // WithUserAgent sets the User-Agent header (default DefaultUserAgent).
 func WithUserAgent(s string) Option {
@@ -205,15 +216,11 @@ func (c *Client) endpoint(segments ...string) *url.URL {
 // send makes one HTTP attempt. On a 2xx answer decode reads the body. A
 // failure is an *APIError, except the end of ctx (returned as is) and a
 // request that cannot be built.
-// sent reports whether a connection was made, so the request may have
-// reached the server.
+// sent reports whether the request may have reached the server: always,
+// unless no connection could be made (see notSent).
 func (c *Client) send(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, decode func([]byte) error) (sent bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var connected atomic.Bool
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
-	})
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -222,7 +229,7 @@ func (c *Client) send(ctx context.Context, op string, attempt int, method string
 	if err != nil {
 		return false, fmt.Errorf("%s: building the request: %w", op, err)
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", "application/json, application/problem+json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -234,14 +241,17 @@ func (c *Client) send(ctx context.Context, op string, attempt int, method string
 		req.Header.Set("X-Warp-Team-Uid", c.teamUID)
 	}
 
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.logf("oz: %s %s attempt %d: no answer after %s: %s", method, u.RequestURI(), attempt, since(start), c.redact(err.Error()))
 		if ctx.Err() != nil {
-			return connected.Load(), ctx.Err()
+			return !notSent(err), ctx.Err()
 		}
-		return connected.Load(), c.newError(op, 0, nil, nil, err)
+		return !notSent(err), c.newError(op, 0, nil, nil, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
@@ -269,6 +279,17 @@ func (c *Client) send(ctx context.Context, op string, attempt int, method string
 		return true, c.newError(op, resp.StatusCode, resp.Header, nil, err)
 	}
 	return true, nil
+}
+
+// notSent reports whether a failed exchange certainly did not reach the
+// server: the connection could not be made (a dial or proxy-connect error)
+// or the host name could not be resolved. Any other failure may have come
+// after the request was sent. (An httptrace hook cannot tell: it does not
+// fire with a custom RoundTripper.)
+func notSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

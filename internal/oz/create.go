@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-
-	"github.com/cenkalti/backoff/v4"
+	"net/url"
+	"time"
 )
 
 // RequestIDKey is the metadata key under which CreateRun stores a random id
@@ -22,14 +22,28 @@ const RequestIDKey = "oz_run_request_id"
 // so as not to start two.
 var ErrUncertainCreate = errors.New("a run may or may not have been created")
 
-// CreateRun starts a run. It never starts two runs for one call: a random
-// request id goes into the run's metadata (under RequestIDKey; req is not
-// changed), and after a failure that leaves the outcome unknown (no answer
-// after sending, 408, 5xx, an unreadable 2xx) the run is looked up by that
-// id before the create is tried again. A run found that way is returned
-// with Recovered set. When the lookup cannot be made (metadata filtering
-// is unavailable, or the lookup fails), the create is not retried and the
-// error wraps ErrUncertainCreate.
+// CreateRun starts a run. It never starts two runs for one call, as far as
+// the API lets it tell: a random request id goes into the run's metadata
+// (under RequestIDKey; req is not changed). After a failure that leaves
+// the outcome unknown (no answer, unless the connection could not even be
+// made; 408; 5xx; an unreadable 2xx) the run is looked up by that id at
+// once and, if it is not there, once more after RetryPolicy.SettleDelay
+// and the backoff wait, right before the create is tried again. A run
+// found that way is returned with Recovered set. When a lookup cannot be
+// made (metadata filtering is unavailable, or the lookup fails), the
+// create is not tried again and the error wraps ErrUncertainCreate.
+//
+// The limit: a create that the server records only after the request
+// timeout plus the settle delay (and the backoff wait) is not seen by the
+// lookups, and may be started a second time.
+//
+// A 429 other than a lack of credits (the team is at capacity, or the API
+// is overloaded) is retried, with Retry-After honoured, until ctx ends;
+// other transient failures count against RetryPolicy.MaxAttempts.
+//
+// When a run may exist although CreateRun failed (ctx ended, the outcome is
+// unknown), RequestIDFrom reports its request id and FindRunByRequestID
+// finds it.
 func (c *Client) CreateRun(ctx context.Context, req CreateRunRequest) (*CreateRunResponse, error) {
 	const op = "create run"
 	id, err := c.requestID()
@@ -45,41 +59,11 @@ func (c *Client) CreateRun(ctx context.Context, req CreateRunRequest) (*CreateRu
 	if err != nil {
 		return nil, fmt.Errorf("%s: encoding the request: %w", op, err)
 	}
-	u := c.endpoint("agent", "runs")
-
-	var out *CreateRunResponse
-	anySent := false
-	err = c.withRetry(ctx, op, func(n int) error {
-		sent, err := c.send(ctx, op, n, http.MethodPost, u, body, func(b []byte) error {
-			out = new(CreateRunResponse)
-			if err := decodeObject(b, out); err != nil {
-				return err
-			}
-			if out.RunID == "" {
-				return errors.New("the answer has no run_id")
-			}
-			return nil
-		})
-		anySent = anySent || sent
-		if err == nil || !ambiguous(err, sent) {
-			return err
-		}
-		run, lerr := c.findByRequestID(ctx, id)
-		switch {
-		case lerr != nil && ctx.Err() != nil:
-			return lerr
-		case lerr != nil:
-			return backoff.Permanent(uncertain(err, id, lerr))
-		case run != nil:
-			c.logf("oz: %s: the create's answer was lost; found run %s by %s=%s", op, quoteID(run.RunID), RequestIDKey, id)
-			out = recovered(run)
-			return nil
-		}
-		return err // nothing was created: the create may be retried
-	})
+	cr := &creation{c: c, op: op, id: id, u: c.endpoint("agent", "runs"), body: body}
+	out, err := cr.run(ctx)
 	if err != nil {
-		if anySent && ctx.Err() != nil {
-			return nil, fmt.Errorf("%w; a run may have been created with metadata %s=%s", err, RequestIDKey, id)
+		if cr.mayExist {
+			return nil, &requestIDError{id: id, err: err}
 		}
 		return nil, err
 	}
@@ -89,27 +73,200 @@ func (c *Client) CreateRun(ctx context.Context, req CreateRunRequest) (*CreateRu
 	return out, nil
 }
 
-// ambiguous reports whether a failed create may have started a run anyway.
-func ambiguous(err error, sent bool) bool {
-	var e *APIError
-	if !errors.As(err, &e) {
-		return false
-	}
-	s := e.StatusCode
-	return s == 0 && sent || s >= 200 && s < 300 || s == http.StatusRequestTimeout || s >= 500 && s < 600
+// creation is one call of CreateRun.
+type creation struct {
+	c        *Client
+	op, id   string
+	u        *url.URL
+	body     []byte
+	mayExist bool // an attempt may have started a run
 }
 
-// findByRequestID returns the run created with request id id, or nil.
+// run makes attempts until one succeeds, a run is found, or it must stop.
+func (cr *creation) run(ctx context.Context) (*CreateRunResponse, error) {
+	c, p := cr.c, cr.c.retry
+	b := p.newBackOff()
+	var last error
+	counted := 0 // attempts that count against MaxAttempts
+	for n := 1; ; n++ {
+		if n > 1 && cr.mayExist {
+			// After the wait: an earlier attempt may have been recorded by now.
+			if out, err := cr.lookUp(ctx, last); out != nil || err != nil {
+				return out, err
+			}
+		}
+		out, sent, err := cr.post(ctx, n)
+		if err == nil {
+			return out, nil
+		}
+		last = err
+		if ctx.Err() != nil {
+			cr.mayExist = cr.mayExist || sent
+			return nil, cr.stopped(ctx, err)
+		}
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			return nil, err
+		}
+		unknown := ambiguous(ae, sent)
+		if unknown {
+			cr.mayExist = true
+			if out, err := cr.lookUp(ctx, err); out != nil || err != nil {
+				return out, err
+			}
+		}
+		if !ae.Retryable {
+			return nil, err
+		}
+		busy := ae.StatusCode == http.StatusTooManyRequests // at capacity or overloaded
+		if !busy {
+			counted++
+		}
+		if counted >= p.MaxAttempts {
+			return cr.giveUp(ctx, err, n, unknown)
+		}
+		b.Observe(ae)
+		d := b.NextBackOff()
+		if unknown {
+			d = max(d, p.SettleDelay)
+		}
+		if busy {
+			c.logf("oz: %s: attempt %d refused (HTTP 429), retrying in %s until the timeout: %s", cr.op, n, d.Round(time.Millisecond), err)
+		} else {
+			c.logf("oz: %s: attempt %d of %d failed, retrying in %s: %s", cr.op, counted, p.MaxAttempts, d.Round(time.Millisecond), err)
+		}
+		if c.sleep(ctx, d) != nil {
+			return nil, cr.stopped(ctx, err)
+		}
+	}
+}
+
+// post makes one create attempt.
+func (cr *creation) post(ctx context.Context, n int) (out *CreateRunResponse, sent bool, err error) {
+	sent, err = cr.c.send(ctx, cr.op, n, http.MethodPost, cr.u, cr.body, func(b []byte) error {
+		out = new(CreateRunResponse)
+		if err := decodeObject(b, out); err != nil {
+			return err
+		}
+		if out.RunID == "" {
+			return errors.New("the answer has no run_id")
+		}
+		return nil
+	})
+	return out, sent, err
+}
+
+// lookUp looks for the run of an earlier attempt that failed with
+// createErr. It returns the run found, nil and nil when there is none, or
+// the error that ends the create.
+func (cr *creation) lookUp(ctx context.Context, createErr error) (*CreateRunResponse, error) {
+	run, err := cr.c.findByRequestID(ctx, cr.id)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, cr.stopped(ctx, createErr)
+	case err != nil:
+		return nil, uncertain(createErr, cr.id, err)
+	case run != nil:
+		cr.c.logf("oz: %s: the create's answer was lost; found run %s by %s=%s", cr.op, quoteID(run.RunID), RequestIDKey, cr.id)
+		return recovered(run), nil
+	}
+	return nil, nil
+}
+
+// giveUp ends the create after its last attempt failed with err. When that
+// attempt may have started a run, it is given the settle delay and looked
+// up once more.
+func (cr *creation) giveUp(ctx context.Context, err error, n int, unknown bool) (*CreateRunResponse, error) {
+	if unknown {
+		if cr.c.sleep(ctx, cr.c.retry.SettleDelay) != nil {
+			return nil, cr.stopped(ctx, err)
+		}
+		if out, lerr := cr.lookUp(ctx, err); out != nil || lerr != nil {
+			return out, lerr
+		}
+	}
+	if cr.mayExist {
+		return nil, fmt.Errorf("%w (gave up after %d attempts; no run with metadata %s=%s was found)", err, n, RequestIDKey, cr.id)
+	}
+	return nil, fmt.Errorf("%w (gave up after %d attempts)", err, n)
+}
+
+// stopped is the error of a create ended by ctx after last failed.
+func (cr *creation) stopped(ctx context.Context, last error) error {
+	err := interrupted(cr.op, ctx.Err(), last)
+	if cr.mayExist {
+		return fmt.Errorf("%w; a run may have been created with metadata %s=%s", err, RequestIDKey, cr.id)
+	}
+	return err
+}
+
+// ambiguous reports whether a failed create may have started a run anyway.
+func ambiguous(e *APIError, sent bool) bool {
+	s := e.StatusCode
+	return s == 0 && sent && e.Retryable || s >= 200 && s < 300 || s == http.StatusRequestTimeout || s >= 500 && s < 600
+}
+
+// requestIDError is the error of a create after which a run may exist.
+type requestIDError struct {
+	id  string
+	err error
+}
+
+func (e *requestIDError) Error() string { return e.err.Error() }
+func (e *requestIDError) Unwrap() error { return e.err }
+
+// RequestIDFrom returns the request id of a failed CreateRun after which a
+// run may exist (the context ended after the create was sent, or its
+// outcome is unknown): look for it with FindRunByRequestID. ok is false
+// when err is no such error: then no run was started.
+func RequestIDFrom(err error) (id string, ok bool) {
+	var e *requestIDError
+	if errors.As(err, &e) {
+		return e.id, true
+	}
+	return "", false
+}
+
+// FindRunByRequestID returns the run that CreateRun started with request
+// id requestID (see RequestIDFrom), or nil and nil when there is none. It
+// fails when the API cannot filter runs by metadata (HTTP 403
+// feature_not_available) or seems to ignore the filter.
+func (c *Client) FindRunByRequestID(ctx context.Context, requestID string) (*Run, error) {
+	if requestID == "" {
+		return nil, errors.New("find run by request id: the request id is empty")
+	}
+	return c.findByRequestID(ctx, requestID)
+}
+
+// findByRequestID returns the run created with request id id, or nil. A
+// listed run is taken when its metadata holds id, or when it is the only
+// run listed and shows no request id (metadata is optional in an answer:
+// the filter is trusted). A run whose metadata holds another request id is
+// skipped: the server ignored the filter. Several runs without one cannot
+// be told apart, which is an error.
 func (c *Client) findByRequestID(ctx context.Context, id string) (*Run, error) {
 	list, err := c.ListRuns(ctx, ListOptions{Limit: 5, Metadata: map[string]string{RequestIDKey: id}})
 	if err != nil {
 		return nil, err
 	}
+	var unmarked []*Run
 	for i := range list.Runs {
-		// Checked here too, in case a server ignores the filter.
-		if r := &list.Runs[i]; r.Metadata[RequestIDKey] == id && r.RunID != "" {
+		r := &list.Runs[i]
+		got, marked := r.Metadata[RequestIDKey]
+		switch {
+		case r.RunID == "":
+		case got == id:
 			return r, nil
+		case !marked:
+			unmarked = append(unmarked, r)
 		}
+	}
+	switch {
+	case len(unmarked) == 1 && len(list.Runs) == 1:
+		return unmarked[0], nil
+	case len(unmarked) > 0:
+		return nil, fmt.Errorf("list runs: %d runs were listed for one request id without showing it in their metadata: "+
+			"the API seems to ignore the metadata filter", len(list.Runs))
 	}
 	return nil, nil
 }

@@ -1,8 +1,11 @@
 package oz
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +20,12 @@ const (
 	// CodeFeatureNotAvailable (problem type on a 403): e.g. metadata
 	// filtering is switched off for the team.
 	CodeFeatureNotAvailable = "feature_not_available"
+	// CodeInsufficientCredits (problem type): the team has no credits left;
+	// final like CodeOutOfCredits.
+	CodeInsufficientCredits = "insufficient_credits"
+	// CodeBudgetExceeded (problem type): the team's spending budget is
+	// used up; final.
+	CodeBudgetExceeded = "budget_exceeded"
 )
 
 // APIError is every failure of a call that reached for the API: an error
@@ -48,6 +57,8 @@ func (e *APIError) Error() string {
 	b.WriteString(e.Op)
 	b.WriteString(": ")
 	switch {
+	case e.StatusCode == 0 && misconfigured(e.Err):
+		b.WriteString("cannot connect to the Oz API")
 	case e.StatusCode == 0:
 		b.WriteString("no answer from the Oz API")
 	default:
@@ -82,8 +93,14 @@ func (e *APIError) hint() string {
 	switch {
 	case errors.Is(e.Err, ErrUncertainCreate):
 		return "" // the wrapped error says what to do
+	case s == 0 && certificateError(e.Err):
+		return "the server's TLS certificate was not accepted: check api_url, the CA bundle (SSL_CERT_FILE) and any HTTPS proxy; the Oz API itself is not failing"
+	case s == 0 && hostNotFound(e.Err):
+		return "the API's host name does not resolve: check api_url and the DNS or proxy settings; the Oz API itself is not failing"
 	case s == 0:
 		return "check api_url and the network, then try again"
+	case s >= 300 && s < 400:
+		return "the API must not redirect (a redirect turns the create into a GET): set api_url to the address it redirects to"
 	case s >= 200 && s < 300:
 		return "the API or a proxy answered with an unreadable body; try again later"
 	case s == http.StatusUnauthorized:
@@ -96,8 +113,10 @@ func (e *APIError) hint() string {
 		return "check run_id and api_url"
 	case s == http.StatusConflict:
 		return "the run cannot do this in its current state yet; try again shortly"
-	case s == http.StatusTooManyRequests && e.hasCode(CodeOutOfCredits):
+	case e.hasCode(CodeOutOfCredits), e.hasCode(CodeInsufficientCredits):
 		return "add credits to the Warp team, then run again"
+	case e.hasCode(CodeBudgetExceeded):
+		return "the Warp team's spending budget is used up: raise it, then run again"
 	case s == http.StatusTooManyRequests && e.hasCode(CodeAtCapacity):
 		return "the team is at its cloud agent limit; try again later"
 	case s == http.StatusTooManyRequests, s == http.StatusRequestTimeout, s >= 500 && s < 600:
@@ -109,20 +128,60 @@ func (e *APIError) hint() string {
 }
 
 // IsTransient reports whether err is a failure that may pass if the same
-// call is made again: network errors, 408, 429 (except OUT_OF_CREDITS),
-// 5xx, and an empty or malformed 2xx body.
+// call is made again: network errors (but not an untrusted TLS certificate
+// or a host name that does not resolve), 408 and 429 (unless the body says
+// "retryable": false or the code is a lack of credits or budget), 5xx, and
+// an empty or malformed 2xx body.
 func IsTransient(err error) bool {
 	var e *APIError
 	return errors.As(err, &e) && e.Retryable
 }
 
-// transient is the rule behind APIError.Retryable.
-func transient(status int, code string) bool {
+// transient is the rule behind APIError.Retryable. codes are the answer's
+// error codes (header and problem type); bodyRetryable is the problem's
+// "retryable" field, if any. On a 4xx only a false is heeded: a true never
+// makes a final status retried. A 5xx stays transient whatever its body
+// says: GETs and cancels are safe to repeat, and a create is looked up by
+// its request id before it is repeated.
+func transient(status int, codes []string, bodyRetryable *bool, err error) bool {
 	switch {
-	case status == 0, status >= 200 && status < 300, status == http.StatusRequestTimeout, status >= 500 && status < 600:
+	case status == 0:
+		return !misconfigured(err)
+	case status >= 200 && status < 300, status >= 500 && status < 600:
 		return true
-	case status == http.StatusTooManyRequests:
-		return !strings.EqualFold(code, CodeOutOfCredits)
+	case status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+		return false
+	case bodyRetryable != nil && !*bodyRetryable:
+		return false
 	}
-	return false
+	for _, c := range codes {
+		for _, final := range []string{CodeOutOfCredits, CodeInsufficientCredits, CodeBudgetExceeded} {
+			if strings.EqualFold(c, final) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// misconfigured reports whether a failed exchange is due to the setup, not
+// to the API: trying again cannot help.
+func misconfigured(err error) bool { return certificateError(err) || hostNotFound(err) }
+
+// certificateError reports whether err is a failed TLS certificate check.
+func certificateError(err error) bool {
+	var (
+		verify    *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	return err != nil && (errors.As(err, &verify) || errors.As(err, &authority) ||
+		errors.As(err, &hostname) || errors.As(err, &invalid))
+}
+
+// hostNotFound reports whether err says that a host name does not exist.
+func hostNotFound(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }

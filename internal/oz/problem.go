@@ -28,19 +28,30 @@ func parseError(op string, status int, h http.Header, body []byte, err error, ke
 	if err != nil {
 		e.Err = redactError(err, key)
 	}
+	var codes []string
+	var retryable *bool
 	if status > 0 && (status < 200 || status >= 300) {
-		readErrorBody(e, h, body, key)
-		if c := clean(h.Get("X-Warp-Error-Code"), key, maxCode); c != "" && (e.Code == "" || status == http.StatusTooManyRequests) {
-			e.Code = c
+		retryable = readErrorBody(e, h, body, key)
+		header := clean(h.Get("X-Warp-Error-Code"), key, maxCode)
+		codes = []string{e.Code, header}
+		if header != "" && (e.Code == "" || status == http.StatusTooManyRequests) {
+			e.Code = header
 		}
 		e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), now)
 	}
-	e.Retryable = transient(status, e.Code)
+	if status >= 300 && status < 400 {
+		e.Message = "the API redirected"
+		if loc := clean(h.Get("Location"), key, maxMessage); loc != "" {
+			e.Message += " to " + loc
+		}
+	}
+	e.Retryable = transient(status, codes, retryable, err)
 	return e
 }
 
-// readErrorBody fills the error's message, code and trace id from body.
-func readErrorBody(e *APIError, h http.Header, body []byte, key string) {
+// readErrorBody fills the error's message, code and trace id from body, and
+// returns the problem's "retryable" field, if any.
+func readErrorBody(e *APIError, h http.Header, body []byte, key string) (retryable *bool) {
 	body = bytes.TrimSpace(body)
 	var msg string
 	var fields map[string]json.RawMessage
@@ -59,6 +70,9 @@ func readErrorBody(e *APIError, h http.Header, body []byte, key string) {
 		msg = firstNonEmpty(str("error"), nested.Message, str("detail"), str("title"), str("message"))
 		e.Code = clean(typeCode(str("type")), key, maxCode)
 		e.TraceID = clean(str("trace_id"), key, maxTraceID)
+		if json.Unmarshal(fields["retryable"], &retryable) != nil {
+			retryable = nil
+		}
 	case isHTML(h, body):
 		msg = htmlText(string(body))
 	default:
@@ -67,6 +81,7 @@ func readErrorBody(e *APIError, h http.Header, body []byte, key string) {
 	if e.Message = clean(msg, key, maxMessage); e.Message == "" {
 		e.Message = http.StatusText(e.StatusCode)
 	}
+	return retryable
 }
 
 func firstNonEmpty(ss ...string) string {

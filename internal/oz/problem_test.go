@@ -1,9 +1,12 @@
 package oz
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,6 +64,28 @@ func TestParseError(t *testing.T) {
 			body: `{"type":"https://warp.dev/errors/feature_not_available","error":"Metadata filtering is not available"}`,
 			code: CodeFeatureNotAvailable, message: "Metadata filtering is not available"},
 		{name: "408", status: 408, message: "Request Timeout", retryable: true},
+		{name: "429 insufficient-credits type, no header", status: 429, header: problemJSON,
+			body: `{"type":"https://warp.dev/errors/insufficient-credits","title":"t","status":429,"error":"no credits"}`,
+			code: CodeInsufficientCredits, message: "no credits"},
+		{name: "429 budget_exceeded type", status: 429, body: `{"type":"x/budget_exceeded","error":"over budget"}`,
+			code: CodeBudgetExceeded, message: "over budget"},
+		{name: "429 budget header", status: 429, header: http.Header{"X-Warp-Error-Code": {"budget_exceeded"}},
+			code: CodeBudgetExceeded, message: "Too Many Requests"},
+		{name: "429 at capacity header, credits type", status: 429, header: http.Header{"X-Warp-Error-Code": {CodeAtCapacity}},
+			body: `{"type":"x/insufficient_credits","error":"e"}`, code: CodeAtCapacity, message: "e"},
+		{name: "429 retryable false", status: 429, body: `{"type":"about:blank","error":"stop","retryable":false}`, message: "stop"},
+		{name: "429 retryable true", status: 429, body: `{"error":"go","retryable":true}`, message: "go", retryable: true},
+		{name: "408 retryable false", status: 408, body: `{"error":"stop","retryable":false}`, message: "stop"},
+		{name: "409 retryable true stays final", status: 409, body: `{"error":"pending","retryable":true}`, message: "pending"},
+		{name: "503 retryable false stays transient", status: 503, body: `{"error":"down","retryable":false}`, message: "down", retryable: true},
+		{name: "retryable of an odd type", status: 429, body: `{"error":"x","retryable":"no"}`, message: "x", retryable: true},
+		{name: "redirect", status: 301, header: http.Header{"Location": {"https://app.warp.dev/api/v2/agent/runs\n"}}, body: "<html>Moved</html>",
+			message: "the API redirected to https://app.warp.dev/api/v2/agent/runs"},
+		{name: "redirect without location", status: 302, message: "the API redirected"},
+		{name: "unknown authority", err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}},
+		{name: "bad host name", err: fmt.Errorf("x: %w", x509.HostnameError{Host: "h"})},
+		{name: "host not found", err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "nope.invalid", IsNotFound: true}}},
+		{name: "dns timeout", err: &net.DNSError{Err: "timeout", Name: "h", IsTimeout: true}, retryable: true},
 		{name: "401", status: 401, message: "Unauthorized"},
 		{name: "409", status: 409, message: "Conflict"},
 		{name: "retry-after", status: 503, header: http.Header{"Retry-After": {"12"}}, message: "Service Unavailable", retryable: true, after: 12 * time.Second},
@@ -135,6 +160,11 @@ func TestErrorHints(t *testing.T) {
 		{APIError{Op: "get run abc", StatusCode: 503}, []string{"try again later"}},
 		{APIError{Op: "get run abc", Err: io.ErrUnexpectedEOF}, []string{"no answer from the Oz API: unexpected EOF", "api_url and the network"}},
 		{APIError{Op: "get run abc", StatusCode: 200, Err: errors.New("the body is empty")}, []string{"HTTP 200: the body is empty", "unreadable"}},
+		{APIError{Op: "create run", StatusCode: 429, Code: CodeInsufficientCredits}, []string{"add credits"}},
+		{APIError{Op: "create run", StatusCode: 402, Code: CodeBudgetExceeded}, []string{"budget is used up"}},
+		{APIError{Op: "create run", StatusCode: 301, Message: "the API redirected to https://x/y"}, []string{"HTTP 301: the API redirected to https://x/y", "set api_url"}},
+		{APIError{Op: "get run abc", Err: x509.UnknownAuthorityError{}}, []string{"cannot connect to the Oz API", "TLS certificate", "CA bundle", "proxy", "not failing"}},
+		{APIError{Op: "get run abc", Err: &net.DNSError{Name: "h", IsNotFound: true}}, []string{"cannot connect", "does not resolve", "api_url"}},
 	}
 	for _, tc := range tests {
 		s := tc.e.Error()

@@ -15,22 +15,28 @@ import (
 // RetryPolicy says how transient failures of one call are retried: waits
 // grow from InitialInterval to MaxInterval, a server's Retry-After is
 // honoured up to MaxRetryAfter, and a call makes at most MaxAttempts
-// attempts.
+// attempts (a create refused with a 429 other than a lack of credits is
+// retried until its context ends; see CreateRun).
 type RetryPolicy struct {
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	MaxRetryAfter   time.Duration
 	MaxAttempts     int
+	// SettleDelay is how long a create whose outcome is unknown is given
+	// to show up in the list of runs before it is looked up a second time
+	// and tried again (0: no extra wait).
+	SettleDelay time.Duration
 }
 
 // DefaultRetryPolicy is 500ms growing to 5s, Retry-After honoured up to 60s,
-// 5 attempts.
+// 5 attempts, and a settle delay of 2s.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
 		InitialInterval: 500 * time.Millisecond,
 		MaxInterval:     5 * time.Second,
 		MaxRetryAfter:   60 * time.Second,
 		MaxAttempts:     5,
+		SettleDelay:     2 * time.Second,
 	}
 }
 
@@ -42,6 +48,8 @@ func (p RetryPolicy) validate() error {
 		return fmt.Errorf("oz: retry MaxRetryAfter %s is negative", p.MaxRetryAfter)
 	case p.MaxAttempts < 1:
 		return fmt.Errorf("oz: retry MaxAttempts %d: need at least 1", p.MaxAttempts)
+	case p.SettleDelay < 0:
+		return fmt.Errorf("oz: retry SettleDelay %s is negative", p.SettleDelay)
 	}
 	return nil
 }
@@ -85,17 +93,23 @@ func (b *RetryAfterBackOff) Reset() {
 	b.next = 0
 }
 
-// withRetry runs attempt (numbered from 1) until it succeeds, fails with an
-// error that is not transient, or the policy's attempts are spent. The end
-// of ctx stops it at once, also during a wait, with ctx's error wrapped.
-func (c *Client) withRetry(ctx context.Context, op string, attempt func(n int) error) error {
-	p := c.retry
+// newBackOff is the policy's schedule of waits: exponential without an end,
+// raised to a server's Retry-After.
+func (p RetryPolicy) newBackOff() *RetryAfterBackOff {
 	exp := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(p.InitialInterval),
 		backoff.WithMaxInterval(p.MaxInterval),
 		backoff.WithMaxElapsedTime(0),
 	)
-	ra := NewRetryAfterBackOff(exp, p.MaxRetryAfter)
+	return NewRetryAfterBackOff(exp, p.MaxRetryAfter)
+}
+
+// withRetry runs attempt (numbered from 1) until it succeeds, fails with an
+// error that is not transient, or the policy's attempts are spent. The end
+// of ctx stops it at once, also during a wait, with ctx's error wrapped.
+func (c *Client) withRetry(ctx context.Context, op string, attempt func(n int) error) error {
+	p := c.retry
+	ra := p.newBackOff()
 	b := backoff.WithContext(backoff.WithMaxRetries(ra, uint64(p.MaxAttempts-1)), ctx)
 
 	n := 0
@@ -134,6 +148,31 @@ func (c *Client) withRetry(ctx context.Context, op string, attempt func(n int) e
 		return fmt.Errorf("%w (gave up after %d attempts)", err, n)
 	}
 	return err
+}
+
+// sleep waits d, or less when ctx ends first (then it returns ctx's error).
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	var (
+		done <-chan time.Time
+		stop func()
+	)
+	if c.newTimer != nil {
+		t := c.newTimer()
+		t.Start(d)
+		done, stop = t.C(), t.Stop
+	} else {
+		t := time.NewTimer(d)
+		done, stop = t.C, func() { t.Stop() }
+	}
+	defer stop()
+	select {
+	case <-ctx.Done():
+	case <-done:
+	}
+	return ctx.Err() // the end of ctx wins over a timer that fired too
 }
 
 // interrupted is the error of a call stopped by the end of its context.

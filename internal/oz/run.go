@@ -3,6 +3,7 @@
 package oz
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -209,6 +210,33 @@ type Run struct {
 	ConversationID       string            `json:"conversation_id,omitempty"`
 	Metadata             map[string]string `json:"metadata,omitempty"`
 	IsRunTypeCancellable *bool             `json:"is_run_type_cancellable,omitempty"`
+}
+
+// UnmarshalJSON reads a RunItem. An element of artifacts that is not a JSON
+// object (or an artifacts value that is not an array) is skipped, so that
+// one odd artifact does not hide the run.
+func (r *Run) UnmarshalJSON(b []byte) error {
+	type plain Run // without this method
+	var v struct {
+		*plain
+		Artifacts json.RawMessage `json:"artifacts"`
+	}
+	v.plain = (*plain)(r)
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	r.Artifacts = nil
+	var elems []json.RawMessage
+	if json.Unmarshal(v.Artifacts, &elems) != nil {
+		return nil
+	}
+	for _, e := range elems {
+		var a Artifact
+		if e = bytes.TrimSpace(e); len(e) > 0 && e[0] == '{' && json.Unmarshal(e, &a) == nil {
+			r.Artifacts = append(r.Artifacts, a)
+		}
+	}
+	return nil
 }
 
 // SessionURL is the session link, built from the session id when only that

@@ -34,14 +34,18 @@ func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
 }
 
 // decodeRun reads a RunItem; it fails on anything that is not a JSON object
-// with a run_id.
+// with a run_id and a state (a run without a state would be read as ended
+// in an unknown state, so failed).
 func decodeRun(b []byte) (*Run, error) {
 	var r Run
 	if err := decodeObject(b, &r); err != nil {
 		return nil, err
 	}
-	if r.RunID == "" {
+	switch {
+	case r.RunID == "":
 		return nil, errors.New("the run has no run_id")
+	case r.State == "":
+		return nil, errors.New("the run has no state")
 	}
 	return &r, nil
 }

@@ -56,7 +56,9 @@ func TestEmptyRunID(t *testing.T) {
 
 func TestGetRunRejectsUnreadableBodies(t *testing.T) {
 	t.Parallel()
-	for _, body := range []string{"", "null", `"run-1"`, `{"run_id":`, `{"state":"QUEUED"}`, `[]`} {
+	for _, body := range []string{"", "null", `"run-1"`, `{"run_id":`, `{"state":"QUEUED"}`, `[]`,
+		// Without a state the run would be read as ended, failed.
+		`{"run_id":"run-1"}`, `{"run_id":"run-1","state":null}`, `{"run_id":"run-1","state":""}`, `{"run_id":"run-1","state":" "}`} {
 		s := newStub(t, reply{status: 200, body: body}, reply{status: 200, body: runJSON})
 		c, w := testClient(t, s)
 		run, err := c.GetRun(t.Context(), "run-1")
@@ -151,5 +153,38 @@ func TestCancelRun(t *testing.T) {
 				t.Errorf("%s: cancel sent a body %q", tc.name, r.Body)
 			}
 		}
+	}
+}
+
+// TestDecodeRunSkipsOddArtifacts: an artifact that is not an object is
+// skipped, the others kept, in a GET and in a list.
+func TestDecodeRunSkipsOddArtifacts(t *testing.T) {
+	t.Parallel()
+	pr := `{"artifact_type":"PULL_REQUEST","data":{"url":"https://github.com/o/r/pull/1","branch":"b"}}`
+	for artifacts, want := range map[string]int{
+		`[1,"x",null,[],true,` + pr + `,{"artifact_type":"NEW","data":[1]}]`: 2,
+		`[` + pr + `]`: 1,
+		`"x"`:          0,
+		`{}`:           0,
+		`null`:         0,
+	} {
+		run, err := decodeRun([]byte(`{"run_id":"r","state":"SUCCEEDED","title":"t","artifacts":` + artifacts + `}`))
+		if err != nil {
+			t.Errorf("artifacts %s: %v", artifacts, err)
+			continue
+		}
+		if len(run.Artifacts) != want || run.Title != "t" || run.State != StateSucceeded {
+			t.Errorf("artifacts %s: run %+v, want %d artifacts", artifacts, run, want)
+		}
+		if want > 0 && len(run.PullRequestURLs()) != 1 {
+			t.Errorf("artifacts %s: pull requests %v", artifacts, run.PullRequestURLs())
+		}
+	}
+	var list ListRunsResponse
+	if err := decodeObject([]byte(`{"runs":[{"run_id":"r","state":"QUEUED","artifacts":[7,`+pr+`]}]}`), &list); err != nil || len(list.Runs[0].Artifacts) != 1 {
+		t.Errorf("list %+v, %v", list, err)
+	}
+	if _, err := decodeRun([]byte(`{"run_id":"r","state":5}`)); err == nil {
+		t.Error("a numeric state was accepted")
 	}
 }

@@ -164,7 +164,7 @@ func (t *instantTimer) Start(d time.Duration) {
 func (t *instantTimer) Stop()               {}
 func (t *instantTimer) C() <-chan time.Time { return t.c }
 
-var fastRetry = RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 4 * time.Millisecond, MaxRetryAfter: time.Minute, MaxAttempts: 3}
+var fastRetry = RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 4 * time.Millisecond, MaxRetryAfter: time.Minute, MaxAttempts: 3, SettleDelay: 20 * time.Millisecond}
 
 // testClient is a client of the stub with the test key, fast retries,
 // instant recorded waits, and a fixed request id "req-1".
