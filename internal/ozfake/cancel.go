@@ -11,10 +11,10 @@ import (
 // while PENDING.
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
-	rn, ok := s.byID[id]
+	now := s.now()
+	rn, ok := s.lookup(id, now)
 	var st oz.State
 	if ok {
-		now := s.now()
 		st = rn.state(now)
 		if !rn.script.Uncancellable && st.IsWorking() && st != oz.StatePending {
 			rn.pins = append(rn.pins, pin{state: oz.StateCancelled, at: now, msg: &oz.StatusMessage{Message: "Cancelled through the API."}})

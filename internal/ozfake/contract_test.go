@@ -97,6 +97,9 @@ func TestContractCatchesViolations(t *testing.T) {
 func serveDirect(s *Server, method, target, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+DefaultAPIKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	return rec
@@ -107,6 +110,8 @@ func FuzzCreate(f *testing.F) {
 		`{"prompt":"x"}`, `{"prompt":"[fake:fail] x","metadata":{"a":"b"}}`, `{"skill":"o/r:s","mode":"plan"}`,
 		`{"config":{"skill_spec":"s","mcp_servers":{"a":{}}}}`, `{"prompt":"x","metadata":{"":""}}`, `[]`, ``, `{`,
 		`{"prompt":"[fake:slow][fake:nolink][fake:capacity]"}`, `{"prompt":"\u0000","title":"\ud800"}`,
+		`{"prompt":"x","team":"true"}`, `{"prompt":"x","config":{"idle_timeout_minutes":1e1,"credential_strategy":null}}`,
+		`{"prompt":"x","attachments":[{"file_name":"a","mime_type":"b","data":"aGk="}]}`, `{"prompt":null}`,
 	} {
 		f.Add(seed)
 	}
@@ -122,8 +127,12 @@ func FuzzCreate(f *testing.F) {
 		}
 		req := httptest.NewRequest("POST", BasePath+"/agent/runs", nil)
 		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
 		if err := v.ValidateResponse(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 			t.Fatalf("create: %v", err)
+		}
+		if err := v.ValidateRequest(req, []byte(body)); rec.Code == 200 && err != nil {
+			t.Fatalf("the fake accepted a body the spec refuses: %v", err)
 		}
 		if rec.Code == 200 {
 			get := serveDirect(s, "GET", BasePath+"/agent/runs/fake-run-000001", "")
@@ -140,6 +149,8 @@ func FuzzList(f *testing.F) {
 	for _, seed := range []string{
 		"", "limit=1", "state=QUEUED&state=FAILED", "metadata[a]=b", "cursor=bzox", "cursor=%%%",
 		"created_after=2026-01-01T00:00:00Z", "sort_by=title&sort_order=asc", "metadata[=x", "limit=-1",
+		"state=inprogress", "state=IN_PROGRESS", "state=%20QUEUED", "limit=", "source=api", "metadata[a][b]=c",
+		"created_after=2026-01-01", "artifact_type=PLAN&execution_location=REMOTE",
 	} {
 		f.Add(seed)
 	}
@@ -161,6 +172,11 @@ func FuzzList(f *testing.F) {
 		req.Header.Set("Authorization", "Bearer k")
 		if err := v.ValidateResponse(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
 			t.Fatalf("list: %v", err)
+		}
+		sent := httptest.NewRequest("GET", BasePath+"/agent/runs?"+query, nil)
+		sent.Header.Set("Authorization", "Bearer k")
+		if err := v.ValidateRequest(sent, nil); rec.Code == 200 && err != nil {
+			t.Fatalf("the fake accepted a query the spec refuses: %v", err)
 		}
 	})
 }

@@ -3,9 +3,13 @@ package ozfake
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -51,6 +55,7 @@ func (c createRequest) title() string {
 }
 
 // parseCreate reads and checks a create body; the error says what is wrong.
+// The body's types are checked against the spec's RunAgentRequest first.
 func parseCreate(body []byte) (createRequest, error) {
 	var req createRequest
 	trimmed := bytes.TrimSpace(body)
@@ -60,26 +65,40 @@ func parseCreate(body []byte) (createRequest, error) {
 	if trimmed[0] != '{' {
 		return req, fmt.Errorf("the request body must be a JSON object")
 	}
-	if err := json.Unmarshal(trimmed, &req); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return req, fmt.Errorf("the request body is not valid: %v", err)
 	}
-	switch req.Mode {
-	case "", "normal", "plan", "orchestrate":
-	default:
-		return req, fmt.Errorf("mode must be one of normal, plan, orchestrate")
+	if _, err := dec.Token(); err != io.EOF {
+		return req, fmt.Errorf("the request body is not valid: it goes on after the JSON object")
+	}
+	if err := createBodyType.check("", v); err != nil {
+		return req, fmt.Errorf("the request body is not valid: %w", err)
+	}
+	if err := json.Unmarshal(trimmed, &req); err != nil {
+		return req, fmt.Errorf("the request body is not valid: %v", err)
 	}
 	if strings.TrimSpace(req.Prompt) == "" && strings.TrimSpace(req.Skill) == "" &&
 		(req.Config == nil || strings.TrimSpace(req.Config.SkillSpec) == "") {
 		return req, fmt.Errorf("one of prompt, skill or config.skill_spec is required")
 	}
-	if req.Config != nil {
-		for name, v := range req.Config.MCPServers {
-			if t := bytes.TrimSpace(v); len(t) == 0 || t[0] != '{' {
-				return req, fmt.Errorf("config.mcp_servers[%q] must be an object", clip(name))
-			}
-		}
-	}
 	return req, checkMetadata(req.Metadata)
+}
+
+// checkContentType accepts application/json, with parameters such as
+// charset (a malformed parameter is ignored); the spec declares create
+// bodies only as application/json.
+func checkContentType(h string) error {
+	if h == "" {
+		return fmt.Errorf("the header Content-Type is missing; send the body as Content-Type: application/json")
+	}
+	mt, _, err := mime.ParseMediaType(h)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != "application/json" {
+		return fmt.Errorf("the header Content-Type is %s; send the body as Content-Type: application/json", quoteClip(h))
+	}
+	return nil
 }
 
 // checkMetadata enforces the API's metadata limits.
@@ -131,8 +150,13 @@ type createResponse struct {
 	AtCapacity bool     `json:"at_capacity,omitempty"`
 }
 
-// handleCreate serves POST /agent/runs and POST /agent/run.
-func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, body []byte) {
+// handleCreate serves POST /agent/runs and POST /agent/run. A run created
+// with a latency stays invisible that long (Fault.CreateLatency).
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, body []byte, latency time.Duration) {
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, err.Error())
+		return
+	}
 	req, err := parseCreate(body)
 	if err != nil {
 		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, err.Error())
@@ -145,7 +169,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, body []byt
 		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, err.Error())
 		return
 	}
-	rn := s.addRun(req, sc.scaled(s.scale))
+	rn := s.addRun(req, sc.scaled(s.scale), latency)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, createResponse{RunID: rn.id, TaskID: rn.id, State: oz.StateQueued, AtCapacity: rn.script.AtCapacity})
 }

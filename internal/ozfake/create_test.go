@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -87,7 +88,25 @@ func TestCreateRejects(t *testing.T) {
 		{"bad key", `{"prompt":"x","metadata":{"a b":"v"}}`, "letters, digits"},
 		{"long value", `{"prompt":"x","metadata":{"k":"` + strings.Repeat("v", 257) + `"}}`, "257 bytes"},
 		{"NUL value", `{"prompt":"x","metadata":{"k":"a\u0000b"}}`, "NUL"},
-		{"value not string", `{"prompt":"x","metadata":{"k":1}}`, "not valid"},
+		{"value not string", `{"prompt":"x","metadata":{"k":1}}`, `metadata["k"] must be a string, not a number`},
+		{"null prompt", `{"prompt":null}`, "prompt must be a string, not null"},
+		{"metadata null", `{"prompt":"x","metadata":null}`, "metadata must be an object, not null"},
+		{"team not boolean", `{"prompt":"x","team":"true"}`, "team must be a boolean, not a string"},
+		{"interactive not boolean", `{"prompt":"x","interactive":1}`, "interactive must be a boolean, not a number"},
+		{"mode in capitals", `{"prompt":"x","mode":"PLAN"}`, `mode must be one of normal, plan, orchestrate, not "PLAN"`},
+		{"config not object", `{"prompt":"x","config":"c"}`, "config must be an object, not a string"},
+		{"computer use not boolean", `{"prompt":"x","config":{"computer_use_enabled":"false"}}`, "config.computer_use_enabled must be a boolean, not a string"},
+		{"idle timeout too long", `{"prompt":"x","config":{"idle_timeout_minutes":61}}`, "config.idle_timeout_minutes must be an integer from 1 to 60"},
+		{"idle timeout fraction", `{"prompt":"x","config":{"idle_timeout_minutes":1.5}}`, "config.idle_timeout_minutes must be an integer"},
+		{"skills not array", `{"prompt":"x","config":{"skills":"a"}}`, "config.skills must be an array, not a string"},
+		{"harness type", `{"prompt":"x","config":{"harness":{"type":"gpt"}}}`, `config.harness.type must be one of oz, claude, gemini, codex, not "gpt"`},
+		{"credential strategy", `{"prompt":"x","config":{"credential_strategy":"ME"}}`, "config.credential_strategy must be one of CREATOR, EXECUTOR"},
+		{"mcp args", `{"prompt":"x","config":{"mcp_servers":{"gh":{"args":["a",1]}}}}`, `config.mcp_servers["gh"].args[1] must be a string, not a number`},
+		{"mcp header not echoed", `{"prompt":"x","config":{"mcp_servers":{"gh":{"headers":{"Authorization":["Bearer secret"]}}}}}`,
+			`config.mcp_servers["gh"].headers["Authorization"] must be a string, not an array`},
+		{"attachment without data", `{"prompt":"x","attachments":[{"file_name":"a","mime_type":"text/plain"}]}`, "attachments[0].data is required"},
+		{"attachment not base64", `{"prompt":"x","attachments":[{"file_name":"a","mime_type":"text/plain","data":"!!"}]}`, "attachments[0].data must be base64"},
+		{"memory store access", `{"prompt":"x","config":{"memory_stores":[{"uid":"u","access":"all","instructions":"i"}]}}`, "config.memory_stores[0].access must be one of read_write, read_only"},
 		{"unknown scenario", `{"prompt":"[fake:explode] x"}`, "unknown fake scenario [fake:explode]"},
 		{"too large", `{"prompt":"` + strings.Repeat("x", maxBody) + `"}`, "exceeds"},
 	}
@@ -95,8 +114,9 @@ func TestCreateRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
-			p := problemOf(t, f.do("POST", "/agent/runs", tt.body), http.StatusBadRequest, "invalid_request")
+			p := problemOf(t, f.do("POST", "/agent/runs", tt.body, "Content-Type: application/json"), http.StatusBadRequest, "invalid_request")
 			assert.Contains(t, p.Detail, tt.detail)
+			assert.NotContains(t, p.Detail, "secret", "values are not echoed")
 			assert.Equal(t, p.Title+" ("+p.Detail+")", p.Error)
 			assert.Zero(t, f.srv.CreatedCount())
 		})
@@ -125,4 +145,81 @@ func TestCreateAtCapacity(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.body, &c))
 	assert.True(t, c.AtCapacity)
 	assert.Equal(t, oz.StateQueued, c.State)
+}
+
+func TestCreateContentType(t *testing.T) {
+	t.Parallel()
+	v := validator(t)
+	tests := []struct {
+		contentType string
+		ok          bool
+	}{
+		{"application/json", true},
+		{"application/json; charset=utf-8", true},
+		{"Application/JSON;charset=UTF-8", true},
+		{"", false},
+		{"text/plain", false},
+		{"text/plain; charset=utf-8", false},
+		{"application/x-www-form-urlencoded", false},
+		{"application/problem+json", false},
+		{"json", false},
+		{"application/json; charset", true}, // a malformed parameter is ignored, as by the spec's checker
+	}
+	for _, path := range []string{"/agent/runs", "/agent/run"} {
+		for _, tt := range tests {
+			f := newFake(t)
+			r := f.do("POST", path, `{"prompt":"x"}`, "Content-Type: "+tt.contentType)
+			if tt.ok {
+				assert.Equal(t, http.StatusOK, r.status, "%q: %s", tt.contentType, r.body)
+				assert.Equal(t, 1, f.srv.CreatedCount())
+			} else {
+				p := problemOf(t, r, http.StatusBadRequest, "invalid_request")
+				assert.Contains(t, p.Detail, "Content-Type: application/json", tt.contentType)
+				assert.Zero(t, f.srv.CreatedCount())
+			}
+			req := httptest.NewRequest("POST", BasePath+path, nil)
+			req.Header.Set("Authorization", "Bearer k")
+			req.Header.Set("Content-Type", tt.contentType)
+			assert.Equal(t, tt.ok, v.ValidateRequest(req, []byte(`{"prompt":"x"}`)) == nil, "the spec agrees on %q", tt.contentType)
+		}
+	}
+}
+
+// TestCreateTypesMatchSpec: with a prompt present, the fake accepts a body
+// exactly when the spec's RunAgentRequest does.
+func TestCreateTypesMatchSpec(t *testing.T) {
+	t.Parallel()
+	v := validator(t)
+	bodies := []string{
+		`{"prompt":"x"}`,
+		`{"prompt":"x","unknown":{"any":[1,null]}}`,
+		`{"prompt":"x","mode":"orchestrate","team":true,"interactive":false,"parent_run_id":"p","agent_identity_uid":"a","on_behalf_of":"o"}`,
+		`{"prompt":"x","config":{"credential_strategy":null,"idle_timeout_minutes":1.0,"skills":["a","b"],"computer_use_model_id":"m"}}`,
+		`{"prompt":"x","config":{"idle_timeout_minutes":60,"harness":{"type":"codex"},"session_sharing":{"public_access":"VIEWER"}}}`,
+		`{"prompt":"x","config":{"mcp_servers":{"a":{"command":"c","args":["1"],"env":{"K":"v"}},"b":{"url":"https://x"}}}}`,
+		`{"prompt":"x","config":{"inference_providers":{"aws":{"disabled":true,"region":"eu"}},"harness_auth_secrets":{"claude_auth_secret_name":"s"}}}`,
+		`{"prompt":"x","attachments":[{"file_name":"a.txt","mime_type":"text/plain","data":"aGk="}]}`,
+		`{"prompt":"x","config":{"memory_stores":[{"uid":"u","access":"read_only","instructions":"i"}]}}`,
+		`{"prompt":"x","title":1}`,
+		`{"prompt":"x","skill":false}`,
+		`{"prompt":"x","conversation_id":[]}`,
+		`{"prompt":"x","config":{"environment_id":5}}`,
+		`{"prompt":"x","config":{"idle_timeout_minutes":0}}`,
+		`{"prompt":"x","config":{"idle_timeout_minutes":"5"}}`,
+		`{"prompt":"x","config":{"mcp_servers":[]}}`,
+		`{"prompt":"x","config":{"mcp_servers":{"a":{"env":{"K":1}}}}}`,
+		`{"prompt":"x","config":{"session_sharing":{"public_access":"viewer"}}}`,
+		`{"prompt":"x","config":{"inference_providers":{"aws":{"disabled":"no"}}}}`,
+		`{"prompt":"x","attachments":{}}`,
+		`{"prompt":"x","attachments":[{"file_name":"a","data":"aGk="}]}`,
+		`{"prompt":"x","metadata":{"k":null}}`,
+	}
+	for _, body := range bodies {
+		rec := serveDirect(New(WithTimeScale(0)), "POST", BasePath+"/agent/runs", body)
+		req := httptest.NewRequest("POST", BasePath+"/agent/runs", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
+		specErr := v.ValidateRequest(req, []byte(body))
+		assert.Equal(t, specErr == nil, rec.Code == http.StatusOK, "%s\nfake: %d %s\nspec: %v", body, rec.Code, rec.Body, specErr)
+	}
 }

@@ -18,6 +18,19 @@
 //
 // Errors are application/problem+json with type, title, status and error.
 //
+// Requests are held to the spec, so that what passes here does not fail
+// against Warp for being read more kindly: a create needs "Content-Type: application/json" (parameters such as
+// charset are fine) and a body whose known fields have the types of
+// RunAgentRequest (mode one of normal, plan, orchestrate; booleans as
+// true/false; no nulls), or it is a 400 invalid_request. A list's
+// parameters must be exactly as the spec writes them: state= one of
+// QUEUED, PENDING, CLAIMED, INPROGRESS, SUCCEEDED, FAILED, BLOCKED, ERROR,
+// CANCELLED (not in_progress, not lower case, one state per state=), limit
+// an integer from 1 to 500, sort_by, sort_order, source,
+// execution_location and artifact_type from their enums, dates as RFC 3339
+// date-times, at most 5 metadata[key]=value filters; anything else is a
+// 400.
+//
 // # Runs
 //
 // A run follows a Script: working states, each held for a while, then a
@@ -52,4 +65,16 @@
 // connection, a create that succeeds but answers an error). Requests, Runs,
 // Run and CreatedCount show what happened; SetState, Finish,
 // FinishWithMessage and Delete change runs.
+//
+// Two races that a client must survive on the real API:
+//
+//   - Fault.CreateLatency: the server is still processing a create when it
+//     answers an error (Status 504, say), hangs until the client gives up,
+//     or drops the connection. The run exists but shows up in GET and in
+//     lists only once the latency has passed on the server's clock; until
+//     then a lookup by the request id in its metadata finds nothing. Alone
+//     (no answer set), the create answers 200 and its run still shows up
+//     late.
+//   - WithListOmitsMetadata(true): list items leave metadata out, while the
+//     metadata[key]=value filter still works (GET of one run shows it).
 package ozfake

@@ -14,7 +14,9 @@ import (
 // answer), or answer Status/Header/Body. A fault with only a Delay slows
 // the normal answer down. With CreateThenFail the request is first really
 // served (a create creates its run, a cancel cancels) and its answer thrown
-// away.
+// away. CreateLatency (creates only) implies CreateThenFail when the fault
+// answers, and hides the run it creates for a while: "the server is still
+// processing the create".
 type Fault struct {
 	// Method and Path name the route: Path is a pattern such as
 	// "/agent/runs/{id}", or the whole "GET /agent/runs/{id}" with Method
@@ -40,6 +42,14 @@ type Fault struct {
 	// CreateThenFail serves the request for real first, then answers as
 	// the fault says.
 	CreateThenFail bool
+	// CreateLatency, on a create, makes the run it creates invisible (404
+	// to GET and cancel, absent from lists) until CreateLatency has passed
+	// on the server's clock (WithClock); the run's created_at is then.
+	// With an answer (Status, Body, Hang, CloseConn) the run is created and
+	// the fault answers at once: a client that looks its run up at once
+	// finds nothing, and must not create it again. Without one, the create
+	// answers 200 normally and the run shows up late (read-after-write lag).
+	CreateLatency time.Duration
 }
 
 // Inject adds a fault. When several match a call, the first injected wins.
@@ -101,7 +111,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, se
 	if !answers && !f.CreateThenFail {
 		return false
 	}
-	if f.CreateThenFail {
+	if f.CreateThenFail || f.CreateLatency > 0 && isCreate(f.routeName()) {
 		serve(&discardWriter{header: http.Header{}})
 	}
 	switch {

@@ -202,3 +202,94 @@ func TestFaultsRecorded(t *testing.T) {
 	assert.Equal(t, routeCreate, reqs[0].Route)
 	assert.JSONEq(t, `{"prompt":"x"}`, string(reqs[0].Body))
 }
+
+// TestFaultCreateLatency: a create still being processed when the client
+// gives up or gets an error. The run shows up only later.
+func TestFaultCreateLatency(t *testing.T) {
+	t.Parallel()
+	body := `{"prompt":"x","metadata":{"oz-run.request-id":"abc"}}`
+	const lookup = "metadata[oz-run.request-id]=abc"
+	// hidden checks that the run exists but the API does not show it yet.
+	hidden := func(t *testing.T, f *fake) {
+		t.Helper()
+		assert.Equal(t, 1, f.srv.CreatedCount())
+		assert.Empty(t, f.list(lookup).Runs)
+		assert.Empty(t, f.list("").Runs)
+		problemOf(t, f.do("GET", "/agent/runs/fake-run-000001", ""), 404, "resource_not_found")
+		problemOf(t, f.do("POST", "/agent/runs/fake-run-000001/cancel", ""), 404, "resource_not_found")
+		assert.Empty(t, f.srv.Runs())
+		_, ok := f.srv.Run("fake-run-000001")
+		assert.False(t, ok)
+		assert.ErrorContains(t, f.srv.SetState("fake-run-000001", oz.StateFailed), "still being created")
+	}
+	// shown checks that the run appears once the latency has passed.
+	shown := func(t *testing.T, f *fake, latency time.Duration) {
+		t.Helper()
+		f.clock.Advance(latency - time.Millisecond)
+		assert.Empty(t, f.list(lookup).Runs, "not a moment early")
+		f.clock.Advance(time.Millisecond)
+		l := f.list(lookup)
+		require.Len(t, l.Runs, 1)
+		assert.Equal(t, "fake-run-000001", l.Runs[0].RunID)
+		assert.Equal(t, timestamp(t0.Add(latency)), l.Runs[0].CreatedAt)
+		run := f.get("fake-run-000001")
+		assert.Equal(t, oz.StateQueued, run.State, "its life starts when it shows up")
+		assert.Len(t, f.srv.Runs(), 1)
+	}
+
+	t.Run("504 at once", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: 10 * time.Second})
+		problemOf(t, f.do("POST", "/agent/runs", body), 504, "internal_error")
+		hidden(t, f)
+		shown(t, f, 10*time.Second)
+	})
+	t.Run("hang until the client gives up", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Hang: true, CreateLatency: 5 * time.Second})
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		_, err := f.try(ctx, "POST", "/agent/runs", body)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		hidden(t, f)
+		shown(t, f, 5*time.Second)
+	})
+	t.Run("deprecated route too", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/run", CloseConn: true, CreateLatency: time.Second})
+		_, err := f.try(t.Context(), "POST", "/agent/run", body)
+		require.Error(t, err)
+		hidden(t, f)
+		shown(t, f, time.Second)
+	})
+	t.Run("alone: a 200 whose run shows up late", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateLatency: 2 * time.Second})
+		r := f.do("POST", "/agent/runs", body)
+		require.Equal(t, 200, r.status, string(r.body))
+		assert.Contains(t, string(r.body), `"run_id":"fake-run-000001"`)
+		hidden(t, f)
+		shown(t, f, 2*time.Second)
+		assert.Equal(t, "fake-run-000002", f.create("next create is normal"))
+		assert.Len(t, f.list("").Runs, 2)
+	})
+	t.Run("a bad create still fails", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: time.Second})
+		assert.Equal(t, 504, f.do("POST", "/agent/runs", `{"prompt":""}`).status)
+		assert.Zero(t, f.srv.CreatedCount())
+	})
+	t.Run("other routes ignore it", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithDefaultScript(Script{Final: oz.StateInProgress}))
+		id := f.create("x")
+		f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Status: 502, CreateLatency: time.Hour})
+		assert.Equal(t, 502, f.do("POST", "/agent/runs/"+id+"/cancel", "").status)
+		assert.Equal(t, oz.StateInProgress, f.get(id).State, "the cancel was not served")
+	})
+}

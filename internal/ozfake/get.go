@@ -8,10 +8,11 @@ import (
 // handleGet serves GET /agent/runs/{id}.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
-	rn, ok := s.byID[id]
+	now := s.now()
+	rn, ok := s.lookup(id, now)
 	var it runItem
 	if ok {
-		it = rn.item(s.now())
+		it = rn.item(now)
 	}
 	s.mu.Unlock()
 	if !ok {

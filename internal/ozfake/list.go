@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,26 @@ const (
 	maxListLimit     = 500
 	maxMetadataQuery = 5
 )
+
+// The list's query parameters that take one of a set of values, exactly as
+// the spec spells them: no other case, no spaces, no aliases.
+var (
+	runStates = []string{
+		string(oz.StateQueued), string(oz.StatePending), string(oz.StateClaimed), string(oz.StateInProgress),
+		string(oz.StateSucceeded), string(oz.StateFailed), string(oz.StateBlocked), string(oz.StateError), string(oz.StateCancelled),
+	}
+	sortByValues    = []string{"updated_at", "created_at", "title", "agent"}
+	sortOrderValues = []string{"asc", "desc"}
+	sourceValues    = []string{
+		"LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT", "WEB_APP", "GITHUB_ACTION", "CLOUD_MODE",
+		"CLI", "JIRA", "SELF_IMPROVEMENT", "GITHUB_WEBHOOK", "GITLAB_WEBHOOK", "AUTOFIX", "RUN_SCORER", "ORCHESTRATION",
+	}
+	locationValues = []string{"LOCAL", "REMOTE"}
+	artifactValues = []string{oz.ArtifactPlan, oz.ArtifactPullRequest, oz.ArtifactScreenshot, oz.ArtifactFile, oz.ArtifactExternalReference}
+)
+
+// dateTimePattern is RFC 3339's date-time, as the spec's format means it.
+var dateTimePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 
 // listQuery is a parsed GET /agent/runs query.
 type listQuery struct {
@@ -36,20 +57,24 @@ type listQuery struct {
 	environmentID string
 	modelID       string
 	skill         string
+	source        string
+	location      string
+	artifactType  string
 }
 
-// parseList reads the query; the error says which parameter is wrong. A
-// metadata filter while the feature is off is errMetadataOff.
+// parseList reads the query and checks it against the spec; the error says
+// which parameter is wrong. Of a repeated parameter that takes one value,
+// the first counts.
 func parseList(raw string) (listQuery, error) {
 	q := listQuery{limit: defaultListLimit, sortBy: "updated_at"}
 	v, err := url.ParseQuery(raw)
 	if err != nil {
 		return q, fmt.Errorf("the query string is malformed: %v", err)
 	}
-	if s := v.Get("limit"); s != "" {
+	if s, ok := first(v, "limit"); ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxListLimit {
-			return q, fmt.Errorf("limit must be an integer from 1 to %d", maxListLimit)
+			return q, fmt.Errorf("limit must be an integer from 1 to %d, not %s", maxListLimit, quoteClip(s))
 		}
 		q.limit = n
 	}
@@ -58,56 +83,94 @@ func parseList(raw string) (listQuery, error) {
 			return q, err
 		}
 	}
-	switch s := v.Get("sort_by"); s {
-	case "":
-	case "updated_at", "created_at", "title", "agent":
+	if s, ok := first(v, "sort_by"); ok {
+		if err := oneOf("sort_by", s, sortByValues); err != nil {
+			return q, err
+		}
 		q.sortBy = s
-	default:
-		return q, fmt.Errorf("sort_by must be one of updated_at, created_at, title, agent")
 	}
-	switch s := v.Get("sort_order"); s {
-	case "", "desc":
-	case "asc":
-		q.asc = true
-	default:
-		return q, fmt.Errorf("sort_order must be asc or desc")
+	if s, ok := first(v, "sort_order"); ok {
+		if err := oneOf("sort_order", s, sortOrderValues); err != nil {
+			return q, err
+		}
+		q.asc = s == "asc"
 	}
 	for _, s := range v["state"] {
-		st := oz.ParseState(s)
-		if !st.IsKnown() {
-			return q, fmt.Errorf("state %q is not a run state", clip(s))
+		if !slices.Contains(runStates, s) {
+			return q, fmt.Errorf("state %s is not a run state; send each state as its own state=, exactly one of %s", quoteClip(s), strings.Join(runStates, ", "))
 		}
 		if q.states == nil {
 			q.states = map[oz.State]bool{}
 		}
-		q.states[st] = true
+		q.states[oz.State(s)] = true
 	}
-	for key, vals := range v {
-		inner, ok := strings.CutPrefix(key, "metadata[")
-		if !ok {
-			continue
+	for _, p := range []struct {
+		name    string
+		allowed []string
+		dst     *string
+	}{
+		{"source", sourceValues, &q.source},
+		{"execution_location", locationValues, &q.location},
+		{"artifact_type", artifactValues, &q.artifactType},
+	} {
+		if s, ok := first(v, p.name); ok {
+			if err := oneOf(p.name, s, p.allowed); err != nil {
+				return q, err
+			}
+			*p.dst = s
 		}
-		k, ok := strings.CutSuffix(inner, "]")
-		if !ok || k == "" || len(vals) == 0 {
-			return q, fmt.Errorf("metadata filters are written metadata[key]=value")
-		}
-		if q.metadata == nil {
-			q.metadata = map[string]string{}
-		}
-		q.metadata[k] = vals[0]
 	}
-	if len(q.metadata) > maxMetadataQuery {
-		return q, fmt.Errorf("at most %d metadata filters are allowed", maxMetadataQuery)
+	if q.metadata, err = parseMetadataFilter(v); err != nil {
+		return q, err
 	}
 	for name, t := range map[string]*time.Time{"created_after": &q.createdAfter, "created_before": &q.createdBefore, "updated_after": &q.updatedAfter} {
-		if s := v.Get(name); s != "" {
-			if *t, err = time.Parse(time.RFC3339Nano, s); err != nil {
-				return q, fmt.Errorf("%s must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z", name)
+		if s, ok := first(v, name); ok {
+			if *t, err = time.Parse(time.RFC3339Nano, s); err != nil || !dateTimePattern.MatchString(s) {
+				return q, fmt.Errorf("%s must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z, not %s", name, quoteClip(s))
 			}
 		}
 	}
 	q.name, q.environmentID, q.modelID, q.skill = v.Get("name"), v.Get("environment_id"), v.Get("model_id"), v.Get("skill")
 	return q, nil
+}
+
+// first is the first value of a parameter, and whether it was sent at all.
+func first(v url.Values, name string) (string, bool) {
+	if vs := v[name]; len(vs) > 0 {
+		return vs[0], true
+	}
+	return "", false
+}
+
+// oneOf checks a parameter's value against its enum.
+func oneOf(name, s string, allowed []string) error {
+	if slices.Contains(allowed, s) {
+		return nil
+	}
+	return fmt.Errorf("%s must be one of %s, not %s", name, strings.Join(allowed, ", "), quoteClip(s))
+}
+
+// parseMetadataFilter reads the deepObject metadata[key]=value filters.
+func parseMetadataFilter(v url.Values) (map[string]string, error) {
+	var md map[string]string
+	for key, vals := range v {
+		if key != "metadata" && !strings.HasPrefix(key, "metadata[") {
+			continue
+		}
+		inner, _ := strings.CutPrefix(key, "metadata[")
+		k, ok := strings.CutSuffix(inner, "]")
+		if !ok || k == "" || strings.ContainsAny(k, "[]") || len(vals) == 0 {
+			return nil, fmt.Errorf("metadata filters are written metadata[key]=value, not %s", quoteClip(key))
+		}
+		if md == nil {
+			md = map[string]string{}
+		}
+		md[k] = vals[0]
+	}
+	if len(md) > maxMetadataQuery {
+		return nil, fmt.Errorf("at most %d metadata filters are allowed, not %d", maxMetadataQuery, len(md))
+	}
+	return md, nil
 }
 
 // keep reports whether the run, shown as it, passes the filters.
@@ -123,6 +186,10 @@ func (q listQuery) keep(rn *run, it runItem, tl timeline) bool {
 	if !q.createdAfter.IsZero() && !rn.created.After(q.createdAfter) ||
 		!q.createdBefore.IsZero() && !rn.created.Before(q.createdBefore) ||
 		!q.updatedAfter.IsZero() && !tl.since.After(q.updatedAfter) {
+		return false
+	}
+	if q.source != "" && q.source != it.Source || q.location != "" && q.location != it.ExecutionLocation ||
+		q.artifactType != "" && !slices.ContainsFunc(it.Artifacts, func(a oz.Artifact) bool { return a.Type == q.artifactType }) {
 		return false
 	}
 	c := rn.req.Config
@@ -177,8 +244,14 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.now()
 	for _, rn := range s.runs {
+		if !rn.visible(now) {
+			continue
+		}
 		tl := rn.timeline(now)
 		it := rn.item(now)
+		if s.listNoMetadata {
+			it.Metadata = nil
+		}
 		if q.keep(rn, it, tl) {
 			rows = append(rows, row{rn, it, tl})
 		}

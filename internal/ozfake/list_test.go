@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -100,7 +101,6 @@ func TestListFilters(t *testing.T) {
 		{"", []string{c, b, a}},
 		{"state=INPROGRESS", []string{a}},
 		{"state=QUEUED&state=PENDING", []string{c, b}},
-		{"state=in_progress", []string{a}},
 		{"state=SUCCEEDED", nil},
 		{"metadata[req]=r-1", []string{c}},
 		{url.Values{"metadata[req]": {"r-1"}}.Encode(), []string{c}},
@@ -116,31 +116,67 @@ func TestListFilters(t *testing.T) {
 		{"sort_by=title", []string{c, b, a}},
 		{"sort_by=title&sort_order=asc", []string{a, b, c}},
 		{"q=ignored&source=API", []string{c, b, a}},
+		{"source=SLACK", nil},
+		{"execution_location=REMOTE", []string{c, b, a}},
+		{"execution_location=LOCAL", nil},
+		{"artifact_type=PULL_REQUEST", nil},
+		{"limit=1&limit=600", []string{c}},
+		{"metadata[req]=", nil},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, ids(f.list(tt.query)), tt.query)
 	}
 }
 
+// listRejects are queries the list answers with 400, and what the detail
+// says.
+var listRejects = []struct{ query, detail string }{
+	{"limit=0", "limit must be"},
+	{"limit=501", "limit must be"},
+	{"limit=ten", "limit must be"},
+	{"cursor=garbage!", "cursor"},
+	{"cursor=" + encodeCursor(-1), "cursor"},
+	{"state=RUNNING", `state "RUNNING"`},
+	{"state=inprogress", `state "inprogress" is not a run state`},
+	{"state=IN_PROGRESS", `state "IN_PROGRESS"`},
+	{"state=in_progress", `state "in_progress"`},
+	{"state=%20QUEUED", `state " QUEUED"`},
+	{"state=QUEUED%20", `state "QUEUED "`},
+	{"state=queued", `state "queued"`},
+	{"state=QUEUED,PENDING", `state "QUEUED,PENDING"`},
+	{"state=QUEUED&state=", `state ""`},
+	{"limit=", "limit must be"},
+	{"limit=5.0", "limit must be"},
+	{"limit=%205", "limit must be"},
+	{"sort_by=", "sort_by must be one of updated_at, created_at, title, agent"},
+	{"sort_by=CREATED_AT", "sort_by"},
+	{"sort_order=ASC", "sort_order must be one of asc, desc"},
+	{"created_before=", "created_before must be"},
+	{"created_after=2026-01-02", "created_after must be"},
+	{"created_after=2026-01-02T15:04:05", "created_after must be"},
+	{"created_after=2026-01-02t15:04:05z", "created_after must be"},
+	{"created_after=2026-01-02%2015:04:05Z", "created_after must be"},
+	{"created_after=2026-02-30T15:04:05Z", "created_after must be"},
+	{"updated_after=2026-01-02T15:04:05,5Z", "updated_after must be"},
+	{"source=api", "source must be one of"},
+	{"source=", "source must be one of"},
+	{"execution_location=remote", "execution_location must be one of LOCAL, REMOTE"},
+	{"artifact_type=pull_request", "artifact_type must be one of"},
+	{"metadata[a][b]=x", "metadata[key]=value"},
+	{"metadata=x", "metadata[key]=value"},
+	{"sort_by=size", "sort_by"},
+	{"sort_order=up", "sort_order"},
+	{"created_after=yesterday", "created_after must be"},
+	{"metadata[]=x", "metadata[key]=value"},
+	{"metadata[a=x", "metadata[key]=value"},
+	{"metadata[a]=1&metadata[b]=2&metadata[c]=3&metadata[d]=4&metadata[e]=5&metadata[f]=6", "at most 5"},
+	{"a=%zz", "malformed"},
+}
+
 func TestListRejects(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	tests := []struct{ query, detail string }{
-		{"limit=0", "limit must be"},
-		{"limit=501", "limit must be"},
-		{"limit=ten", "limit must be"},
-		{"cursor=garbage!", "cursor"},
-		{"cursor=" + encodeCursor(-1), "cursor"},
-		{"state=RUNNING", `state "RUNNING"`},
-		{"sort_by=size", "sort_by"},
-		{"sort_order=up", "sort_order"},
-		{"created_after=yesterday", "created_after must be"},
-		{"metadata[]=x", "metadata[key]=value"},
-		{"metadata[a=x", "metadata[key]=value"},
-		{"metadata[a]=1&metadata[b]=2&metadata[c]=3&metadata[d]=4&metadata[e]=5&metadata[f]=6", "at most 5"},
-		{"a=%zz", "malformed"},
-	}
-	for _, tt := range tests {
+	for _, tt := range listRejects {
 		r := f.do("GET", "/agent/runs?"+tt.query, "")
 		p := problemOf(t, r, http.StatusBadRequest, "invalid_request")
 		assert.Contains(t, p.Detail, tt.detail, tt.query)
@@ -165,4 +201,69 @@ func TestListShowsFullRuns(t *testing.T) {
 	l := f.list(fmt.Sprintf("limit=%d", 1))
 	require.Len(t, l.Runs, 1)
 	assert.Equal(t, f.get(id), l.Runs[0])
+}
+
+// TestListQueryMatchesSpec: the fake accepts a query exactly when the
+// spec's parameters do, except what the spec cannot know: cursors the API
+// never gave out, a query string that does not decode, and malformed
+// metadata filters, which the spec lets through unread (a real list would
+// then not filter at all, which a client must not mistake for a match).
+func TestListQueryMatchesSpec(t *testing.T) {
+	t.Parallel()
+	v := validator(t)
+	f := newFake(t)
+	refusedOnPurpose := map[string]bool{
+		"metadata=x": true, "metadata[a=x": true, "a=%zz": true,
+		"cursor=garbage!": true, "cursor=" + encodeCursor(-1): true,
+	}
+	queries := []string{
+		"", "limit=1", "limit=500", "limit=05", "limit=%2B5", "limit=1&limit=600", "cursor=", "name=", "q=x", "unknown=1",
+		"state=QUEUED&state=PENDING&state=CLAIMED&state=INPROGRESS&state=SUCCEEDED&state=FAILED&state=BLOCKED&state=ERROR&state=CANCELLED",
+		"state=QUEUED&state=QUEUED", "sort_by=agent&sort_order=desc", "sort_by=title&sort_order=asc",
+		"created_after=2026-01-02T15:04:05Z", "created_before=2026-01-02T15:04:05.123%2B02:00", "updated_after=2026-01-02T15:04:05-07:00",
+		"source=GITHUB_ACTION", "execution_location=LOCAL", "artifact_type=EXTERNAL_REFERENCE",
+		"metadata[a]=1&metadata[b]=2&metadata[c]=3&metadata[d]=4&metadata[e]=5", "metadata[a]=",
+	}
+	for _, tt := range listRejects {
+		queries = append(queries, tt.query)
+	}
+	for _, q := range queries {
+		r := f.do("GET", "/agent/runs?"+q, "")
+		req := httptest.NewRequest("GET", BasePath+"/agent/runs?"+q, nil)
+		req.Header.Set("Authorization", "Bearer k")
+		specErr := v.ValidateRequest(req, nil)
+		if refusedOnPurpose[q] {
+			assert.Equal(t, http.StatusBadRequest, r.status, q)
+			continue
+		}
+		assert.Equal(t, specErr == nil, r.status == http.StatusOK, "%s\nfake: %d %s\nspec: %v", q, r.status, r.body, specErr)
+	}
+}
+
+func TestListArtifactTypeFilter(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	done := f.create("opens a PR")
+	f.create("[fake:slow] works on")
+	f.clock.Advance(time.Minute)
+	assert.Equal(t, []string{done}, ids(f.list("artifact_type=PULL_REQUEST")))
+	assert.Empty(t, f.list("artifact_type=PLAN").Runs)
+}
+
+func TestListOmitsMetadata(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, WithListOmitsMetadata(true))
+	r := f.do("POST", "/agent/runs", `{"prompt":"x","metadata":{"oz-run.request-id":"abc"}}`)
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	f.create("other")
+
+	raw := f.do("GET", "/agent/runs?metadata[oz-run.request-id]=abc", "")
+	require.Equal(t, http.StatusOK, raw.status)
+	assert.NotContains(t, string(raw.body), "metadata")
+	assert.NotContains(t, string(raw.body), "abc")
+	l := f.list("metadata[oz-run.request-id]=abc")
+	assert.Equal(t, []string{"fake-run-000001"}, ids(l), "the filter still works")
+	assert.Nil(t, l.Runs[0].Metadata)
+	assert.Len(t, f.list("").Runs, 2)
+	assert.Equal(t, map[string]string{"oz-run.request-id": "abc"}, f.get("fake-run-000001").Metadata, "GET still shows it")
 }

@@ -18,6 +18,9 @@ const (
 	routeCancel    = "POST /agent/runs/{id}/cancel"
 )
 
+// isCreate reports whether the route creates a run.
+func isCreate(routeName string) bool { return routeName == routeCreate || routeName == routeCreateOld }
+
 // route is what a request's method and path resolve to.
 type route struct {
 	name   string // one of the route patterns; empty when status is set

@@ -88,6 +88,10 @@ func (r *run) timeline(now time.Time) timeline {
 	return tl
 }
 
+// visible reports whether the API shows the run at now: a run created
+// with a latency is not shown before its creation time.
+func (r *run) visible(now time.Time) bool { return !now.Before(r.created) }
+
 // state is the run's state at now.
 func (r *run) state(now time.Time) oz.State { return r.timeline(now).state }
 

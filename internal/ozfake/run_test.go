@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -292,6 +293,26 @@ func TestPinsKeepHistory(t *testing.T) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestScenariosDocumented keeps doc.go's list of scenarios and Scenarios
+// in step: the same tags, in the same order, and no other tag in doc.go.
+func TestScenariosDocumented(t *testing.T) {
+	t.Parallel()
+	doc := docText(t)
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^//\t(\[fake:[^\]]*\]) `).FindAllStringSubmatch(doc, -1) {
+		listed = append(listed, m[1])
+	}
+	var tags []string
+	for _, s := range Scenarios() {
+		tags = append(tags, s.Tag)
+	}
+	assert.Equal(t, tags, listed, "doc.go's scenario list must match Scenarios, in order")
+	for _, tag := range tagPattern.FindAllString(doc, -1) {
+		_, ok := lookupScenario(tag)
+		assert.True(t, ok, "doc.go mentions %s, which is not a scenario", tag)
+	}
 }
 
 func docText(t *testing.T) string {

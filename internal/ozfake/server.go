@@ -32,6 +32,7 @@ type Server struct {
 	scale          float64
 	logf           func(string, ...any)
 	metadataFilter bool
+	listNoMetadata bool
 
 	mu       sync.Mutex
 	script   Script
@@ -97,6 +98,12 @@ func WithLogf(logf func(format string, args ...any)) Option {
 // without the feature.
 func WithMetadataFilter(enabled bool) Option { return func(s *Server) { s.metadataFilter = enabled } }
 
+// WithListOmitsMetadata makes list items leave out metadata (GET of one run
+// still shows it), while the metadata[...] filter keeps working: a client
+// that finds its run by metadata must not also expect to read it back from
+// the list.
+func WithListOmitsMetadata(omit bool) Option { return func(s *Server) { s.listNoMetadata = omit } }
+
 // New returns a fake Oz API.
 func New(opts ...Option) *Server {
 	s := &Server{
@@ -137,16 +144,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := s.fault(rt.name)
 	s.mu.Unlock()
 
+	var latency time.Duration
+	if f != nil && isCreate(rt.name) {
+		latency = max(f.CreateLatency, 0)
+	}
 	sw := &statusWriter{ResponseWriter: w}
 	defer s.log(r, sw, start, f != nil)
-	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.serve(w, r, rt, body, readErr) }) {
+	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.serve(w, r, rt, body, readErr, latency) }) {
 		return
 	}
-	s.serve(sw, r, rt, body, readErr)
+	s.serve(sw, r, rt, body, readErr, latency)
 }
 
-// serve answers the request as the API would.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, body []byte, readErr error) {
+// serve answers the request as the API would; a run it creates stays
+// invisible for latency.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, body []byte, readErr error, latency time.Duration) {
 	switch {
 	case rt.status == http.StatusNotFound:
 		writeProblem(w, r, http.StatusNotFound, codeNotFound, "no such API path: "+clip(r.URL.EscapedPath()))
@@ -166,7 +178,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, body []
 	}
 	switch rt.name {
 	case routeCreate, routeCreateOld:
-		s.handleCreate(w, r, body)
+		s.handleCreate(w, r, body, latency)
 	case routeGet:
 		s.handleGet(w, r, rt.id)
 	case routeList:
@@ -247,14 +259,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// addRun creates a run; s.mu is held.
-func (s *Server) addRun(req createRequest, sc Script) *run {
+// addRun creates a run that shows up after latency (its created_at is
+// then); s.mu is held.
+func (s *Server) addRun(req createRequest, sc Script, latency time.Duration) *run {
 	s.created++
 	rn := &run{
 		seq:       s.created,
 		id:        fmt.Sprintf("fake-run-%06d", s.created),
 		sessionID: sc.SessionID,
-		created:   s.now(),
+		created:   s.now().Add(latency),
 		script:    sc,
 		req:       req,
 	}
@@ -264,6 +277,15 @@ func (s *Server) addRun(req createRequest, sc Script) *run {
 	s.runs = append(s.runs, rn)
 	s.byID[rn.id] = rn
 	return rn
+}
+
+// lookup finds a run that the API shows at now; s.mu is held.
+func (s *Server) lookup(id string, now time.Time) (*run, bool) {
+	rn, ok := s.byID[id]
+	if !ok || !rn.visible(now) {
+		return nil, false
+	}
+	return rn, true
 }
 
 // Requests returns a copy of the requests received, oldest first (at most
@@ -280,15 +302,17 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
-// Runs returns every run (not deleted) as the API shows it now, in creation
-// order.
+// Runs returns every run the API shows now (not deleted, not still being
+// created), in creation order.
 func (s *Server) Runs() []oz.Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	out := make([]oz.Run, len(s.runs))
-	for i, rn := range s.runs {
-		out[i] = rn.item(now).ozRun()
+	out := make([]oz.Run, 0, len(s.runs))
+	for _, rn := range s.runs {
+		if rn.visible(now) {
+			out = append(out, rn.item(now).ozRun())
+		}
 	}
 	return out
 }
@@ -297,14 +321,16 @@ func (s *Server) Runs() []oz.Run {
 func (s *Server) Run(id string) (oz.Run, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rn, ok := s.byID[id]
+	now := s.now()
+	rn, ok := s.lookup(id, now)
 	if !ok {
 		return oz.Run{}, false
 	}
-	return rn.item(s.now()).ozRun(), true
+	return rn.item(now).ozRun(), true
 }
 
-// CreatedCount is how many runs were created, deleted ones included.
+// CreatedCount is how many runs were created, deleted ones and ones still
+// invisible (Fault.CreateLatency) included.
 func (s *Server) CreatedCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -335,11 +361,12 @@ func (s *Server) FinishWithMessage(id string, st oz.State, msg *oz.StatusMessage
 func (s *Server) pinRun(id string, st oz.State, msg *oz.StatusMessage) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rn, ok := s.byID[id]
+	now := s.now()
+	rn, ok := s.lookup(id, now)
 	if !ok {
-		return fmt.Errorf("ozfake: no run %q (it was never created, or was deleted)", id)
+		return fmt.Errorf("ozfake: no run %q (it was never created, was deleted, or is still being created)", id)
 	}
-	rn.pins = append(rn.pins, pin{state: st, at: s.now(), msg: msg})
+	rn.pins = append(rn.pins, pin{state: st, at: now, msg: msg})
 	return nil
 }
 

@@ -178,6 +178,7 @@ func TestServe(t *testing.T) {
 	defer client.CloseIdleConnections()
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/agent/runs", strings.NewReader(`{"prompt":"x"}`))
 	req.Header.Set("Authorization", "Bearer whatever")
+	req.Header.Set("Content-Type", "application/json")
 	res, err := client.Do(req)
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, res.Body)
