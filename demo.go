@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -41,7 +40,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
-	return runWith(ctx, args, func(k string) string { return env[k] }, stdout, stderr, runner.Options{})
+	return runWith(ctx, args, func(k string) string { return env[k] }, stdout, stderr, runSettings{noReportFiles: true})
 }
 
 // runFakeServer serves the embedded fake API until SIGINT/SIGTERM.
@@ -79,24 +78,5 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return runner.ExitOK
 }
 
-// usage is the help text: the subcommands and every input.
-func usage() string {
-	var b strings.Builder
-	b.WriteString(`oz-run: run a Warp Oz cloud agent from CI, wait for it, gate on its outcome.
-
-Usage:
-  oz-run [--input value ...]        run (inputs also come from INPUT_<NAME> variables)
-  oz-run demo [--input value ...]   run the whole flow against an embedded fake API
-  oz-run fake-server --listen 127.0.0.1:8080
-                                    serve the fake Oz API for offline workflow tests
-  oz-run version
-
-Inputs:
-`)
-	b.WriteString(config.Usage())
-	b.WriteString(`
-Exit codes: 0 ok, 1 run failed (fail_on), 2 invalid input, 3 API unusable,
-4 timed out, 5 aborted by SIGINT/SIGTERM.
-`)
-	return b.String()
-}
+// usage is the help text: the subcommands, every input and the exit codes.
+func usage() string { return config.Usage() }

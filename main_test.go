@@ -299,12 +299,16 @@ func TestProcessInvalidInputSendsNothing(t *testing.T) {
 		"key with a space":    {"warp_api_key": "wk-abc def"},
 		"bad mcp":             {"mcp": "{not json"},
 		"missing prompt file": {"prompt": "", "prompt_file": "nope.txt"},
+		"prompt file outside": {"prompt": "", "prompt_file": "../../etc/hostname"},
+		"prompt file symlink": {"prompt": "", "prompt_file": "link.md"},
+		"result dir missing":  {"result_file": "no/such/dir/result.json"},
 	}
 	for name, inputs := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			fake, base := newFake(t)
 			s := githubStep(t, base, inputs)
+			require.NoError(t, os.Symlink("/etc/hostname", filepath.Join(s.dir, "link.md")))
 			s.run()
 			assert.Equal(t, 2, s.code)
 			assert.Empty(t, fake.Requests(), "nothing is sent")
@@ -467,4 +471,39 @@ func TestProcessLocalAndSubcommands(t *testing.T) {
 	s.run("--help")
 	assert.Equal(t, 0, s.code)
 	assert.Contains(t, s.stdout, "fail_on")
+}
+
+func TestProcessKeyEchoedByTheAPIIsRedactedEverywhere(t *testing.T) {
+	t.Parallel()
+	const key = "wk-sec_ret*key[1]" // Markdown would escape it: \_ \* \[
+	_, base := newFake(t, ozfake.WithAPIKey(key))
+	s := githubStep(t, base, map[string]string{"warp_api_key": key, "result_file": "r.json"})
+	// The prompt cannot hold the key (refused), so the API echoes it in the title.
+	s.env["INPUT_TITLE"] = "deploy with " + key
+	s.run()
+	require.Equal(t, 0, s.code)
+	sum := s.file("summary")
+	assert.NotContains(t, sum, `wk-sec\_ret`)
+	assert.NotContains(t, sum, "sec_ret")
+	assert.NotContains(t, s.file("r.json"), "sec_ret")
+	assert.NotContains(t, s.file("output"), "sec_ret")
+}
+
+func TestProcessPlainCommandWritesTheReportFiles(t *testing.T) {
+	t.Parallel()
+	_, base := newFake(t)
+	dir := t.TempDir()
+	s := &step{t: t, dir: dir, env: map[string]string{
+		"PATH": "/usr/bin:/bin", "WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": "fix it",
+		"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
+	}}
+	s.run()
+	require.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "conclusion: succeeded")
+	vars, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
+	require.NoError(t, err)
+	assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
+	assert.Contains(t, s.file("oz-run-junit.xml"), "<testcase")
+	assert.Contains(t, s.file("oz-run-summary.md"), "Oz run")
+	s.assertNoKey()
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,11 +22,19 @@ import (
 
 // runAction is the product: inputs -> run -> outputs, summary, exit code.
 func runAction(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, getenv, stdout, stderr, runner.Options{})
+	return runWith(ctx, args, getenv, stdout, stderr, runSettings{})
 }
 
-func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, opts runner.Options) int {
-	cfg, err := config.Load(args, getenv, os.ReadFile)
+// runSettings vary a run for the demo.
+type runSettings struct {
+	runner runner.Options
+	// noReportFiles writes no dotenv, summary or JUnit file.
+	noReportFiles bool
+}
+
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, rs runSettings) int {
+	opts := rs.runner
+	cfg, err := config.Load(args, getenv, workspaceReader(config.Workspace(getenv)))
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(stdout, usage())
 		return runner.ExitOK
@@ -34,11 +44,19 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
 		return runner.ExitInput
 	}
-	p := ci.Detect(ci.Options{
+	ciOpts := ci.Options{
 		Getenv: getenv, Stdout: stdout, Stderr: stderr, Debug: cfg.Debug, Workspace: cfg.Workspace,
 		Dotenv: cfg.Dotenv, SummaryFile: cfg.SummaryFile, JUnitFile: cfg.JUnitFile,
-	})
+	}
+	if rs.noReportFiles {
+		ciOpts.Dotenv, ciOpts.SummaryFile, ciOpts.JUnitFile = "", "", ""
+	}
+	p := ci.Detect(ciOpts)
 	p.Mask(cfg.APIKey)
+	if err := checkFileDirs(ciOpts, cfg.ResultFile, p.Name() != "github"); err != nil {
+		p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API.")
+		return runner.ExitInput
+	}
 
 	clientOpts := []oz.Option{
 		oz.WithAPIKey(cfg.APIKey),
@@ -67,7 +85,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	end()
 
 	code := res.ExitCode(cfg.FailOn)
-	report := buildReport(cfg, res, code)
+	report := buildReport(cfg, redacted(res, cfg.APIKey), code)
 	if err := p.Publish(report); err != nil {
 		p.Error("Writing outputs", err.Error())
 	}
@@ -93,7 +111,11 @@ func announce(p ci.Platform, res runner.Result, code int) {
 // outcome is a one-line description of how the run ended.
 func outcome(res runner.Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "run %s ended %s", res.RunID, res.Conclusion)
+	id := res.RunID
+	if id == "" {
+		id = "(id unknown)"
+	}
+	fmt.Fprintf(&b, "run %s ended %s", id, res.Conclusion)
 	if res.State != "" {
 		fmt.Fprintf(&b, " (state %s)", res.State)
 	}
@@ -198,4 +220,75 @@ func resultJSON(res runner.Result) []byte {
 		return []byte("{}\n")
 	}
 	return append(b, '\n')
+}
+
+// checkFileDirs makes sure, before anything is sent, that the files oz-run
+// will write can be written: their directories exist (oz-run creates none,
+// since it runs as root in a container and would leave root-owned
+// directories in the workspace).
+func checkFileDirs(o ci.Options, resultFile string, reports bool) error {
+	files := []struct{ input, path string }{{"result_file", resultFile}}
+	if reports {
+		files = append(files, []struct{ input, path string }{
+			{"dotenv", o.Dotenv}, {"summary_file", o.SummaryFile}, {"junit_file", o.JUnitFile},
+		}...)
+	}
+	var errs []error
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		dir := filepath.Dir(filepath.Join(o.Workspace, f.path))
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("input %q: %q cannot be written: its directory %s does not exist in the workspace; create it in an earlier step, or choose a path in an existing directory", f.input, f.path, dir))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// redacted is res with the secret replaced by *** in every string of the run
+// object, before any of it is escaped for Markdown or XML (where the
+// platform's own redaction of the raw secret could no longer find it). The
+// run is round-tripped through JSON, where each string's encoding is
+// character by character, so the encoded secret is found wherever it was.
+func redacted(res runner.Result, secret string) runner.Result {
+	if res.Run == nil || secret == "" {
+		return res
+	}
+	enc, err := json.Marshal(secret)
+	if err != nil {
+		return res
+	}
+	enc = enc[1 : len(enc)-1]
+	b, err := json.Marshal(res.Run)
+	if err != nil || !bytes.Contains(b, enc) {
+		return res
+	}
+	var run oz.Run
+	if json.Unmarshal(bytes.ReplaceAll(b, enc, []byte("***")), &run) != nil {
+		return res
+	}
+	res.Run = &run
+	return res
+}
+
+// workspaceReader reads files named by inputs (prompt_file, mcp), refusing
+// one that resolves outside the workspace: a pull request could otherwise
+// add a symbolic link (say to /proc/self/environ) whose target would be sent
+// to the API as the prompt.
+func workspaceReader(root string) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		realRoot, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			return nil, err
+		}
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, err
+		}
+		if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("it is a symbolic link to %s, outside the workspace", real)
+		}
+		return os.ReadFile(real)
+	}
 }

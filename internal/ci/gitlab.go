@@ -103,20 +103,26 @@ func (g *gitlab) Metadata() map[string]string { return gitlabMetadata(g.o.Getenv
 // the JUnit report (each one whose path is set).
 func (g *gitlab) Publish(r Report) error {
 	outs, err := withResultFile(g.o, &g.sec, r)
-	errs := []error{err}
-	if p := g.o.Dotenv; p != "" {
-		errs = append(errs, writeFile("the dotenv report", p, g.o.path(p), formatDotenv(outs)))
+	return errors.Join(err, writeReports(g.o, &g.sec, r, outs))
+}
+
+// writeReports writes the files other CIs read: the dotenv report, the
+// summary file and the JUnit report, each one whose path is set.
+func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
+	var errs []error
+	if p := o.Dotenv; p != "" {
+		errs = append(errs, writeFile("the dotenv report", p, o.path(p), formatDotenv(outs)))
 	}
-	if p := g.o.SummaryFile; p != "" && r.Summary != "" {
-		errs = append(errs, writeFile("the summary file", p, g.o.path(p), []byte(summaryText(g.sec.redact(r.Summary)))))
+	if p := o.SummaryFile; p != "" && r.Summary != "" {
+		errs = append(errs, writeFile("the summary file", p, o.path(p), []byte(summaryText(sec.redact(r.Summary)))))
 	}
-	if p := g.o.JUnitFile; p != "" {
-		r.Title, r.Message = g.sec.redact(r.Title), g.sec.redact(r.Message)
+	if p := o.JUnitFile; p != "" {
+		r.Title, r.Message = sec.redact(r.Title), sec.redact(r.Message)
 		data, err := formatJUnit(r, outs)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			errs = append(errs, writeFile("the JUnit report", p, g.o.path(p), data))
+			errs = append(errs, writeFile("the JUnit report", p, o.path(p), data))
 		}
 	}
 	return errors.Join(errs...)

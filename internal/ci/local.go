@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,7 +17,9 @@ type local struct {
 }
 
 // NewLocal is the platform for a terminal: plain log lines on Stderr, and
-// Publish prints the outputs (`name: value`) and the summary on Stdout.
+// Publish prints the outputs (`name: value`) and the summary on Stdout. As
+// the contract asks of every CI but GitHub, it also writes the dotenv,
+// summary and JUnit files whose paths are set in Options.
 // Control characters are dropped from printed text.
 func NewLocal(o Options) Platform {
 	o = o.withDefaults()
@@ -54,9 +57,11 @@ func (l *local) Group(title string) (end func()) {
 
 func (l *local) Metadata() map[string]string { return map[string]string{} }
 
-// Publish writes the result file, then prints the outputs and the summary.
+// Publish writes the result file and, as on any CI but GitHub, the report
+// files whose paths are set; then it prints the outputs and the summary.
 func (l *local) Publish(r Report) error {
 	outs, err := withResultFile(l.o, &l.sec, r)
+	err = errors.Join(err, writeReports(l.o, &l.sec, r, outs))
 	if len(outs) > 0 {
 		l.print(l.out, outputsText(outs))
 	}

@@ -21,6 +21,9 @@ type RunsAPI interface {
 	CreateRun(ctx context.Context, req oz.CreateRunRequest) (*oz.CreateRunResponse, error)
 	GetRun(ctx context.Context, runID string) (*oz.Run, error)
 	CancelRun(ctx context.Context, runID string) error
+	// FindRunByRequestID finds the run a create with that request id
+	// started; nil, nil when there is none.
+	FindRunByRequestID(ctx context.Context, requestID string) (*oz.Run, error)
 }
 
 // Reporter is where progress goes (a ci.Platform has it). It escapes what
@@ -109,11 +112,11 @@ func (w *waiter) run(ctx context.Context) {
 	w.lastChange = w.opts.Now()
 	w.lastHeartbeat = w.lastChange
 
+	done := w.poll
 	if !w.cfg.Wait {
-		w.peek(waitCtx)
-		return
+		done = w.peek
 	}
-	if !w.poll(waitCtx) {
+	if !done(waitCtx) {
 		w.interrupted(ctx, waitCtx)
 	}
 }
@@ -186,22 +189,22 @@ func mergeMetadata(ciMeta, user map[string]string) map[string]string {
 }
 
 // peek reads the run once for wait: false, so that the outputs carry what
-// is known; the conclusion is `submitted` unless the run has already ended.
-func (w *waiter) peek(ctx context.Context) {
+// is known; the conclusion is `submitted` whatever the state (the contract's
+// promise for wait: false). False when ctx ended first.
+func (w *waiter) peek(ctx context.Context) bool {
 	w.res.Conclusion = config.Submitted
 	run, err := w.api.GetRun(ctx, w.res.RunID)
-	if err != nil {
-		if w.res.Attached {
-			w.res.Err = fmt.Errorf("reading run %s: %w", w.res.RunID, err)
-			return
-		}
+	switch {
+	case err == nil:
+		w.observe(run)
+	case ctx.Err() != nil:
+		return false
+	case w.res.Attached:
+		w.res.Err = fmt.Errorf("reading run %s: %w", w.res.RunID, err)
+	default:
 		w.rep.Debugf("reading the new run: %v", err)
-		return
 	}
-	w.observe(run)
-	if run.State.IsTerminal() {
-		w.res.Conclusion = ConclusionOf(run.State)
-	}
+	return true
 }
 
 // poll waits until the run is terminal: true when it is, or when a final
@@ -284,42 +287,77 @@ func (w *waiter) heartbeat() {
 }
 
 // interrupted handles the wait (or the create) ending early: parent ctx
-// done means aborted, otherwise the timeout passed.
+// done means aborted, otherwise the timeout passed. What follows (finding a
+// run the interrupted create may have started, cancelling it, reading it
+// once more) shares one fresh context bounded by CancelBudget.
 func (w *waiter) interrupted(parent, waitCtx context.Context) {
-	if parent.Err() != nil {
+	// A create cut short may have started a run: its error carries the
+	// request id that finds it.
+	createErr := w.res.Err
+	aborted := parent.Err() != nil
+	if !aborted && context.Cause(waitCtx) != errTimedOut {
+		return // the create or a read failed on its own: w.res.Err says how
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
+	defer cancel()
+	w.res.Conclusion = ""
+	if w.res.RunID == "" {
+		w.recoverRun(ctx, createErr)
+	}
+
+	if aborted {
 		w.res.Aborted = true
 		w.res.Err = fmt.Errorf("aborted (%v) while waiting for the run", context.Cause(parent))
 		if w.res.RunID == "" {
 			w.res.Err = fmt.Errorf("aborted (%v) while starting the run; it may or may not have been created", context.Cause(parent))
+			if createErr != nil {
+				w.res.Err = fmt.Errorf("%w (%w)", w.res.Err, createErr)
+			}
 		}
 		w.rep.Warning("Aborted", w.res.Err.Error())
 		if w.cfg.CancelOnAbort {
-			w.cancelRemote("the step was aborted")
+			w.cancelRemote(ctx, "the step was aborted")
 		}
 		return
 	}
-	if context.Cause(waitCtx) != errTimedOut {
-		return // the create or a read failed on its own: w.res.Err says how
-	}
 	w.res.Err = nil
 	w.res.Conclusion = config.TimedOut
-	w.rep.Warning("Timed out", fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout))
+	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout)
+	if w.res.RunID == "" && createErr != nil {
+		msg = fmt.Sprintf("The run was not started within %s (timeout input); it may or may not have been created: %v", w.cfg.Timeout, createErr)
+	}
+	w.rep.Warning("Timed out", msg)
 	if w.cfg.OnTimeout == config.OnTimeoutCancel {
-		w.cancelRemote("the timeout passed")
+		w.cancelRemote(ctx, "the timeout passed")
 	} else if w.res.RunID != "" {
 		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s", w.res.RunID, oz.RunURL(w.res.RunID))
 	}
 }
 
-// cancelRemote cancels the run on a fresh context bounded by CancelBudget,
-// retrying while the API answers 409 (the run is PENDING), then reads the
-// run once more so that the outputs show its last state.
-func (w *waiter) cancelRemote(why string) {
+// recoverRun looks up the run an interrupted create may have started, by
+// the request id its error carries, so that it can be reported and cancelled.
+func (w *waiter) recoverRun(ctx context.Context, createErr error) {
+	id, ok := oz.RequestIDFrom(createErr)
+	if !ok {
+		return
+	}
+	run, err := w.api.FindRunByRequestID(ctx, id)
+	if err != nil || run == nil {
+		w.rep.Debugf("looking up the run of request %s: run %v, error %v", id, run != nil, err)
+		return
+	}
+	w.res.RunID = run.RunID
+	w.rep.Logf("The interrupted create had started run %s: %s", run.RunID, oz.RunURL(run.RunID))
+	w.observe(run)
+}
+
+// cancelRemote cancels the run, retrying while the API answers 409 (the run
+// is PENDING), then reads the run once more so that the outputs show its
+// last state.
+func (w *waiter) cancelRemote(ctx context.Context, why string) {
 	if w.res.RunID == "" || (w.res.State != "" && w.res.State.IsTerminal()) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
-	defer cancel()
 	w.rep.Logf("Cancelling run %s because %s", w.res.RunID, why)
 	for {
 		err := w.api.CancelRun(ctx, w.res.RunID)
@@ -328,7 +366,7 @@ func (w *waiter) cancelRemote(why string) {
 			break
 		}
 		var apiErr *oz.APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == 409 && sleep(ctx, w.opts.ConflictRetry) {
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 409 && sleep(ctx, max(w.opts.ConflictRetry, apiErr.RetryAfter)) {
 			continue
 		}
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {

@@ -79,6 +79,10 @@ func (f *fakeAPI) GetRun(ctx context.Context, id string) (*oz.Run, error) {
 	return run, nil
 }
 
+func (f *fakeAPI) FindRunByRequestID(context.Context, string) (*oz.Run, error) {
+	return nil, nil
+}
+
 func (f *fakeAPI) CancelRun(_ context.Context, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -327,11 +331,38 @@ func TestTimeoutDuringCreate(t *testing.T) {
 	assert.Empty(t, res.RunID)
 }
 
+// A create cut short by the timeout or an abort may have started a run; the
+// step must still say how to find it (regression: the create's error, with
+// the request id, was dropped).
+func TestCreateCutShortKeepsTheRequestID(t *testing.T) {
+	t.Parallel()
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		cfg := testConfig()
+		cfg.Timeout = 20 * time.Millisecond
+		rep := &logReporter{}
+		res := Run(context.Background(), cfg, &blockingCreate{}, rep, fastOpts)
+		assert.NoError(t, res.Err)
+		assert.Equal(t, config.TimedOut, res.Conclusion)
+		assert.Contains(t, rep.text(), "oz_run_request_id=req-1")
+	})
+	t.Run("abort", func(t *testing.T) {
+		t.Parallel()
+		ctx, abort := context.WithCancelCause(context.Background())
+		abort(errors.New("received interrupt"))
+		res := Run(ctx, testConfig(), &blockingCreate{}, &logReporter{}, fastOpts)
+		assert.True(t, res.Aborted)
+		require.Error(t, res.Err)
+		assert.Contains(t, res.Err.Error(), "may or may not have been created")
+		assert.Contains(t, res.Err.Error(), "oz_run_request_id=req-1")
+	})
+}
+
 type blockingCreate struct{ fakeAPI }
 
 func (b *blockingCreate) CreateRun(ctx context.Context, _ oz.CreateRunRequest) (*oz.CreateRunResponse, error) {
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return nil, fmt.Errorf("create run: stopped: %w; a run may have been created with metadata oz_run_request_id=req-1", ctx.Err())
 }
 
 func TestAbortCancelsTheRemoteRun(t *testing.T) {
@@ -400,5 +431,22 @@ func TestAttach(t *testing.T) {
 	cfg.Wait = false
 	api = &fakeAPI{script: []step{{state: oz.StateFailed}}}
 	res = Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
-	assert.Equal(t, config.Failed, res.Conclusion, "attaching without waiting to an ended run reports its end")
+	assert.Equal(t, config.Submitted, res.Conclusion, "wait: false always concludes submitted")
+	assert.Equal(t, oz.StateFailed, res.State, "and reports the state")
+	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
+}
+
+func TestAbortDuringWaitFalseRead(t *testing.T) {
+	t.Parallel()
+	ctx, abort := context.WithCancelCause(context.Background())
+	defer abort(nil)
+	cfg := testConfig()
+	cfg.Wait = false
+	api := &fakeAPI{script: []step{{state: oz.StateQueued}}}
+	api.onGet = func(int) { abort(errors.New("received interrupt")) }
+	res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
+	assert.True(t, res.Aborted)
+	assert.Equal(t, ExitAborted, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, 1, api.cancels, "the new run is cancelled")
+	assert.NotEqual(t, config.Submitted, res.Conclusion)
 }
