@@ -5,6 +5,7 @@ package oz
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -222,7 +223,11 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 		Artifacts json.RawMessage `json:"artifacts"`
 	}
 	v.plain = (*plain)(r)
-	if err := json.Unmarshal(b, &v); err != nil {
+	// A value of the wrong type loses only its own field: encoding/json
+	// skips it, decodes the rest and reports an UnmarshalTypeError, which
+	// is dropped here (the caller checks that run_id and state are there).
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(b, &v); err != nil && !errors.As(err, &typeErr) {
 		return err
 	}
 	r.Artifacts = nil

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestGetRun(t *testing.T) {
@@ -187,4 +190,24 @@ func TestDecodeRunSkipsOddArtifacts(t *testing.T) {
 	if _, err := decodeRun([]byte(`{"run_id":"r","state":5}`)); err == nil {
 		t.Error("a numeric state was accepted")
 	}
+}
+
+func TestDecodeRunToleratesOddOptionalFields(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"usage as strings":    `{"run_id":"r","state":"SUCCEEDED","request_usage":{"inference_cost":"1.5"}}`,
+		"metadata not string": `{"run_id":"r","state":"SUCCEEDED","metadata":{"a":1}}`,
+		"retryable as text":   `{"run_id":"r","state":"SUCCEEDED","status_message":{"message":"m","retryable":"yes"}}`,
+		"title a number":      `{"run_id":"r","state":"SUCCEEDED","title":7}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run, err := decodeRun([]byte(body))
+			require.NoError(t, err)
+			assert.Equal(t, "r", run.RunID)
+			assert.Equal(t, StateSucceeded, run.State)
+		})
+	}
+	_, err := decodeRun([]byte(`{"run_id":"r","state":7}`))
+	assert.Error(t, err, "the state itself must be readable")
 }

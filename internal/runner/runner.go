@@ -68,6 +68,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// warnAfterFailures is how many transient read failures in a row raise a
+// warning (fewer are only debug lines: one failed read is routine).
+const warnAfterFailures = 3
+
 // MaxMetadataKeys is the API's limit on a run's metadata keys.
 const MaxMetadataKeys = 20
 
@@ -211,10 +215,12 @@ func (w *waiter) peek(ctx context.Context) bool {
 // API error ended the wait (w.res.Err set); false when ctx ended first.
 func (w *waiter) poll(ctx context.Context) bool {
 	b := newPollBackOff(ctx, w.cfg.PollInterval, w.cfg.PollMaxInterval)
+	failures := 0 // transient read failures in a row
 	for {
 		run, err := w.api.GetRun(ctx, w.res.RunID)
 		switch {
 		case err == nil:
+			failures = 0
 			if w.observe(run) {
 				b.Reset()
 			}
@@ -229,7 +235,12 @@ func (w *waiter) poll(ctx context.Context) bool {
 			w.res.Err = fmt.Errorf("reading run %s: %w", w.res.RunID, err)
 			return true
 		default:
+			failures++
 			w.rep.Debugf("reading run %s failed, retrying: %v", w.res.RunID, err)
+			if failures == warnAfterFailures {
+				w.rep.Warning("Oz API failing", fmt.Sprintf("Reading run %s failed %d times in a row (last: %v); retrying until the timeout (%s). The state shown may be stale.",
+					w.res.RunID, failures, err, w.cfg.Timeout))
+			}
 			b.retryAfter(err)
 		}
 		w.heartbeat()
@@ -282,6 +293,10 @@ func (w *waiter) heartbeat() {
 		return
 	}
 	w.lastHeartbeat = now
+	if w.res.State == "" {
+		w.rep.Logf("[%s] still waiting for the first answer about run %s", formatElapsed(now.Sub(w.res.Started)), w.res.RunID)
+		return
+	}
 	w.rep.Logf("[%s] still %s (for %s)", formatElapsed(now.Sub(w.res.Started)), w.res.State,
 		formatElapsed(now.Sub(w.lastChange)))
 }

@@ -223,10 +223,18 @@ func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
 	final := &oz.APIError{Op: "get run", StatusCode: 404}
 
 	api := &fakeAPI{script: []step{{err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
-	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	rep := &logReporter{}
+	res := Run(context.Background(), testConfig(), api, rep, fastOpts)
 	require.NoError(t, res.Err)
 	assert.Equal(t, config.Succeeded, res.Conclusion)
 	assert.Equal(t, 3, api.gets)
+	assert.NotContains(t, rep.text(), "warning", "two failures are routine")
+
+	api = &fakeAPI{script: []step{{err: transient}, {err: transient}, {err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
+	rep = &logReporter{}
+	res = Run(context.Background(), testConfig(), api, rep, fastOpts)
+	assert.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Equal(t, 1, strings.Count(rep.text(), "warning Oz API failing"), "three in a row warn, once")
 
 	api = &fakeAPI{script: []step{{state: oz.StateQueued}, {err: final}}}
 	res = Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
