@@ -23,6 +23,10 @@ var dotenvKeys = map[string]string{
 	"result_file":    "OZ_RESULT_FILE",
 }
 
+// truncatedKey is set to true in the report when values were shortened to
+// keep the file under GitLab's size limit.
+const truncatedKey = "OZ_TRUNCATED"
+
 const (
 	// maxDotenvSize and maxDotenvVariables are GitLab's limits: the file
 	// must be smaller than 5 KiB and hold at most 20 variables.
@@ -37,7 +41,9 @@ const (
 // single spaces, control characters go, ends trimmed as GitLab trims them)
 // and `$` written `$$`, since GitLab expands variables in dotenv values.
 // When the file would reach maxDotenv bytes, the status message is cut
-// first, then the longest values, each cut ending with a marker.
+// first, then the longest values: text ends with a marker, a URL list loses
+// whole URLs from its end, and a single URL is dropped rather than cut (a
+// cut URL leads somewhere else).
 func formatDotenv(outs []Output) []byte {
 	type entry struct{ key, value string }
 	var entries []entry
@@ -61,7 +67,11 @@ func formatDotenv(outs []Output) []byte {
 		}
 		return n
 	}
-	for over := size() - maxDotenv; over > 0; over = size() - maxDotenv {
+	// Room for the line that says values were shortened.
+	limit := maxDotenv - len(truncatedKey+"=true\n")
+	shortened := false
+	for over := size() - limit; over > 0; over = size() - limit {
+		shortened = true
 		victim, ok := index["OZ_STATUS_MESSAGE"]
 		if !ok || entries[victim].value == "" {
 			victim = 0
@@ -71,13 +81,32 @@ func formatDotenv(outs []Output) []byte {
 				}
 			}
 		}
-		entries[victim].value = shrinkDotenvValue(entries[victim].value, over)
+		entries[victim].value = shrinkDotenvEntry(entries[victim].key, entries[victim].value, over)
 	}
 	var b strings.Builder
 	for _, e := range entries {
 		b.WriteString(e.key + "=" + e.value + "\n")
 	}
+	if shortened {
+		b.WriteString(truncatedKey + "=true\n")
+	}
 	return []byte(b.String())
+}
+
+// shrinkDotenvEntry makes the value of key at least by bytes shorter, in the
+// way that keeps it usable.
+func shrinkDotenvEntry(key, v string, by int) string {
+	switch key {
+	case "OZ_PR_URLS":
+		urls := strings.Fields(v)
+		for len(urls) > 0 && len(v)-len(strings.Join(urls, " ")) < by {
+			urls = urls[:len(urls)-1]
+		}
+		return strings.Join(urls, " ")
+	case "OZ_RUN_URL", "OZ_SESSION_LINK", "OZ_RESULT_FILE":
+		return ""
+	}
+	return shrinkDotenvValue(v, by)
 }
 
 // shrinkDotenvValue makes v at least by bytes shorter: it keeps a prefix

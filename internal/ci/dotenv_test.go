@@ -88,7 +88,8 @@ func TestFormatDotenvCutsStatusMessageFirst(t *testing.T) {
 			}
 			urls := got["OZ_PR_URLS"]
 			if tt.prsCut {
-				assert.Regexp(t, `^(https://github.com/o/r/pull/1 )+\S*… \[truncated \d+ bytes\]$`, urls)
+				assert.Regexp(t, `^(https://github.com/o/r/pull/1 )*https://github.com/o/r/pull/1$`, urls, "whole URLs are dropped from the end")
+				assert.Equal(t, "true", got["OZ_TRUNCATED"])
 			} else {
 				assert.Equal(t, strings.TrimSpace(strings.ReplaceAll(tt.prs, "\n", " ")), urls)
 			}
@@ -120,11 +121,36 @@ func FuzzDotenv(f *testing.F) {
 			require.NotContains(t, v, "\n")
 			require.NotContains(t, v, "\r")
 			require.NotContains(t, v, "\x00")
-			require.Contains(t, dotenvKeys, strings.ToLower(strings.TrimPrefix(k, "OZ_")))
+			if k != truncatedKey {
+				require.Contains(t, dotenvKeys, strings.ToLower(strings.TrimPrefix(k, "OZ_")))
+			}
 		}
-		if !strings.Contains(string(data), "[truncated ") {
+		if got[truncatedKey] == "" {
 			require.Equal(t, strings.ReplaceAll(oneLine(status), "$", "$$"), got["OZ_STATUS_MESSAGE"])
 			require.Equal(t, strings.ReplaceAll(oneLine(other), "$", "$$"), got["OZ_CREDITS"])
 		}
 	})
+}
+
+func TestDotenvShrinksURLsWhole(t *testing.T) {
+	t.Parallel()
+	long := "https://github.com/o/r/pull/" + strings.Repeat("9", 1500)
+	outs := []Output{
+		{Name: "run_id", Value: "r1"},
+		{Name: "status_message", Value: strings.Repeat("m", 100)},
+		{Name: "session_link", Value: "https://app.warp.dev/session/" + strings.Repeat("s", 2500)},
+		{Name: "pr_urls", Value: "https://github.com/o/r/pull/1\n" + long + "\n" + long},
+	}
+	data := formatDotenv(outs)
+	require.Less(t, len(data), maxDotenv+1)
+	vars, err := ParseDotenv(data)
+	require.NoError(t, err)
+	assert.Equal(t, "r1", vars["OZ_RUN_ID"])
+	assert.Equal(t, "true", vars["OZ_TRUNCATED"])
+	for _, u := range strings.Fields(vars["OZ_PR_URLS"]) {
+		assert.True(t, u == "https://github.com/o/r/pull/1" || u == long, "a URL is kept whole or dropped: %q", u)
+	}
+	if link := vars["OZ_SESSION_LINK"]; link != "" {
+		assert.Equal(t, outs[2].Value, link, "the session link is kept whole or dropped")
+	}
 }
