@@ -61,7 +61,7 @@ func TestFormatDotenvCutsStatusMessageFirst(t *testing.T) {
 		statusPrefix string // what is left of the status message
 		prsCut       bool
 	}{
-		{"status message cut", strings.Repeat("m", 4000), prs, strings.Repeat("m", 900), false},
+		{"status message cut", strings.Repeat("m", 4000), prs, strings.Repeat("m", 850), false},
 		{"status message gone, then the longest", strings.Repeat("m", 500), prs + prs, "", true},
 		{"no half of $$", strings.Repeat("$", 6000), "short", "$$$$", false},
 	}
