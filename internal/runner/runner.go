@@ -319,6 +319,14 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	if w.res.RunID == "" {
 		w.recoverRun(ctx, createErr)
 	}
+	if !aborted && w.res.State != "" && w.res.State.IsTerminal() {
+		// The recovered run had already ended: its outcome stands, as it
+		// would had a poll seen it.
+		w.res.Err = nil
+		w.res.Conclusion = ConclusionOf(w.res.State)
+		w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, w.res.State, w.res.Conclusion)
+		return
+	}
 
 	if aborted {
 		w.res.Aborted = true
