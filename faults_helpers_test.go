@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/oz-run/oz-run-action/internal/ozfake"
+)
+
+// The fault matrix and the soak run the program as a process, but as the
+// test binary itself rather than the release build: with AsProgramEnv=1 set,
+// the test binary runs the program exactly as main() does (signalContext,
+// realMain, exit code), then fails with ExitLeak if a goroutine outlived
+// realMain. Built by `go test -race`, it also carries the race detector
+// (a race makes the process exit 66). bench/soak uses the same switch on a
+// binary built with `go test -c`.
+const (
+	asProgramEnv = "OZ_RUN_TEST_AS_PROGRAM"
+	exitLeak     = 70
+)
+
+func init() {
+	if os.Getenv(asProgramEnv) == "1" {
+		os.Exit(runAsProgram())
+	}
+}
+
+// runAsProgram is main() with a goroutine check at the end. Idle HTTP
+// keep-alive connections are the transport's, not the program's.
+func runAsProgram() int {
+	ctx, stop := signalContext()
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	// main() exits at once here; the check below takes a while, and a late
+	// signal must not kill the process in the meantime.
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	if err := goleak.Find(
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+	); err != nil {
+		fmt.Fprintf(os.Stderr, "oz-run: goroutines outlived the run (exit %d):\n%v\n", code, err)
+		return exitLeak
+	}
+	return code
+}
+
+// checkedBinary is the path of the test binary, which runs as the program
+// when asProgramEnv is set.
+func checkedBinary(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	return exe
+}
+
+// newStoppableFake is newFake with a way to kill the server early (the API
+// going down mid-run).
+func newStoppableFake(t *testing.T, opts ...ozfake.Option) (*ozfake.Server, string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	opts = append([]ozfake.Option{ozfake.WithAPIKey(testKey), ozfake.WithTimeScale(0.05)}, opts...)
+	srv, base, err := ozfake.Serve(ctx, "127.0.0.1:0", opts...)
+	require.NoError(t, err)
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); _ = srv.Wait() }) }
+	t.Cleanup(stop)
+	return srv, base, stop
+}
+
+// deadAPIURL is an API URL on a loopback port where nothing listens.
+func deadAPIURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return "http://" + addr + "/api/v1"
+}
+
+// proc is one run of the checked program in a GitHub step, driven from a
+// goroutine of the parent test, checked later in a subtest.
+type proc struct {
+	s        *step
+	fake     *ozfake.Server // nil when the API is down from the start
+	stopFake func()
+
+	cmd       *exec.Cmd
+	out, errb bytes.Buffer
+	started   time.Time
+	signalled time.Time // zero unless a signal was sent
+	err       error     // what went wrong driving the process
+}
+
+// start starts the checked program; ctx kills it if it outlives the test.
+func (p *proc) start(ctx context.Context, bin string) error {
+	p.cmd = exec.CommandContext(ctx, bin)
+	p.cmd.Dir = p.s.dir
+	for k, v := range p.s.env {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	p.cmd.Env = append(p.cmd.Env, asProgramEnv+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errb
+	p.cmd.WaitDelay = time.Second
+	p.started = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("starting the program: %w", err)
+	}
+	return nil
+}
+
+// wait waits for the exit and fills the step's results.
+func (p *proc) wait() error {
+	err := p.cmd.Wait()
+	p.s.elapsed = time.Since(p.started)
+	p.s.stdout, p.s.stderr = p.out.String(), p.errb.String()
+	p.s.code = -1
+	if p.cmd.ProcessState != nil {
+		p.s.code = p.cmd.ProcessState.ExitCode()
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return fmt.Errorf("waiting for the program: %w", err)
+	}
+	return nil
+}
+
+// signal sends sig to the program and notes when.
+func (p *proc) signal(sig syscall.Signal) error {
+	p.signalled = time.Now()
+	return p.cmd.Process.Signal(sig)
+}
+
+// requests counts the fake's requests of route ("GET /agent/runs/{id}").
+func (p *proc) requests(route string) int { return countRoute(p.fake, route) }
+
+// requestTimes are the arrival times of route's requests, oldest first.
+func (p *proc) requestTimes(route string) []time.Time {
+	var out []time.Time
+	for _, r := range p.fake.Requests() {
+		if r.Route == route {
+			out = append(out, r.At)
+		}
+	}
+	return out
+}
+
+// awaitRequests waits until the fake has received n requests of route.
+func (p *proc) awaitRequests(route string, n int) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for p.requests(route) < n {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the fake got %d requests of %s in 15s, want %d", p.requests(route), route, n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// Routes of the fake API.
+const (
+	routeCreate = "POST /agent/runs"
+	routeGet    = "GET /agent/runs/{id}"
+	routeList   = "GET /agent/runs"
+	routeCancel = "POST /agent/runs/{id}/cancel"
+)
+
+// signalAt is a driver that waits for the n-th request of route, then
+// after pause sends sig.
+func signalAt(route string, n int, pause time.Duration, sig syscall.Signal) func(*proc) error {
+	return func(p *proc) error {
+		if err := p.awaitRequests(route, n); err != nil {
+			return err
+		}
+		time.Sleep(pause)
+		return p.signal(sig)
+	}
+}
+
+// leakOrRace reports a goroutine leak or a data race the checked program
+// printed, or "".
+func leakOrRace(stderr string) string {
+	for _, sign := range []string{"goroutines outlived the run", "WARNING: DATA RACE", "panic:"} {
+		if strings.Contains(stderr, sign) {
+			return sign
+		}
+	}
+	return ""
+}
