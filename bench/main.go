@@ -1,0 +1,170 @@
+// Command bench measures oz-run against its targets and against the
+// pollers in use today, and soaks it with random faults.
+//
+//	go run ./bench           build oz-run, measure, print the table and
+//	                         write it to bench/RESULTS.md
+//	go run ./bench soak      hundreds of invocations against the fake with
+//	                         seeded random faults, invariants checked
+//
+// Everything runs on loopback against the embedded fake API; nothing else
+// is needed but curl (the first-request baseline) and, for the image size,
+// an image built by .ci/image.sh.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "soak" {
+		return runSoak(ctx, args[1:], stdout, stderr)
+	}
+	if err := runBench(ctx, args, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("n", 41, "first-request samples of oz-run and of curl each")
+	exits := fs.Int("exits", 21, "terminal-answer-to-exit samples")
+	scale := fs.Float64("scale", 0.05, "time scale of the run-length comparison (0.05: a 10-minute run takes 30 s)")
+	reps := fs.Int("reps", 20, "runs per run length")
+	conc := fs.Int("conc", 10, "runs watched at a time")
+	seed := fs.Uint64("seed", 1, "seed of the runs' random phases")
+	quick := fs.Bool("quick", false, "a fast smoke run: few samples, a smaller scale")
+	out := fs.String("out", "bench/RESULTS.md", "where to write the table (relative to the module root); empty: nowhere")
+	readme := fs.Bool("readme", false, "also put the headline figures between <!-- bench:begin --> and <!-- bench:end --> in README.md")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *quick {
+		*n, *exits, *reps, *scale = 5, 5, 3, 0.02
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "oz-run-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	r := &benchReport{when: time.Now(), command: strings.TrimSpace("go run ./bench " + strings.Join(args, " "))}
+	loadBefore := loadAverage()
+
+	bin := filepath.Join(work, "oz-run")
+	progress("building oz-run (CGO_ENABLED=0, -trimpath -ldflags \"-s -w\")")
+	if err := buildRelease(ctx, root, bin); err != nil {
+		return err
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return err
+	}
+	r.binaryBytes = st.Size()
+	r.imageBytes, r.imageCreated, r.imageNote = imageSize(ctx)
+
+	rng := rand.New(rand.NewPCG(*seed, 0))
+	progress("first request: %d × oz-run and %d × curl, interleaved", *n, *n)
+	if err := measureStartup(ctx, bin, work, *n, &r.start, func() bool { return rng.IntN(2) == 0 }); err != nil {
+		return err
+	}
+	progress("exit after the terminal answer: %d runs", *exits)
+	if err := measureExit(ctx, bin, work, *exits, &r.start); err != nil {
+		return err
+	}
+	progress("peak RSS of a whole run as a GitHub step: 5 runs")
+	if err := measureRSS(ctx, bin, work, 5, &r.start); err != nil {
+		return err
+	}
+	lengths := []time.Duration{20 * time.Second, 2 * time.Minute, 10 * time.Minute}
+	repsBy := map[time.Duration]int{}
+	for _, l := range lengths {
+		repsBy[l] = *reps
+	}
+	r.poll, err = measurePolling(ctx, bin, work, *scale, lengths, repsBy, *conc, rng, progress)
+	if err != nil {
+		return err
+	}
+	r.whatIfSamples = 4000
+	r.whatIf = map[string]map[time.Duration]whatIfStats{}
+	for _, w := range whatIfs {
+		r.whatIf[w.name] = map[time.Duration]whatIfStats{}
+		for _, l := range lengths {
+			r.whatIf[w.name][l] = w.simulate(l, r.whatIfSamples, rand.New(rand.NewPCG(*seed, 1)))
+		}
+	}
+	r.env = fmt.Sprintf("%s/%s, %d CPUs, %s, load average %s before and %s after",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), goVersion(ctx), loadBefore, loadAverage())
+
+	text := r.markdown()
+	fmt.Fprint(stdout, text)
+	if *out != "" {
+		path := *out
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, path)
+		}
+		if _, err := writeSection(path, "bench", "Performance", text, true); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		progress("wrote %s", path)
+	}
+	if *readme {
+		ok, err := writeSection(filepath.Join(root, "README.md"), "bench", "", r.compact(), false)
+		switch {
+		case err != nil:
+			return fmt.Errorf("updating README.md: %w", err)
+		case !ok:
+			progress("README.md has no <!-- bench:begin --> ... <!-- bench:end --> section: not changed")
+		default:
+			progress("updated README.md")
+		}
+	}
+	return nil
+}
+
+// loadAverage is the 1-, 5- and 15-minute load average, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func goVersion(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}

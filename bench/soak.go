@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oz-run/oz-run-action/bench/soak"
+)
+
+// runSoak is `go run ./bench soak`.
+func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("n", 300, "invocations")
+	seed := fs.Uint64("seed", 1, "seed of the random plans (invocation i of a seed is always the same plan)")
+	from := fs.Int("from", 0, "first invocation index (with -n 1: replay one invocation)")
+	workers := fs.Int("workers", 1, "invocations at a time (1: sequential)")
+	release := fs.Bool("release", false, "soak the release build instead of the checked one (no leak or race checks)")
+	out := fs.String("out", "bench/RESULTS.md", "where to write the counts (relative to the module root); empty: nowhere")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(err error) int { fmt.Fprintln(stderr, "bench soak:", err); return 1 }
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	work, err := os.MkdirTemp("", "oz-run-soak-bin-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(work)
+
+	cfg := soak.Config{Seed: *seed, From: *from, N: *n, Workers: *workers,
+		Progress: func(f string, a ...any) { fmt.Fprintf(stderr, "bench "+f+"\n", a...) }}
+	build := "the release build"
+	if *release {
+		cfg.Binary = filepath.Join(work, "oz-run")
+		err = buildRelease(ctx, root, cfg.Binary)
+	} else {
+		cfg.Binary = filepath.Join(work, "oz-run.test")
+		fmt.Fprintln(stderr, "bench soak: building the checked program (go test -c -race)")
+		var race bool
+		race, err = buildChecked(ctx, root, cfg.Binary)
+		cfg.Env = []string{"OZ_RUN_TEST_AS_PROGRAM=1"}
+		build = "the checked build (the program with a goroutine-leak check at exit"
+		if race {
+			build += ", race detector on)"
+		} else {
+			build += "; the race detector could not be built)"
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	rep, err := soak.Run(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	text := soakMarkdown(rep, build, strings.TrimSpace("go run ./bench soak "+strings.Join(args, " ")))
+	fmt.Fprint(stdout, text)
+	for _, f := range rep.Failures {
+		fmt.Fprintf(stdout, "\nFAILED %s\n  %s\n%s\n", f.Plan, strings.Join(f.Problems, "\n  "), f.Log)
+	}
+	if *out != "" {
+		path := *out
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, path)
+		}
+		if _, err := writeSection(path, "soak", "Soak", text, true); err != nil {
+			return fail(err)
+		}
+	}
+	if len(rep.Failures) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func soakMarkdown(r soak.Report, build, command string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Soaked %s: `%s` (seed %d), %d invocations of %s in %s, load average %s at the end.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), command, r.Seed, r.Invocations, build, r.Elapsed.Round(time.Second), loadAverage())
+	fmt.Fprintf(&b, "| count | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| invariant violations | **%d** |\n", len(r.Failures))
+	var exits []string
+	for _, c := range slices.Sorted(mapsKeys(r.ByExit)) {
+		exits = append(exits, fmt.Sprintf("%d: %d", c, r.ByExit[c]))
+	}
+	fmt.Fprintf(&b, "| by exit code | %s |\n", strings.Join(exits, ", "))
+	fmt.Fprintf(&b, "| runs created | %d (never more than one per invocation: checked) |\n", r.RunsCreated)
+	fmt.Fprintf(&b, "| lost create answers recovered by request id | %d |\n", r.Recovered)
+	fmt.Fprintf(&b, "| timed out | %d |\n", r.Timeouts)
+	fmt.Fprintf(&b, "| signalled (SIGINT/SIGTERM) / ended by it | %d / %d |\n", r.Signals, r.Aborted)
+	fmt.Fprintf(&b, "| GitLab jobs (dotenv) / GitHub steps | %d / %d |\n", r.GitLab, r.Invocations-r.GitLab)
+	var faults []string
+	for _, k := range slices.Sorted(mapsKeys(r.ByFault)) {
+		faults = append(faults, fmt.Sprintf("%s %d", k, r.ByFault[k]))
+	}
+	fmt.Fprintf(&b, "| faults injected | %s |\n", strings.Join(faults, "; "))
+	b.WriteString("\nChecked after every invocation: no hang, leak, race or panic; at most one run created; exit code and " +
+		"conclusion as the scenario and faults imply (transient faults change nothing); run_id and state matching the " +
+		"fake's run; outputs parsing by GitHub's or GitLab's rules; the key in no stream or file; no cancel when " +
+		"on_timeout is leave or cancel_on_abort is false, a cancelled run otherwise.\n")
+	return b.String()
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
