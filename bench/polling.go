@@ -15,12 +15,15 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
-// Policies compared: oz-run's default (2s growing ×1.5 with 20% jitter to
-// 30s, reset on every state change) and the fixed pollers in use today.
+// Policies compared: oz-run's default (2s growing by runner.PollMultiplier
+// with runner.PollJitter to 30s, reset on every state change) and the fixed
+// pollers in use today.
+var policyOzRun = fmt.Sprintf("oz-run default (2s ×%g → 30s, jitter %g%%, waits ≤ cap)", runner.PollMultiplier, runner.PollJitter*100)
+
 const (
-	policyOzRun   = "oz-run default (2s ×1.5 → 30s, jitter 20%)"
 	policyFixed30 = "fixed 30 s (Warp's CI client)"
 	policyFixed3  = "fixed 3 s (Warp's CLI)"
 )

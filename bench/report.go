@@ -169,9 +169,8 @@ func (r *benchReport) markdown() string {
 				case diff <= noise:
 					met = fmt.Sprintf("tie: +%s, within the noise (±%s)", secs(diff), secs(noise))
 					miss("At %s, mean detection latency %s vs the 30 s poller's %s: +%s, within this measurement's noise (±%s, 95%%). "+
-						"Simulated over %d runs: %s vs %s. Why a tie: once the waits reach the cap, oz-run reads every 30 s ± 20%% "+
-						"(24–36 s), and a run ending at a random moment waits on average E[w²]/2E[w] = 15.2 s for such waits, "+
-						"against 15.0 s for a fixed 30 s. Keeping the jittered waits under the cap wins it (see the what-if simulation above).",
+						"Simulated over %d runs: %s vs %s. Why a tie: once the waits reach the 30 s cap, a run ending at a random "+
+						"moment waits about half a wait for either poller, so the means differ by less than this measurement resolves.",
 						lengthName(length), secs(o.latMean), secs(f30.latMean), secs(diff), secs(noise), r.whatIfSamples, secs(simO.mean), secs(simF.mean))
 				default:
 					met = verdict(false)
@@ -186,9 +185,9 @@ func (r *benchReport) markdown() string {
 					met += "; " + verdict(ok) + fmt.Sprintf(" (%.2f×)", o.reqMean/f30.reqMean)
 					if !ok {
 						miss("At 10 min, %.1f status requests vs the 30 s poller's %.1f: %.2f×, target 1.3× (%.1f over). "+
-							"Why: the contract fixes the first wait at 2 s and the cap at 30 s; growing ×1.5 from 2 s takes "+
-							"about 7 reads and 65 s to reach the cap, and a state change at the start of a run "+
-							"starts it again, so a 10-minute run costs the 30 s poller's reads plus about 7. "+
+							"Why: the contract fixes the first wait at 2 s and the cap at 30 s; the reads made while the "+
+							"waits grow to the cap, started again by each state change at the start of a run, come on top of "+
+							"the 30 s poller's. "+
 							"Simulated over %d runs: %.1f vs %.1f reads (%.2f×). The what-if simulation above shows multipliers and jitter "+
 							"(not contract inputs) that would meet it.", o.reqMean, f30.reqMean, o.reqMean/f30.reqMean, o.reqMean-lim,
 							r.whatIfSamples, r.whatIf[whatIfs[0].name][length].requests, r.whatIf["fixed 30 s"][length].requests,

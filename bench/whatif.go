@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // whatIf is a schedule simulated without processes: the runner's loop (read,
@@ -16,16 +19,17 @@ type whatIf struct {
 	name       string
 	multiplier float64
 	jitter     float64
-	underCap   bool          // clamp each wait to the cap (today it may exceed it by the jitter)
+	underCap   bool          // clamp each wait to the cap, as the runner does
 	fixed      time.Duration // a fixed poller instead (first read one period after the create)
 }
 
 var whatIfs = []whatIf{
-	{name: "oz-run today: ×1.5, jitter ±20%", multiplier: 1.5, jitter: 0.2},
+	{name: fmt.Sprintf("oz-run today: ×%g, jitter ±%g%%, waits kept ≤ 30 s", runner.PollMultiplier, runner.PollJitter*100),
+		multiplier: runner.PollMultiplier, jitter: runner.PollJitter, underCap: true},
+	{name: "×1.5, jitter ±20% (may pass the cap)", multiplier: 1.5, jitter: 0.2},
 	{name: "×1.5, jitter ±20%, waits kept ≤ 30 s", multiplier: 1.5, jitter: 0.2, underCap: true},
 	{name: "×2, jitter ±20%, waits kept ≤ 30 s", multiplier: 2, jitter: 0.2, underCap: true},
 	{name: "×2.5, jitter ±20%, waits kept ≤ 30 s", multiplier: 2.5, jitter: 0.2, underCap: true},
-	{name: "×3, jitter ±20%, waits kept ≤ 30 s", multiplier: 3, jitter: 0.2, underCap: true},
 	{name: "fixed 30 s", fixed: 30 * time.Second},
 	{name: "fixed 3 s", fixed: 3 * time.Second},
 }

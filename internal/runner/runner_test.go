@@ -273,15 +273,16 @@ func TestBackoffGrowsAndResetsOnStateChange(t *testing.T) {
 		waits = append(waits, b.NextBackOff())
 	}
 	assert.InDelta(t, 100*time.Millisecond, waits[0], float64(25*time.Millisecond))
-	assert.Greater(t, waits[5], 400*time.Millisecond, "waits grow")
+	assert.InDelta(t, 300*time.Millisecond, waits[1], float64(70*time.Millisecond), "x3")
+	assert.Greater(t, waits[3], 750*time.Millisecond, "waits grow to the cap")
 	for _, w := range waits {
-		assert.LessOrEqual(t, w, time.Second+200*time.Millisecond, "capped (jitter included)")
+		assert.LessOrEqual(t, w, time.Second, "never past the cap, jitter included")
 	}
 	b.Reset()
 	assert.InDelta(t, 100*time.Millisecond, b.NextBackOff(), float64(25*time.Millisecond), "a state change resets the wait")
 
 	b.retryAfter(&oz.APIError{RetryAfter: 5 * time.Second})
-	assert.Equal(t, 5*time.Second, b.NextBackOff(), "Retry-After is a floor")
+	assert.Equal(t, 5*time.Second, b.NextBackOff(), "Retry-After is a floor, past the cap too")
 	assert.Less(t, b.NextBackOff(), 5*time.Second, "used once")
 
 	cctx, cancel := context.WithCancel(ctx)
