@@ -61,9 +61,10 @@ func signalContext() (context.Context, func()) {
 		case <-done:
 		}
 	}()
+	// The handler is left installed: a signal arriving after the run ended,
+	// while main exits, is absorbed instead of killing the process (143).
 	return ctx, func() {
 		close(done)
-		signal.Stop(sigs)
 		cancel(nil)
 	}
 }

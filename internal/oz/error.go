@@ -121,6 +121,10 @@ func (e *APIError) hint() string {
 		return "the team is at its cloud agent limit; try again later"
 	case s == http.StatusTooManyRequests, s == http.StatusRequestTimeout, s >= 500 && s < 600:
 		return "the Oz API is busy or failing; try again later"
+	case s == http.StatusUnprocessableEntity && strings.HasPrefix(e.Op, "cancel run"):
+		return "this run's type cannot be cancelled through the API: stop it from the run's page in Oz"
+	case s == http.StatusBadRequest && strings.HasPrefix(e.Op, "cancel run"):
+		return "the run has already ended"
 	case s == http.StatusBadRequest, s == http.StatusUnprocessableEntity:
 		return "the API rejected the request: check the inputs the message names"
 	}

@@ -157,6 +157,8 @@ func TestErrorHints(t *testing.T) {
 		{APIError{Op: "create run", StatusCode: 429, Code: CodeAtCapacity}, []string{"cloud agent limit"}},
 		{APIError{Op: "create run", StatusCode: 400, Message: "bad mcp"}, []string{"bad mcp", "check the inputs"}},
 		{APIError{Op: "cancel run abc", StatusCode: 409}, []string{"try again shortly"}},
+		{APIError{Op: "cancel run abc", StatusCode: 422}, []string{"cannot be cancelled through the API"}},
+		{APIError{Op: "cancel run abc", StatusCode: 400}, []string{"already ended"}},
 		{APIError{Op: "get run abc", StatusCode: 503}, []string{"try again later"}},
 		{APIError{Op: "get run abc", Err: io.ErrUnexpectedEOF}, []string{"no answer from the Oz API: unexpected EOF", "api_url and the network"}},
 		{APIError{Op: "get run abc", StatusCode: 200, Err: errors.New("the body is empty")}, []string{"HTTP 200: the body is empty", "unreadable"}},
