@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,20 +76,51 @@ func newStoppableFake(t *testing.T, opts ...ozfake.Option) (*ozfake.Server, stri
 	opts = append([]ozfake.Option{ozfake.WithAPIKey(testKey), ozfake.WithTimeScale(0.05)}, opts...)
 	srv, base, err := ozfake.Serve(ctx, "127.0.0.1:0", opts...)
 	require.NoError(t, err)
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	port, err := strconv.Atoi(u.Port())
+	require.NoError(t, err)
 	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); _ = srv.Wait() }) }
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			_ = srv.Wait()
+			// Keep the port: another test's server must not answer for
+			// the dead one. (It may fail if a connection lingers; then
+			// the port is still not free to be taken.)
+			_, _ = holdPort(t, port)
+		})
+	}
 	t.Cleanup(stop)
 	return srv, base, stop
 }
 
-// deadAPIURL is an API URL on a loopback port where nothing listens.
+// deadAPIURL is an API URL on a loopback port where nothing listens, held
+// for the test's lifetime so that no other test's server can take it.
 func deadAPIURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := holdPort(t, 0)
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return "http://" + addr + "/api/v1"
+	return fmt.Sprintf("http://127.0.0.1:%d/api/v1", port)
+}
+
+// holdPort binds a TCP socket to 127.0.0.1:port (0: any free port) without
+// listening, until the test ends: connections to it are refused, and the
+// port cannot be handed to another socket meanwhile.
+func holdPort(t *testing.T, port int) (int, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return 0, err
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return 0, err
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return 0, err
+	}
+	return sa.(*syscall.SockaddrInet4).Port, nil
 }
 
 // proc is one run of the checked program in a GitHub step, driven from a
