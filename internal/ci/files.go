@@ -6,17 +6,54 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
-// writeFile creates or truncates the file at path (mode 0644) and writes
-// data. It creates no directory. what names the file for the error
-// ("the result file"), given is the path as the user wrote it.
-func writeFile(what, given, path string, data []byte) error {
-	err := os.WriteFile(path, data, 0o644)
-	if err == nil {
+// writeFile creates or truncates the file given (a path relative to the
+// workspace, as the user wrote it; what names it for errors, such as "the
+// result file") with mode 0644, and writes data. It creates no directory,
+// and it writes nothing through a symbolic link, neither the file itself nor
+// a directory leading out of the workspace: the image runs as root, and a
+// pull request could add such a link to make it write anywhere.
+func (o Options) writeFile(what, given string, data []byte) (err error) {
+	path := o.path(given)
+	if err := o.insideWorkspace(path); err != nil {
+		return fileError("writing", what, given, path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			err = errors.New("it is a symbolic link, which oz-run does not write through")
+		}
+		return fileError("writing", what, given, path, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fileError("closing", what, given, path, cerr)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fileError("writing", what, given, path, err)
+	}
+	return nil
+}
+
+// insideWorkspace checks that path's directory, symbolic links resolved,
+// is the workspace or below it. A missing directory passes here: opening
+// the file then fails with a clear error.
+func (o Options) insideWorkspace(path string) error {
+	ws, err := filepath.EvalSymlinks(o.Workspace)
+	if err != nil {
 		return nil
 	}
-	return fileError("writing", what, given, path, err)
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(ws, dir); err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return fmt.Errorf("its directory leads to %s, outside the workspace %s (a symbolic link?)", dir, ws)
+	}
+	return nil
 }
 
 // appendFile appends data to the file at path, creating it (mode 0644) but
@@ -63,7 +100,7 @@ func withResultFile(o Options, s *secrets, r Report) ([]Output, error) {
 	if r.ResultFile == "" {
 		return outs, nil
 	}
-	err := writeFile("the result file", r.ResultFile, o.path(r.ResultFile), s.redactBytes(r.ResultJSON))
+	err := o.writeFile("the result file", r.ResultFile, s.redactBytes(r.ResultJSON))
 	value := r.ResultFile
 	if err != nil {
 		value = ""
