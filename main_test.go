@@ -302,6 +302,7 @@ func TestProcessInvalidInputSendsNothing(t *testing.T) {
 		"prompt file outside": {"prompt": "", "prompt_file": "../../etc/hostname"},
 		"prompt file symlink": {"prompt": "", "prompt_file": "link.md"},
 		"result dir missing":  {"result_file": "no/such/dir/result.json"},
+		"result file a link":  {"result_file": "link.md"},
 	}
 	for name, inputs := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -505,5 +506,25 @@ func TestProcessPlainCommandWritesTheReportFiles(t *testing.T) {
 	assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
 	assert.Contains(t, s.file("oz-run-junit.xml"), "<testcase")
 	assert.Contains(t, s.file("oz-run-summary.md"), "Oz run")
+	s.assertNoKey()
+}
+
+func TestProcessInvalidInputOnGitLabStillReportsTheFailure(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	dir := t.TempDir()
+	s := &step{t: t, dir: dir, env: map[string]string{
+		"PATH": "/usr/bin:/bin", "GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": dir,
+		"WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": "x", "INPUT_WAIT": "maybe",
+	}}
+	s.run()
+	assert.Equal(t, 2, s.code)
+	assert.Empty(t, fake.Requests())
+	junit := s.file("oz-run-junit.xml")
+	assert.Contains(t, junit, "<failure")
+	assert.Contains(t, junit, "wait")
+	assert.Contains(t, s.file("oz-run-summary.md"), "invalid input")
+	_, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
+	require.NoError(t, err)
 	s.assertNoKey()
 }

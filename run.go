@@ -40,8 +40,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return runner.ExitOK
 	}
 	if err != nil {
-		p := ci.Detect(ci.Options{Getenv: getenv, Stdout: stdout, Stderr: stderr})
-		p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
+		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
 		return runner.ExitInput
 	}
 	ciOpts := ci.Options{
@@ -115,7 +114,11 @@ func outcome(res runner.Result) string {
 	if id == "" {
 		id = "(id unknown)"
 	}
-	fmt.Fprintf(&b, "run %s ended %s", id, res.Conclusion)
+	if res.Conclusion == config.Submitted {
+		fmt.Fprintf(&b, "run %s submitted, not waited for (wait: false)", id)
+	} else {
+		fmt.Fprintf(&b, "run %s ended %s", id, res.Conclusion)
+	}
 	if res.State != "" {
 		fmt.Fprintf(&b, " (state %s)", res.State)
 	}
@@ -147,7 +150,7 @@ func buildReport(cfg *config.Config, res runner.Result, code int) ci.Report {
 	if cfg.Summary {
 		r.Summary = summary.Render(res, summary.Options{FailOn: cfg.FailOn})
 	}
-	if cfg.ResultFile != "" {
+	if cfg.ResultFile != "" && res.RunID != "" { // no run, no run object
 		r.ResultFile = cfg.ResultFile
 		r.ResultJSON = resultJSON(res)
 	}
@@ -238,9 +241,17 @@ func checkFileDirs(o ci.Options, resultFile string, reports bool) error {
 		if f.path == "" {
 			continue
 		}
-		dir := filepath.Dir(filepath.Join(o.Workspace, f.path))
+		path := filepath.Join(o.Workspace, f.path)
+		dir := filepath.Dir(path)
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			errs = append(errs, fmt.Errorf("input %q: %q cannot be written: its directory %s does not exist in the workspace; create it in an earlier step, or choose a path in an existing directory", f.input, f.path, dir))
+			continue
+		}
+		if !insideWorkspace(o.Workspace, dir) {
+			errs = append(errs, fmt.Errorf("input %q: %q cannot be written: its directory leads out of the workspace through a symbolic link", f.input, f.path))
+		}
+		if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			errs = append(errs, fmt.Errorf("input %q: %q is a symbolic link, which oz-run does not write through; remove it or choose another path", f.input, f.path))
 		}
 	}
 	return errors.Join(errs...)
@@ -272,23 +283,52 @@ func redacted(res runner.Result, secret string) runner.Result {
 	return res
 }
 
+// insideWorkspace reports whether path, symbolic links resolved, is the
+// workspace or below it.
+func insideWorkspace(workspace, path string) bool {
+	root, err1 := filepath.EvalSymlinks(workspace)
+	real, err2 := filepath.EvalSymlinks(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
+}
+
 // workspaceReader reads files named by inputs (prompt_file, mcp), refusing
 // one that resolves outside the workspace: a pull request could otherwise
 // add a symbolic link (say to /proc/self/environ) whose target would be sent
 // to the API as the prompt.
 func workspaceReader(root string) func(string) ([]byte, error) {
 	return func(path string) ([]byte, error) {
-		realRoot, err := filepath.EvalSymlinks(root)
-		if err != nil {
-			return nil, err
-		}
 		real, err := filepath.EvalSymlinks(path)
 		if err != nil {
 			return nil, err
 		}
-		if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+		if !insideWorkspace(root, real) {
 			return nil, fmt.Errorf("it is a symbolic link to %s, outside the workspace", real)
 		}
 		return os.ReadFile(real)
+	}
+}
+
+// reportInputError reports a step stopped by invalid input: the error, and
+// (as on every path) the outputs, the summary and, off GitHub, the report
+// files, so that a merge request shows the failure too.
+func reportInputError(err error, getenv func(string) string, stdout, stderr io.Writer, noReportFiles bool) {
+	o := ci.Options{Getenv: getenv, Stdout: stdout, Stderr: stderr, Workspace: config.Workspace(getenv)}
+	if !noReportFiles {
+		o.Dotenv, o.SummaryFile, o.JUnitFile = config.ReportFiles(getenv)
+	}
+	p := ci.Detect(o)
+	p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
+	if perr := p.Publish(ci.Report{
+		Outputs: outputs(runner.Result{}),
+		Summary: summary.InputError(err),
+		Failed:  true,
+		Title:   "Oz run",
+		Message: "invalid input: " + err.Error(),
+	}); perr != nil {
+		p.Warning("Writing outputs", perr.Error())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ErrHelp is returned by Load when -h or --help is given: print Usage.
@@ -129,6 +130,9 @@ func (l *loader) inWorkspace(full string) bool {
 	return err == nil && filepath.IsLocal(rel)
 }
 
+// MinPollInterval is the shortest poll_interval allowed against Warp's own API.
+const MinPollInterval = time.Second
+
 // Workspace is the base of relative paths: GITHUB_WORKSPACE, else
 // CI_PROJECT_DIR, else the current directory.
 func Workspace(getenv func(string) string) string { return workspace(getenv) }
@@ -161,6 +165,14 @@ func (l *loader) check(c *Config) []*InputError {
 			Accepted: "a prompt without the key: oz-run never sends the key to the agent",
 		})
 	}
+	if c.PollInterval > 0 && c.PollInterval < MinPollInterval && strings.HasPrefix(c.APIURL, "https://app.warp.dev/") {
+		errs = append(errs, &InputError{
+			Input:    "poll_interval",
+			Value:    l.values["poll_interval"],
+			Problem:  "polls Warp's API more often than once a second",
+			Accepted: "give 1s or more (shorter intervals are for a fake or a proxy given as api_url)",
+		})
+	}
 	if c.PollInterval > 0 && c.PollMaxInterval > 0 && c.PollMaxInterval < c.PollInterval {
 		errs = append(errs, &InputError{
 			Input:    "poll_max_interval",
@@ -170,4 +182,24 @@ func (l *loader) check(c *Config) []*InputError {
 		})
 	}
 	return errs
+}
+
+// ReportFiles are the dotenv, summary and JUnit file paths as far as the
+// environment gives them, for reporting a step that stopped on invalid
+// input (when Load has failed): each INPUT_ value that is a valid path,
+// else the input's default.
+func ReportFiles(getenv func(string) string) (dotenv, summaryFile, junitFile string) {
+	paths := map[string]string{}
+	for _, in := range inputs {
+		if !in.gitlab {
+			continue
+		}
+		var c Config
+		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(in.name)))
+		if v == "" || in.set(nil, &c, v) != nil {
+			v = in.def
+		}
+		paths[in.name] = v
+	}
+	return paths["dotenv"], paths["summary_file"], paths["junit_file"]
 }

@@ -387,3 +387,14 @@ func writeFooter(b *strings.Builder, r runner.Result) {
 	u := runURL(id)
 	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + ".\n")
 }
+
+// InputError is the summary of a step that stopped on invalid input, before
+// anything was sent.
+func InputError(err error) string {
+	var b strings.Builder
+	b.WriteString("## ⚠️ oz-run stopped: invalid input\n\n**This fails the step.** Nothing was sent to the Oz API.\n\n")
+	if msg := err.Error(); !isBlank(msg) {
+		quote(&b, msg)
+	}
+	return b.String()
+}
