@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"INPUT_TITLE":             "oz-run demo",
 		"INPUT_API_URL":           baseURL,
 		"INPUT_POLL_INTERVAL":     "200ms",
-		"INPUT_POLL_MAX_INTERVAL": "1s",
+		"INPUT_POLL_MAX_INTERVAL": "200ms",
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)

@@ -33,7 +33,7 @@ var inputs = []input{
 		doc: "the instruction for the agent"},
 	{name: "prompt_file", arg: "path", set: setPromptFile,
 		doc: "path of a file whose content is the prompt (relative to the workspace)"},
-	{name: "skill", arg: "spec", set: text(func(c *Config) *string { return &c.Skill }),
+	{name: "skill", arg: "spec", set: setSkill,
 		doc: "skill spec (owner/repo:skill)"},
 	{name: "environment", arg: "id", set: text(func(c *Config) *string { return &c.Environment }),
 		doc: "Oz cloud environment id (config.environment_id)"},

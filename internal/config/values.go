@@ -27,6 +27,23 @@ func text(field func(*Config) *string) setter {
 	}
 }
 
+// setSkill takes a skill spec: [owner/]repo:skill-name or
+// [owner/]repo:path/to/SKILL.md, as Warp's CLI accepts it.
+func setSkill(_ *loader, c *Config, v string) []*InputError {
+	if v == "" {
+		return nil
+	}
+	repo, skill, ok := strings.Cut(v, ":")
+	owner, name, hasOwner := strings.Cut(repo, "/")
+	if !ok || skill == "" || repo == "" || strings.ContainsFunc(v, unicode.IsSpace) ||
+		(hasOwner && (owner == "" || name == "" || strings.Contains(name, "/"))) {
+		return one(&InputError{Value: v, Problem: "is not a skill spec",
+			Accepted: "use owner/repo:skill-name, owner/repo:path/to/SKILL.md, or repo:skill-name"})
+	}
+	c.Skill = v
+	return nil
+}
+
 const boolAccepted = "use true or false"
 
 func parseBool(v string) (bool, *InputError) {

@@ -265,3 +265,40 @@ func TestNilReaders(t *testing.T) {
 	_, err = Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_PROMPT_FILE": "p"}).get, nil)
 	require.ErrorContains(t, err, "no file reader")
 }
+
+func TestSkillSpec(t *testing.T) {
+	t.Parallel()
+	for spec, ok := range map[string]bool{
+		"owner/repo:deploy":                     true,
+		"myorg/backend:.warp/skills/x/SKILL.md": true,
+		"repo:code-review":                      true,
+		"deploy":                                false,
+		"owner/repo:":                           false,
+		":deploy":                               false,
+		"a/b/c:deploy":                          false,
+		"/repo:deploy":                          false,
+		"owner/repo:de ploy":                    false,
+	} {
+		t.Run(spec, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": spec}).get, nil)
+			if ok {
+				require.NoError(t, err)
+				assert.Equal(t, spec, c.Skill)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `input "skill"`)
+			assert.Contains(t, err.Error(), "owner/repo:skill-name")
+		})
+	}
+}
+
+func TestPollIntervalFloorAgainstWarp(t *testing.T) {
+	t.Parallel()
+	_, err := Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms"}).get, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `input "poll_interval"`)
+	_, err = Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"}).get, nil)
+	assert.NoError(t, err, "a fake or proxy may be polled fast")
+}

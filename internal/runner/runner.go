@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -109,6 +110,9 @@ func (w *waiter) run(ctx context.Context) {
 		w.res.RunID = w.cfg.RunID
 		w.res.Attached = true
 		w.rep.Logf("Attaching to run %s: %s", w.res.RunID, oz.RunURL(w.res.RunID))
+		if w.cfg.Prompt != "" || w.cfg.Skill != "" {
+			w.rep.Warning("Inputs ignored", "run_id is given, so no run is created: prompt, prompt_file and skill (and the run's configuration inputs) are ignored.")
+		}
 	} else if !w.submit(waitCtx) {
 		w.interrupted(ctx, waitCtx)
 		return
@@ -155,6 +159,10 @@ func (w *waiter) request() oz.CreateRunRequest {
 		Title:    c.Title,
 		Metadata: mergeMetadata(w.opts.Metadata, c.Metadata),
 	}
+	if dropped := droppedKeys(w.opts.Metadata, req.Metadata); len(dropped) > 0 {
+		w.rep.Notice("CI metadata left out", fmt.Sprintf("The run's metadata holds at most %d keys (one is oz-run's request id) and your metadata input comes first, so these CI keys were left out: %s.",
+			MaxMetadataKeys, strings.Join(dropped, ", ")))
+	}
 	conf := oz.AgentConfig{
 		Name:               c.Name,
 		EnvironmentID:      c.Environment,
@@ -171,14 +179,16 @@ func (w *waiter) request() oz.CreateRunRequest {
 }
 
 // mergeMetadata joins the CI context and the user's metadata. The user's
-// keys win, and CI keys are dropped (in key order) so that the total leaves
-// room for the client's request id.
+// keys win, and CI keys are kept by their usefulness (ciKeyRank) while the
+// total leaves room for the client's request id.
 func mergeMetadata(ciMeta, user map[string]string) map[string]string {
 	out := maps.Clone(user)
 	if out == nil {
 		out = map[string]string{}
 	}
-	for _, k := range slices.Sorted(maps.Keys(ciMeta)) {
+	keys := slices.Sorted(maps.Keys(ciMeta))
+	slices.SortStableFunc(keys, func(a, b string) int { return ciKeyRank(a) - ciKeyRank(b) })
+	for _, k := range keys {
 		if len(out) >= MaxMetadataKeys-1 {
 			break
 		}
@@ -189,6 +199,30 @@ func mergeMetadata(ciMeta, user map[string]string) map[string]string {
 	if len(out) == 0 {
 		return nil
 	}
+	return out
+}
+
+// ciKeyRank orders CI metadata keys by what finds the CI job behind a run:
+// where it ran (repository, project), the link to it, the commit, the pull
+// or merge request, then the rest.
+func ciKeyRank(key string) int {
+	for i, part := range []string{"repository", "project", "run_url", "job_url", "sha", "_pr", "mr_iid"} {
+		if strings.Contains(key, part) {
+			return i
+		}
+	}
+	return 100
+}
+
+// droppedKeys lists the CI keys that are not in the request's metadata.
+func droppedKeys(ciMeta, sent map[string]string) []string {
+	var out []string
+	for k, v := range ciMeta {
+		if _, ok := sent[k]; !ok && v != "" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -459,3 +459,34 @@ func TestAbortDuringWaitFalseRead(t *testing.T) {
 	assert.Equal(t, 1, api.cancels, "the new run is cancelled")
 	assert.NotEqual(t, config.Submitted, res.Conclusion)
 }
+
+func TestCIMetadataKeptByUsefulnessAndDropsNamed(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Metadata = map[string]string{}
+	for i := range 16 {
+		cfg.Metadata[fmt.Sprintf("u%02d", i)] = "v"
+	}
+	opts := fastOpts
+	opts.Metadata = map[string]string{"github_job": "j", "github_ref": "r", "github_repository": "o/r",
+		"github_run_url": "https://x", "github_sha": "abc", "github_workflow": "w"}
+	api := &fakeAPI{script: []step{{state: oz.StateSucceeded}}}
+	rep := &logReporter{}
+	Run(context.Background(), cfg, api, rep, opts)
+	md := api.requests[0].Metadata
+	assert.Len(t, md, MaxMetadataKeys-1)
+	for _, k := range []string{"github_repository", "github_run_url", "github_sha"} {
+		assert.Contains(t, md, k, "the most useful CI keys are kept")
+	}
+	assert.Contains(t, rep.text(), "notice CI metadata left out")
+	assert.Contains(t, rep.text(), "github_job, github_ref, github_workflow")
+}
+
+func TestAttachWarnsAboutIgnoredInputs(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.RunID = "r1"
+	rep := &logReporter{}
+	Run(context.Background(), cfg, &fakeAPI{script: []step{{state: oz.StateSucceeded}}}, rep, fastOpts)
+	assert.Contains(t, rep.text(), "warning Inputs ignored")
+}
