@@ -27,13 +27,11 @@ func runAction(ctx context.Context, args []string, getenv func(string) string, s
 
 // runSettings vary a run for the demo.
 type runSettings struct {
-	runner runner.Options
 	// noReportFiles writes no dotenv, summary or JUnit file.
 	noReportFiles bool
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, rs runSettings) int {
-	opts := rs.runner
 	cfg, err := config.Load(args, getenv, workspaceReader(config.Workspace(getenv)))
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(stdout, usage())
@@ -53,7 +51,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	p := ci.Detect(ciOpts)
 	p.Mask(cfg.APIKey)
 	if err := checkFileDirs(ciOpts, cfg.ResultFile, p.Name() != "github"); err != nil {
-		p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API.")
+		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
 		return runner.ExitInput
 	}
 
@@ -72,15 +70,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	client, err := oz.NewClient(cfg.APIURL, clientOpts...)
 	if err != nil {
-		p.Error("Invalid input", err.Error())
+		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
 		return runner.ExitInput
 	}
 
-	if opts.Metadata == nil {
-		opts.Metadata = p.Metadata()
-	}
 	end := p.Group("Oz agent run")
-	res := runner.Run(ctx, cfg, client, p, opts)
+	res := runner.Run(ctx, cfg, client, p, runner.Options{Metadata: p.Metadata()})
 	end()
 
 	code := res.ExitCode(cfg.FailOn)
