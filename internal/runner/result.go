@@ -32,4 +32,30 @@ type Result struct {
 	// failed; the run may still be going.
 	CancelErr error
 	Cancelled bool // the remote run was cancelled by us
+
+	// Work is what the agent said and made, read once the run has ended
+	// (after Run returns); zero when nothing was read.
+	Work Work
+}
+
+// Work is the agent's work brought back into CI after the run ended. Every
+// failure to read it is a warning (Warnings), never a changed outcome.
+type Work struct {
+	// Answer is the agent's answer: the text of the last assistant message
+	// of the run's conversation, capped; empty when there is none.
+	Answer string
+	// ConversationID names the run's conversation, for a later run.
+	ConversationID string
+	// Files are the downloaded FILE artifacts, in the order written.
+	Files []File
+	// Warnings say what could not be read or downloaded, one line each.
+	Warnings []string
+}
+
+// File is one downloaded artifact file.
+type File struct {
+	// Path is where it was written, relative to the workspace (slashes).
+	Path string
+	// Size is its length in bytes.
+	Size int64
 }
