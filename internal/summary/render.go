@@ -50,6 +50,20 @@ func Render(r runner.Result, opts Options) string {
 	return capSize(b.String(), maxBytes)
 }
 
+// conclusions say each conclusion: the heading's icon, the words that
+// follow the title, and the note under the verdict that explains it (if
+// any). The empty conclusion is a run that reached none.
+var conclusions = map[config.Conclusion]struct{ icon, words, note string }{
+	config.Succeeded: {"✅", " succeeded", ""},
+	config.Failed:    {"❌", " failed", "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which."},
+	config.Error:     {"❌", " ended in an error", "The run failed for a reason on Warp's side: running it again may help."},
+	config.Blocked:   {"⏸️", " is blocked", "The agent is waiting for a person's approval or input: open the session or the run page to answer."},
+	config.Cancelled: {"🚫", " was cancelled", ""},
+	config.TimedOut:  {"⏱️", " timed out", "The run did not end within `timeout`."},
+	config.Submitted: {"📨", " was submitted", "The step did not wait for the run to end (`wait: false`): follow it on the run page."},
+	"":               {"❔", " ended without a conclusion", ""},
+}
+
 // outcome is the heading's icon and the words that follow the title.
 func outcome(r runner.Result) (icon, words string) {
 	switch {
@@ -58,23 +72,8 @@ func outcome(r runner.Result) (icon, words string) {
 	case r.Err != nil:
 		return "⚠️", ": the Oz API could not be used"
 	}
-	switch r.Conclusion {
-	case config.Succeeded:
-		return "✅", " succeeded"
-	case config.Failed:
-		return "❌", " failed"
-	case config.Error:
-		return "❌", " ended in an error"
-	case config.Blocked:
-		return "⏸️", " is blocked"
-	case config.Cancelled:
-		return "🚫", " was cancelled"
-	case config.TimedOut:
-		return "⏱️", " timed out"
-	case config.Submitted:
-		return "📨", " was submitted"
-	case "":
-		return "❔", " ended without a conclusion"
+	if c, ok := conclusions[r.Conclusion]; ok {
+		return c.icon, c.words
 	}
 	return "❔", " ended: " + inline(string(r.Conclusion))
 }
@@ -111,19 +110,8 @@ func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
 // notes are the sentences under the verdict that explain the outcome.
 func notes(r runner.Result) []string {
 	var n []string
-	if r.Err == nil && !r.Aborted {
-		switch r.Conclusion {
-		case config.Failed:
-			n = append(n, "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which.")
-		case config.Error:
-			n = append(n, "The run failed for a reason on Warp's side: running it again may help.")
-		case config.Blocked:
-			n = append(n, "The agent is waiting for a person's approval or input: open the session or the run page to answer.")
-		case config.TimedOut:
-			n = append(n, "The run did not end within `timeout`.")
-		case config.Submitted:
-			n = append(n, "The step did not wait for the run to end (`wait: false`): follow it on the run page.")
-		}
+	if note := conclusions[r.Conclusion].note; r.Err == nil && !r.Aborted && note != "" {
+		n = append(n, note)
 	}
 	if r.Attached {
 		n = append(n, "The step followed an existing run (`run_id`) and created none.")
