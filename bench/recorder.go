@@ -92,7 +92,7 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.mu.Unlock()
 
-	bw := &bodyWriter{ResponseWriter: w}
+	bw := &ozfake.Recorder{ResponseWriter: w, Keep: 1 << 20} // bodies here are small
 	rc.fake.ServeHTTP(bw, r)
 	answered := time.Now()
 
@@ -102,7 +102,7 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var resp struct {
 			RunID string `json:"run_id"`
 		}
-		if json.Unmarshal(bw.body, &resp) == nil && resp.RunID != "" {
+		if json.Unmarshal(bw.Body, &resp) == nil && resp.RunID != "" {
 			rc.mu.Lock()
 			rc.record(resp.RunID).created = arrived
 			rc.mu.Unlock()
@@ -112,11 +112,11 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var run struct {
 			State oz.State `json:"state"`
 		}
-		_ = json.Unmarshal(bw.body, &run)
+		_ = json.Unmarshal(bw.Body, &run)
 		rc.mu.Lock()
 		rec := rc.record(id)
 		rec.gets++
-		if bw.status == http.StatusOK && run.State != "" && run.State.IsTerminal() && rec.terminal.IsZero() {
+		if bw.Status == http.StatusOK && run.State != "" && run.State.IsTerminal() && rec.terminal.IsZero() {
 			rec.terminal = answered
 		}
 		rc.mu.Unlock()
@@ -132,30 +132,3 @@ func (rc *recorder) record(id string) *runRecord {
 	}
 	return r
 }
-
-// bodyWriter keeps a copy of the answer (bodies here are small).
-type bodyWriter struct {
-	http.ResponseWriter
-	status int
-	body   []byte
-}
-
-func (b *bodyWriter) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-	b.ResponseWriter.WriteHeader(code)
-}
-
-func (b *bodyWriter) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	if len(b.body) < 1<<20 {
-		b.body = append(b.body, p...)
-	}
-	return b.ResponseWriter.Write(p)
-}
-
-// Unwrap lets the fake reach the connection (to drop it on a fault).
-func (b *bodyWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }

@@ -249,7 +249,7 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 					return
 				case <-time.After(2 * time.Millisecond):
 				}
-				if countRoute(fake, routeGet) > 0 {
+				if fake.Count(routeGet) > 0 {
 					fake.Delete("fake-run-000001")
 					return
 				}
@@ -269,23 +269,13 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	}
 
 	res.created = fake.CreatedCount()
-	res.creates = countRoute(fake, routeCreate)
-	res.cancels = countRoute(fake, routeCancel)
+	res.creates = fake.Count(routeCreate)
+	res.cancels = fake.Count(routeCancel)
 	if runs := fake.Runs(); len(runs) == 1 {
 		res.runState = string(runs[0].State)
 	}
 	res.readFiles(p)
 	return res, nil
-}
-
-func countRoute(fake *ozfake.Server, route string) int {
-	n := 0
-	for _, r := range fake.Requests() {
-		if r.Route == route {
-			n++
-		}
-	}
-	return n
 }
 
 // environ is the step's environment: a GitHub Actions container step or a

@@ -148,7 +148,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil && isCreate(rt.name) {
 		latency = max(f.CreateLatency, 0)
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &Recorder{ResponseWriter: w}
 	defer s.log(r, sw, start, f != nil)
 	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.serve(w, r, rt, body, readErr, latency) }) {
 		return
@@ -221,7 +221,7 @@ func (s *Server) record(r *http.Request, body []byte, routeName string) {
 }
 
 // log writes the request's line: method, path, status, time. Never headers.
-func (s *Server) log(r *http.Request, sw *statusWriter, start time.Time, faulted bool) {
+func (s *Server) log(r *http.Request, sw *Recorder, start time.Time, faulted bool) {
 	if s.logf == nil {
 		return
 	}
@@ -230,34 +230,11 @@ func (s *Server) log(r *http.Request, sw *statusWriter, start time.Time, faulted
 		note = " (injected fault)"
 	}
 	status := "no answer"
-	if sw.status != 0 {
-		status = fmt.Sprint(sw.status)
+	if sw.Status != 0 {
+		status = fmt.Sprint(sw.Status)
 	}
 	s.logf("ozfake: %s %s -> %s in %s%s", clip(r.Method), clip(r.URL.EscapedPath()), status, time.Since(start).Round(time.Microsecond), note)
 }
-
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // addRun creates a run that shows up after latency (its created_at is
 // then); s.mu is held.
@@ -335,6 +312,14 @@ func (s *Server) CreatedCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.created
+}
+
+// Count is how many requests of route ("GET /agent/runs/{id}", as
+// Request.Route names it) the server has received, faulted ones included.
+func (s *Server) Count(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[route]
 }
 
 // SetState puts run id in state st from now on, whatever its script says.
