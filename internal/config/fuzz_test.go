@@ -86,7 +86,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 
-		if c.APIKey == "" || c.APIKey != strings.TrimSpace(c.APIKey) || strings.ContainsFunc(c.APIKey, isBlank) {
+		if c.APIKey == "" || c.APIKey != strings.TrimSpace(c.APIKey) || strings.ContainsFunc(c.APIKey, isUnseen) {
 			t.Fatalf("bad APIKey accepted")
 		}
 		if c.Prompt == "" && c.Skill == "" && c.RunID == "" {

@@ -136,8 +136,13 @@ func setOnTimeout(_ *loader, c *Config, v string) []*InputError {
 // belongs in a key, an id or a header.
 func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
+// isUnseen reports whether r is whitespace or not a visible character
+// (control, or format such as a zero-width space): none is part of a key or
+// a team uid, both sent as headers.
+func isUnseen(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }
+
 func setAPIKey(_ *loader, c *Config, v string) []*InputError {
-	if strings.ContainsFunc(v, isBlank) {
+	if strings.ContainsFunc(v, isUnseen) {
 		// Never show the value: it is the key.
 		return one(&InputError{Problem: keyProblem, Accepted: keyAccepted})
 	}
@@ -152,7 +157,7 @@ const (
 )
 
 func setTeamUID(_ *loader, c *Config, v string) []*InputError {
-	if strings.ContainsFunc(v, isBlank) {
+	if strings.ContainsFunc(v, isUnseen) {
 		return one(&InputError{Value: v, Problem: "contains whitespace or control characters", Accepted: "give the team's uid alone (it is sent as a header)"})
 	}
 	c.TeamUID = v
@@ -189,6 +194,12 @@ func setAPIURL(_ *loader, c *Config, v string) []*InputError {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return one(&InputError{Value: u.Redacted(), Problem: "is not an absolute http(s) URL", Accepted: accepted})
+	}
+	if u.User != nil {
+		shown := *u
+		shown.User = url.User("xxxxx")
+		return one(&InputError{Value: shown.Redacted(), Problem: "holds a user name or password",
+			Accepted: accepted + ", without user info (the key goes in warp_api_key)"})
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return one(&InputError{Value: u.Redacted(), Problem: "has a query or fragment", Accepted: accepted + ", without ? or #"})

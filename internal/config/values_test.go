@@ -302,3 +302,29 @@ func TestPollIntervalFloorAgainstWarp(t *testing.T) {
 	_, err = Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"}).get, nil)
 	assert.NoError(t, err, "a fake or proxy may be polled fast")
 }
+
+// config owns the rules for the key, the team uid and api_url (the API
+// client only guards what it cannot work with).
+func TestHeaderInputs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, input, value, problem string
+	}{
+		{"key with a newline", "warp_api_key", "wk-abc\ndef-SECRET", keyProblem},
+		{"key with a zero-width space", "warp_api_key", "wk-abc\u200bdef-SECRET", keyProblem},
+		{"key with a space", "warp_api_key", "wk-abc def-SECRET", keyProblem},
+		{"team uid with a zero-width space", "team_uid", "team\u200b1", "whitespace or control characters"},
+		{"api_url with user info", "api_url", "https://wk-SECRET@app.warp.dev/api/v1", "holds a user name or password"},
+		{"api_url with a password", "api_url", "https://u:SECRET@app.warp.dev/api/v1", "holds a user name or password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(nil, base.with(env{envName(tt.input): tt.value}).get, files(nil))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `input "`+tt.input+`"`)
+			assert.Contains(t, err.Error(), tt.problem)
+			assert.NotContains(t, err.Error(), "SECRET")
+		})
+	}
+}

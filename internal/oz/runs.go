@@ -14,10 +14,10 @@ import (
 
 // GetRun reads one run.
 func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
-	op := "get run " + quoteID(runID)
 	if runID == "" {
-		return nil, errors.New(op + ": the run id is empty: set run_id")
+		return nil, errors.New("oz: GetRun: the run id is empty")
 	}
+	op := "get run " + quoteID(runID)
 	u := c.endpoint("agent", "runs", runID)
 	var run *Run
 	err := c.withRetry(ctx, op, func(n int) error {
@@ -70,10 +70,10 @@ func decodeObject(b []byte, v any) error {
 // the final 400 (already terminal) and 422 (this run type cannot be
 // cancelled).
 func (c *Client) CancelRun(ctx context.Context, runID string) error {
-	op := "cancel run " + quoteID(runID)
 	if runID == "" {
-		return errors.New(op + ": the run id is empty: set run_id")
+		return errors.New("oz: CancelRun: the run id is empty")
 	}
+	op := "cancel run " + quoteID(runID)
 	u := c.endpoint("agent", "runs", runID, "cancel")
 	return c.withRetry(ctx, op, func(n int) error {
 		// The 200 answer is the run id as a JSON string; nothing in it is
