@@ -3,18 +3,14 @@ package ci
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 )
 
 type gitlab struct {
-	o   Options
-	out io.Writer
-	sec secrets
-
-	mu       sync.Mutex // serialises writes to out
-	sections int        // numbers section names, so that each is unique
+	plainLog // on Stdout
+	o        Options
+	sections int // numbers section names, so that each is unique; under mu
 }
 
 // NewGitLab is the platform for GitLab CI and any other CI: plain log lines
@@ -23,40 +19,10 @@ type gitlab struct {
 // dropped from log text, so it cannot forge section markers.
 func NewGitLab(o Options) Platform {
 	o = o.withDefaults()
-	return &gitlab{o: o, out: quietWriter{o.Stdout}}
+	return &gitlab{plainLog: newPlainLog(o.Stdout, o.Debug), o: o}
 }
 
 func (g *gitlab) Name() string { return "gitlab" }
-
-// Mask only redacts: GitLab has no runtime masking.
-func (g *gitlab) Mask(secret string) { g.sec.add(secret) }
-
-func (g *gitlab) Logf(format string, args ...any) { g.print(fmt.Sprintf(format, args...)) }
-
-func (g *gitlab) print(text string) {
-	text = g.sec.redact(clean(text))
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	_, _ = io.WriteString(g.out, strings.TrimSuffix(text, "\n")+"\n")
-}
-
-func (g *gitlab) Debugf(format string, args ...any) {
-	if g.o.Debug {
-		g.print("[debug] " + fmt.Sprintf(format, args...))
-	}
-}
-
-func (g *gitlab) Notice(title, message string)  { g.print(marked("NOTICE", title, message)) }
-func (g *gitlab) Warning(title, message string) { g.print(marked("WARNING", title, message)) }
-func (g *gitlab) Error(title, message string)   { g.print(marked("ERROR", title, message)) }
-
-// marked is an annotation as a log line: `LEVEL: title: message`.
-func marked(level, title, message string) string {
-	if title = oneLine(title); title != "" {
-		return level + ": " + title + ": " + message
-	}
-	return level + ": " + message
-}
 
 // Group opens a collapsed section named for its title and a number.
 func (g *gitlab) Group(title string) (end func()) {
@@ -64,14 +30,14 @@ func (g *gitlab) Group(title string) (end func()) {
 	g.mu.Lock()
 	g.sections++
 	name := fmt.Sprintf("%s_%d", sectionSlug(title), g.sections)
-	fmt.Fprintf(g.out, "\x1b[0Ksection_start:%d:%s[collapsed=true]\r\x1b[0K%s\n", g.o.Now().Unix(), name, title)
+	fmt.Fprintf(g.w, "\x1b[0Ksection_start:%d:%s[collapsed=true]\r\x1b[0K%s\n", g.o.Now().Unix(), name, title)
 	g.mu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			g.mu.Lock()
 			defer g.mu.Unlock()
-			fmt.Fprintf(g.out, "\x1b[0Ksection_end:%d:%s\r\x1b[0K\n", g.o.Now().Unix(), name)
+			fmt.Fprintf(g.w, "\x1b[0Ksection_end:%d:%s\r\x1b[0K\n", g.o.Now().Unix(), name)
 		})
 	}
 }

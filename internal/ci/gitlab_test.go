@@ -113,7 +113,7 @@ func TestGitLabLog(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(out.String(), "\x1b[0Ksection_end:"))
 	assert.Equal(t, 4, strings.Count(out.String(), "\r\x1b[0K"), "untrusted text cannot end a section")
 
-	g.o.Debug = true
+	g.debug = true
 	out.Reset()
 	g.Debugf("shown %d", 1)
 	assert.Equal(t, "[debug] shown 1\n", out.String())

@@ -2,18 +2,13 @@ package ci
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"strings"
-	"sync"
 )
 
 type local struct {
-	o   Options
-	log io.Writer // Stderr: progress
-	out io.Writer // Stdout: the outputs and summary
-	sec secrets
-	mu  sync.Mutex
+	plainLog // on Stderr: progress
+	o        Options
+	out      io.Writer // Stdout: the outputs and summary
 }
 
 // NewLocal is the platform for a terminal: plain log lines on Stderr, and
@@ -23,35 +18,14 @@ type local struct {
 // Control characters are dropped from printed text.
 func NewLocal(o Options) Platform {
 	o = o.withDefaults()
-	return &local{o: o, log: quietWriter{o.Stderr}, out: quietWriter{o.Stdout}}
+	return &local{plainLog: newPlainLog(o.Stderr, o.Debug), o: o, out: quietWriter{o.Stdout}}
 }
 
 func (l *local) Name() string { return "local" }
 
-func (l *local) Mask(secret string) { l.sec.add(secret) }
-
-func (l *local) Logf(format string, args ...any) { l.print(l.log, fmt.Sprintf(format, args...)) }
-
-func (l *local) print(w io.Writer, text string) {
-	text = l.sec.redact(clean(text))
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, _ = io.WriteString(w, strings.TrimSuffix(text, "\n")+"\n")
-}
-
-func (l *local) Debugf(format string, args ...any) {
-	if l.o.Debug {
-		l.print(l.log, "[debug] "+fmt.Sprintf(format, args...))
-	}
-}
-
-func (l *local) Notice(title, message string)  { l.print(l.log, marked("NOTICE", title, message)) }
-func (l *local) Warning(title, message string) { l.print(l.log, marked("WARNING", title, message)) }
-func (l *local) Error(title, message string)   { l.print(l.log, marked("ERROR", title, message)) }
-
 // Group prints the title as a heading; there is nothing to close.
 func (l *local) Group(title string) (end func()) {
-	l.print(l.log, "== "+oneLine(title))
+	l.print(l.w, "== "+oneLine(title))
 	return func() {}
 }
 
