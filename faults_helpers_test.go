@@ -40,8 +40,7 @@ func init() {
 	}
 }
 
-// runAsProgram is main() with a goroutine check at the end. Idle HTTP
-// keep-alive connections are the transport's, not the program's.
+// runAsProgram is main() with a goroutine check at the end.
 func runAsProgram() int {
 	ctx, stop := signalContext()
 	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -49,14 +48,20 @@ func runAsProgram() int {
 	// main() exits at once here; the check below takes a while, and a late
 	// signal must not kill the process in the meantime.
 	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	if err := goleak.Find(
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-	); err != nil {
+	if err := goleak.Find(programLeakOptions()...); err != nil {
 		fmt.Fprintf(os.Stderr, "oz-run: goroutines outlived the run (exit %d):\n%v\n", code, err)
 		return exitLeak
 	}
 	return code
+}
+
+// programLeakOptions are what the goroutine checks ignore: idle HTTP
+// keep-alive connections are the transport's, not the program's.
+func programLeakOptions() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+	}
 }
 
 // checkedBinary is the path of the test binary, which runs as the program
@@ -177,7 +182,7 @@ func (p *proc) signal(sig syscall.Signal) error {
 }
 
 // requests counts the fake's requests of route ("GET /agent/runs/{id}").
-func (p *proc) requests(route string) int { return countRoute(p.fake, route) }
+func (p *proc) requests(route string) int { return p.fake.Count(route) }
 
 // requestTimes are the arrival times of route's requests, oldest first.
 func (p *proc) requestTimes(route string) []time.Time {

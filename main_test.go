@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,33 +15,25 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
-// These tests build the binary once and run it against the embedded fake
-// API, because exit codes, signals and files are the product.
+// These tests run the program as a process against the embedded fake API,
+// because exit codes, signals and files are the product. The process is
+// the test binary itself (see faults_helpers_test.go): each run also
+// checks that no goroutine outlived realMain, and under -race that nothing
+// raced.
 
 const testKey = "wk-test-Sup3rS3cret-7c1d"
 
-var binPath string
-
+// TestMain checks that the in-process tests leave no goroutine behind
+// either.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "oz-run-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binPath = filepath.Join(dir, "oz-run")
-	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building oz-run: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	goleak.VerifyTestMain(m, programLeakOptions()...)
 }
 
 // newFake serves the fake API (runs 20 times faster than the default) for
@@ -96,12 +87,15 @@ func githubStep(t *testing.T, base string, inputs map[string]string) *step {
 	return &step{t: t, dir: dir, env: env}
 }
 
+// command is the program (the test binary running as it) in the step.
 func (s *step) command(args ...string) *exec.Cmd {
-	cmd := exec.Command(binPath, args...)
+	s.t.Helper()
+	cmd := exec.Command(checkedBinary(s.t), args...)
 	cmd.Dir = s.dir
 	for k, v := range s.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.Env = append(cmd.Env, asProgramEnv+"=1")
 	return cmd
 }
 
@@ -127,6 +121,7 @@ func (s *step) finish(cmd *exec.Cmd, err error, out, errb *bytes.Buffer, start t
 	}
 	s.code = cmd.ProcessState.ExitCode()
 	s.t.Logf("exit %d in %s\nstdout:\n%s\nstderr:\n%s", s.code, s.elapsed, s.stdout, s.stderr)
+	assert.Empty(s.t, leakOrRace(s.stderr), "the program leaked a goroutine, raced or panicked")
 }
 
 func (s *step) file(name string) string {
@@ -220,7 +215,7 @@ func TestProcessTimeout(t *testing.T) {
 			assert.Equal(t, 4, s.code)
 			out := s.outputs()
 			assert.Equal(t, "timed_out", out["conclusion"])
-			cancels := countRoute(fake, "POST /agent/runs/{id}/cancel")
+			cancels := fake.Count(routeCancel)
 			if policy == "cancel" {
 				assert.Equal(t, 1, cancels)
 				assert.Equal(t, "CANCELLED", out["state"], "the state read after the cancel")
@@ -241,16 +236,6 @@ func TestProcessTimeout(t *testing.T) {
 	})
 }
 
-func countRoute(fake *ozfake.Server, route string) int {
-	n := 0
-	for _, r := range fake.Requests() {
-		if r.Route == route {
-			n++
-		}
-	}
-	return n
-}
-
 func TestProcessSignals(t *testing.T) {
 	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
@@ -266,7 +251,7 @@ func TestProcessSignals(t *testing.T) {
 				require.NoError(t, cmd.Start())
 				require.Eventually(t, func() bool {
 					runs := fake.Runs()
-					return len(runs) == 1 && runs[0].State == oz.StateInProgress && countRoute(fake, "GET /agent/runs/{id}") > 0
+					return len(runs) == 1 && runs[0].State == oz.StateInProgress && fake.Count(routeGet) > 0
 				}, 10*time.Second, 10*time.Millisecond)
 				signalled := time.Now()
 				require.NoError(t, cmd.Process.Signal(sig))
@@ -277,10 +262,10 @@ func TestProcessSignals(t *testing.T) {
 				outs := s.outputs()
 				assert.Equal(t, fake.Runs()[0].RunID, outs["run_id"])
 				if cancelOnAbort == "true" {
-					assert.Equal(t, 1, countRoute(fake, "POST /agent/runs/{id}/cancel"))
+					assert.Equal(t, 1, fake.Count(routeCancel))
 					assert.Equal(t, "cancelled", outs["conclusion"])
 				} else {
-					assert.Zero(t, countRoute(fake, "POST /agent/runs/{id}/cancel"))
+					assert.Zero(t, fake.Count(routeCancel))
 				}
 				assert.Contains(t, s.file("summary"), "bort")
 				s.assertNoKey()
