@@ -11,6 +11,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // contractOutputs are the contract's outputs, in its order.
@@ -71,14 +72,15 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 
 	// The defaults in action.yml load to the same Config as no input at all.
 	env := map[string]string{"WARP_API_KEY": "wk-x", "INPUT_PROMPT": "p"}
-	bare, err := config.Load(nil, func(k string) string { return env[k] }, os.ReadFile)
+	ws := workspace.New(t.TempDir(), true)
+	bare, err := config.Load(nil, func(k string) string { return env[k] }, ws)
 	require.NoError(t, err)
 	for name, v := range defaults {
 		if _, set := env["INPUT_"+strings.ToUpper(name)]; !set {
 			env["INPUT_"+strings.ToUpper(name)] = v
 		}
 	}
-	withDefaults, err := config.Load(nil, func(k string) string { return env[k] }, os.ReadFile)
+	withDefaults, err := config.Load(nil, func(k string) string { return env[k] }, ws)
 	require.NoError(t, err)
 	assert.Equal(t, bare, withDefaults)
 }

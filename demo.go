@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
@@ -18,7 +17,7 @@ const demoKey = "wk-demo-not-a-secret"
 // runDemo serves the embedded fake API on loopback and runs the whole flow
 // against it with fast polls, as a plain local run. Flags are the action's
 // inputs (for example --prompt "[fake:fail] ..." picks a scenario).
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, version string) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv, baseURL, err := ozfake.Serve(ctx, "127.0.0.1:0", ozfake.WithAPIKey(demoKey), ozfake.WithTimeScale(0.5))
@@ -40,7 +39,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
-	return runWith(ctx, args, func(k string) string { return env[k] }, stdout, stderr, runSettings{noReportFiles: true})
+	return runWith(ctx, args, func(k string) string { return env[k] }, stdout, stderr, runSettings{version: version, noReportFiles: true})
 }
 
 // runFakeServer serves the embedded fake API until SIGINT/SIGTERM.
@@ -77,6 +76,3 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	srv.Wait()
 	return runner.ExitOK
 }
-
-// usage is the help text: the subcommands, every input and the exit codes.
-func usage() string { return config.Usage() }

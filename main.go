@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/oz-run/oz-run-action/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; a
@@ -39,16 +41,16 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	switch cmd {
 	case "", "run":
-		return runAction(ctx, args, getenv, stdout, stderr)
+		return runAction(ctx, args, getenv, stdout, stderr, version)
 	case "demo":
-		return runDemo(ctx, args, stdout, stderr)
+		return runDemo(ctx, args, stdout, stderr, version)
 	case "fake-server":
 		return runFakeServer(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "oz-run", version)
 		return 0
 	case "help":
-		fmt.Fprint(stdout, usage())
+		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
 	fmt.Fprintf(stderr, "oz-run: unknown subcommand %q; use run (the default), demo, fake-server, version or help\n", cmd)

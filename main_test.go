@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,8 +31,8 @@ import (
 
 const testKey = "wk-test-Sup3rS3cret-7c1d"
 
-// TestMain checks that the in-process tests leave no goroutine behind
-// either.
+// TestMain checks that the in-process tests (realmain_test.go) leave no
+// goroutine behind either.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, programLeakOptions()...)
 }
@@ -146,11 +147,17 @@ func (s *step) assertNoKey() {
 	for name, text := range map[string]string{"stdout": stdout, "stderr": s.stderr} {
 		assert.NotContains(s.t, text, testKey, "the key leaked into %s", name)
 	}
-	entries, err := os.ReadDir(s.dir)
+	// Every regular file in the workspace, in directories oz-run made too
+	// (links and FIFOs are not read).
+	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(s.dir, path)
+		assert.NotContains(s.t, s.file(rel), testKey, "the key leaked into %s", rel)
+		return nil
+	})
 	require.NoError(s.t, err)
-	for _, e := range entries {
-		assert.NotContains(s.t, s.file(e.Name()), testKey, "the key leaked into %s", e.Name())
-	}
 }
 
 func TestProcessEndsByConclusion(t *testing.T) {
@@ -276,29 +283,79 @@ func TestProcessSignals(t *testing.T) {
 
 func TestProcessInvalidInputSendsNothing(t *testing.T) {
 	t.Parallel()
-	cases := map[string]map[string]string{
-		"no prompt":           {"prompt": ""},
-		"bad timeout":         {"timeout": "soon"},
-		"bad fail_on":         {"fail_on": "failed,exploded"},
-		"bad bool":            {"wait": "maybe"},
-		"key with a space":    {"warp_api_key": "wk-abc def"},
-		"bad mcp":             {"mcp": "{not json"},
-		"missing prompt file": {"prompt": "", "prompt_file": "nope.txt"},
-		"prompt file outside": {"prompt": "", "prompt_file": "../../etc/hostname"},
-		"prompt file symlink": {"prompt": "", "prompt_file": "link.md"},
-		"result dir missing":  {"result_file": "no/such/dir/result.json"},
-		"result file a link":  {"result_file": "link.md"},
+	cases := []struct {
+		name   string
+		inputs map[string]string
+		says   string // in the log; WS stands for the workspace's absolute path
+	}{
+		{"no prompt", map[string]string{"prompt": ""}, ""},
+		{"bad timeout", map[string]string{"timeout": "soon"}, ""},
+		{"bad fail_on", map[string]string{"fail_on": "failed,exploded"}, ""},
+		{"bad bool", map[string]string{"wait": "maybe"}, ""},
+		{"key with a space", map[string]string{"warp_api_key": "wk-abc def"}, ""},
+		{"bad mcp", map[string]string{"mcp": "{not json"}, ""},
+		{"missing prompt file", map[string]string{"prompt": "", "prompt_file": "nope.txt"}, ""},
+		{"prompt file outside", map[string]string{"prompt": "", "prompt_file": "../../etc/hostname"}, "outside the workspace (WS)"},
+		{"prompt file absolute outside", map[string]string{"prompt": "", "prompt_file": "/etc/hostname"}, "outside the workspace (WS)"},
+		{"prompt file symlink", map[string]string{"prompt": "", "prompt_file": "link.md"}, "through a symbolic link"},
+		{"prompt file a FIFO", map[string]string{"prompt": "", "prompt_file": "fifo"}, "not a regular file"},
+		{"prompt file a directory", map[string]string{"prompt": "", "prompt_file": "adir"}, "is a directory"},
+		{"prompt file too large", map[string]string{"prompt": "", "prompt_file": "big.md"}, "larger than 1 MiB"},
+		{"mcp file a FIFO", map[string]string{"mcp": "fifo"}, "not a regular file"},
+		{"result file a link", map[string]string{"result_file": "link.md"}, "symbolic link"},
+		{"result file a directory", map[string]string{"result_file": "adir"}, "is a directory"},
+		{"result file through a link out", map[string]string{"result_file": "out/r.json"}, "outside the workspace (WS) through a symbolic link"},
+		{"result file absolute outside", map[string]string{"result_file": "/tmp/r.json"}, "inside the workspace (WS)"},
 	}
-	for name, inputs := range cases {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fake, base := newFake(t)
-			s := githubStep(t, base, inputs)
+			s := githubStep(t, base, tc.inputs)
 			require.NoError(t, os.Symlink("/etc/hostname", filepath.Join(s.dir, "link.md")))
+			require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(s.dir, "out")))
+			require.NoError(t, syscall.Mkfifo(filepath.Join(s.dir, "fifo"), 0o644))
+			require.NoError(t, os.Mkdir(filepath.Join(s.dir, "adir"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(s.dir, "big.md"), bytes.Repeat([]byte("x"), 1<<20+1), 0o644))
+			s.run()
+			assert.Equal(t, 2, s.code)
+			assert.Less(t, s.elapsed, 5*time.Second, "refused at once")
+			assert.Empty(t, fake.Requests(), "nothing is sent")
+			assert.Contains(t, s.stdout, "::error")
+			assert.Contains(t, s.stdout, strings.ReplaceAll(tc.says, "WS", s.dir))
+			s.assertNoKey()
+		})
+	}
+}
+
+// On GitLab (and a terminal) the report files are written too: two inputs
+// naming one file are refused before anything is sent.
+func TestProcessCollidingFilesSendNothing(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		inputs map[string]string
+		says   string
+	}{
+		{"junit = summary", map[string]string{"JUNIT_FILE": "report.md", "SUMMARY_FILE": "./report.md"},
+			`input "junit_file": "report.md" names the same path as summary_file (WS/report.md)`},
+		{"result = dotenv", map[string]string{"RESULT_FILE": "oz-run.env"},
+			`input "dotenv": "oz-run.env" names the same path as result_file`},
+		{"dotenv absolute = junit", map[string]string{"DOTENV": "WS/out/x", "JUNIT_FILE": "out/x"},
+			`input "junit_file": "out/x" names the same path as dotenv (WS/out/x)`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake, base := newFake(t)
+			s := gitlabStep(t, base, "x")
+			for k, v := range tc.inputs {
+				s.env["INPUT_"+k] = strings.ReplaceAll(v, "WS", s.dir)
+			}
 			s.run()
 			assert.Equal(t, 2, s.code)
 			assert.Empty(t, fake.Requests(), "nothing is sent")
-			assert.Contains(t, s.stdout, "::error")
+			assert.Contains(t, s.stdout, strings.ReplaceAll(tc.says, "WS", s.dir))
 			s.assertNoKey()
 		})
 	}
@@ -373,14 +430,7 @@ func TestProcessGitLab(t *testing.T) {
 		t.Run(tc.prompt, func(t *testing.T) {
 			t.Parallel()
 			fake, base := newFake(t)
-			dir := t.TempDir()
-			s := &step{t: t, dir: dir, env: map[string]string{
-				"PATH": "/usr/bin:/bin", "GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": dir,
-				"CI_PROJECT_PATH": "group/project", "CI_PIPELINE_ID": "77", "CI_JOB_ID": "88",
-				"CI_COMMIT_SHA": "abc123", "CI_MERGE_REQUEST_IID": "5",
-				"WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": tc.prompt,
-				"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
-			}}
+			s := gitlabStep(t, base, tc.prompt)
 			s.run()
 			assert.Equal(t, tc.code, s.code)
 			for _, line := range strings.Split(s.stdout+s.stderr, "\n") {
@@ -423,6 +473,19 @@ func TestProcessGitLab(t *testing.T) {
 			s.assertNoKey()
 		})
 	}
+}
+
+// gitlabStep is a GitLab CI job's environment.
+func gitlabStep(t *testing.T, base, prompt string) *step {
+	t.Helper()
+	dir := t.TempDir()
+	return &step{t: t, dir: dir, env: map[string]string{
+		"PATH": "/usr/bin:/bin", "GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": dir,
+		"CI_PROJECT_PATH": "group/project", "CI_PIPELINE_ID": "77", "CI_JOB_ID": "88",
+		"CI_COMMIT_SHA": "abc123", "CI_MERGE_REQUEST_IID": "5",
+		"WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": prompt,
+		"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
+	}}
 }
 
 func withoutRequestID(md map[string]string) map[string]string {
@@ -512,4 +575,93 @@ func TestProcessInvalidInputOnGitLabStillReportsTheFailure(t *testing.T) {
 	_, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
 	require.NoError(t, err)
 	s.assertNoKey()
+}
+
+// Missing directories of the files oz-run writes are made; in a container
+// running as root, everything it creates in the workspace gets the owner of
+// the workspace directory (1001 on GitHub's runners), so that later steps
+// can change and delete it.
+func TestProcessFilesGetTheWorkspaceOwner(t *testing.T) {
+	t.Parallel()
+	_, base := newFake(t)
+	gh := githubStep(t, base, map[string]string{"result_file": "out/deep/result.json"})
+	gl := gitlabStep(t, base, "fix it")
+	gl.env["INPUT_RESULT_FILE"] = "out/result.json"
+	gl.env["INPUT_DOTENV"] = "reports/oz.env"
+	gl.env["INPUT_JUNIT_FILE"] = "reports/junit/oz.xml"
+	root := os.Geteuid() == 0
+	for _, s := range []*step{gh, gl} {
+		if root {
+			require.NoError(t, os.Chown(s.dir, 1001, 1001))
+		}
+		s.run()
+		require.Equal(t, 0, s.code)
+		s.assertNoKey()
+	}
+	assert.Equal(t, "out/deep/result.json", gh.outputs()["result_file"])
+	created := map[*step][]string{
+		gh: {"out", "out/deep", "out/deep/result.json"},
+		gl: {"out", "out/result.json", "reports", "reports/oz.env", "reports/junit", "reports/junit/oz.xml", "oz-run-summary.md"},
+	}
+	for s, paths := range created {
+		for _, p := range paths {
+			fi, err := os.Lstat(filepath.Join(s.dir, p))
+			require.NoError(t, err, p)
+			if !root {
+				continue
+			}
+			st := fi.Sys().(*syscall.Stat_t)
+			assert.Equal(t, [2]uint32{1001, 1001}, [2]uint32{st.Uid, st.Gid}, "the owner of %s", p)
+		}
+	}
+	if !root {
+		t.Log("not root: the owners were not checked")
+	}
+}
+
+// On a terminal (no CI), paths may be absolute or relative to the current
+// directory, anywhere.
+func TestProcessTerminalPathsMayLeadAnywhere(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	elsewhere := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(elsewhere, "p.md"), []byte("fix the build"), 0o644))
+	s := &step{t: t, dir: t.TempDir(), env: map[string]string{
+		"PATH": "/usr/bin:/bin", "WARP_API_KEY": testKey, "INPUT_API_URL": base,
+		"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
+	}}
+	rel, err := filepath.Rel(s.dir, filepath.Join(elsewhere, "out", "res.json"))
+	require.NoError(t, err)
+	s.run("--prompt_file", filepath.Join(elsewhere, "p.md"), "--result_file", rel)
+	require.Equal(t, 0, s.code)
+	assert.Equal(t, "fix the build", fake.Runs()[0].Prompt)
+	assert.FileExists(t, filepath.Join(elsewhere, "out", "res.json"), "written through ../, its directory made")
+	assert.Contains(t, s.stdout, "result_file: "+rel)
+}
+
+// A result file that can no longer be written when the run has ended (it
+// passed the check before the run) is an error, and result_file stays
+// empty; the exit code is still the conclusion's, as the contract has no
+// code for it.
+func TestProcessResultFileUnwritableAtTheEnd(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x", "result_file": "out/r.json"})
+	cmd := s.command()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, os.MkdirAll(filepath.Join(s.dir, "out", "r.json"), 0o755)) // a directory now
+	require.NoError(t, fake.SetState(fake.Runs()[0].RunID, oz.StateSucceeded))
+	err := cmd.Wait()
+	s.finish(cmd, err, &out, &errb, start)
+
+	assert.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "::error title=Writing outputs::writing the result file out/r.json")
+	assert.Contains(t, s.stdout, "it is a directory")
+	outs := s.outputs()
+	assert.Equal(t, "succeeded", outs["conclusion"])
+	assert.Empty(t, outs["result_file"])
 }

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,46 +16,43 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/summary"
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // runAction is the product: inputs -> run -> outputs, summary, exit code.
-func runAction(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, getenv, stdout, stderr, runSettings{})
+// version goes into the User-Agent.
+func runAction(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, version string) int {
+	return runWith(ctx, args, getenv, stdout, stderr, runSettings{version: version})
 }
 
 // runSettings vary a run for the demo.
 type runSettings struct {
+	version string
 	// noReportFiles writes no dotenv, summary or JUnit file.
 	noReportFiles bool
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, rs runSettings) int {
-	cfg, err := config.Load(args, getenv, workspaceReader(config.Workspace(getenv)))
+	sur := newSurroundings(getenv, stdout, stderr, rs)
+	cfg, err := config.Load(args, getenv, sur.ws)
 	if errors.Is(err, config.ErrHelp) {
-		fmt.Fprint(stdout, usage())
+		fmt.Fprint(stdout, config.Usage())
 		return runner.ExitOK
 	}
 	if err != nil {
-		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
+		reportInputError(sur.platform(nil), err)
 		return runner.ExitInput
 	}
-	ciOpts := ci.Options{
-		Getenv: getenv, Stdout: stdout, Stderr: stderr, Debug: cfg.Debug, Workspace: cfg.Workspace,
-		Dotenv: cfg.Dotenv, SummaryFile: cfg.SummaryFile, JUnitFile: cfg.JUnitFile,
-	}
-	if rs.noReportFiles {
-		ciOpts.Dotenv, ciOpts.SummaryFile, ciOpts.JUnitFile = "", "", ""
-	}
-	p := ci.Detect(ciOpts)
+	p := sur.platform(cfg)
 	p.Mask(cfg.APIKey)
-	if err := checkFileDirs(ciOpts, cfg.ResultFile, p.Name() != "github"); err != nil {
-		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
+	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
+		reportInputError(p, err)
 		return runner.ExitInput
 	}
 
 	clientOpts := []oz.Option{
 		oz.WithAPIKey(cfg.APIKey),
-		oz.WithUserAgent("oz-run/" + version),
+		oz.WithUserAgent("oz-run/" + rs.version),
 		oz.WithTeamUID(cfg.TeamUID),
 	}
 	if cfg.Debug {
@@ -69,8 +64,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		clientOpts = append(clientOpts, oz.WithRequestTimeout(d))
 	}
 	client, err := oz.NewClient(cfg.APIURL, clientOpts...)
-	if err != nil {
-		reportInputError(err, getenv, stdout, stderr, rs.noReportFiles)
+	if err != nil { // config has checked every value: not expected
+		reportInputError(p, err)
 		return runner.ExitInput
 	}
 
@@ -81,10 +76,67 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	code := res.ExitCode(cfg.FailOn)
 	report := buildReport(cfg, redacted(res, cfg.APIKey), code)
 	if err := p.Publish(report); err != nil {
+		// The exit code stays the run's (the contract has none for this);
+		// the error says what was not written, and result_file stays empty.
 		p.Error("Writing outputs", err.Error())
 	}
 	announce(p, res, code)
 	return code
+}
+
+// surroundings are what a run learns of where it runs, once: the workspace
+// (in CI it confines paths) and the options of the CI platform.
+type surroundings struct {
+	ws   *workspace.Workspace
+	opts ci.Options
+	rs   runSettings
+}
+
+func newSurroundings(getenv func(string) string, stdout, stderr io.Writer, rs runSettings) *surroundings {
+	ws := workspace.New(ci.WorkspaceDir(getenv), ci.InCI(getenv))
+	return &surroundings{ws: ws, rs: rs, opts: ci.Options{Getenv: getenv, Stdout: stdout, Stderr: stderr, Workspace: ws}}
+}
+
+// platform is the CI platform for cfg; for a nil cfg (the inputs did not
+// load) with the report files as far as the environment gives them.
+func (s *surroundings) platform(cfg *config.Config) ci.Platform {
+	o := s.opts
+	o.Dotenv, o.SummaryFile, o.JUnitFile = s.reportFiles(cfg)
+	if cfg != nil {
+		o.Debug = cfg.Debug
+	}
+	return ci.Detect(o)
+}
+
+// reportFiles are the dotenv, summary and JUnit paths: cfg's, or for a nil
+// cfg as far as the environment gives them; none for the demo. (GitHub's
+// platform writes none of them.)
+func (s *surroundings) reportFiles(cfg *config.Config) (dotenv, summaryFile, junitFile string) {
+	switch {
+	case s.rs.noReportFiles:
+		return "", "", ""
+	case cfg == nil:
+		return config.ReportFiles(s.opts.Getenv, s.ws)
+	}
+	return cfg.Dotenv, cfg.SummaryFile, cfg.JUnitFile
+}
+
+// outputFiles are the files p writes when the step ends, by the input that
+// names each: the result file and, off GitHub, the report files. (A later
+// files_dir or output_file joins the list.)
+func (s *surroundings) outputFiles(cfg *config.Config, p ci.Platform) []config.OutputFile {
+	files := []config.OutputFile{{Input: "result_file", Path: cfg.ResultFile}}
+	if p.Name() == "github" {
+		return files
+	}
+	dotenv, summaryFile, junitFile := s.reportFiles(cfg)
+	if !cfg.Summary {
+		summaryFile = "" // not written
+	}
+	return append(files,
+		config.OutputFile{Input: "dotenv", Path: dotenv},
+		config.OutputFile{Input: "summary_file", Path: summaryFile},
+		config.OutputFile{Input: "junit_file", Path: junitFile})
 }
 
 // announce prints the one line that says how the step ended.
@@ -220,38 +272,6 @@ func resultJSON(res runner.Result) []byte {
 	return append(b, '\n')
 }
 
-// checkFileDirs makes sure, before anything is sent, that the files oz-run
-// will write can be written: their directories exist (oz-run creates none,
-// since it runs as root in a container and would leave root-owned
-// directories in the workspace).
-func checkFileDirs(o ci.Options, resultFile string, reports bool) error {
-	files := []struct{ input, path string }{{"result_file", resultFile}}
-	if reports {
-		files = append(files, []struct{ input, path string }{
-			{"dotenv", o.Dotenv}, {"summary_file", o.SummaryFile}, {"junit_file", o.JUnitFile},
-		}...)
-	}
-	var errs []error
-	for _, f := range files {
-		if f.path == "" {
-			continue
-		}
-		path := filepath.Join(o.Workspace, f.path)
-		dir := filepath.Dir(path)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			errs = append(errs, fmt.Errorf("input %q: %q cannot be written: its directory %s does not exist in the workspace; create it in an earlier step, or choose a path in an existing directory", f.input, f.path, dir))
-			continue
-		}
-		if !insideWorkspace(o.Workspace, dir) {
-			errs = append(errs, fmt.Errorf("input %q: %q cannot be written: its directory leads out of the workspace through a symbolic link", f.input, f.path))
-		}
-		if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
-			errs = append(errs, fmt.Errorf("input %q: %q is a symbolic link, which oz-run does not write through; remove it or choose another path", f.input, f.path))
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // redacted is res with the secret replaced by *** in every string of the run
 // object, before any of it is escaped for Markdown or XML (where the
 // platform's own redaction of the raw secret could no longer find it). The
@@ -278,44 +298,10 @@ func redacted(res runner.Result, secret string) runner.Result {
 	return res
 }
 
-// insideWorkspace reports whether path, symbolic links resolved, is the
-// workspace or below it.
-func insideWorkspace(workspace, path string) bool {
-	root, err1 := filepath.EvalSymlinks(workspace)
-	real, err2 := filepath.EvalSymlinks(path)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	rel, err := filepath.Rel(root, real)
-	return err == nil && filepath.IsLocal(rel) || rel == "."
-}
-
-// workspaceReader reads files named by inputs (prompt_file, mcp), refusing
-// one that resolves outside the workspace: a pull request could otherwise
-// add a symbolic link (say to /proc/self/environ) whose target would be sent
-// to the API as the prompt.
-func workspaceReader(root string) func(string) ([]byte, error) {
-	return func(path string) ([]byte, error) {
-		real, err := filepath.EvalSymlinks(path)
-		if err != nil {
-			return nil, err
-		}
-		if !insideWorkspace(root, real) {
-			return nil, fmt.Errorf("it is a symbolic link to %s, outside the workspace", real)
-		}
-		return os.ReadFile(real)
-	}
-}
-
 // reportInputError reports a step stopped by invalid input: the error, and
 // (as on every path) the outputs, the summary and, off GitHub, the report
 // files, so that a merge request shows the failure too.
-func reportInputError(err error, getenv func(string) string, stdout, stderr io.Writer, noReportFiles bool) {
-	o := ci.Options{Getenv: getenv, Stdout: stdout, Stderr: stderr, Workspace: config.Workspace(getenv)}
-	if !noReportFiles {
-		o.Dotenv, o.SummaryFile, o.JUnitFile = config.ReportFiles(getenv)
-	}
-	p := ci.Detect(o)
+func reportInputError(p ci.Platform, err error) {
 	p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
 	if perr := p.Publish(ci.Report{
 		Outputs: outputs(runner.Result{}),

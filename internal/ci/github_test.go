@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // newTestGitHub is a GitHub platform in a temp workspace with its file
@@ -27,7 +29,7 @@ func newTestGitHub(t *testing.T, extra map[string]string) (*github, *bytes.Buffe
 		vars[k] = v
 	}
 	stdout, stderr := newBuffers()
-	g := NewGitHub(Options{Getenv: env(vars), Stdout: stdout, Stderr: stderr, Workspace: dir, Now: fixedNow}).(*github)
+	g := NewGitHub(Options{Getenv: env(vars), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, true), Now: fixedNow}).(*github)
 	g.rand = &seqReader{}
 	return g, stdout, vars
 }
@@ -92,15 +94,16 @@ func TestGitHubPublishFailures(t *testing.T) {
 	t.Parallel()
 	g, _, vars := newTestGitHub(t, nil)
 	vars["GITHUB_STEP_SUMMARY"] = filepath.Join(vars["GITHUB_WORKSPACE"], "missing", "summary")
+	require.NoError(t, os.WriteFile(filepath.Join(vars["GITHUB_WORKSPACE"], "nodir"), nil, 0o644))
 	r := sampleReport()
-	r.ResultFile = "nodir/result.json"
+	r.ResultFile = "nodir/result.json" // nodir is a file
 	r.Outputs = append(r.Outputs, Output{"bad name", "x"})
 
 	err := g.Publish(r)
 
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "result file nodir/result.json")
-	assert.Contains(t, err.Error(), "does not exist")
+	assert.Contains(t, err.Error(), "is a file, not a directory")
 	assert.Contains(t, err.Error(), "job summary $GITHUB_STEP_SUMMARY")
 	assert.Contains(t, err.Error(), `output name "bad name" is not valid`)
 	got, perr := ParseGitHubOutput(readFile(t, vars["GITHUB_OUTPUT"]))

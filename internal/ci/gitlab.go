@@ -77,10 +77,10 @@ func (g *gitlab) Publish(r Report) error {
 func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 	var errs []error
 	if p := o.Dotenv; p != "" {
-		errs = append(errs, o.writeFile("the dotenv report", p, formatDotenv(outs)))
+		errs = append(errs, o.Workspace.WriteFile("the dotenv report", p, formatDotenv(outs)))
 	}
 	if p := o.SummaryFile; p != "" && r.Summary != "" {
-		errs = append(errs, o.writeFile("the summary file", p, []byte(summaryText(sec.redact(r.Summary)))))
+		errs = append(errs, o.Workspace.WriteFile("the summary file", p, []byte(summaryText(sec.redact(r.Summary)))))
 	}
 	if p := o.JUnitFile; p != "" {
 		r.Title, r.Message = sec.redact(r.Title), sec.redact(r.Message)
@@ -88,7 +88,7 @@ func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			errs = append(errs, o.writeFile("the JUnit report", p, data))
+			errs = append(errs, o.Workspace.WriteFile("the JUnit report", p, data))
 		}
 	}
 	return errors.Join(errs...)

@@ -2,12 +2,15 @@ package ci
 
 import (
 	"encoding/xml"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 func newTestGitLab(t *testing.T, vars map[string]string) (*gitlab, *strings.Builder, string) {
@@ -15,7 +18,7 @@ func newTestGitLab(t *testing.T, vars map[string]string) (*gitlab, *strings.Buil
 	dir := t.TempDir()
 	var out strings.Builder
 	g := NewGitLab(Options{
-		Getenv: env(vars), Stdout: &out, Workspace: dir, Now: fixedNow,
+		Getenv: env(vars), Stdout: &out, Workspace: workspace.New(dir, true), Now: fixedNow,
 		Dotenv: "oz-run.env", SummaryFile: "oz-run-summary.md", JUnitFile: "oz-run-junit.xml",
 	}).(*gitlab)
 	return g, &out, dir
@@ -76,6 +79,9 @@ func TestGitLabPublishPassingAndPartial(t *testing.T) {
 	t.Parallel()
 	g, _, dir := newTestGitLab(t, nil)
 	g.o.SummaryFile = "missing/summary.md"
+	for _, file := range []string{"missing", "x"} { // files where directories are wanted
+		require.NoError(t, os.WriteFile(filepath.Join(dir, file), nil, 0o644))
+	}
 	r := Report{Outputs: []Output{{"run_id", "r"}, {"conclusion", "succeeded"}}, Summary: "ok\n", ResultFile: "x/result.json", ResultJSON: []byte("{}")}
 
 	err := g.Publish(r)

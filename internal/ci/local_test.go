@@ -6,13 +6,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 func TestLocal(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	stdout, stderr := newBuffers()
-	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: dir})
+	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, false)})
 	assert.Equal(t, "local", l.Name())
 	l.Mask("key-1")
 	end := l.Group("Run key-1")

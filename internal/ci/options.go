@@ -3,14 +3,15 @@ package ci
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // Options are what every Platform needs from its surroundings. Zero fields
 // take the process's own: os.Getenv, os.Stdout, os.Stderr, time.Now, and the
-// current directory as the workspace.
+// current directory as the workspace (confined, as in CI).
 type Options struct {
 	Getenv func(string) string
 	// Stdout takes the log on GitHub and GitLab, and the outputs and summary
@@ -18,10 +19,11 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Debug prints Debugf lines (on GitHub as plain lines instead of ::debug::).
 	Debug bool
-	// Workspace is the base of relative paths (ResultFile and the GitLab files).
-	Workspace string
-	// Dotenv, SummaryFile and JUnitFile are the GitLab report files, relative
-	// to Workspace unless absolute; empty writes none.
+	// Workspace is where ResultFile and the report files are written (they
+	// are relative to it unless absolute).
+	Workspace *workspace.Workspace
+	// Dotenv, SummaryFile and JUnitFile are the GitLab report files; empty
+	// writes none.
 	Dotenv, SummaryFile, JUnitFile string
 	Now                            func() time.Time
 }
@@ -39,35 +41,51 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Workspace == "" {
-		o.Workspace = "."
+	if o.Workspace == nil {
+		o.Workspace = workspace.New(".", true)
 	}
 	return o
-}
-
-// path resolves p against the workspace unless it is absolute.
-func (o Options) path(p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(o.Workspace, p)
 }
 
 // Detect picks the platform from the environment: GitLab when GITLAB_CI=true,
 // GitHub when GITHUB_ACTIONS=true, GitLab-style files for any other CI (CI is
 // set and not false), and Local for a plain terminal.
 func Detect(o Options) Platform {
-	getenv := o.withDefaults().Getenv
+	switch detect(o.withDefaults().Getenv) {
+	case "github":
+		return NewGitHub(o)
+	case "gitlab":
+		return NewGitLab(o)
+	}
+	return NewLocal(o)
+}
+
+// detect is the name of the platform the environment asks for.
+func detect(getenv func(string) string) string {
 	switch {
 	case getenv("GITLAB_CI") == "true":
-		return NewGitLab(o)
+		return "gitlab"
 	case getenv("GITHUB_ACTIONS") == "true":
-		return NewGitHub(o)
+		return "github"
 	}
 	switch ci := strings.ToLower(strings.TrimSpace(getenv("CI"))); ci {
 	case "", "false", "0":
-		return NewLocal(o)
-	default:
-		return NewGitLab(o)
+		return "local"
 	}
+	return "gitlab"
+}
+
+// InCI reports whether the environment is a CI's rather than a terminal's:
+// then paths must stay inside the workspace.
+func InCI(getenv func(string) string) bool { return detect(getenv) != "local" }
+
+// WorkspaceDir is the CI's workspace, the base of relative paths:
+// GITHUB_WORKSPACE, else CI_PROJECT_DIR, else the current directory (".").
+func WorkspaceDir(getenv func(string) string) string {
+	for _, name := range []string{"GITHUB_WORKSPACE", "CI_PROJECT_DIR"} {
+		if dir := strings.TrimSpace(getenv(name)); dir != "" {
+			return dir
+		}
+	}
+	return "."
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // syncBuffer is a bytes.Buffer safe for the race detector.
@@ -34,7 +36,7 @@ func TestPlatformsConcurrentUse(t *testing.T) {
 	t.Parallel()
 	for _, newPlatform := range []func(Options) Platform{NewGitHub, NewGitLab, NewLocal} {
 		var out syncBuffer
-		p := newPlatform(Options{Getenv: env(nil), Stdout: &out, Stderr: &out, Workspace: t.TempDir(), Now: fixedNow, Debug: true})
+		p := newPlatform(Options{Getenv: env(nil), Stdout: &out, Stderr: &out, Workspace: workspace.New(t.TempDir(), true), Now: fixedNow, Debug: true})
 		t.Run(p.Name(), func(t *testing.T) {
 			p.Mask("the-secret")
 			var wg sync.WaitGroup

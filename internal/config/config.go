@@ -1,6 +1,7 @@
 // Package config turns the action's inputs (flags, INPUT_* variables,
-// defaults) into a validated, typed Config. It does no I/O of its own: the
-// environment and the file reader are passed in.
+// defaults) into a validated, typed Config, and is the one layer that words
+// errors about inputs. It does no I/O of its own: the environment and the
+// workspace's files are passed in.
 package config
 
 import (
@@ -37,7 +38,7 @@ type Config struct {
 	APIURL          string
 
 	Summary    bool
-	ResultFile string // as given (relative to Workspace)
+	ResultFile string // as given (relative to Workspace unless absolute)
 	Debug      bool
 
 	// GitLab and other CIs.
@@ -45,8 +46,9 @@ type Config struct {
 	SummaryFile string
 	JUnitFile   string
 
-	// Workspace is the base of relative paths: GITHUB_WORKSPACE, else
-	// CI_PROJECT_DIR, else the current directory (".").
+	// Workspace is the absolute path of the workspace (Files.Dir), the base
+	// of relative paths: GITHUB_WORKSPACE, else CI_PROJECT_DIR, else the
+	// current directory.
 	Workspace string
 }
 

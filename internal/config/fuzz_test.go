@@ -11,6 +11,19 @@ import (
 // table's order.
 const sep = "\x1e"
 
+// anyFile is a workspace at /ws where every file holds the same content.
+type anyFile struct {
+	*fakeFiles
+	content string
+}
+
+func (a anyFile) ReadFile(p string, limit int64) ([]byte, error) {
+	if _, err := a.Abs(p); err != nil {
+		return nil, err
+	}
+	return []byte(a.content), nil
+}
+
 func FuzzLoad(f *testing.F) {
 	values := func(v map[string]string) string {
 		var out []string
@@ -52,8 +65,7 @@ func FuzzLoad(f *testing.F) {
 			if extra != "" {
 				args = append(args, strings.Split(extra, sep)...)
 			}
-			readFile := func(string) ([]byte, error) { return []byte(file), nil }
-			return Load(args, e.get, readFile)
+			return Load(args, e.get, anyFile{files(nil), file})
 		}
 
 		c, err := load(key)
@@ -107,7 +119,14 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("bad metadata %v", c.Metadata)
 		}
 		for _, p := range []string{c.ResultFile, c.Dotenv, c.SummaryFile, c.JUnitFile} {
-			if p != "" && !filepath.IsLocal(p) {
+			if p == "" {
+				continue
+			}
+			abs := p
+			if !filepath.IsAbs(p) {
+				abs = filepath.Join("/ws", p)
+			}
+			if rel, err := filepath.Rel("/ws", filepath.Clean(abs)); err != nil || !filepath.IsLocal(rel) {
 				t.Fatalf("path %q outside the workspace", p)
 			}
 		}

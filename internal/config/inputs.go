@@ -32,7 +32,7 @@ var inputs = []input{
 	{name: "prompt", arg: "text", set: text(func(c *Config) *string { return &c.Prompt }),
 		doc: "the instruction for the agent"},
 	{name: "prompt_file", arg: "path", set: setPromptFile,
-		doc: "path of a file whose content is the prompt (relative to the workspace)"},
+		doc: "path of a regular file (at most 1 MiB) whose content is the prompt (relative to the workspace)"},
 	{name: "skill", arg: "spec", set: setSkill,
 		doc: "skill spec (owner/repo:skill)"},
 	{name: "environment", arg: "id", set: text(func(c *Config) *string { return &c.Environment }),
@@ -76,7 +76,7 @@ var inputs = []input{
 	{name: "summary", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Summary }),
 		doc: "write the job summary"},
 	{name: "result_file", arg: "path", set: localPath(func(c *Config) *string { return &c.ResultFile }),
-		doc: "write the final run object as JSON to this path (relative to the workspace); unset = no file"},
+		doc: "write the final run object as JSON to this path (relative to the workspace; missing directories are made); unset = no file"},
 	{name: "debug", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Debug }),
 		doc: "verbose logs (never the key)"},
 

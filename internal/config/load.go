@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -13,23 +11,23 @@ import (
 var ErrHelp = errors.New("help requested")
 
 // Load reads every input from args (flags --name value or --name=value),
-// then getenv (INPUT_<NAME>), then the defaults, and validates them. Files
-// named by inputs (prompt_file, a path given as mcp) are read with readFile,
-// relative to the workspace. Every bad input is reported, joined into one
-// error; a flag that cannot be parsed is reported alone. No error holds the
-// API key.
-func Load(args []string, getenv func(string) string, readFile func(path string) ([]byte, error)) (*Config, error) {
+// then getenv (INPUT_<NAME>), then the defaults, and validates them. Paths
+// are checked, and files named by inputs (prompt_file, a path given as mcp)
+// read, through files (the workspace). Every bad input is reported, joined
+// into one error; a flag that cannot be parsed is reported alone. No error
+// holds the API key.
+func Load(args []string, getenv func(string) string, files Files) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	if readFile == nil {
-		readFile = func(string) ([]byte, error) { return nil, errors.New("no file reader") }
+	if files == nil {
+		return nil, errors.New("config: Load needs the workspace's files")
 	}
 	flags, err := parseArgs(args)
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{readFile: readFile, workspace: workspace(getenv), values: map[string]string{}}
+	l := &loader{files: files, values: map[string]string{}}
 	for _, in := range inputs {
 		v, ok := flags[in.name]
 		if !ok {
@@ -45,7 +43,7 @@ func Load(args []string, getenv func(string) string, readFile func(path string) 
 		l.values[in.name] = v
 	}
 
-	c := &Config{Workspace: l.workspace}
+	c := &Config{Workspace: files.Dir()}
 	var errs []error
 	for _, in := range inputs {
 		for _, e := range in.set(l, c, l.values[in.name]) {
@@ -66,76 +64,12 @@ func Load(args []string, getenv func(string) string, readFile func(path string) 
 
 // loader holds what the setters need besides the value.
 type loader struct {
-	readFile  func(string) ([]byte, error)
-	workspace string
-	values    map[string]string // every input's resolved value, by name
-}
-
-// workspace is the base of relative paths.
-func workspace(getenv func(string) string) string {
-	for _, name := range []string{"GITHUB_WORKSPACE", "CI_PROJECT_DIR"} {
-		if dir := strings.TrimSpace(getenv(name)); dir != "" {
-			return dir
-		}
-	}
-	return "."
-}
-
-// path resolves p against the workspace; absolute paths are kept.
-func (l *loader) path(p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(l.workspace, p)
-}
-
-// read reads a file named by an input, relative to the workspace. The error
-// names the resolved path and the reason. A path leading out of the
-// workspace is refused: inputs may come from a pull request's workflow, and
-// the file's content is sent to the API.
-func (l *loader) read(p string) ([]byte, *InputError) {
-	full := l.path(p)
-	if !l.inWorkspace(full) {
-		return nil, &InputError{
-			Value:    p,
-			Problem:  "is outside the workspace (" + l.workspace + ")",
-			Accepted: "give the path of a file inside the workspace, relative to it",
-		}
-	}
-	data, err := l.readFile(full)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &InputError{
-			Value:    p,
-			Problem:  fmt.Sprintf("cannot be read (%s: %v)", full, err),
-			Accepted: fmt.Sprintf("give the path of a readable file, relative to the workspace (%s)", l.workspace),
-		}
-	}
-	return data, nil
-}
-
-// inWorkspace reports whether the path stays inside the workspace, as far
-// as its text tells (the reader main passes in also refuses symbolic links
-// that lead out).
-func (l *loader) inWorkspace(full string) bool {
-	ws, err1 := filepath.Abs(l.workspace)
-	abs, err2 := filepath.Abs(full)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	rel, err := filepath.Rel(ws, abs)
-	return err == nil && filepath.IsLocal(rel)
+	files  Files
+	values map[string]string // every input's resolved value, by name
 }
 
 // MinPollInterval is the shortest poll_interval allowed against Warp's own API.
 const MinPollInterval = time.Second
-
-// Workspace is the base of relative paths: GITHUB_WORKSPACE, else
-// CI_PROJECT_DIR, else the current directory.
-func Workspace(getenv func(string) string) string { return workspace(getenv) }
 
 // check is the validation that spans inputs.
 func (l *loader) check(c *Config) []*InputError {
@@ -188,15 +122,16 @@ func (l *loader) check(c *Config) []*InputError {
 // environment gives them, for reporting a step that stopped on invalid
 // input (when Load has failed): each INPUT_ value that is a valid path,
 // else the input's default.
-func ReportFiles(getenv func(string) string) (dotenv, summaryFile, junitFile string) {
+func ReportFiles(getenv func(string) string, files Files) (dotenv, summaryFile, junitFile string) {
 	paths := map[string]string{}
+	l := &loader{files: files}
 	for _, in := range inputs {
 		if !in.gitlab {
 			continue
 		}
 		var c Config
 		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(in.name)))
-		if v == "" || in.set(nil, &c, v) != nil {
+		if v == "" || in.set(l, &c, v) != nil {
 			v = in.def
 		}
 		paths[in.name] = v

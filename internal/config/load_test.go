@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 const testKey = "wk-test-SECRET-0123456789"
@@ -30,14 +33,61 @@ func (e env) with(more env) env {
 // base is the least environment that loads.
 var base = env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPT": "fix the tests"}
 
-// files is a fake file reader over path -> content.
-func files(m map[string]string) func(string) ([]byte, error) {
-	return func(p string) ([]byte, error) {
-		if s, ok := m[p]; ok {
-			return []byte(s), nil
+// fakeFiles is Files over path -> content, without I/O; it places paths as
+// the workspace does.
+type fakeFiles struct {
+	ws         *workspace.Workspace
+	content    map[string]string // by absolute path
+	unwritable map[string]error  // by absolute path
+}
+
+// files is a CI workspace at /ws holding m (paths absolute, or relative to
+// the workspace).
+func files(m map[string]string) *fakeFiles { return filesAt("/ws", true, m) }
+
+// filesAt is a workspace at dir holding m; confined in CI.
+func filesAt(dir string, confined bool, m map[string]string) *fakeFiles {
+	f := &fakeFiles{ws: workspace.New(dir, confined), content: map[string]string{}, unwritable: map[string]error{}}
+	for p, s := range m {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(f.ws.Dir(), p)
 		}
-		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+		f.content[p] = s
 	}
+	return f
+}
+
+func (f *fakeFiles) Dir() string                  { return f.ws.Dir() }
+func (f *fakeFiles) Confined() bool               { return f.ws.Confined() }
+func (f *fakeFiles) Abs(p string) (string, error) { return f.ws.Abs(p) }
+func (f *fakeFiles) fail(p, abs string, err error) error {
+	return &workspace.Error{Path: p, Abs: abs, Err: err}
+}
+
+func (f *fakeFiles) ReadFile(p string, limit int64) ([]byte, error) {
+	abs, err := f.ws.Abs(p)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := f.content[abs]
+	switch {
+	case !ok:
+		return nil, f.fail(p, abs, fs.ErrNotExist)
+	case int64(len(s)) > limit:
+		return nil, f.fail(p, abs, &workspace.TooLargeError{Size: int64(len(s)), Limit: limit})
+	}
+	return []byte(s), nil
+}
+
+func (f *fakeFiles) CheckWrite(p string) error {
+	abs, err := f.ws.Abs(p)
+	if err != nil {
+		return err
+	}
+	if err := f.unwritable[abs]; err != nil {
+		return f.fail(p, abs, err)
+	}
+	return nil
 }
 
 // inputErrors flattens the InputErrors in a (joined) error.
@@ -82,7 +132,7 @@ func TestLoadDefaults(t *testing.T) {
 		Dotenv:          "oz-run.env",
 		SummaryFile:     "oz-run-summary.md",
 		JUnitFile:       "oz-run-junit.xml",
-		Workspace:       ".",
+		Workspace:       "/ws",
 	}, c)
 }
 
@@ -116,9 +166,8 @@ func TestLoadEveryInput(t *testing.T) {
 		"INPUT_DOTENV":            "build/oz.env",
 		"INPUT_SUMMARY_FILE":      "build/summary.md",
 		"INPUT_JUNIT_FILE":        "build/junit.xml",
-		"CI_PROJECT_DIR":          "/builds/acme/app",
 	}
-	c, err := Load(nil, e.get, files(nil))
+	c, err := Load(nil, e.get, filesAt("/builds/acme/app", true, nil))
 	require.NoError(t, err)
 	no := false
 	assert.Equal(t, &Config{
@@ -222,12 +271,6 @@ func TestLoadPrecedence(t *testing.T) {
 		{"WARP_API_KEY fallback", nil, env{"INPUT_WARP_API_KEY": "", "WARP_API_KEY": " wk-env\n"}, func(t *testing.T, c *Config) {
 			assert.Equal(t, "wk-env", c.APIKey)
 		}},
-		{"GITHUB_WORKSPACE beats CI_PROJECT_DIR", nil, env{"GITHUB_WORKSPACE": "/github/workspace", "CI_PROJECT_DIR": "/builds/x"}, func(t *testing.T, c *Config) {
-			assert.Equal(t, "/github/workspace", c.Workspace)
-		}},
-		{"CI_PROJECT_DIR", nil, env{"CI_PROJECT_DIR": "/builds/x"}, func(t *testing.T, c *Config) {
-			assert.Equal(t, "/builds/x", c.Workspace)
-		}},
 		{"run_id alone", nil, env{"INPUT_PROMPT": "", "INPUT_RUN_ID": "r1"}, func(t *testing.T, c *Config) {
 			assert.Equal(t, "r1", c.RunID)
 		}},
@@ -287,13 +330,13 @@ func TestLoadHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"--timeout", "1m", "--help"}, {"--help=true"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(args, env{}.get, nil)
+			c, err := Load(args, env{}.get, files(nil))
 			assert.ErrorIs(t, err, ErrHelp)
 			assert.Nil(t, c)
 		})
 	}
 	// -h as a flag's value is a value.
-	c, err := Load([]string{"--title", "-h"}, base.get, nil)
+	c, err := Load([]string{"--title", "-h"}, base.get, files(nil))
 	require.NoError(t, err)
 	assert.Equal(t, "-h", c.Title)
 }
@@ -368,7 +411,7 @@ func TestLoadInvalid(t *testing.T) {
 func TestLoadReportsEveryError(t *testing.T) {
 	t.Parallel()
 	e := env{"INPUT_TIMEOUT": "x", "INPUT_WAIT": "maybe", "INPUT_FAIL_ON": "a b", "INPUT_RUN_ID": "a/b"}
-	_, err := Load(nil, e.get, nil)
+	_, err := Load(nil, e.get, files(nil))
 	var names []string
 	for _, ie := range inputErrors(err) {
 		names = append(names, ie.Input)

@@ -54,7 +54,7 @@ func TestEveryInputIsAFlagAndAVariable(t *testing.T) {
 			continue
 		}
 		// Every default loads, as a flag and as a variable.
-		_, err := Load([]string{"--" + in.name + "=" + in.def}, base.with(env{envName(in.name): in.def}).get, nil)
+		_, err := Load([]string{"--" + in.name + "=" + in.def}, base.with(env{envName(in.name): in.def}).get, files(nil))
 		assert.NoError(t, err, in.name)
 	}
 	assert.Equal(t, "INPUT_POLL_MAX_INTERVAL", envName("poll_max_interval"))

@@ -3,7 +3,6 @@ package config
 import (
 	"math"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -206,25 +205,6 @@ func setAPIURL(_ *loader, c *Config, v string) []*InputError {
 	}
 	c.APIURL = strings.TrimRight(v, "/")
 	return nil
-}
-
-// localPath sets a path that later steps read relative to the workspace: it
-// must stay inside it.
-func localPath(field func(*Config) *string) setter {
-	return func(_ *loader, c *Config, v string) []*InputError {
-		if v == "" {
-			return nil
-		}
-		if !filepath.IsLocal(v) || filepath.Clean(v) == "." || strings.ContainsFunc(v, unicode.IsControl) {
-			return one(&InputError{
-				Value:    v,
-				Problem:  "is not a file path inside the workspace",
-				Accepted: "give a relative path such as out/oz-run.json, without .. leading out of the workspace (later steps read it relative to the workspace)",
-			})
-		}
-		*field(c) = v
-		return nil
-	}
 }
 
 func setPromptFile(l *loader, c *Config, v string) []*InputError {

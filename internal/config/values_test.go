@@ -2,13 +2,14 @@ package config
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -124,7 +125,7 @@ func TestMCP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_MCP": tt.value, "GITHUB_WORKSPACE": "/ws"}).get, fs)
+			c, err := Load(nil, base.with(env{"INPUT_MCP": tt.value}).get, fs)
 			if tt.problem != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.problem)
@@ -148,7 +149,7 @@ func TestMCP(t *testing.T) {
 
 func TestMCPFromDisk(t *testing.T) {
 	t.Parallel()
-	c, err := Load(nil, base.with(env{"INPUT_MCP": "mcp.json", "GITHUB_WORKSPACE": "testdata"}).get, os.ReadFile)
+	c, err := Load(nil, base.with(env{"INPUT_MCP": "mcp.json"}).get, workspace.New("testdata", true))
 	require.NoError(t, err)
 	require.Contains(t, c.MCP, "github")
 	assert.JSONEq(t, `{"warp_id": "mcp-github", "env": {"GITHUB_TOKEN": "from-env"}}`, string(c.MCP["github"]))
@@ -188,7 +189,7 @@ func TestMetadata(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_METADATA": tt.value}).get, nil)
+			c, err := Load(nil, base.with(env{"INPUT_METADATA": tt.value}).get, files(nil))
 			if tt.problems != nil {
 				require.Error(t, err)
 				var problems []string
@@ -214,38 +215,46 @@ func TestMetadata(t *testing.T) {
 
 func TestPromptFile(t *testing.T) {
 	t.Parallel()
-	fs := files(map[string]string{
+	content := map[string]string{
 		"/github/workspace/.github/prompt.md": "\n  Review the diff.\n\n",
 		"/builds/app/prompt.md":               "from gitlab",
-		"prompt.md":                           "from cwd",
 		"/etc/prompt.md":                      "absolute",
 		"/github/workspace/blank.md":          " \n\t\n",
 		"/github/workspace/binary.md":         "\xff\xfe",
 		"/github/workspace/key.md":            "print " + testKey,
-	})
+		"/github/workspace/big.md":            strings.Repeat("x", MaxInputFile+1),
+		"/github/workspace/max.md":            strings.Repeat("x", MaxInputFile),
+	}
+	const gh = "/github/workspace"
 	tests := []struct {
-		name    string
-		env     env
-		want    string
-		problem string
+		name     string
+		dir      string
+		terminal bool
+		env      env
+		want     string
+		problem  string
 	}{
-		{"GITHUB_WORKSPACE", env{"GITHUB_WORKSPACE": "/github/workspace", "CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": ".github/prompt.md"}, "Review the diff.", ""},
-		{"CI_PROJECT_DIR", env{"CI_PROJECT_DIR": "/builds/app", "INPUT_PROMPT_FILE": "prompt.md"}, "from gitlab", ""},
-		{"current directory", env{"INPUT_PROMPT_FILE": "./prompt.md"}, "from cwd", ""},
-		{"absolute", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/etc/prompt.md"}, "", `"/etc/prompt.md" is outside the workspace (/github/workspace)`},
-		{"absolute inside", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "/github/workspace/.github/prompt.md"}, "Review the diff.", ""},
-		{"dot dot", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "../../proc/self/environ"}, "", "is outside the workspace"},
-		{"holds the key", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "key.md"}, "", `input "prompt_file" contains the API key`},
-		{"missing", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "nope.md"},
-			"", `input "prompt_file": "nope.md" cannot be read (/github/workspace/nope.md: file does not exist); give the path of a readable file, relative to the workspace (/github/workspace)`},
-		{"blank", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "blank.md"}, "", "names an empty file"},
-		{"not text", env{"GITHUB_WORKSPACE": "/github/workspace", "INPUT_PROMPT_FILE": "binary.md"}, "", "not UTF-8 text"},
+		{"GitHub", gh, false, env{"INPUT_PROMPT_FILE": ".github/prompt.md"}, "Review the diff.", ""},
+		{"GitLab", "/builds/app", false, env{"INPUT_PROMPT_FILE": "prompt.md"}, "from gitlab", ""},
+		{"absolute", gh, false, env{"INPUT_PROMPT_FILE": "/etc/prompt.md"}, "", `"/etc/prompt.md" is outside the workspace (/github/workspace)`},
+		{"absolute inside", gh, false, env{"INPUT_PROMPT_FILE": "/github/workspace/.github/prompt.md"}, "Review the diff.", ""},
+		{"dot dot", gh, false, env{"INPUT_PROMPT_FILE": "../../proc/self/environ"}, "", "is outside the workspace"},
+		{"holds the key", gh, false, env{"INPUT_PROMPT_FILE": "key.md"}, "", `input "prompt_file" contains the API key`},
+		{"missing", gh, false, env{"INPUT_PROMPT_FILE": "nope.md"},
+			"", `input "prompt_file": "nope.md" cannot be read (/github/workspace/nope.md: file does not exist); give the path of a readable regular file of at most 1 MiB, relative to the workspace (/github/workspace)`},
+		{"too large", gh, false, env{"INPUT_PROMPT_FILE": "big.md"}, "", `cannot be read (/github/workspace/big.md: it is larger than 1 MiB (at least 1048577 bytes)); give the path of a readable regular file of at most 1 MiB`},
+		{"at the limit", gh, false, env{"INPUT_PROMPT_FILE": "max.md"}, strings.Repeat("x", MaxInputFile), ""},
+		{"blank", gh, false, env{"INPUT_PROMPT_FILE": "blank.md"}, "", "names an empty file"},
+		{"not text", gh, false, env{"INPUT_PROMPT_FILE": "binary.md"}, "", "not UTF-8 text"},
+		{"terminal: absolute anywhere", gh, true, env{"INPUT_PROMPT_FILE": "/etc/prompt.md"}, "absolute", ""},
+		{"terminal: relative to the current directory", "/builds", true, env{"INPUT_PROMPT_FILE": "./app/prompt.md"}, "from gitlab", ""},
+		{"terminal: missing", "/builds", true, env{"INPUT_PROMPT_FILE": "nope.md"}, "", "relative to the current directory (/builds)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := base.with(env{"INPUT_PROMPT": ""}).with(tt.env)
-			c, err := Load(nil, e.get, fs)
+			c, err := Load(nil, e.get, filesAt(tt.dir, !tt.terminal, content))
 			if tt.problem != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.problem)
@@ -260,10 +269,10 @@ func TestPromptFile(t *testing.T) {
 
 func TestNilReaders(t *testing.T) {
 	t.Parallel()
-	_, err := Load(nil, nil, nil)
+	_, err := Load(nil, nil, files(nil))
 	require.Error(t, err) // key and prompt missing; no panic
-	_, err = Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_PROMPT_FILE": "p"}).get, nil)
-	require.ErrorContains(t, err, "no file reader")
+	_, err = Load(nil, base.get, nil)
+	require.ErrorContains(t, err, "needs the workspace's files")
 }
 
 func TestSkillSpec(t *testing.T) {
@@ -281,7 +290,7 @@ func TestSkillSpec(t *testing.T) {
 	} {
 		t.Run(spec, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": spec}).get, nil)
+			c, err := Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": spec}).get, files(nil))
 			if ok {
 				require.NoError(t, err)
 				assert.Equal(t, spec, c.Skill)
@@ -296,10 +305,10 @@ func TestSkillSpec(t *testing.T) {
 
 func TestPollIntervalFloorAgainstWarp(t *testing.T) {
 	t.Parallel()
-	_, err := Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms"}).get, nil)
+	_, err := Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms"}).get, files(nil))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `input "poll_interval"`)
-	_, err = Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"}).get, nil)
+	_, err = Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"}).get, files(nil))
 	assert.NoError(t, err, "a fake or proxy may be polled fast")
 }
 

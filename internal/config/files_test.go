@@ -1,0 +1,91 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
+)
+
+// In CI the files oz-run writes stay inside the workspace, and the error
+// names its absolute path; on a terminal they may be anywhere.
+func TestOutputPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		confined bool
+		value    string
+		problem  string
+	}{
+		{"CI: relative", true, "out/r.json", ""},
+		{"CI: absolute inside", true, "/ws/out/r.json", ""},
+		{"CI: absolute outside", true, "/tmp/r.json", `"/tmp/r.json" is not a file path inside the workspace (/ws); give a relative path`},
+		{"CI: dot dot", true, "../r.json", "inside the workspace (/ws)"},
+		{"CI: the workspace", true, ".", "inside the workspace (/ws)"},
+		{"terminal: absolute", false, "/tmp/r.json", ""},
+		{"terminal: dot dot", false, "../r.json", ""},
+		{"terminal: the directory", false, "./", `"./" is not a file path; give a file path such as out/oz-run.json (relative to the current directory) or an absolute one`},
+		{"terminal: control", false, "a\x01", "is not a file path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(nil, base.with(env{"INPUT_RESULT_FILE": tt.value}).get, filesAt("/ws", tt.confined, nil))
+			if tt.problem != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), `input "result_file": `)
+				assert.Contains(t, err.Error(), tt.problem)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.value, c.ResultFile)
+		})
+	}
+}
+
+func TestCheckOutputFiles(t *testing.T) {
+	t.Parallel()
+	fs := files(nil)
+	fs.unwritable["/ws/dir"] = workspace.ErrDirectory
+	fs.unwritable["/ws/link.json"] = workspace.ErrSymlink
+	tests := []struct {
+		name string
+		outs []OutputFile
+		want []string // one per error, in order; none: no error
+	}{
+		{"distinct", []OutputFile{{"result_file", "r.json", false}, {"dotenv", "oz-run.env", false}, {"junit_file", "out/j.xml", false}}, nil},
+		{"empty skipped", []OutputFile{{"result_file", "", false}, {"dotenv", "", false}}, nil},
+		{"same path", []OutputFile{{"junit_file", "r.xml", false}, {"summary_file", "r.xml", false}, {"dotenv", "r.xml", false}},
+			[]string{
+				`input "summary_file": "r.xml" names the same path as junit_file (/ws/r.xml); give each file its own path`,
+				`input "dotenv": "r.xml" names the same path as junit_file (/ws/r.xml)`,
+			}},
+		{"same file, spelt differently", []OutputFile{{"result_file", "./out//r.json", false}, {"dotenv", "/ws/out/r.json", false}},
+			[]string{`input "dotenv": "/ws/out/r.json" names the same path as result_file (/ws/out/r.json)`}},
+		{"a file inside a directory input", []OutputFile{{"files_dir", "out", true}, {"result_file", "out/sub/r.json", false}},
+			[]string{`input "result_file": "out/sub/r.json" is inside files_dir (/ws/out), where files are written`}},
+		{"a directory input holding a file", []OutputFile{{"result_file", "out/r.json", false}, {"files_dir", "out", true}},
+			[]string{`input "files_dir": "out" is a directory that holds result_file (/ws/out/r.json)`}},
+		{"a directory", []OutputFile{{"result_file", "dir", false}},
+			[]string{`input "result_file": "dir" cannot be written (/ws/dir: it is a directory); give the path of a file to write, relative to the workspace (/ws), such as out/oz-run.json; missing directories are made`}},
+		{"a link", []OutputFile{{"dotenv", "link.json", false}}, []string{"cannot be written (/ws/link.json: it is a symbolic link"}},
+		{"outside", []OutputFile{{"result_file", "/etc/r.json", false}}, []string{`input "result_file": "/etc/r.json" is not a file path inside the workspace (/ws)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckOutputFiles(fs, tt.outs)
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			ies := inputErrors(err)
+			require.Len(t, ies, len(tt.want), "%v", err)
+			for i, w := range tt.want {
+				assert.Contains(t, ies[i].Error(), w)
+			}
+		})
+	}
+}
