@@ -1,0 +1,61 @@
+package redact
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The texts are 16 MiB, the API's body cap: plain, made of almost-secrets
+// (the automaton's worst case), dense with escapes (the decoded pass's),
+// and a JSON document of 100k objects.
+func benchTexts() map[string]string {
+	const size = 16 << 20
+	fill := func(unit string) string { return strings.Repeat(unit, size/len(unit)) }
+	var doc strings.Builder
+	doc.WriteString("[")
+	for i := range 100_000 {
+		if i > 0 {
+			doc.WriteString(",")
+		}
+		b, _ := json.Marshal(map[string]string{"artifact_type": "PULL_REQUEST", "url": "https://github.com/o/r/pull/1?a=1&b=" + strings.Repeat("x", 100)})
+		doc.Write(b)
+	}
+	doc.WriteString("]")
+	return map[string]string{
+		"plain":    fill("https://github.com/o/r/pull/1234 "),
+		"prefixes": fill(key[:len(key)-1] + " "),
+		"escapes":  fill(`\u0077\u006b%2d&#51;` + "\u200b"),
+		"json":     doc.String(),
+	}
+}
+
+func BenchmarkString(b *testing.B) {
+	r := New(key, "glpat-0123456789abcdefghij")
+	for name, text := range benchTexts() {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.String(text)
+			}
+		})
+	}
+}
+
+func BenchmarkJSON(b *testing.B) {
+	r := New(key)
+	data := []byte(benchTexts()["json"])
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.JSON(data)
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = New(key, odd)
+	}
+}

@@ -1,0 +1,155 @@
+// Package redact hides secrets (the Oz API key, forge tokens) in any text
+// oz-run prints or writes. A hostile server can send a secret back in
+// another form, and a renderer can change its bytes, so a Redactor looks for
+// more than the raw secret:
+//
+//   - the secret as it is, and each line of a multi-line secret;
+//   - URL query- and path-escaped, with upper- and lower-case hex digits;
+//   - base64 (standard and URL alphabets, padded or not) at each of the three
+//     alignments it can have inside a longer base64 text: the part of the
+//     encoding that does not depend on the neighbouring bytes is matched;
+//   - hex, lower and upper case;
+//   - any of the above after one layer of per-character escaping, each
+//     character escaped or not: JSON (`\u0077`, surrogate pairs, `\/`),
+//     Markdown backslash escapes (`\-`, `\_`), URL percent-escapes (`%77`,
+//     any case) and HTML character references (`&#119;`, `&#x77;`, `&amp;`),
+//     with invisible characters (control, format, zero-width, bidi, invalid
+//     UTF-8 bytes) between the characters skipped, since a sink that drops
+//     them would join the secret back together.
+//
+// Every match is replaced by a mark (`***`) covering the whole escaped text.
+// Matching is one Aho-Corasick automaton run over the text (and, when the
+// text holds anything that decodes, over its decoded form): linear in the
+// text, whatever it holds.
+//
+// Secrets shorter than MinEncodedLen bytes are redacted only as they are
+// (their encoded forms would match too much: a key "x" would hide every x);
+// the configuration refuses such keys anyway. Secrets longer than
+// MaxEncodedLen are redacted only as they are, by a plain search.
+package redact
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Mark replaces each secret found, unless NewMarked chose another.
+const Mark = "***"
+
+// MinEncodedLen is the shortest secret whose encoded and escaped forms are
+// redacted; shorter ones are redacted only as they are.
+const MinEncodedLen = 8
+
+// MaxEncodedLen is the longest secret whose encoded and escaped forms are
+// redacted (real keys and tokens are well under it); longer ones are
+// redacted only as they are.
+const MaxEncodedLen = 256
+
+// Redactor replaces secrets, in every form it knows, by a mark. The zero
+// value holds no secret and marks with Mark. It is safe for concurrent use:
+// Add may run while other goroutines redact.
+type Redactor struct {
+	mark string
+
+	mu      sync.Mutex // serialises Add
+	secrets []string
+	m       atomic.Pointer[matcher] // nil: no secret
+}
+
+// New returns a Redactor for the secrets given (blank ones are ignored).
+func New(secrets ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// NewMarked is New with another mark than Mark.
+func NewMarked(mark string, secrets ...string) *Redactor {
+	r := &Redactor{mark: mark}
+	r.Add(secrets...)
+	return r
+}
+
+// Add adds secrets; blank ones (only white space) are ignored.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := false
+	for _, s := range secrets {
+		if strings.TrimSpace(s) == "" || slices.Contains(r.secrets, s) {
+			continue
+		}
+		r.secrets = append(r.secrets, s)
+		changed = true
+	}
+	if changed {
+		r.m.Store(newMatcher(forms(r.secrets)))
+	}
+}
+
+// Empty reports whether the Redactor holds no secret.
+func (r *Redactor) Empty() bool { return r.m.Load() == nil }
+
+func (r *Redactor) markText() string {
+	if r.mark == "" {
+		return Mark
+	}
+	return r.mark
+}
+
+// String returns s with every secret found replaced by the mark; s itself
+// when nothing was found.
+func (r *Redactor) String(s string) string {
+	m := r.m.Load()
+	if m == nil {
+		return s
+	}
+	sp := find(m, s)
+	if sp == nil {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, x := range sp {
+		b.WriteString(s[last:x.start])
+		b.WriteString(r.markText())
+		last = x.end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// Bytes is String for a byte slice; it returns b itself when nothing was
+// found.
+func (r *Redactor) Bytes(b []byte) []byte {
+	m := r.m.Load()
+	if m == nil {
+		return b
+	}
+	sp := find(m, b)
+	if sp == nil {
+		return b
+	}
+	return replaceSpans(b, sp, r.markText())
+}
+
+// Contains reports whether s holds a secret in any form String would
+// redact.
+func (r *Redactor) Contains(s string) bool {
+	m := r.m.Load()
+	return m != nil && find(m, s) != nil
+}
+
+func replaceSpans(b []byte, sp []span, mark string) []byte {
+	out := make([]byte, 0, len(b))
+	last := 0
+	for _, x := range sp {
+		out = append(out, b[last:x.start]...)
+		out = append(out, mark...)
+		last = x.end
+	}
+	return append(out, b[last:]...)
+}

@@ -1,0 +1,347 @@
+package redact
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	key = "wk-3f9a8b7c6d5e4f3a2b1c0d9e8f7a"
+	// odd is a secret with every character that some encoding changes.
+	odd = `ab/cd+ef=gh&ij?kl%mn op"qr\st<uv>wx#yz_é€`
+)
+
+// encoders write a secret in each form a Redactor must find. rnd decides
+// per-character choices (escape or not, hex case).
+var encoders = map[string]func(s string, rnd *rand.Rand) string{
+	"raw":         func(s string, _ *rand.Rand) string { return s },
+	"query":       func(s string, _ *rand.Rand) string { return url.QueryEscape(s) },
+	"path":        func(s string, _ *rand.Rand) string { return url.PathEscape(s) },
+	"query lower": func(s string, _ *rand.Rand) string { return lowerEscapes(url.QueryEscape(s)) },
+	"base64": func(s string, rnd *rand.Rand) string {
+		plain := strings.Repeat("p", rnd.IntN(3)) + s + strings.Repeat("s", rnd.IntN(3))
+		return []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawURLEncoding}[rnd.IntN(3)].EncodeToString([]byte(plain))
+	},
+	"hex": func(s string, _ *rand.Rand) string { return hex.EncodeToString([]byte(s)) },
+	"HEX": func(s string, _ *rand.Rand) string { return strings.ToUpper(hex.EncodeToString([]byte(s))) },
+	"json marshal": func(s string, _ *rand.Rand) string {
+		b, _ := json.Marshal(s)
+		return string(b[1 : len(b)-1])
+	},
+	"json every char": func(s string, rnd *rand.Rand) string { return perRune(s, rnd, 1, jsonEscape) },
+	"json mixed": func(s string, rnd *rand.Rand) string {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case rnd.IntN(2) == 0:
+				b.WriteString(jsonEscape(r, rnd))
+			case r == '"' || r == '\\': // JSON must escape them
+				b.WriteString(`\` + string(r))
+			default:
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	},
+	"percent mixed": func(s string, rnd *rand.Rand) string { return perRune(s, rnd, 0.5, percentEscape) },
+	"html mixed":    func(s string, rnd *rand.Rand) string { return perRune(s, rnd, 0.5, htmlEscape) },
+	// markdown escapes as internal/summary does.
+	"markdown": func(s string, _ *rand.Rand) string {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case strings.ContainsRune("\\`*_{}[]()#!|~$:-+=.", r):
+				b.WriteString(`\` + string(r))
+			case r == '&':
+				b.WriteString("&amp;")
+			case r == '<':
+				b.WriteString("&lt;")
+			case r == '>':
+				b.WriteString("&gt;")
+			case r == '@':
+				b.WriteString("@\u200d")
+			default:
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	},
+	"zero width": func(s string, rnd *rand.Rand) string {
+		var b strings.Builder
+		for _, r := range s {
+			b.WriteRune(r)
+			b.WriteString([]string{"\u200b", "\u200d", "\u00ad", "\u202e", "\x00", "\x1b", "\xff", "\ufeff"}[rnd.IntN(8)])
+		}
+		return b.String()
+	},
+}
+
+func perRune(s string, rnd *rand.Rand, p float64, esc func(rune, *rand.Rand) string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if rnd.Float64() < p {
+			b.WriteString(esc(r, rnd))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// randCase writes the hex digits a-f of s in random case.
+func randCase(s string, rnd *rand.Rand) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'f' && rnd.IntN(2) == 0 {
+			b[i] = strings.ToUpper(string(c))[0]
+		}
+	}
+	return string(b)
+}
+
+func jsonEscape(r rune, rnd *rand.Rand) string {
+	if r > 0xffff {
+		hi, lo := rune(0xd800+((r-0x10000)>>10)), rune(0xdc00+((r-0x10000)&0x3ff))
+		return randCase(fmt.Sprintf(`\u%04x\u%04x`, hi, lo), rnd)
+	}
+	return randCase(fmt.Sprintf(`\u%04x`, r), rnd)
+}
+
+// percentEscape escapes every byte of r, as URL encoders do.
+func percentEscape(r rune, rnd *rand.Rand) string {
+	var b strings.Builder
+	for _, c := range []byte(string(r)) {
+		fmt.Fprintf(&b, "%%%02x", c)
+	}
+	return randCase(b.String(), rnd)
+}
+
+func htmlEscape(r rune, rnd *rand.Rand) string {
+	if rnd.IntN(2) == 0 {
+		return fmt.Sprintf("&#%d;", r)
+	}
+	return randCase(fmt.Sprintf([]string{"&#x%x;", "&#X%x;"}[rnd.IntN(2)], r), rnd)
+}
+
+// checkGone asserts that out holds the secret in no form the Redactor
+// knows, and not the encoded text itself.
+func checkGone(t testing.TB, r *Redactor, out, encoded string) {
+	t.Helper()
+	if strings.Contains(out, encoded) {
+		t.Fatalf("the encoded secret %q survived in %q", encoded, out)
+	}
+	if r.Contains(out) {
+		t.Fatalf("a secret survived in %q", out)
+	}
+}
+
+func TestEveryForm(t *testing.T) {
+	t.Parallel()
+	for _, secret := range []string{key, odd} {
+		r := New(secret)
+		for name, enc := range encoders {
+			t.Run(name+"/"+secret[:2], func(t *testing.T) {
+				t.Parallel()
+				for seed := range uint64(50) {
+					rnd := rand.New(rand.NewPCG(seed, 1))
+					encoded := enc(secret, rnd)
+					text := "before " + encoded + " after"
+					out := r.String(text)
+					checkGone(t, r, out, encoded)
+					assert.True(t, strings.HasPrefix(out, "before "), out)
+					assert.True(t, strings.HasSuffix(out, " after"), out)
+					assert.Contains(t, out, Mark)
+					assert.Equal(t, out, string(r.Bytes([]byte(text))))
+				}
+			})
+		}
+	}
+}
+
+func TestBase64AtEveryAlignment(t *testing.T) {
+	t.Parallel()
+	r := New(key, odd)
+	encs := map[string]*base64.Encoding{
+		"std": base64.StdEncoding, "raw std": base64.RawStdEncoding,
+		"url": base64.URLEncoding, "raw url": base64.RawURLEncoding,
+	}
+	for name, enc := range encs {
+		for _, secret := range []string{key, odd} {
+			for before := range 7 {
+				for after := range 4 {
+					plain := strings.Repeat("p", before) + secret + strings.Repeat("s", after)
+					encoded := enc.EncodeToString([]byte(plain))
+					out := r.String("x " + encoded + " y")
+					stable := base64Stable(secret, enc.WithPadding(base64.NoPadding))[before%3]
+					assert.NotContains(t, out, stable, "%s, %d before, %d after", name, before, after)
+					assert.False(t, r.Contains(out))
+				}
+			}
+		}
+	}
+}
+
+func TestOrdinaryTextUnchanged(t *testing.T) {
+	t.Parallel()
+	r := New(key, odd)
+	texts := []string{
+		"",
+		"https://github.com/o/r/pull/1?x=1&y=%20#frag",
+		`{"run_id":"run-1","artifacts":[{"url":"https:\/\/x\u0026y"}]}`,
+		"## Oz run \\`run\\-1\\` &amp; more @\u200dalice",
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		base64.StdEncoding.EncodeToString([]byte("hello, world: nothing secret here")),
+		"wk-3f9a8b7c6d5e4f3a2b1c0d9e8f7", // one character short
+		"wk-3f9a8b7c6d5e\n4f3a2b1c0d9e8f7a",
+		strings.Repeat("\\u00", 1000) + strings.Repeat("&#", 1000) + strings.Repeat("%", 1000),
+		"\xff\xfe invalid \x00 bytes \u202e",
+	}
+	for _, s := range texts {
+		assert.Equal(t, s, r.String(s))
+		assert.False(t, r.Contains(s), s)
+	}
+}
+
+func TestShortSecretsOnlyAsTheyAre(t *testing.T) {
+	t.Parallel()
+	r := New("x7", "   ", "")
+	assert.Equal(t, "a *** b", r.String("a x7 b"))
+	assert.Equal(t, `\u0078\u0037 78 eDc=`, r.String(`\u0078\u0037 78 eDc=`), "no encoded forms of a short secret")
+	assert.True(t, New("").Empty())
+	assert.True(t, New(" \n").Empty())
+}
+
+func TestMultiLineSecret(t *testing.T) {
+	t.Parallel()
+	r := New("first-line-secret\r\nsecond-line-secret\n")
+	assert.Equal(t, "a *** b *** c", r.String("a first-line-secret b second-line-secret c"))
+	assert.Equal(t, "***", r.String("first-line-secret\nsecond-line-secret\n"))
+}
+
+func TestLongSecret(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ab", MaxEncodedLen)
+	r := New(long)
+	assert.Equal(t, "x *** y", r.String("x "+long+" y"))
+	assert.Equal(t, "x *** y", r.String("x "+long+"ab y"), "overlapping occurrences are one")
+	assert.Equal(t, []byte("x ***"), r.Bytes([]byte("x "+long)))
+	assert.Equal(t, "x "+long[1:], r.String("x "+long[1:]))
+}
+
+func TestOverlapsMerge(t *testing.T) {
+	t.Parallel()
+	r := New("abcdefgh", "efghijkl")
+	assert.Equal(t, "x *** y", r.String("x abcdefghijkl y"))
+	assert.Equal(t, "******", r.String("abcdefghabcdefgh"))
+	assert.Equal(t, "[R] [R]g=", NewMarked("[R]", "abcdefgh").String("abcdefgh YWJjZGVmZ2g="))
+}
+
+func TestZeroValueAndAdd(t *testing.T) {
+	t.Parallel()
+	var r Redactor
+	assert.True(t, r.Empty())
+	assert.Equal(t, "wk-secret-1", r.String("wk-secret-1"))
+	r.Add("wk-secret-1")
+	r.Add("wk-secret-1")
+	assert.Equal(t, "***", r.String("wk-secret-1"))
+	assert.False(t, r.Empty())
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	r := New(key)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 10 {
+				r.Add(fmt.Sprintf("secret-%d-%d", i, j))
+				assert.NotContains(t, r.String("k "+key), key)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, "***", r.String("secret-7-9"))
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	r := New(key)
+	tests := []struct{ name, in, want string }{
+		{"raw", `{"a":"` + key + `"}`, `{"a":"***"}`},
+		{"escaped every char", `{"a":"` + perRune(key, rand.New(rand.NewPCG(1, 2)), 1, jsonEscape) + `"}`, `{"a":"***"}`},
+		{"twice escaped", `["x \\u0077k-3f9a8b7c6d5e4f3a2b1c0d9e8f7a y"]`, `["x *** y"]`},
+		{"key as key", `{"` + key + `":1}`, `{"***":1}`},
+		{"number", `{"n":12345678901}`, `{"n":12345678901}`},
+		{"nothing", "{\"a\": [1, \"b\\n\", null]}\n", "{\"a\": [1, \"b\\n\", null]}\n"},
+		{"not JSON", `{"a":"` + key, `{"a":"***`},
+		{"re-encoded", `{"a":"<\u0026\n` + key + `"}`, `{"a":"<&\u000a***"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := r.JSON([]byte(tt.in))
+			assert.Equal(t, tt.want, string(got))
+			if json.Valid([]byte(tt.in)) {
+				assert.True(t, json.Valid(got), "still valid: %s", got)
+			}
+		})
+	}
+	digits := New("12345678")
+	got := digits.JSON([]byte(`{"n":-12345678901,"m":[12345678]}`))
+	assert.Equal(t, `{"n":"-***901","m":["***"]}`, string(got))
+	unchanged := []byte(`{"a":"b"}`)
+	assert.Same(t, &unchanged[0], &r.JSON(unchanged)[0], "no copy when nothing is found")
+}
+
+func TestDecodeJSONStringMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, lit := range []string{
+		`"plain"`, `"\u0077k\n\t\"\\\/"`, `"\ud83d\ude00 pair"`, `"\ud83d lone high"`, `"\ude00 lone low"`,
+		`"\ud83d\u0041 high then not low"`, `"é€ raw"`,
+	} {
+		var want string
+		require.NoError(t, json.Unmarshal([]byte(lit), &want), lit)
+		assert.Equal(t, want, string(decodeJSONString(nil, []byte(lit[1:len(lit)-1]))), lit)
+	}
+}
+
+func TestAppendJSONStringRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "a\"b\\c\x00\x1f\x7f", "line\u2028sep\u2029", "é€😀"} {
+		var got string
+		require.NoError(t, json.Unmarshal(appendJSONString(nil, []byte(s)), &got))
+		assert.Equal(t, s, got)
+	}
+}
+
+func TestEntities(t *testing.T) {
+	t.Parallel()
+	r := New("a<b>c&d\"e'f")
+	assert.Equal(t, "x *** y", r.String("x a&lt;b&gt;c&amp;d&quot;e&apos;f y"))
+	assert.Equal(t, "&#0; &#xD800; &#99999999; &bogus; &#;", r.String("&#0; &#xD800; &#99999999; &bogus; &#;"))
+}
+
+func TestFamiliesReadApart(t *testing.T) {
+	t.Parallel()
+	r := New("deadbeef-secret")
+	for _, text := range []string{
+		`100%\u0064eadbeef-secret`,      // a percent sign, then JSON
+		`100%deadbeef\u002dsecret`,      // %de would be a URL escape
+		`\%64eadbeef-secret`,            // a backslash, then a URL escape
+		`&%64eadbeef-secret`,            // an ampersand, then a URL escape
+		`%&#100;eadbeef-secret`,         // a percent sign, then an HTML reference
+		"\u200b%64eadbeef\u200b-secret", // invisible characters in a URL reading
+	} {
+		assert.NotContains(t, r.String(text), "eadbeef", text)
+	}
+}
