@@ -8,19 +8,24 @@ import (
 )
 
 // dotenvKeys maps contract outputs to GitLab dotenv keys. Outputs not listed
-// (artifacts: JSON, often long) are not in the dotenv report.
+// (artifacts: JSON, often long; agent_output and files: multi-line) are not
+// in the dotenv report.
 var dotenvKeys = map[string]string{
-	"run_id":         "OZ_RUN_ID",
-	"run_url":        "OZ_RUN_URL",
-	"state":          "OZ_STATE",
-	"conclusion":     "OZ_CONCLUSION",
-	"status_message": "OZ_STATUS_MESSAGE",
-	"error_code":     "OZ_ERROR_CODE",
-	"session_link":   "OZ_SESSION_LINK",
-	"pr_urls":        "OZ_PR_URLS",
-	"credits":        "OZ_CREDITS",
-	"run_time":       "OZ_RUN_TIME",
-	"result_file":    "OZ_RESULT_FILE",
+	"run_id":          "OZ_RUN_ID",
+	"run_url":         "OZ_RUN_URL",
+	"state":           "OZ_STATE",
+	"conclusion":      "OZ_CONCLUSION",
+	"status_message":  "OZ_STATUS_MESSAGE",
+	"error_code":      "OZ_ERROR_CODE",
+	"session_link":    "OZ_SESSION_LINK",
+	"pr_urls":         "OZ_PR_URLS",
+	"credits":         "OZ_CREDITS",
+	"run_time":        "OZ_RUN_TIME",
+	"result_file":     "OZ_RESULT_FILE",
+	"conversation_id": "OZ_CONVERSATION_ID",
+	"cost_usd":        "OZ_COST_USD",
+	"tokens":          "OZ_TOKENS",
+	"comment_url":     "OZ_COMMENT_URL",
 }
 
 // truncatedKey is set to true in the report when values were shortened to
@@ -38,12 +43,14 @@ const (
 
 // formatDotenv renders outputs as a GitLab dotenv report: `KEY=value` lines
 // in output order, each value on one line (line breaks and tabs become
-// single spaces, control characters go, ends trimmed as GitLab trims them)
-// and `$` written `$$`, since GitLab expands variables in dotenv values.
-// When the file would reach maxDotenv bytes, the status message is cut
-// first, then the longest values: text ends with a marker, a URL list loses
-// whole URLs from its end, and a single URL is dropped rather than cut (a
-// cut URL leads somewhere else).
+// single spaces, control and bidi characters go, ends trimmed as GitLab
+// trims them) and `$` written `$$`, since GitLab expands variables in
+// dotenv values. When the file would reach maxDotenv bytes, the status
+// message is cut first, then the longest values: text ends with a marker,
+// a URL list loses whole URLs from its end, and a single URL is dropped
+// rather than cut (a cut URL leads somewhere else); OZ_TRUNCATED=true says
+// so. Each value is built once and cut at most once (a cut leaves it
+// fitting or empty), so the cost is linear in the values.
 func formatDotenv(outs []Output) []byte {
 	type entry struct{ key, value string }
 	var entries []entry
@@ -53,7 +60,7 @@ func formatDotenv(outs []Output) []byte {
 		if !ok {
 			continue
 		}
-		value := strings.ReplaceAll(oneLine(out.Value), "$", "$$")
+		value := strings.ReplaceAll(oneLine(sanitize(out.Value, true)), "$", "$$")
 		if i, seen := index[key]; seen {
 			entries[i].value = value
 			continue
@@ -61,16 +68,14 @@ func formatDotenv(outs []Output) []byte {
 		index[key] = len(entries)
 		entries = append(entries, entry{key, value})
 	}
-	size := func() (n int) {
-		for _, e := range entries {
-			n += len(e.key) + len(e.value) + 2
-		}
-		return n
+	size := 0
+	for _, e := range entries {
+		size += len(e.key) + len(e.value) + 2
 	}
 	// Room for the line that says values were shortened.
 	limit := maxDotenv - len(truncatedKey+"=true\n")
 	shortened := false
-	for over := size() - limit; over > 0; over = size() - limit {
+	for over := size - limit; over > 0; over = size - limit {
 		shortened = true
 		victim, ok := index["OZ_STATUS_MESSAGE"]
 		if !ok || entries[victim].value == "" {
@@ -81,11 +86,18 @@ func formatDotenv(outs []Output) []byte {
 				}
 			}
 		}
-		entries[victim].value = shrinkDotenvEntry(entries[victim].key, entries[victim].value, over)
+		e := &entries[victim]
+		before := len(e.value)
+		e.value = shrinkDotenvEntry(e.key, e.value, over)
+		size -= before - len(e.value)
 	}
 	var b strings.Builder
+	b.Grow(size + len(truncatedKey) + 6)
 	for _, e := range entries {
-		b.WriteString(e.key + "=" + e.value + "\n")
+		b.WriteString(e.key)
+		b.WriteByte('=')
+		b.WriteString(e.value)
+		b.WriteByte('\n')
 	}
 	if shortened {
 		b.WriteString(truncatedKey + "=true\n")
@@ -98,12 +110,15 @@ func formatDotenv(outs []Output) []byte {
 func shrinkDotenvEntry(key, v string, by int) string {
 	switch key {
 	case "OZ_PR_URLS":
-		urls := strings.Fields(v)
-		for len(urls) > 0 && len(v)-len(strings.Join(urls, " ")) < by {
-			urls = urls[:len(urls)-1]
+		// The longest run of whole URLs from the start that is short
+		// enough: it ends before the last space at or before keep.
+		keep := len(v) - by
+		if keep <= 0 {
+			return ""
 		}
-		return strings.Join(urls, " ")
-	case "OZ_RUN_URL", "OZ_SESSION_LINK", "OZ_RESULT_FILE":
+		end := strings.LastIndexByte(v[:keep+1], ' ')
+		return v[:max(end, 0)]
+	case "OZ_RUN_URL", "OZ_SESSION_LINK", "OZ_RESULT_FILE", "OZ_COMMENT_URL":
 		return ""
 	}
 	return shrinkDotenvValue(v, by)

@@ -70,7 +70,7 @@ func (g *github) Logf(format string, args ...any) {
 
 // print writes untrusted text as plain log lines that cannot be commands.
 func (g *github) print(text string) {
-	text = g.sec.redact(clean(text))
+	text = capLines(g.sec.redact(clean(text)))
 	var b strings.Builder
 	for _, l := range lines(text) {
 		b.WriteString(neutralize(l))
@@ -105,7 +105,7 @@ func (g *github) Debugf(format string, args ...any) {
 		g.print("[debug] " + text)
 		return
 	}
-	text = noLegacy(g.sec.redact(clean(text)))
+	text = noLegacy(truncate(g.sec.redact(clean(text)), maxLogLine))
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.act.Debugf("%s", text)
@@ -118,8 +118,8 @@ func (g *github) Error(title, message string)   { g.annotate("error", title, mes
 // annotate issues an annotation. go-githubactions escapes the message (%,
 // CR, LF) and the title property (also : and ,): the text goes in raw.
 func (g *github) annotate(kind, title, message string) {
-	title = noLegacy(oneLine(g.sec.redact(clean(title))))
-	message = noLegacy(g.sec.redact(clean(message)))
+	title = noLegacy(truncate(oneLine(g.sec.redact(clean(title))), maxTitle))
+	message = noLegacy(truncate(g.sec.redact(clean(message)), maxLogLine))
 	a := g.act
 	if title != "" {
 		a = a.WithFieldsMap(map[string]string{"title": title})
@@ -139,7 +139,7 @@ func (g *github) annotate(kind, title, message string) {
 // Group opens a ::group::. Groups do not nest on GitHub: a group opened
 // inside another is a plain line, and its end does nothing.
 func (g *github) Group(title string) (end func()) {
-	title = oneLine(g.sec.redact(clean(title)))
+	title = truncate(oneLine(g.sec.redact(clean(title))), maxTitle)
 	g.mu.Lock()
 	nested := g.inGroup
 	if !nested {
@@ -167,7 +167,7 @@ func (g *github) Metadata() map[string]string { return githubMetadata(g.o.Getenv
 // Publish writes the result file, then the outputs to $GITHUB_OUTPUT (to the
 // log when it is unset), then the summary to $GITHUB_STEP_SUMMARY.
 func (g *github) Publish(r Report) error {
-	outs, err := withResultFile(g.o, &g.sec, r)
+	outs, err := prepareOutputs(g.o, &g.sec, r, g.Warning)
 	errs := []error{err}
 	if path := g.o.Getenv("GITHUB_OUTPUT"); path == "" {
 		if len(outs) > 0 {

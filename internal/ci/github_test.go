@@ -68,7 +68,10 @@ func TestGitHubPublish(t *testing.T) {
 	want := outputMap(r.Outputs)
 	want["result_file"] = "result.json"
 	want["earlier"] = "kept"
-	assert.Equal(t, want, got, "every value reads back exactly, injection attempts included")
+	want["status_message"] = "line one\n::set-output name=x::pwned\nghadelimiter_000102030405060708090a0b0c0d0e0f\nEOF\n" +
+		"  ::add-mask::x\nx ##[error]legacy nul [31mred[0m [0Ksection_end:1:x\n[0K 100% %0A done"
+	want["pr_urls"] = "https://github.com/o/r/pull/1\nhttps://github.com/o/r/pull/2"
+	assert.Equal(t, want, got, "every value reads back as published: control characters dropped, line breaks LF, no blank line")
 
 	assert.Equal(t, r.Summary, string(readFile(t, vars["GITHUB_STEP_SUMMARY"])))
 	assert.Equal(t, string(r.ResultJSON), string(readFile(t, filepath.Join(vars["GITHUB_WORKSPACE"], "result.json"))))

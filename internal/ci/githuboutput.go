@@ -20,9 +20,11 @@ const maxOutputValue = 64 << 10
 var outputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,99}$`)
 
 // outputValue is the value ParseGitHubOutput returns for a value written by
-// a GitHub platform: invalid UTF-8 replaced, then cut to maxOutputValue.
+// a GitHub platform: invalid UTF-8 replaced, line breaks made LF, control
+// and bidi characters dropped (as prepareOutputs already did), then cut to
+// maxOutputValue.
 func outputValue(v string) string {
-	return truncate(strings.ToValidUTF8(v, "\uFFFD"), maxOutputValue)
+	return truncate(sanitize(v, true), maxOutputValue)
 }
 
 // formatGitHubOutput renders outputs in the $GITHUB_OUTPUT format, every

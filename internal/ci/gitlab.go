@@ -26,7 +26,7 @@ func (g *gitlab) Name() string { return "gitlab" }
 
 // Group opens a collapsed section named for its title and a number.
 func (g *gitlab) Group(title string) (end func()) {
-	title = oneLine(g.sec.redact(clean(title)))
+	title = truncate(oneLine(g.sec.redact(clean(title))), maxTitle)
 	g.mu.Lock()
 	g.sections++
 	name := fmt.Sprintf("%s_%d", sectionSlug(title), g.sections)
@@ -68,7 +68,7 @@ func (g *gitlab) Metadata() map[string]string { return gitlabMetadata(g.o.Getenv
 // Publish writes the result file, the dotenv report, the summary file and
 // the JUnit report (each one whose path is set).
 func (g *gitlab) Publish(r Report) error {
-	outs, err := withResultFile(g.o, &g.sec, r)
+	outs, err := prepareOutputs(g.o, &g.sec, r, g.Warning)
 	return errors.Join(err, writeReports(g.o, &g.sec, r, outs))
 }
 

@@ -32,13 +32,24 @@ type junitFailure struct {
 	Details string `xml:",chardata"`
 }
 
+// Caps on the JUnit report's texts, in bytes before XML escaping (which at
+// most sextuples them: a tab in an attribute is `&#x9;`): the file stays
+// under 500 KiB whatever the run holds.
+const (
+	maxJUnitName    = 1 << 10
+	maxJUnitMessage = 4 << 10
+	maxJUnitType    = 256
+	maxJUnitDetails = 64 << 10
+)
+
 // formatJUnit renders the run as a JUnit report: one suite `oz-run` with
 // one test case named for the run, failed (type: the conclusion) when the
 // step fails. Text is escaped by encoding/xml; characters XML cannot hold
-// are dropped.
+// are dropped, and so are control and bidi characters; each text is cut to
+// its cap with a marker.
 func formatJUnit(r Report, outs []Output) ([]byte, error) {
 	secs := fmt.Sprintf("%.3f", max(r.Duration.Seconds(), 0))
-	name := xmlText(oneLine(r.Title))
+	name := junitText(oneLine(r.Title), maxJUnitName)
 	if name == "" {
 		name = "oz-run"
 	}
@@ -55,23 +66,26 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 			}
 			return v
 		}
-		kind := oneLine(value("conclusion"))
+		kind := junitText(oneLine(value("conclusion")), maxJUnitType)
 		if kind == "" {
 			kind = "failed"
 		}
 		var details strings.Builder
 		if m := strings.TrimSpace(r.Message); m != "" {
-			details.WriteString(m + "\n")
+			details.WriteString(truncate(m, maxJUnitDetails) + "\n")
 		}
 		for _, n := range []string{"conclusion", "state", "status_message", "error_code", "run_url", "session_link"} {
+			if details.Len() > maxJUnitDetails {
+				break
+			}
 			if v := strings.TrimSpace(value(n)); v != "" {
-				fmt.Fprintf(&details, "%s: %s\n", n, v)
+				fmt.Fprintf(&details, "%s: %s\n", n, truncate(v, maxJUnitDetails))
 			}
 		}
 		tc.Failure = &junitFailure{
-			Message: xmlText(oneLine(r.Message)),
-			Type:    xmlText(kind),
-			Details: xmlText(clean(details.String())),
+			Message: junitText(oneLine(r.Message), maxJUnitMessage),
+			Type:    kind,
+			Details: junitText(clean(details.String()), maxJUnitDetails),
 		}
 	}
 	doc := junitSuites{Suites: []junitSuite{{Name: "oz-run", Tests: 1, Failures: failures, Time: secs, Cases: []junitCase{tc}}}}
@@ -80,6 +94,12 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 		return nil, fmt.Errorf("ci: rendering the JUnit report: %w", err)
 	}
 	return append([]byte(xml.Header), append(data, '\n')...), nil
+}
+
+// junitText is s as XML can hold it, without bidi characters, cut to limit
+// bytes.
+func junitText(s string, limit int) string {
+	return truncate(xmlText(sanitize(s, true)), limit)
 }
 
 // xmlText drops what XML 1.0 cannot hold (most control characters, invalid

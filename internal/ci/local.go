@@ -34,7 +34,7 @@ func (l *local) Metadata() map[string]string { return map[string]string{} }
 // Publish writes the result file and, as on any CI but GitHub, the report
 // files whose paths are set; then it prints the outputs and the summary.
 func (l *local) Publish(r Report) error {
-	outs, err := withResultFile(l.o, &l.sec, r)
+	outs, err := prepareOutputs(l.o, &l.sec, r, l.Warning)
 	err = errors.Join(err, writeReports(l.o, &l.sec, r, outs))
 	if len(outs) > 0 {
 		l.print(l.out, outputsText(outs))

@@ -40,7 +40,7 @@ func (l *plainLog) Error(title, message string)   { l.print(l.w, marked("ERROR",
 
 // print writes text, cleaned and redacted, to w as whole lines.
 func (l *plainLog) print(w io.Writer, text string) {
-	text = l.sec.redact(clean(text))
+	text = capLines(l.sec.redact(clean(text)))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(w, strings.TrimSuffix(text, "\n")+"\n")

@@ -3,12 +3,11 @@ package ci
 import (
 	"fmt"
 	"io"
-	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // clean makes untrusted text safe to print as log lines: invalid UTF-8 is
@@ -75,49 +74,42 @@ func truncateQuiet(s string, limit int) string {
 	return s[:limit]
 }
 
-// secrets remembers masked values and redacts them from anything printed or
-// written, on every platform (GitHub masks too, but only in its logs).
-type secrets struct {
-	mu   sync.Mutex
-	list []string // longest first, so that no part of a longer secret survives
-}
+// secrets remembers masked values and redacts them, in every encoding
+// internal/redact knows, from anything printed or written, on every
+// platform (GitHub masks too, but only the raw value, and only in its logs).
+type secrets struct{ r redact.Redactor }
 
-func (s *secrets) add(secret string) {
-	var add []string
-	for _, v := range append([]string{secret, clean(secret)}, lines(clean(secret))...) {
-		if strings.TrimSpace(v) != "" {
-			add = append(add, v)
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range add {
-		if !slices.Contains(s.list, v) {
-			s.list = append(s.list, v)
-		}
-	}
-	sort.SliceStable(s.list, func(i, j int) bool { return len(s.list[i]) > len(s.list[j]) })
-}
+func (s *secrets) add(secret string) { s.r.Add(secret) }
 
-func (s *secrets) redact(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range s.list {
-		text = strings.ReplaceAll(text, v, "***")
-	}
-	return text
-}
+func (s *secrets) redact(text string) string { return s.r.String(text) }
 
-func (s *secrets) redactBytes(b []byte) []byte {
-	s.mu.Lock()
-	list := slices.Clone(s.list)
-	s.mu.Unlock()
-	for _, v := range list {
-		if strings.Contains(string(b), v) {
-			b = []byte(strings.ReplaceAll(string(b), v, "***"))
-		}
+// redactBytes redacts a JSON document (the result file) and keeps it valid
+// JSON; other bytes are redacted as text.
+func (s *secrets) redactBytes(b []byte) []byte { return s.r.JSON(b) }
+
+// maxLogLine is the most bytes one log line takes; longer lines are cut
+// and end with "… [truncated N bytes]".
+const maxLogLine = 4 << 10
+
+// maxTitle is the most bytes of an annotation or group title.
+const maxTitle = 1 << 10
+
+// capLines cuts each line of text to maxLogLine bytes. Redact first: a cut
+// could leave part of a secret that the redactor no longer recognises.
+func capLines(text string) string {
+	if len(text) <= maxLogLine {
+		return text
 	}
-	return b
+	var b strings.Builder
+	for rest := text; rest != ""; {
+		line, after, found := strings.Cut(rest, "\n")
+		b.WriteString(truncate(line, maxLogLine))
+		if found {
+			b.WriteByte('\n')
+		}
+		rest = after
+	}
+	return b.String()
 }
 
 // quietWriter never fails: a log line that cannot be written is lost, and

@@ -1,0 +1,355 @@
+package ci
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Output values come from the API and are hostile: a run id holding a line
+// break and a workflow command, a session link holding `$(...)`, a
+// megabyte-long status message. Every platform publishes them through
+// prepareOutputs, which makes each value safe for every sink (GitHub
+// outputs, the dotenv, JUnit, the terminal) and for a shell it is
+// substituted into:
+//
+//   - control characters go (but the LF between lines of a multi-line
+//     output; a tab becomes a space, CRLF and lone CRs become LF), and so do
+//     the invisible characters that reorder or hide text (bidi controls,
+//     U+200E/F, U+061C, U+FEFF); invalid UTF-8 becomes U+FFFD;
+//   - single-line outputs (run_id, state...) get spaces for line breaks;
+//   - URL outputs are published only as ShellSafeURL accepts them, else
+//     left empty (pr_urls: the bad line is left out), with one warning that
+//     names the output;
+//   - each value is at most maxOutputValue bytes: text is cut with a marker,
+//     a list (pr_urls, files) loses whole lines from its end, the artifacts
+//     JSON whole elements (it stays valid JSON);
+//   - secrets are redacted before and after (JSON-aware for artifacts).
+
+// urlOutputs hold one URL; urlListOutputs one URL a line.
+var (
+	urlOutputs       = map[string]bool{"run_url": true, "session_link": true, "comment_url": true}
+	urlListOutputs   = map[string]bool{"pr_urls": true}
+	lineListOutputs  = map[string]bool{"pr_urls": true, "files": true}
+	multiLineOutputs = map[string]bool{"status_message": true, "agent_output": true, "pr_urls": true, "files": true}
+	jsonOutputs      = map[string]bool{"artifacts": true}
+)
+
+// maxURL is the longest URL output published; a longer one is dropped (a
+// cut URL leads somewhere else).
+const maxURL = 8 << 10
+
+// maxResultFile is the most bytes of the result file: past it, whole
+// members of the run object and whole elements of its arrays are left out
+// from the end (the file stays valid JSON, and says "oz_run_truncated":
+// true).
+const maxResultFile = 8 << 20
+
+// prepareOutputs writes the result file (redacted, capped) and returns the
+// outputs to publish, each made safe as the comment above says; warn gets
+// one warning listing the outputs (never their values) that were dropped
+// or shortened.
+func prepareOutputs(o Options, s *secrets, r Report, warn func(title, message string)) ([]Output, error) {
+	var notes []string
+	if r.ResultFile != "" {
+		// Cut first: capJSON keeps strings whole, and withResultFile redacts.
+		capped, cut := capJSON(r.ResultJSON, maxResultFile, true)
+		if capped == nil {
+			capped, cut = []byte("{"+truncatedNote+"}\n"), true
+		}
+		if cut {
+			notes = append(notes, fmt.Sprintf("result_file: the run is %d bytes; the file holds the first %d (whole fields)", len(r.ResultJSON), len(capped)))
+		}
+		r.ResultJSON = capped
+	}
+	outs, err := withResultFile(o, s, r)
+	for i, out := range outs {
+		value, note := publishable(s, out)
+		outs[i].Value = value
+		if note != "" {
+			notes = append(notes, out.Name+": "+note)
+		}
+	}
+	if len(notes) > 0 && warn != nil {
+		warn("Outputs changed", strings.Join(notes, "\n"))
+	}
+	return outs, err
+}
+
+// publishable is the value of out as it may be published, and, when some
+// of it was dropped, a note saying what (never the value itself).
+func publishable(s *secrets, out Output) (value, note string) {
+	name, v := out.Name, out.Value
+	switch {
+	case urlOutputs[name]:
+		if strings.TrimSpace(v) == "" {
+			return "", ""
+		}
+		if s.r.Contains(v) { // a URL with a part masked leads somewhere else
+			return "", "the value holds a masked secret: left empty"
+		}
+		if u, ok := ShellSafeURL(v); ok && !s.r.Contains(u) {
+			return u, ""
+		}
+		return "", "the value is not a well-formed https URL without user info: left empty"
+	case lineListOutputs[name]:
+		return lineList(s, name, v)
+	case jsonOutputs[name]:
+		return jsonValue(s, v)
+	}
+	v = s.redact(v)
+	v = sanitize(v, multiLineOutputs[name])
+	return s.redact(truncate(v, maxOutputValue)), ""
+}
+
+// sanitize drops control and invisible characters and makes the text
+// valid UTF-8. With multiLine, line breaks become LF; otherwise spaces.
+func sanitize(v string, multiLine bool) string {
+	if plainValue(v, multiLine) {
+		return v
+	}
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(v))
+	for i, r := range v {
+		switch {
+		case r == '\r' && strings.HasPrefix(v[i+1:], "\n"):
+		case r == '\n' || r == '\r':
+			if multiLine {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		case r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r), hidden(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// plainValue reports whether v is printable ASCII (and LF, with
+// multiLine): sanitize leaves it as it is.
+func plainValue(v string, multiLine bool) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && (c != '\n' || !multiLine)) || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// hidden reports the format characters that reorder or hide text: bidi
+// marks, embeddings, overrides and isolates, the Arabic letter mark and the
+// BOM.
+func hidden(r rune) bool {
+	switch {
+	case r == '\u061c', r == '\u200e', r == '\u200f', r == '\ufeff':
+		return true
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+// lineList publishes a list, one item a line: blank lines go, a URL list
+// keeps only the lines ShellSafeURL accepts, and lines are kept whole
+// while the value fits maxOutputValue. It stops reading there: a list of
+// 100k URLs costs what the first few hundred do.
+func lineList(s *secrets, name, v string) (value, note string) {
+	urls := urlListOutputs[name]
+	var b strings.Builder
+	bad, secret, over := 0, 0, 0
+	for rest := v; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		line = strings.TrimSpace(sanitize(line, false))
+		if line == "" {
+			continue
+		}
+		if over > 0 {
+			over++
+			continue
+		}
+		if s.r.Contains(line) {
+			secret++
+			continue
+		}
+		if urls {
+			u, ok := ShellSafeURL(line)
+			if !ok || s.r.Contains(u) {
+				bad++
+				continue
+			}
+			line = u
+		}
+		if b.Len()+len(line)+1 > maxOutputValue+1 {
+			over++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+	}
+	var notes []string
+	if bad > 0 {
+		notes = append(notes, fmt.Sprintf("%d line(s) not well-formed https URLs without user info: left out", bad))
+	}
+	if secret > 0 {
+		notes = append(notes, fmt.Sprintf("%d line(s) holding a masked secret: left out", secret))
+	}
+	if over > 0 {
+		notes = append(notes, fmt.Sprintf("%d line(s) past the %d KiB limit: left out", over, maxOutputValue>>10))
+	}
+	return b.String(), strings.Join(notes, "; ")
+}
+
+// jsonValue publishes a JSON output: control and invisible characters
+// dropped (JSON holds neither raw outside strings, so it stays valid),
+// whole elements dropped from the end past maxOutputValue, redacted after
+// its strings are decoded. A value that is not JSON is published as text.
+func jsonValue(s *secrets, v string) (value, note string) {
+	v = sanitize(v, false)
+	data, cut := capJSON([]byte(v), maxOutputValue, false)
+	if data == nil { // not a JSON array or object
+		return s.redact(truncate(s.redact(v), maxOutputValue)), ""
+	}
+	if cut {
+		note = fmt.Sprintf("%d bytes of JSON, over the %d KiB limit: whole elements left out from the end", len(v), maxOutputValue>>10)
+	}
+	return string(s.r.JSON(data)), note
+}
+
+// ShellSafeURL returns raw (spaces around it trimmed) as a URL that is safe
+// to publish and to substitute into a shell word, or false. It accepts only
+// an absolute `https` URL of at most 8 KiB whose host is a DNS name or an
+// IP literal (optionally with a port), without user info, without control
+// characters, and without `.` or `..` path segments. The result holds only
+// bytes inert in a (quoted) shell word: `A-Z a-z 0-9 - . _ ~ : / ? # [ ] @
+// ! & + , ; = %`; any other byte of the path, query or fragment (quotes,
+// `$`, backticks, spaces, non-ASCII) is percent-encoded, and so is a `%`
+// that does not start an escape. The scheme is written in lower case.
+func ShellSafeURL(raw string) (string, bool) {
+	s := strings.TrimSpace(raw)
+	if len(s) > maxURL || len(s) < len("https://") || !strings.EqualFold(s[:len("https://")], "https://") {
+		return "", false
+	}
+	rest := s[len("https://"):]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if !validAuthority(authority) {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString("https://")
+	b.WriteString(authority)
+	for i := 0; i < len(tail); i++ {
+		c := tail[i]
+		switch {
+		case c < 0x20 || c == 0x7f:
+			return "", false
+		case c == '%' && i+2 < len(tail) && isHexDigit(tail[i+1]) && isHexDigit(tail[i+2]):
+			b.WriteByte(c)
+		case c != '%' && inertInURL[c]:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	out := b.String()
+	if len(out) > maxURL || hasDotSegment(out[len("https://")+len(authority):]) {
+		return "", false
+	}
+	u, err := url.Parse(out)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Opaque != "" || u.Host != authority {
+		return "", false
+	}
+	return out, true
+}
+
+// inertInURL are the bytes ShellSafeURL keeps as they are.
+var inertInURL = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+	}
+	for _, c := range []byte("-._~:/?#[]@!&+,;=%") {
+		t[c] = true
+	}
+	return t
+}()
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// validAuthority accepts `host[:port]`: a DNS name (labels of letters,
+// digits and inner hyphens, an optional final dot) or an IP literal in
+// brackets, and a port of 1 to 5 digits. No user info, nothing escaped.
+func validAuthority(a string) bool {
+	host, port := a, ""
+	if strings.HasPrefix(a, "[") {
+		end := strings.IndexByte(a, ']')
+		if end < 0 {
+			return false
+		}
+		host, port = a[:end+1], a[end+1:]
+		for _, c := range []byte(host[1:end]) {
+			if !isHexDigit(c) && c != ':' && c != '.' {
+				return false
+			}
+		}
+		if end < 3 || !strings.Contains(host, ":") {
+			return false
+		}
+	} else if i := strings.LastIndexByte(a, ':'); i >= 0 {
+		host, port = a[:i], a[i:]
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port[1:])
+		if port[0] != ':' || len(port) < 2 || len(port) > 6 || err != nil || n < 1 || n > 65535 || strings.ContainsAny(port[1:], "+-") {
+			return false
+		}
+	}
+	if strings.HasPrefix(host, "[") {
+		return true
+	}
+	name := strings.TrimSuffix(host, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasDotSegment reports a `.` or `..` segment (also percent-encoded) in
+// the path part of tail (before any `?` or `#`).
+func hasDotSegment(tail string) bool {
+	if i := strings.IndexAny(tail, "?#"); i >= 0 {
+		tail = tail[:i]
+	}
+	for _, seg := range strings.Split(tail, "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "%2e", "."), "%2E", ".")
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
