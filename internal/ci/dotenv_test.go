@@ -1,8 +1,10 @@
 package ci
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,11 +100,13 @@ func TestFormatDotenvCutsStatusMessageFirst(t *testing.T) {
 }
 
 // FuzzDotenv: whatever the values, the report parses, every value is one
-// line, the file stays under 5 KB, and an uncut value reads back exactly.
+// line without control or bidi characters, keys are only ours, the file
+// stays under 5 KB, and an uncut value reads back exactly.
 func FuzzDotenv(f *testing.F) {
 	f.Add(hostile, "a\nb", "x", 1)
 	f.Add(strings.Repeat("é$", 3000), strings.Repeat("u\n", 2000), "$", 2)
 	f.Add("", "", "", 0)
+	f.Add("\u202eevil\u2066", strings.Repeat("https://github.com/o/r/pull/1\n", 500), "\x1b[0K\r", 3)
 	f.Fuzz(func(t *testing.T, status, prs, other string, repeat int) {
 		repeat = min(max(repeat, 0), 50)
 		outs := []Output{
@@ -117,17 +121,19 @@ func FuzzDotenv(f *testing.F) {
 		got, err := ParseDotenv(data)
 		require.NoError(t, err)
 		require.Len(t, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), len(got))
+		keys := map[string]bool{truncatedKey: true}
+		for _, k := range dotenvKeys {
+			keys[k] = true
+		}
 		for k, v := range got {
-			require.NotContains(t, v, "\n")
-			require.NotContains(t, v, "\r")
-			require.NotContains(t, v, "\x00")
-			if k != truncatedKey {
-				require.Contains(t, dotenvKeys, strings.ToLower(strings.TrimPrefix(k, "OZ_")))
+			require.True(t, keys[k], "key %q is not one of ours", k)
+			for _, r := range v {
+				require.False(t, unicode.IsControl(r) || hidden(r), "%s holds %q", k, r)
 			}
 		}
 		if got[truncatedKey] == "" {
-			require.Equal(t, strings.ReplaceAll(oneLine(status), "$", "$$"), got["OZ_STATUS_MESSAGE"])
-			require.Equal(t, strings.ReplaceAll(oneLine(other), "$", "$$"), got["OZ_CREDITS"])
+			require.Equal(t, strings.ReplaceAll(oneLine(sanitize(status, true)), "$", "$$"), got["OZ_STATUS_MESSAGE"])
+			require.Equal(t, strings.ReplaceAll(oneLine(sanitize(other, true)), "$", "$$"), got["OZ_CREDITS"])
 		}
 	})
 }
@@ -152,5 +158,34 @@ func TestDotenvShrinksURLsWhole(t *testing.T) {
 	}
 	if link := vars["OZ_SESSION_LINK"]; link != "" {
 		assert.Equal(t, outs[2].Value, link, "the session link is kept whole or dropped")
+	}
+}
+
+func TestDotenvNewKeys(t *testing.T) {
+	t.Parallel()
+	got, err := ParseDotenv(formatDotenv([]Output{
+		{"conversation_id", "c-1"}, {"cost_usd", "0.12"}, {"tokens", "345"}, {"comment_url", "https://x/1"},
+		{"agent_output", "not in the dotenv"}, {"files", "a\nb"},
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"OZ_CONVERSATION_ID": "c-1", "OZ_COST_USD": "0.12", "OZ_TOKENS": "345", "OZ_COMMENT_URL": "https://x/1"}, got)
+}
+
+// BenchmarkFormatDotenv: 100k pull-request URLs took 62 s when the
+// shrinking was quadratic.
+func BenchmarkFormatDotenv(b *testing.B) {
+	var urls strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&urls, "https://github.com/o/r/pull/%d/%s\n", i, strings.Repeat("x", 120))
+	}
+	outs := []Output{
+		{"run_id", "run-1"}, {"status_message", strings.Repeat("m", 64<<10)}, {"pr_urls", urls.String()},
+		{"session_link", "https://app.warp.dev/session/" + strings.Repeat("s", 100)},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if data := formatDotenv(outs); len(data) > maxDotenv {
+			b.Fatal(len(data))
+		}
 	}
 }

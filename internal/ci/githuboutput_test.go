@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -59,12 +60,14 @@ func TestOutputValue(t *testing.T) {
 }
 
 // FuzzGitHubOutput: whatever the values, what is written reads back through
-// the runner's rules as exactly those values (after the 64 KiB rule).
+// the runner's rules as exactly those values (after the 64 KiB rule and
+// without control or bidi characters but LF), under their own names only.
 func FuzzGitHubOutput(f *testing.F) {
 	f.Add("status_message", "run-1", hostile, "x\nghadelimiter_0\nEOF\n")
 	f.Add("a", "", "\n", "\r\n")
 	f.Add("x-y_1", "name=value", "name<<EOF", "::set-output name=x::y")
 	f.Add("bad name", "v", "w", "z")
+	f.Add("x", "\u202e\x00\x1b", "a\r\nb\rc", "\u2066\ufeff\u061c")
 	f.Fuzz(func(t *testing.T, name, a, b, c string) {
 		outs := []Output{{"run_id", a}, {name, b}, {"pr_urls", c}, {name, a + c}}
 		data, err := formatGitHubOutput(outs, rand.Reader)
@@ -81,6 +84,12 @@ func FuzzGitHubOutput(f *testing.F) {
 		}
 		got, err := ParseGitHubOutput(data)
 		require.NoError(t, err)
-		require.Equal(t, want, got)
+		require.Equal(t, want, got, "names round-trip, no entry forged")
+		for name, v := range got {
+			for _, r := range v {
+				require.False(t, r != '\n' && unicode.IsControl(r) || hidden(r), "%s holds %q", name, r)
+			}
+			require.LessOrEqual(t, len(v), maxOutputValue)
+		}
 	})
 }

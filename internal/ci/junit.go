@@ -49,7 +49,7 @@ const (
 // its cap with a marker.
 func formatJUnit(r Report, outs []Output) ([]byte, error) {
 	secs := fmt.Sprintf("%.3f", max(r.Duration.Seconds(), 0))
-	name := junitText(oneLine(r.Title), maxJUnitName)
+	name := junitLine(r.Title, maxJUnitName)
 	if name == "" {
 		name = "oz-run"
 	}
@@ -66,7 +66,7 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 			}
 			return v
 		}
-		kind := junitText(oneLine(value("conclusion")), maxJUnitType)
+		kind := junitLine(value("conclusion"), maxJUnitType)
 		if kind == "" {
 			kind = "failed"
 		}
@@ -83,7 +83,7 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 			}
 		}
 		tc.Failure = &junitFailure{
-			Message: junitText(oneLine(r.Message), maxJUnitMessage),
+			Message: junitLine(r.Message, maxJUnitMessage),
 			Type:    kind,
 			Details: junitText(clean(details.String()), maxJUnitDetails),
 		}
@@ -100,6 +100,17 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 // bytes.
 func junitText(s string, limit int) string {
 	return truncate(xmlText(sanitize(s, true)), limit)
+}
+
+// junitLine is junitText of s on one line. Only the start of a long s is
+// cleaned (what would be cut is not), and the marker counts all of it.
+func junitLine(s string, limit int) string {
+	cut := 0
+	if most := 4*limit + 64; len(s) > most {
+		head := truncateQuiet(s, most)
+		cut, s = len(s)-len(head), head
+	}
+	return truncateAfter(xmlText(sanitize(oneLine(s), true)), limit, cut)
 }
 
 // xmlText drops what XML 1.0 cannot hold (most control characters, invalid

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // Output values come from the API and are hostile: a run id holding a line
@@ -87,7 +89,7 @@ func publishable(s *secrets, out Output) (value, note string) {
 		if strings.TrimSpace(v) == "" {
 			return "", ""
 		}
-		if s.r.Contains(v) { // a URL with a part masked leads somewhere else
+		if masked(s, v) { // a URL with a part masked leads somewhere else
 			return "", "the value holds a masked secret: left empty"
 		}
 		if u, ok := ShellSafeURL(v); ok && !s.r.Contains(u) {
@@ -102,6 +104,12 @@ func publishable(s *secrets, out Output) (value, note string) {
 	v = s.redact(v)
 	v = sanitize(v, multiLineOutputs[name])
 	return s.redact(truncate(v, maxOutputValue)), ""
+}
+
+// masked reports whether v holds a secret, or the mark that replaced one
+// (withResultFile redacts first).
+func masked(s *secrets, v string) bool {
+	return strings.Contains(v, redact.Mark) || s.r.Contains(v)
 }
 
 // sanitize drops control and invisible characters and makes the text
@@ -175,7 +183,7 @@ func lineList(s *secrets, name, v string) (value, note string) {
 			over++
 			continue
 		}
-		if s.r.Contains(line) {
+		if masked(s, line) {
 			secret++
 			continue
 		}

@@ -63,6 +63,19 @@ func truncate(s string, limit int) string {
 	return s[:keep] + truncMarker(len(s)-keep)
 }
 
+// truncateAfter is truncate for s whose end (cut bytes) was already cut:
+// it ends with a marker that counts those bytes too, also when s fits.
+func truncateAfter(s string, limit, cut int) string {
+	if cut == 0 {
+		return truncate(s, limit)
+	}
+	keep := min(len(s), max(limit-len(truncMarker(len(s)+cut)), 0))
+	for keep > 0 && keep < len(s) && !utf8.RuneStart(s[keep]) {
+		keep--
+	}
+	return s[:keep] + truncMarker(len(s)-keep+cut)
+}
+
 // truncateQuiet cuts s to at most limit bytes on a UTF-8 boundary.
 func truncateQuiet(s string, limit int) string {
 	if len(s) <= limit {
