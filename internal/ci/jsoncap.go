@@ -2,6 +2,7 @@ package ci
 
 import "bytes"
 
+// capJSON reads a string (an output) or bytes (the result file).
 // capJSON cuts a JSON document (an array or an object) to at most limit
 // bytes and keeps it valid: it keeps the longest prefix that ends after a
 // whole element of an array, or a whole member of the top-level object,
@@ -11,13 +12,14 @@ import "bytes"
 // cut. It returns data itself when it fits, and nil when data is not an
 // array or object or not even its start fits.
 //
-// It reads data only up to the limit (and the token that crosses it), so
+// A string that fits is copied ([]byte(data)); bytes are returned as
+// they are. It reads data only up to the limit (and the token that crosses it), so
 // its cost does not grow with what is cut. data must be valid JSON (what
 // encoding/json writes); on anything else the result may not be JSON, but
 // it is never longer than limit.
-func capJSON(data []byte, limit int, note bool) (out []byte, cut bool) {
+func capJSON[T ~string | ~[]byte](data T, limit int, note bool) (out []byte, cut bool) {
 	if len(data) <= limit {
-		return data, false
+		return []byte(data), false
 	}
 	i := 0
 	skipSpace := func() {
@@ -116,7 +118,7 @@ func isJSONDelimiter(c byte) bool {
 // closeJSON is prefix with the open containers closed (innermost first),
 // with note the note as the last member of the top-level object, and a
 // final newline when the original ended with one.
-func closeJSON(prefix []byte, open []jsonFrame, note bool, original []byte) []byte {
+func closeJSON[T ~string | ~[]byte](prefix T, open []jsonFrame, note bool, original T) []byte {
 	out := make([]byte, 0, len(prefix)+len(open)+len(truncatedNote)+2)
 	out = append(out, prefix...)
 	for k := len(open) - 1; k >= 0; k-- {
@@ -132,7 +134,7 @@ func closeJSON(prefix []byte, open []jsonFrame, note bool, original []byte) []by
 		}
 		out = append(out, '}')
 	}
-	if bytes.HasSuffix(original, []byte("\n")) {
+	if len(original) > 0 && original[len(original)-1] == '\n' {
 		out = append(out, '\n')
 	}
 	return out

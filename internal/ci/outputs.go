@@ -30,7 +30,10 @@ import (
 //     JSON whole elements (it stays valid JSON);
 //   - secrets are redacted before and after (JSON-aware for artifacts).
 
-// urlOutputs hold one URL; urlListOutputs one URL a line.
+// How each output is published: urlOutputs hold one URL, urlListOutputs
+// one URL a line; lineListOutputs are cut at whole lines; multiLineOutputs
+// keep their line breaks; jsonOutputs hold JSON. Other outputs are one line
+// of text.
 var (
 	urlOutputs       = map[string]bool{"run_url": true, "session_link": true, "comment_url": true}
 	urlListOutputs   = map[string]bool{"pr_urls": true}
@@ -223,7 +226,7 @@ func lineList(s *secrets, name, v string) (value, note string) {
 // its strings are decoded. A value that is not JSON is published as text.
 func jsonValue(s *secrets, v string) (value, note string) {
 	v = sanitize(v, false)
-	data, cut := capJSON([]byte(v), maxOutputValue, false)
+	data, cut := capJSON(v, maxOutputValue, false)
 	if data == nil { // not a JSON array or object
 		return s.redact(truncate(s.redact(v), maxOutputValue)), ""
 	}

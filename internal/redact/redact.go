@@ -10,17 +10,24 @@
 //     encoding that does not depend on the neighbouring bytes is matched;
 //   - hex, lower and upper case;
 //   - any of the above after one layer of per-character escaping, each
-//     character escaped or not: JSON (`\u0077`, surrogate pairs, `\/`),
-//     Markdown backslash escapes (`\-`, `\_`), URL percent-escapes (`%77`,
-//     any case) and HTML character references (`&#119;`, `&#x77;`, `&amp;`),
-//     with invisible characters (control, format, zero-width, bidi, invalid
-//     UTF-8 bytes) between the characters skipped, since a sink that drops
-//     them would join the secret back together.
+//     character escaped or not, in one of two readings: JSON (`\u0077`,
+//     surrogate pairs, `\/`), Markdown backslash escapes (`\-`, `\_`) and
+//     HTML character references (`&#119;`, `&#x77;`, `&amp;`), as Markdown
+//     renders all three; or URL percent-escapes (`%77`, any case). The two
+//     are read apart because one's escape can swallow the start of the
+//     other's (`%ab` is a byte in a URL, three characters in JSON). In both,
+//     invisible characters (control, format, zero-width, bidi, invalid UTF-8
+//     bytes) between the secret's characters are skipped, since a sink that
+//     drops them would join the secret back together.
+//
+// Two layers (Markdown inside JSON, say) are not undone by String; JSON
+// decodes a document's strings first, so a JSON text gets two. Redact before
+// escaping: that is the order sinks must follow anyway.
 //
 // Every match is replaced by a mark (`***`) covering the whole escaped text.
-// Matching is one Aho-Corasick automaton run over the text (and, when the
-// text holds anything that decodes, over its decoded form): linear in the
-// text, whatever it holds.
+// Matching is one Aho-Corasick automaton, run over the text's bytes and,
+// when the text holds anything that decodes, over each decoded reading:
+// linear in the text, whatever it holds.
 //
 // Secrets shorter than MinEncodedLen bytes are redacted only as they are
 // (their encoded forms would match too much: a key "x" would hide every x);
