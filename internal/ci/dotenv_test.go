@@ -106,7 +106,7 @@ func FuzzDotenv(f *testing.F) {
 	f.Add(hostile, "a\nb", "x", 1)
 	f.Add(strings.Repeat("é$", 3000), strings.Repeat("u\n", 2000), "$", 2)
 	f.Add("", "", "", 0)
-	f.Add("\u202eevil\u2066", strings.Repeat("https://github.com/o/r/pull/1\n", 500), "\x1b[0K\r", 3)
+	f.Add("\u202eevil\u2066", strings.Repeat("https://github.com/o/r/pull/1\n", 60), "\x1b[0K\r", 3)
 	f.Fuzz(func(t *testing.T, status, prs, other string, repeat int) {
 		repeat = min(max(repeat, 0), 50)
 		outs := []Output{
@@ -127,8 +127,8 @@ func FuzzDotenv(f *testing.F) {
 		}
 		for k, v := range got {
 			require.True(t, keys[k], "key %q is not one of ours", k)
-			for _, r := range v {
-				require.False(t, unicode.IsControl(r) || hidden(r), "%s holds %q", k, r)
+			if i := strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || hidden(r) }); i >= 0 {
+				t.Fatalf("%s holds %q", k, v[i:])
 			}
 		}
 		if got[truncatedKey] == "" {
