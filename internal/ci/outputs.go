@@ -55,9 +55,22 @@ const maxResultFile = 8 << 20
 // prepareOutputs writes the result file (redacted, capped) and returns the
 // outputs to publish, each made safe as the comment above says; warn gets
 // one warning listing the outputs (never their values) that were dropped
-// or shortened.
+// or shortened. Values are capped before withResultFile redacts them all
+// again, so that a 15 MB list costs what its first 64 KiB do.
 func prepareOutputs(o Options, s *secrets, r Report, warn func(title, message string)) ([]Output, error) {
 	var notes []string
+	note := func(name, n string) {
+		if n != "" {
+			notes = append(notes, name+": "+n)
+		}
+	}
+	safe := make([]Output, len(r.Outputs))
+	for i, out := range r.Outputs {
+		value, n := publishable(s, out)
+		safe[i] = Output{Name: out.Name, Value: value}
+		note(out.Name, n)
+	}
+	r.Outputs = safe
 	if r.ResultFile != "" {
 		// Cut first: capJSON keeps strings whole, and withResultFile redacts.
 		capped, cut := capJSON(r.ResultJSON, maxResultFile, true)
@@ -65,16 +78,14 @@ func prepareOutputs(o Options, s *secrets, r Report, warn func(title, message st
 			capped, cut = []byte("{"+truncatedNote+"}\n"), true
 		}
 		if cut {
-			notes = append(notes, fmt.Sprintf("result_file: the run is %d bytes; the file holds the first %d (whole fields)", len(r.ResultJSON), len(capped)))
+			note("result_file", fmt.Sprintf("the run is %d bytes; the file holds the first %d (whole fields)", len(r.ResultJSON), len(capped)))
 		}
 		r.ResultJSON = capped
 	}
 	outs, err := withResultFile(o, s, r)
 	for i, out := range outs {
-		value, note := publishable(s, out)
-		outs[i].Value = value
-		if note != "" {
-			notes = append(notes, out.Name+": "+note)
+		if out.Name == "result_file" { // set by withResultFile
+			outs[i].Value, _ = publishable(s, out)
 		}
 	}
 	if len(notes) > 0 && warn != nil {
@@ -110,7 +121,7 @@ func publishable(s *secrets, out Output) (value, note string) {
 }
 
 // masked reports whether v holds a secret, or the mark that replaced one
-// (withResultFile redacts first).
+// (should it have been redacted before).
 func masked(s *secrets, v string) bool {
 	return strings.Contains(v, redact.Mark) || s.r.Contains(v)
 }
@@ -178,12 +189,13 @@ func lineList(s *secrets, name, v string) (value, note string) {
 	for rest := v; rest != ""; {
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
-		line = strings.TrimSpace(sanitize(line, false))
-		if line == "" {
+		if over > 0 { // only counted
+			if strings.TrimSpace(line) != "" {
+				over++
+			}
 			continue
 		}
-		if over > 0 {
-			over++
+		if line = strings.TrimSpace(sanitize(line, false)); line == "" {
 			continue
 		}
 		if masked(s, line) {
@@ -225,10 +237,18 @@ func lineList(s *secrets, name, v string) (value, note string) {
 // whole elements dropped from the end past maxOutputValue, redacted after
 // its strings are decoded. A value that is not JSON is published as text.
 func jsonValue(s *secrets, v string) (value, note string) {
-	v = sanitize(v, false)
 	data, cut := capJSON(v, maxOutputValue, false)
 	if data == nil { // not a JSON array or object
-		return s.redact(truncate(s.redact(v), maxOutputValue)), ""
+		return s.redact(truncate(sanitize(s.redact(v), false), maxOutputValue)), ""
+	}
+	// Cleaning can lengthen (invalid UTF-8 becomes U+FFFD): cut again.
+	if clean := sanitize(string(data), false); len(clean) > maxOutputValue {
+		if data, _ = capJSON(clean, maxOutputValue, false); data == nil {
+			data = []byte("[]")
+		}
+		cut = true
+	} else {
+		data = []byte(clean)
 	}
 	if cut {
 		note = fmt.Sprintf("%d bytes of JSON, over the %d KiB limit: whole elements left out from the end", len(v), maxOutputValue>>10)
