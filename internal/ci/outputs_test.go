@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 func TestShellSafeURL(t *testing.T) {
@@ -142,7 +143,7 @@ func TestPrepareOutputs(t *testing.T) {
 	sec.add(key)
 	var warnings []string
 	warn := func(title, msg string) { warnings = append(warnings, title+": "+msg) }
-	outs, err := prepareOutputs(Options{Workspace: t.TempDir()}, &sec, Report{Outputs: hostileOutputs(key)}, warn)
+	outs, err := prepareOutputs(Options{Workspace: workspace.New(t.TempDir(), true)}, &sec, Report{Outputs: hostileOutputs(key)}, warn)
 	require.NoError(t, err)
 	got := outputMap(outs)
 	assert.Equal(t, map[string]string{
@@ -179,7 +180,7 @@ func TestPrepareOutputsCapsLists(t *testing.T) {
 		arts = append(arts, fmt.Sprintf(`{"artifact_type":"PULL_REQUEST","data":{"url":%q}}`, u))
 	}
 	var warnings []string
-	outs, err := prepareOutputs(Options{Workspace: t.TempDir()}, &secrets{}, Report{Outputs: []Output{
+	outs, err := prepareOutputs(Options{Workspace: workspace.New(t.TempDir(), true)}, &secrets{}, Report{Outputs: []Output{
 		{"pr_urls", strings.Join(urls, "\n")},
 		{"artifacts", "[" + strings.Join(arts, ",") + "]"},
 		{"status_message", strings.Repeat("m", 1<<20)},
@@ -222,7 +223,7 @@ func TestResultFileCapped(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(data), maxResultFile)
 	var warnings []string
-	outs, err := prepareOutputs(Options{Workspace: dir}, &secrets{}, Report{ResultFile: "r.json", ResultJSON: append(data, '\n')},
+	outs, err := prepareOutputs(Options{Workspace: workspace.New(dir, true)}, &secrets{}, Report{ResultFile: "r.json", ResultJSON: append(data, '\n')},
 		func(_, msg string) { warnings = append(warnings, msg) })
 	require.NoError(t, err)
 	assert.Equal(t, "r.json", outputMap(outs)["result_file"])
@@ -258,7 +259,7 @@ func TestPublishRedactsEveryForm(t *testing.T) {
 					"GITHUB_OUTPUT":       filepath.Join(dir, "out"),
 					"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
 				}
-				o := Options{Getenv: env(vars), Workspace: dir, Dotenv: "oz.env", SummaryFile: "s.md", JUnitFile: "j.xml", Now: fixedNow}
+				o := Options{Getenv: env(vars), Workspace: workspace.New(dir, true), Dotenv: "oz.env", SummaryFile: "s.md", JUnitFile: "j.xml", Now: fixedNow}
 				stdout, stderr := newBuffers()
 				o.Stdout, o.Stderr = stdout, stderr
 				p := map[string]func(Options) Platform{"github": NewGitHub, "gitlab": NewGitLab, "local": NewLocal}[platform](o)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 // worstReport is the largest report the API's 16 MiB body cap lets through
@@ -75,7 +77,7 @@ func BenchmarkPublish(b *testing.B) {
 				"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
 			}
 			o := Options{
-				Getenv: env(vars), Stdout: io.Discard, Stderr: io.Discard, Workspace: dir, Now: fixedNow,
+				Getenv: env(vars), Stdout: io.Discard, Stderr: io.Discard, Workspace: workspace.New(dir, true), Now: fixedNow,
 				Dotenv: "oz.env", SummaryFile: "s.md", JUnitFile: "j.xml",
 			}
 			p := map[string]func(Options) Platform{"github": NewGitHub, "gitlab": NewGitLab}[platform](o)
