@@ -1,0 +1,160 @@
+package comment
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v88/github"
+)
+
+// githubLimit is GitHub's limit on a comment body: 65,536 characters, so at
+// most that many bytes.
+const githubLimit = 65536
+
+// githubForge talks to GitHub's REST API through go-github. A PR's
+// comments are issue comments.
+type githubForge struct {
+	c       *github.Client
+	t       target
+	token   string
+	graphql string // the GraphQL endpoint beside the REST one
+	now     func() time.Time
+}
+
+func newGitHub(t target, token, userAgent string, hc *http.Client, now func() time.Time) (*githubForge, error) {
+	base, err := apiBase("GITHUB_API_URL", t.apiURL)
+	if err != nil {
+		return nil, err
+	}
+	// The rate-limit check stays on: after a rate limit, go-github refuses
+	// further calls until the reset without sending them. It never sleeps
+	// unless asked to (SleepUntilPrimaryRateLimitResetWhenRateLimited), and
+	// never retries.
+	c, err := github.NewClient(
+		github.WithHTTPClient(hc),
+		github.WithAuthToken(token),
+		github.WithURLs(github.Ptr(base.String()), github.Ptr(base.String())),
+		github.WithUserAgent(userAgent),
+	)
+	if err != nil {
+		return nil, errors.New(redact(err.Error(), token))
+	}
+	// GraphQL is at /graphql on github.com and at /api/graphql on GitHub
+	// Enterprise Server (whose REST API is at /api/v3).
+	gql := *base
+	if p, ok := strings.CutSuffix(gql.Path, "/api/v3/"); ok {
+		gql.Path = p + "/api/graphql"
+	} else {
+		gql.Path += "graphql"
+	}
+	return &githubForge{c: c, t: t, token: token, graphql: gql.String(), now: now}, nil
+}
+
+func (g *githubForge) name() string { return "GitHub" }
+func (g *githubForge) what() string { return "pull request" }
+func (g *githubForge) limit() int   { return githubLimit }
+
+func (g *githubForge) list(ctx context.Context, page int) ([]note, int, error) {
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{Page: page, PerPage: 100}}
+	cs, resp, err := g.c.Issues.ListComments(ctx, g.t.owner, g.t.repo, g.t.number, opts)
+	if err != nil {
+		return nil, 0, g.fail(ctx, "list the pull request's comments", resp, err)
+	}
+	notes := make([]note, 0, len(cs))
+	for _, c := range cs {
+		notes = append(notes, githubNote(c))
+	}
+	return notes, resp.NextPage, nil
+}
+
+func (g *githubForge) create(ctx context.Context, body string) (note, error) {
+	c, resp, err := g.c.Issues.CreateComment(ctx, g.t.owner, g.t.repo, g.t.number, &github.IssueComment{Body: &body})
+	if err != nil {
+		return note{}, g.fail(ctx, "create the comment", resp, err)
+	}
+	return githubNote(c), nil
+}
+
+func (g *githubForge) edit(ctx context.Context, id int64, body string) (note, error) {
+	c, resp, err := g.c.Issues.EditComment(ctx, g.t.owner, g.t.repo, id, &github.IssueComment{Body: &body})
+	if err != nil {
+		return note{}, g.fail(ctx, "edit the comment", resp, err)
+	}
+	return githubNote(c), nil
+}
+
+// self asks GraphQL for the viewer first: it answers for every kind of
+// token, the GITHUB_TOKEN of Actions and an app's installation token too
+// (as the app's bot, whose login there lacks the "[bot]" that REST shows).
+// GET /user, which installation tokens may not call, is the fallback.
+func (g *githubForge) self(ctx context.Context) (identity, error) {
+	var out struct {
+		Data struct {
+			Viewer struct {
+				Login string `json:"login"`
+			} `json:"viewer"`
+		} `json:"data"`
+	}
+	req, err := g.c.NewRequest(ctx, http.MethodPost, g.graphql, map[string]string{"query": "query { viewer { login } }"})
+	if err == nil {
+		var resp *github.Response
+		resp, err = g.c.Do(req, &out)
+		if err == nil && out.Data.Viewer.Login != "" {
+			return identity{login: out.Data.Viewer.Login}, nil
+		}
+		if err != nil && ctx.Err() != nil {
+			return identity{}, g.fail(ctx, "find the token's user", resp, err)
+		}
+	}
+	u, resp, err := g.c.Users.Get(ctx, "")
+	if err != nil {
+		return identity{}, g.fail(ctx, "find the token's user", resp, err)
+	}
+	return identity{login: u.GetLogin(), id: u.GetID()}, nil
+}
+
+// mine compares logins: a bot's is "name[bot]" in REST and "name" in
+// GraphQL; no person's login can end in "[bot]".
+func (g *githubForge) mine(a author, me identity) bool {
+	if me.login == "" || a.login == "" {
+		return false
+	}
+	return strings.EqualFold(a.login, me.login) || (a.bot && strings.EqualFold(a.login, me.login+"[bot]"))
+}
+
+func githubNote(c *github.IssueComment) note {
+	return note{
+		id:   c.GetID(),
+		body: c.GetBody(),
+		url:  c.GetHTMLURL(),
+		author: author{
+			login: c.GetUser().GetLogin(),
+			id:    c.GetUser().GetID(),
+			bot:   c.GetUser().GetType() == "Bot",
+		},
+	}
+}
+
+// fail classifies a failed call, reading go-github's rate-limit errors
+// (which it may return without sending anything, after an earlier limit).
+func (g *githubForge) fail(ctx context.Context, op string, resp *github.Response, err error) error {
+	var hr *http.Response
+	if resp != nil {
+		hr = resp.Response
+	}
+	now := g.now()
+	e := classify(ctx, op, hr, err, now, g.token)
+	var rle *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	switch {
+	case e.kind == stopped:
+	case errors.As(err, &rle):
+		e.kind, e.retryAfter = limited, clampWait(rle.Rate.Reset.Sub(now))
+	case errors.As(err, &abuse):
+		e.kind, e.retryAfter = limited, clampWait(abuse.GetRetryAfter())
+	}
+	return e
+}

@@ -1,0 +1,152 @@
+package comment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// target is the pull request or merge request to comment on.
+type target struct {
+	gitlab bool
+	apiURL string // GITHUB_API_URL or CI_API_V4_URL (defaults applied)
+
+	// GitHub
+	owner, repo string
+	number      int
+
+	// GitLab
+	project    string // the project id (numeric) or path
+	iid        int64
+	projectURL string // the MR's project page, for the note's web URL
+}
+
+// The events whose payload names a pull request.
+var prEvents = map[string]bool{
+	"pull_request": true, "pull_request_target": true,
+	"pull_request_review": true, "pull_request_review_comment": true,
+}
+
+// maxEventFile caps the event payload read (GitHub's payloads are far
+// smaller; a push with many commits is the largest).
+const maxEventFile = 32 << 20
+
+// GitHub's names for owners and repositories.
+var repoName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
+
+// findTarget finds the PR/MR of this CI job. It returns an error wrapping
+// ErrNoPullRequest when the job concerns none, and another error when the
+// environment says there is one but not in a usable form.
+func findTarget(getenv func(string) string) (target, error) {
+	switch {
+	case getenv("GITHUB_ACTIONS") == "true":
+		return githubTarget(getenv)
+	case getenv("GITLAB_CI") == "true":
+		return gitlabTarget(getenv)
+	}
+	return target{}, fmt.Errorf("%w: not running in GitHub Actions or GitLab CI", ErrNoPullRequest)
+}
+
+// githubEvent is the part of the event payload read here.
+type githubEvent struct {
+	PullRequest *struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+	Issue *struct {
+		Number      int              `json:"number"`
+		PullRequest *json.RawMessage `json:"pull_request"`
+	} `json:"issue"`
+}
+
+func githubTarget(getenv func(string) string) (target, error) {
+	event := getenv("GITHUB_EVENT_NAME")
+	if !prEvents[event] && event != "issue_comment" {
+		return target{}, fmt.Errorf("%w: the %q event concerns no pull request", ErrNoPullRequest, event)
+	}
+	ev, err := readEvent(getenv("GITHUB_EVENT_PATH"))
+	if err != nil {
+		return target{}, err
+	}
+	t := target{apiURL: getenv("GITHUB_API_URL")}
+	if t.apiURL == "" {
+		t.apiURL = "https://api.github.com"
+	}
+	switch {
+	case prEvents[event] && ev.PullRequest != nil:
+		t.number = ev.PullRequest.Number
+	case event == "issue_comment" && ev.Issue != nil && ev.Issue.PullRequest != nil && string(*ev.Issue.PullRequest) != "null":
+		t.number = ev.Issue.Number
+	case event == "issue_comment":
+		return target{}, fmt.Errorf("%w: the comment is on an issue, not a pull request", ErrNoPullRequest)
+	}
+	if t.number <= 0 {
+		return target{}, fmt.Errorf("the %q event's payload names no pull request number", event)
+	}
+	owner, repo, ok := strings.Cut(getenv("GITHUB_REPOSITORY"), "/")
+	if !ok || !repoName.MatchString(owner) || !repoName.MatchString(repo) || repo == "." || repo == ".." {
+		return target{}, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/repo", getenv("GITHUB_REPOSITORY"))
+	}
+	t.owner, t.repo = owner, repo
+	return t, nil
+}
+
+// readEvent reads the event payload, capped.
+func readEvent(path string) (githubEvent, error) {
+	var ev githubEvent
+	if path == "" {
+		return ev, fmt.Errorf("GITHUB_EVENT_PATH is not set: the pull request is unknown")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ev, fmt.Errorf("read the event payload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEventFile+1))
+	switch {
+	case err != nil:
+		return ev, fmt.Errorf("read the event payload: %w", err)
+	case len(data) > maxEventFile:
+		return ev, fmt.Errorf("the event payload %s is larger than %d MiB", path, maxEventFile>>20)
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return ev, fmt.Errorf("the event payload %s is not the JSON expected: %v", path, err)
+	}
+	return ev, nil
+}
+
+func gitlabTarget(getenv func(string) string) (target, error) {
+	raw := getenv("CI_MERGE_REQUEST_IID")
+	if raw == "" {
+		return target{}, fmt.Errorf("%w: this is not a merge request pipeline (CI_MERGE_REQUEST_IID is not set)", ErrNoPullRequest)
+	}
+	iid, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || iid <= 0 {
+		return target{}, fmt.Errorf("CI_MERGE_REQUEST_IID %q is not a merge request number", raw)
+	}
+	// The MR lives in its target project: in a pipeline of a fork's merge
+	// request that runs in the fork, CI_PROJECT_ID is the fork.
+	project := getenv("CI_MERGE_REQUEST_PROJECT_ID")
+	if project == "" {
+		project = getenv("CI_PROJECT_ID")
+	}
+	if n, err := strconv.ParseInt(project, 10, 64); err != nil || n <= 0 {
+		return target{}, fmt.Errorf("CI_MERGE_REQUEST_PROJECT_ID or CI_PROJECT_ID %q is not a project id", project)
+	}
+	t := target{gitlab: true, project: project, iid: iid, apiURL: getenv("CI_API_V4_URL")}
+	if t.apiURL == "" {
+		if server := getenv("CI_SERVER_URL"); server != "" {
+			t.apiURL = strings.TrimSuffix(server, "/") + "/api/v4"
+		} else {
+			t.apiURL = "https://gitlab.com/api/v4"
+		}
+	}
+	t.projectURL = getenv("CI_MERGE_REQUEST_PROJECT_URL")
+	if t.projectURL == "" {
+		t.projectURL = getenv("CI_PROJECT_URL")
+	}
+	return t, nil
+}

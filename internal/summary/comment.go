@@ -1,0 +1,211 @@
+package summary
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
+)
+
+// DefaultCommentMaxBytes is the comment's size cap when
+// CommentOptions.MaxBytes is not set: under GitHub's limit of 65,536
+// characters for a comment, with room for the comment package's marker.
+const DefaultCommentMaxBytes = 64000
+
+// Answers longer than this many lines or bytes are collapsed.
+const (
+	answerOpenLines = 15
+	answerOpenBytes = 1500
+)
+
+// maxCommentFiles is how many downloaded files the comment lists.
+const maxCommentFiles = 30
+
+// CommentOptions shape the PR/MR comment.
+type CommentOptions struct {
+	// FailOn decides whether the conclusion fails the step; nil fails none.
+	FailOn config.FailOn
+	// MaxBytes caps the comment's size in bytes; 0 or less means
+	// DefaultCommentMaxBytes.
+	MaxBytes int
+	// Title names the run in the heading; empty means "Oz run".
+	Title string
+}
+
+// Comment renders the body of the comment that oz-run keeps on the pull
+// request or merge request, from the same Result as the summary and escaped
+// the same way. A Result whose Ended is zero and that has no conclusion, no
+// error and no abort is a run still working: the comment then shows its
+// state and its links. Otherwise it shows the outcome: the conclusion, the
+// status message, the agent's answer, the pull requests, the files, the
+// cost and the duration. The comment package adds its hidden marker.
+func Comment(r runner.Result, opts CommentOptions) string {
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultCommentMaxBytes
+	}
+	var b strings.Builder
+	b.Grow(2048)
+	if working(r) {
+		writeWorking(&b, r, opts)
+		return capSize(b.String(), maxBytes)
+	}
+	writeHeading(&b, r, Options{FailOn: opts.FailOn, Title: opts.Title})
+	writeCommentTable(&b, r)
+	writeStatus(&b, r.Run)
+	writeProblems(&b, r)
+	var tail strings.Builder
+	writePullRequests(&tail, r.Run)
+	writeFiles(&tail, r.Work.Files)
+	writeCommentFooter(&tail, r)
+	// The answer gets what the rest leaves of the budget.
+	writeAnswer(&b, r.Work.Answer, maxBytes-b.Len()-tail.Len()-64)
+	b.WriteString(tail.String())
+	return capSize(b.String(), maxBytes)
+}
+
+// working reports whether r is a snapshot of a run still going.
+func working(r runner.Result) bool {
+	return r.Ended.IsZero() && r.Conclusion == "" && r.Err == nil && !r.Aborted
+}
+
+func writeWorking(b *strings.Builder, r runner.Result, opts CommentOptions) {
+	title := "Oz run"
+	if !isBlank(opts.Title) {
+		title = inline(strings.TrimSpace(opts.Title))
+	}
+	s := state(r)
+	icon, words := "⏳", " is starting"
+	switch s {
+	case oz.StateQueued, oz.StatePending:
+		words = " is queued"
+	case oz.StateClaimed, oz.StateInProgress:
+		icon, words = "🔄", " is working"
+	case "":
+	default:
+		if s.IsTerminal() {
+			words = " has ended: its outcome follows"
+		}
+	}
+	b.WriteString("## " + icon + " " + title + words + "\n\n")
+	writeCommentTable(b, r)
+	b.WriteString("This comment is updated as the run goes on; it will hold the outcome when the run ends.\n")
+}
+
+// writeCommentTable is the summary's table cut to what a reviewer needs:
+// the run, its state, the session, and once ended, duration and cost.
+func writeCommentTable(b *strings.Builder, r runner.Result) {
+	id := r.RunID
+	if id == "" && r.Run != nil {
+		id = r.Run.RunID
+	}
+	run := "— (no run was created)"
+	if !isBlank(id) {
+		run = link(id, runURL(id))
+	}
+	b.WriteString("| Run | " + run + " |\n|---|---|\n")
+	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
+	if s := state(r); s != "" {
+		row("State", code(string(s)))
+	}
+	if u := r.Run.SessionURL(); !isBlank(u) {
+		row("Session", link("Open the session", u))
+	} else if working(r) {
+		row("Session", "— (the link appears once the agent starts)")
+	}
+	if !working(r) {
+		row("Duration", duration(r))
+		row("Cost", cost(r))
+	}
+	if r.Run != nil && !isBlank(r.Run.Title) {
+		row("Title", inline(strings.TrimSpace(r.Run.Title)))
+	}
+	b.WriteString("\n")
+}
+
+// cost is what the run cost as far as it is known: its credits.
+func cost(r runner.Result) string {
+	if r.Run != nil {
+		if c, ok := r.Run.RequestUsage.Credits(); ok {
+			return fmt.Sprintf("%.2f credits", c)
+		}
+	}
+	return "—"
+}
+
+// writeAnswer writes the agent's answer in at most maxBytes bytes: shown
+// when short, collapsed in <details> when long.
+func writeAnswer(b *strings.Builder, answer string, maxBytes int) {
+	const (
+		heading = "### Answer\n\n"
+		open    = "<details>\n<summary>The agent's answer (%d lines)</summary>\n\n"
+		closing = "\n</details>\n\n"
+	)
+	if isBlank(answer) || maxBytes < len(heading)+len(open)+len(closing)+64 {
+		return
+	}
+	lines := strings.Count(strings.TrimSpace(clean(answer)), "\n") + 1
+	long := lines > answerOpenLines || len(answer) > answerOpenBytes
+	budget := maxBytes - len(heading)
+	if long {
+		budget -= len(open) + 8 + len(closing)
+	}
+	md := answerMarkdown(answer, budget)
+	if md == "" {
+		return
+	}
+	b.WriteString(heading)
+	if !long {
+		b.WriteString(md + "\n")
+		return
+	}
+	fmt.Fprintf(b, open, lines)
+	b.WriteString(md + closing)
+}
+
+func writeFiles(b *strings.Builder, files []runner.File) {
+	var items []string
+	for i, f := range files {
+		if i == maxCommentFiles {
+			items = append(items, fmt.Sprintf("- … and %d more (see the `files` output)", len(files)-i))
+			break
+		}
+		name := code(f.Path)
+		if isBlank(f.Path) {
+			name = "(no name)"
+		}
+		items = append(items, "- "+name+" ("+size(f.Size)+")")
+	}
+	writeList(b, "Files", items)
+}
+
+// size writes n bytes as `512 B`, `1.2 KiB`, `3.4 MiB`.
+func size(n int64) string {
+	switch {
+	case n < 0:
+		return "size unknown"
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
+
+func writeCommentFooter(b *strings.Builder, r runner.Result) {
+	id := r.RunID
+	if id == "" && r.Run != nil {
+		id = r.Run.RunID
+	}
+	b.WriteString("---\n\n")
+	if isBlank(id) {
+		b.WriteString("oz-run · no run was created.\n")
+		return
+	}
+	u := runURL(id)
+	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + "; the job summary has the timeline.\n")
+}
