@@ -40,8 +40,10 @@ type Config struct {
 	Summary    bool
 	ResultFile string // as given (relative to Workspace unless absolute)
 	Debug      bool
+	DryRun     bool
 
-	// GitLab and other CIs.
+	// The report files (GitLab and other CIs; on a terminal only when
+	// asked for): empty writes none.
 	Dotenv      string
 	SummaryFile string
 	JUnitFile   string
@@ -50,6 +52,10 @@ type Config struct {
 	// of relative paths: GITHUB_WORKSPACE, else CI_PROJECT_DIR, else the
 	// current directory.
 	Workspace string
+
+	// values are the effective values by input name, as parsed, for
+	// Settings.
+	values map[string]string
 }
 
 // OnTimeout is what to do with the remote run when the timeout passes.

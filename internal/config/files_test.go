@@ -32,7 +32,7 @@ func TestOutputPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_RESULT_FILE": tt.value}).get, filesAt("/ws", tt.confined, nil))
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_RESULT_FILE": tt.value})), filesAt("/ws", tt.confined, nil))
 			if tt.problem != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), `input "result_file": `)

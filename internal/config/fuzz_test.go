@@ -65,7 +65,8 @@ func FuzzLoad(f *testing.F) {
 			if extra != "" {
 				args = append(args, strings.Split(extra, sep)...)
 			}
-			return Load(args, e.get, anyFile{files(nil), file})
+			c, _, err := Load(args, Env(e), anyFile{files(nil), file})
+			return c, err
 		}
 
 		c, err := load(key)

@@ -8,7 +8,8 @@ import (
 
 // input defines one input: its name (flag --name, env INPUT_NAME), default,
 // meaning and how its value is parsed into a Config. The table below is the
-// only list of inputs: parsing, Inputs and Usage all read it.
+// only list of inputs: parsing, Inputs, Usage, Settings and the warnings
+// about unknown INPUT_ variables all read it.
 type input struct {
 	name        string
 	def         string // the default, parsed like a given value
@@ -16,7 +17,19 @@ type input struct {
 	arg         string // what the value is, for Usage
 	doc         string
 	gitlab      bool // used on GitLab and other CIs only; not an action input
-	set         setter
+	// report marks a report file (dotenv, summary, JUnit): its default
+	// applies in CI only (on a terminal it is written only when asked
+	// for), and a value given empty on purpose (--dotenv "", or the
+	// variable set to "") turns it off instead of taking the default.
+	report bool
+	// secret marks a value that is never shown (Settings says only whether
+	// it is set); so is any input whose name ends in _key or _token.
+	secret bool
+	// unit is what a bare number counts, for a duration input.
+	unit time.Duration
+	// show, when set, is how Settings shows the effective value v.
+	show func(c *Config, v string) string
+	set  setter
 }
 
 // setter parses a trimmed value (possibly empty) into c. Errors leave Input
@@ -27,14 +40,14 @@ type setter func(l *loader, c *Config, v string) []*InputError
 const boolArg = "true|false"
 
 var inputs = []input{
-	{name: "warp_api_key", fallbackEnv: "WARP_API_KEY", arg: "key", set: setAPIKey,
+	{name: "warp_api_key", fallbackEnv: "WARP_API_KEY", arg: "key", secret: true, set: setAPIKey,
 		doc: "API key (Authorization: Bearer); required unless WARP_API_KEY is set. Prefer the environment: flags show in process lists."},
-	{name: "prompt", arg: "text", set: text(func(c *Config) *string { return &c.Prompt }),
+	{name: "prompt", arg: "text", show: showPrompt, set: text(func(c *Config) *string { return &c.Prompt }),
 		doc: "the instruction for the agent"},
 	{name: "prompt_file", arg: "path", set: setPromptFile,
 		doc: "path of a regular file (at most 1 MiB) whose content is the prompt (relative to the workspace)"},
 	{name: "skill", arg: "spec", set: setSkill,
-		doc: "skill spec (owner/repo:skill)"},
+		doc: "skill spec (owner/repo:skill; also owner/repo:path/to/SKILL.md)"},
 	{name: "environment", arg: "id", set: text(func(c *Config) *string { return &c.Environment }),
 		doc: "Oz cloud environment id (config.environment_id)"},
 	{name: "model", arg: "id", set: text(func(c *Config) *string { return &c.Model }),
@@ -43,7 +56,7 @@ var inputs = []input{
 		doc: "config.name (groups runs)"},
 	{name: "title", arg: "text", set: text(func(c *Config) *string { return &c.Title }),
 		doc: "run title"},
-	{name: "mcp", arg: "json|path", set: setMCP,
+	{name: "mcp", arg: "json|path", show: showMCP, set: setMCP,
 		doc: "MCP servers: a JSON object, or a path to a JSON file (config.mcp_servers)"},
 	{name: "host", arg: "id", set: text(func(c *Config) *string { return &c.Host }),
 		doc: "self-hosted worker id (config.worker_host)"},
@@ -59,18 +72,18 @@ var inputs = []input{
 		doc: "false: submit and return at once (conclusion submitted)"},
 	{name: "run_id", arg: "id", set: setRunID,
 		doc: "attach to an existing run instead of creating one; then wait for it"},
-	{name: "timeout", def: "60m", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.Timeout }),
-		doc: "how long to wait for a terminal state"},
+	durationInput("timeout", "60m", time.Minute, func(c *Config) *time.Duration { return &c.Timeout },
+		"how long to wait for a terminal state (a bare number is minutes)"),
 	{name: "on_timeout", def: "cancel", arg: "cancel|leave", set: setOnTimeout,
 		doc: "cancel the remote run, or leave it running"},
 	{name: "cancel_on_abort", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.CancelOnAbort }),
 		doc: "on SIGINT/SIGTERM (job cancelled, step timeout), cancel the remote run"},
 	{name: "fail_on", def: DefaultFailOn, arg: "conclusions", set: setFailOn,
 		doc: "conclusions that fail the step (" + conclusionList() + "); none = report only"},
-	{name: "poll_interval", def: "2s", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.PollInterval }),
-		doc: "first wait between status polls"},
-	{name: "poll_max_interval", def: "30s", arg: "duration", set: duration(func(c *Config) *time.Duration { return &c.PollMaxInterval }),
-		doc: "the cap that the waits grow to"},
+	durationInput("poll_interval", "2s", time.Second, func(c *Config) *time.Duration { return &c.PollInterval },
+		"first wait between status polls (a bare number is seconds; at least 1s against Warp's API)"),
+	durationInput("poll_max_interval", "30s", time.Second, func(c *Config) *time.Duration { return &c.PollMaxInterval },
+		"the cap that the waits grow to (a bare number is seconds)"),
 	{name: "api_url", def: "https://app.warp.dev/api/v1", arg: "url", set: setAPIURL,
 		doc: "API base URL (staging, proxies, tests)"},
 	{name: "summary", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Summary }),
@@ -78,14 +91,22 @@ var inputs = []input{
 	{name: "result_file", arg: "path", set: localPath(func(c *Config) *string { return &c.ResultFile }),
 		doc: "write the final run object as JSON to this path (relative to the workspace; missing directories are made); unset = no file"},
 	{name: "debug", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Debug }),
-		doc: "verbose logs (never the key)"},
+		doc: "verbose logs (never the key); the effective settings are logged at the start"},
+	{name: "dry_run", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.DryRun }),
+		doc: "validate, print the request body that would be sent (key redacted, MCP server settings hidden), send nothing, exit 0"},
 
-	{name: "dotenv", def: "oz-run.env", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.Dotenv }),
-		doc: "dotenv report of the outputs (OZ_RUN_ID, OZ_CONCLUSION, ...), relative to the workspace"},
-	{name: "summary_file", def: "oz-run-summary.md", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.SummaryFile }),
-		doc: "the job summary as a Markdown file, relative to the workspace"},
-	{name: "junit_file", def: "oz-run-junit.xml", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.JUnitFile }),
-		doc: "a JUnit report with one test case for the run, relative to the workspace"},
+	{name: "dotenv", report: true, def: "oz-run.env", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.Dotenv }),
+		doc: "dotenv report of the outputs (OZ_RUN_ID, OZ_CONCLUSION, ...), relative to the workspace; \"\" writes none"},
+	{name: "summary_file", report: true, def: "oz-run-summary.md", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.SummaryFile }),
+		doc: "the job summary as a Markdown file, relative to the workspace; \"\" writes none"},
+	{name: "junit_file", report: true, def: "oz-run-junit.xml", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.JUnitFile }),
+		doc: "a JUnit report with one test case for the run, relative to the workspace; \"\" writes none"},
+}
+
+// durationInput is a duration input; a bare number counts unit.
+func durationInput(name, def string, unit time.Duration, field func(*Config) *time.Duration, doc string) input {
+	return input{name: name, def: def, arg: "duration", unit: unit, doc: doc,
+		set: duration(unit, field)}
 }
 
 // lookup finds an input by name, hyphens read as underscores.
@@ -127,11 +148,13 @@ Usage:
                               (no key, no network)
   oz-run fake-server --listen 127.0.0.1:PORT
                               serve the fake Oz API, to test workflows offline
-  oz-run version
+  oz-run version              (or oz-run --version)
 
 Each input is a flag --name (or with hyphens, --fail-on) or the environment
 variable INPUT_<NAME> (flags win). Values are trimmed. Booleans are true or
-false; durations are Go durations (90s, 30m, 1h30m) or whole minutes.
+false; durations are Go durations (90s, 30m, 1h30m), and a bare number is
+minutes for timeout, seconds for poll_interval and poll_max_interval. An
+INPUT_ variable that names no input is warned about, and the run goes on.
 
 Inputs:
 `)
@@ -140,7 +163,7 @@ Inputs:
 			writeInput(&b, in)
 		}
 	}
-	b.WriteString("\nGitLab CI and other CIs:\n")
+	b.WriteString("\nReport files (GitLab CI and other CIs; on a terminal only when given):\n")
 	for _, in := range inputs {
 		if in.gitlab {
 			writeInput(&b, in)
@@ -164,6 +187,8 @@ func writeInput(b *strings.Builder, in input) {
 	switch { // the default is kept on one line
 	case in.fallbackEnv != "":
 		words = append(words, "(default: env "+in.fallbackEnv+")")
+	case in.report:
+		words = append(words, "(default in CI: "+in.def+")")
 	case in.def != "":
 		words = append(words, "(default: "+in.def+")")
 	}

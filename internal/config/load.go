@@ -11,39 +11,30 @@ import (
 var ErrHelp = errors.New("help requested")
 
 // Load reads every input from args (flags --name value or --name=value),
-// then getenv (INPUT_<NAME>), then the defaults, and validates them. Paths
+// then env (INPUT_<NAME>), then the defaults, and validates them. Paths
 // are checked, and files named by inputs (prompt_file, a path given as mcp)
 // read, through files (the workspace). Every bad input is reported, joined
 // into one error; a flag that cannot be parsed is reported alone. No error
 // holds the API key.
-func Load(args []string, getenv func(string) string, files Files) (*Config, error) {
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
+//
+// The warnings, returned with or without an error, name each INPUT_
+// variable that is no input (a typo), with the closest input; they do not
+// stop the run.
+func Load(args []string, env Env, files Files) (*Config, []string, error) {
 	if files == nil {
-		return nil, errors.New("config: Load needs the workspace's files")
+		return nil, nil, errors.New("config: Load needs the workspace's files")
 	}
+	warnings := unknownInputs(env)
 	flags, err := parseArgs(args)
 	if err != nil {
-		return nil, err
+		return nil, warnings, err
 	}
 	l := &loader{files: files, values: map[string]string{}}
 	for _, in := range inputs {
-		v, ok := flags[in.name]
-		if !ok {
-			v = getenv(envName(in.name))
-		}
-		v = strings.TrimSpace(v)
-		if v == "" && in.fallbackEnv != "" {
-			v = strings.TrimSpace(getenv(in.fallbackEnv))
-		}
-		if v == "" {
-			v = in.def
-		}
-		l.values[in.name] = v
+		l.values[in.name] = resolve(in, flags, env, files.Confined())
 	}
 
-	c := &Config{Workspace: files.Dir()}
+	c := &Config{Workspace: files.Dir(), values: l.values}
 	var errs []error
 	for _, in := range inputs {
 		for _, e := range in.set(l, c, l.values[in.name]) {
@@ -57,9 +48,29 @@ func Load(args []string, getenv func(string) string, files Files) (*Config, erro
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, warnings, errors.Join(errs...)
 	}
-	return c, nil
+	return c, warnings, nil
+}
+
+// resolve is an input's value: the flag, else the variable, trimmed; else
+// the fallback variable; else the default. A report file takes its default
+// only in CI, and none when it was given empty on purpose. (For the other
+// inputs an empty value means the default: GitHub passes every action
+// input, "" for those the workflow leaves out.)
+func resolve(in input, flags map[string]string, env Env, inCI bool) string {
+	v, given := flags[in.name]
+	if !given {
+		v, given = env.lookup(envName(in.name))
+	}
+	v = strings.TrimSpace(v)
+	if v == "" && in.fallbackEnv != "" {
+		v = strings.TrimSpace(env.Get(in.fallbackEnv))
+	}
+	if v == "" && (!in.report || (inCI && !given)) {
+		v = in.def
+	}
+	return v
 }
 
 // loader holds what the setters need besides the value.
@@ -118,21 +129,25 @@ func (l *loader) check(c *Config) []*InputError {
 	return errs
 }
 
-// ReportFiles are the dotenv, summary and JUnit file paths as far as the
-// environment gives them, for reporting a step that stopped on invalid
-// input (when Load has failed): each INPUT_ value that is a valid path,
-// else the input's default.
-func ReportFiles(getenv func(string) string, files Files) (dotenv, summaryFile, junitFile string) {
+// ReportFiles are the dotenv, summary and JUnit file paths as far as args
+// and env give them, for reporting a step that stopped on invalid input
+// (when Load has failed): each value that is a valid path, else what an
+// unset input gives (the default in CI, no file on a terminal).
+func ReportFiles(args []string, env Env, files Files) (dotenv, summaryFile, junitFile string) {
+	flags, err := parseArgs(args)
+	if err != nil {
+		flags = nil
+	}
 	paths := map[string]string{}
 	l := &loader{files: files}
 	for _, in := range inputs {
-		if !in.gitlab {
+		if !in.report {
 			continue
 		}
 		var c Config
-		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(in.name)))
-		if v == "" || in.set(l, &c, v) != nil {
-			v = in.def
+		v := resolve(in, flags, env, files.Confined())
+		if v != "" && in.set(l, &c, v) != nil {
+			v = resolve(in, nil, nil, files.Confined())
 		}
 		paths[in.name] = v
 	}

@@ -114,8 +114,9 @@ func inputErrors(err error) []*InputError {
 
 func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := Load(nil, base.get, files(nil))
+	c, _, err := Load(nil, Env(base), files(nil))
 	require.NoError(t, err)
+	c.values = nil // Settings shows them (TestSettings)
 	assert.Equal(t, &Config{
 		APIKey:          testKey,
 		Prompt:          "fix the tests",
@@ -158,17 +159,19 @@ func TestLoadEveryInput(t *testing.T) {
 		"INPUT_CANCEL_ON_ABORT":   "False",
 		"INPUT_FAIL_ON":           "failed\nTIMED_OUT submitted",
 		"INPUT_POLL_INTERVAL":     "500ms",
-		"INPUT_POLL_MAX_INTERVAL": "1m",
+		"INPUT_POLL_MAX_INTERVAL": "60",
 		"INPUT_API_URL":           "http://127.0.0.1:8080/api/v1/",
 		"INPUT_SUMMARY":           "false",
 		"INPUT_RESULT_FILE":       "out/run.json",
 		"INPUT_DEBUG":             "true",
+		"INPUT_DRY_RUN":           "TRUE",
 		"INPUT_DOTENV":            "build/oz.env",
 		"INPUT_SUMMARY_FILE":      "build/summary.md",
 		"INPUT_JUNIT_FILE":        "build/junit.xml",
 	}
-	c, err := Load(nil, e.get, filesAt("/builds/acme/app", true, nil))
+	c, _, err := Load(nil, Env(e), filesAt("/builds/acme/app", true, nil))
 	require.NoError(t, err)
+	c.values = nil
 	no := false
 	assert.Equal(t, &Config{
 		APIKey:          testKey,
@@ -195,6 +198,7 @@ func TestLoadEveryInput(t *testing.T) {
 		Summary:         false,
 		ResultFile:      "out/run.json",
 		Debug:           true,
+		DryRun:          true,
 		Dotenv:          "build/oz.env",
 		SummaryFile:     "build/summary.md",
 		JUnitFile:       "build/junit.xml",
@@ -262,14 +266,14 @@ func TestLoadPrecedence(t *testing.T) {
 		{"-- ends flags", []string{"--title", "t", "--"}, nil, func(t *testing.T, c *Config) {
 			assert.Equal(t, "t", c.Title)
 		}},
-		{"key flag beats env", []string{"--warp_api_key", "wk-flag"}, nil, func(t *testing.T, c *Config) {
-			assert.Equal(t, "wk-flag", c.APIKey)
+		{"key flag beats env", []string{"--warp_api_key", "wk-flag-0123456789"}, nil, func(t *testing.T, c *Config) {
+			assert.Equal(t, "wk-flag-0123456789", c.APIKey)
 		}},
-		{"INPUT_WARP_API_KEY beats WARP_API_KEY", nil, env{"WARP_API_KEY": "wk-env"}, func(t *testing.T, c *Config) {
+		{"INPUT_WARP_API_KEY beats WARP_API_KEY", nil, env{"WARP_API_KEY": "wk-env-0123456789"}, func(t *testing.T, c *Config) {
 			assert.Equal(t, testKey, c.APIKey)
 		}},
-		{"WARP_API_KEY fallback", nil, env{"INPUT_WARP_API_KEY": "", "WARP_API_KEY": " wk-env\n"}, func(t *testing.T, c *Config) {
-			assert.Equal(t, "wk-env", c.APIKey)
+		{"WARP_API_KEY fallback", nil, env{"INPUT_WARP_API_KEY": "", "WARP_API_KEY": " wk-env-0123456789\n"}, func(t *testing.T, c *Config) {
+			assert.Equal(t, "wk-env-0123456789", c.APIKey)
 		}},
 		{"run_id alone", nil, env{"INPUT_PROMPT": "", "INPUT_RUN_ID": "r1"}, func(t *testing.T, c *Config) {
 			assert.Equal(t, "r1", c.RunID)
@@ -293,7 +297,7 @@ func TestLoadPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(tt.args, base.with(tt.env).get, files(nil))
+			c, _, err := Load(tt.args, Env(base.with(tt.env)), files(nil))
 			require.NoError(t, err)
 			tt.check(t, c)
 		})
@@ -305,21 +309,34 @@ func TestLoadArgErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want string
+		want string // the whole message
 	}{
-		{"unknown flag", []string{"--promt", "x"}, `unknown flag "--promt"`},
-		{"unknown flag with =", []string{"--promt=" + testKey}, `unknown flag "--promt"`},
-		{"missing value", []string{"--timeout"}, `flag "--timeout" needs a value`},
-		{"stray argument", []string{"--debug", testKey}, "unexpected argument 2"},
-		{"lone dash", []string{"-"}, "unexpected argument 1"},
-		{"argument after --", []string{"--", testKey}, "unexpected argument 2 after --"},
+		{"unknown flag", []string{"--promt", "x"}, `unknown flag "--promt": did you mean --prompt? see oz-run --help for the inputs`},
+		{"unknown flag with =", []string{"--promt=" + testKey}, `unknown flag "--promt": did you mean --prompt? see oz-run --help for the inputs`},
+		{"unknown short flag", []string{"-p", "x"}, `unknown flag "-p": see oz-run --help for the inputs`},
+		{"unknown flag, nothing close", []string{"--verbose"}, `unknown flag "--verbose": see oz-run --help for the inputs`},
+		{"a key as a flag", []string{"--" + testKey}, "unknown flag (a name that is not a word): see oz-run --help for the inputs"},
+		{"missing value", []string{"--timeout"}, `flag "--timeout" needs a value (duration): see oz-run --help`},
+		{"missing value, one dash", []string{"-timeout"}, `flag "-timeout" needs a value (duration): see oz-run --help`},
+		{"stray argument after a boolean flag", []string{"--debug", testKey},
+			"unexpected argument 2: it is not a flag or a flag's value; inputs are given as --name value (see oz-run --help)"},
+		{"a word after a prompt", []string{"--title", "t", "--prompt", "fix", "the", "tests"},
+			`unexpected argument 5 ("the") after the value of --prompt: a value with spaces needs quotes (--prompt "..."); see oz-run --help`},
+		{"a word after the key", []string{"--warp_api_key", "wk-part", "two"},
+			"unexpected argument 3: it is not a flag or a flag's value; inputs are given as --name value (see oz-run --help)"},
+		{"a key-shaped word after a value", []string{"--title", "t", "wk-abc"},
+			"unexpected argument 3: it is not a flag or a flag's value; inputs are given as --name value (see oz-run --help)"},
+		{"a value given with =, then a word", []string{"--title=t", "more"},
+			"unexpected argument 2: it is not a flag or a flag's value; inputs are given as --name value (see oz-run --help)"},
+		{"lone dash", []string{"-"}, "unexpected argument 1: it is not a flag or a flag's value; inputs are given as --name value (see oz-run --help)"},
+		{"argument after --", []string{"--", testKey}, "unexpected argument 2 after --: inputs are given as --name value; see oz-run --help"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load(tt.args, base.get, files(nil))
+			_, _, err := Load(tt.args, Env(base), files(nil))
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, tt.want, err.Error())
 			assert.NotContains(t, err.Error(), testKey)
 		})
 	}
@@ -330,13 +347,13 @@ func TestLoadHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"--timeout", "1m", "--help"}, {"--help=true"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(args, env{}.get, files(nil))
+			c, _, err := Load(args, Env{}, files(nil))
 			assert.ErrorIs(t, err, ErrHelp)
 			assert.Nil(t, c)
 		})
 	}
 	// -h as a flag's value is a value.
-	c, err := Load([]string{"--title", "-h"}, base.get, files(nil))
+	c, _, err := Load([]string{"--title", "-h"}, Env(base), files(nil))
 	require.NoError(t, err)
 	assert.Equal(t, "-h", c.Title)
 }
@@ -390,7 +407,7 @@ func TestLoadInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(tt.env).get, files(map[string]string{"p.md": "x"}))
+			c, _, err := Load(nil, Env(base.with(tt.env)), files(map[string]string{"p.md": "x"}))
 			require.Error(t, err)
 			assert.Nil(t, c)
 			msg := err.Error()
@@ -411,7 +428,7 @@ func TestLoadInvalid(t *testing.T) {
 func TestLoadReportsEveryError(t *testing.T) {
 	t.Parallel()
 	e := env{"INPUT_TIMEOUT": "x", "INPUT_WAIT": "maybe", "INPUT_FAIL_ON": "a b", "INPUT_RUN_ID": "a/b"}
-	_, err := Load(nil, e.get, files(nil))
+	_, _, err := Load(nil, Env(e), files(nil))
 	var names []string
 	for _, ie := range inputErrors(err) {
 		names = append(names, ie.Input)

@@ -12,7 +12,8 @@ import (
 
 const mcpAccepted = `give a JSON object of MCP servers such as {"github": {"warp_id": "..."}}, or the path of a JSON file holding one (relative to the workspace)`
 
-// setMCP reads the mcp input: inline JSON when it starts with "{", else the
+// setMCP reads the mcp input: inline JSON when it starts with "{" (or
+// "[", a JSON array given by mistake: no file name starts so), else the
 // path of a JSON file. Inline JSON is never shown in errors: MCP server
 // configurations often hold tokens.
 func setMCP(l *loader, c *Config, v string) []*InputError {
@@ -20,7 +21,7 @@ func setMCP(l *loader, c *Config, v string) []*InputError {
 		return nil
 	}
 	data, shown, where := []byte(v), "", ""
-	if !strings.HasPrefix(v, "{") {
+	if !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") {
 		var err *InputError
 		if data, err = l.read(v); err != nil {
 			return one(err)
@@ -38,7 +39,10 @@ func setMCP(l *loader, c *Config, v string) []*InputError {
 // parseMCP reads a JSON object whose values are JSON objects. The problem,
 // if any, says where in the text it is.
 func parseMCP(data []byte) (map[string]json.RawMessage, string) {
-	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] != '{' {
+	switch trimmed := bytes.TrimSpace(data); {
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		return nil, "is a JSON array: it must be a JSON object of MCP servers by name"
+	case len(trimmed) == 0 || trimmed[0] != '{':
 		return nil, "is not a JSON object"
 	}
 	var servers map[string]json.RawMessage

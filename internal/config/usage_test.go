@@ -17,7 +17,10 @@ func TestUsageMentionsEveryInput(t *testing.T) {
 	u := Usage()
 	for _, in := range inputs {
 		assert.Contains(t, u, "--"+in.name+" ", in.name)
-		if in.def != "" {
+		switch {
+		case in.report:
+			assert.Contains(t, u, "(default in CI: "+in.def+")", in.name)
+		case in.def != "":
 			assert.Contains(t, u, "(default: "+in.def+")", in.name)
 		}
 	}
@@ -42,7 +45,7 @@ func TestInputs(t *testing.T) {
 		"warp_api_key", "prompt", "prompt_file", "skill", "environment", "model", "name", "title",
 		"mcp", "host", "computer_use", "agent_mode", "team_uid", "metadata", "wait", "run_id",
 		"timeout", "on_timeout", "cancel_on_abort", "fail_on", "poll_interval", "poll_max_interval",
-		"api_url", "summary", "result_file", "debug",
+		"api_url", "summary", "result_file", "debug", "dry_run",
 	}, Inputs())
 }
 
@@ -54,7 +57,7 @@ func TestEveryInputIsAFlagAndAVariable(t *testing.T) {
 			continue
 		}
 		// Every default loads, as a flag and as a variable.
-		_, err := Load([]string{"--" + in.name + "=" + in.def}, base.with(env{envName(in.name): in.def}).get, files(nil))
+		_, _, err := Load([]string{"--" + in.name + "=" + in.def}, Env(base.with(env{envName(in.name): in.def})), files(nil))
 		assert.NoError(t, err, in.name)
 	}
 	assert.Equal(t, "INPUT_POLL_MAX_INTERVAL", envName("poll_max_interval"))

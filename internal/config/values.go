@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"net/url"
 	"strconv"
@@ -31,6 +32,10 @@ func text(field func(*Config) *string) setter {
 func setSkill(_ *loader, c *Config, v string) []*InputError {
 	if v == "" {
 		return nil
+	}
+	if !strings.ContainsAny(v, ":/") && !strings.ContainsFunc(v, unicode.IsSpace) {
+		return one(&InputError{Value: v, Problem: "is a bare skill name: a cloud run needs the repository that holds the skill",
+			Accepted: "use owner/repo:" + shorten(v) + " (or owner/repo:path/to/SKILL.md)"})
 	}
 	repo, skill, ok := strings.Cut(v, ":")
 	owner, name, hasOwner := strings.Cut(repo, "/")
@@ -77,21 +82,28 @@ func setComputerUse(_ *loader, c *Config, v string) []*InputError {
 	return nil
 }
 
-const durationAccepted = "use Go syntax such as 90s, 30m, 1h30m, or a whole number of minutes"
+// durationAccepted says what a duration input takes; a bare number counts
+// unit (minutes or seconds).
+func durationAccepted(unit time.Duration) string {
+	if unit == time.Second {
+		return "use Go syntax such as 500ms, 2s, 1m, or a whole number of seconds"
+	}
+	return "use Go syntax such as 90s, 30m, 1h30m, or a whole number of minutes"
+}
 
-// parseDuration reads a Go duration or a whole number of minutes; it must
-// be more than zero.
-func parseDuration(v string) (time.Duration, *InputError) {
+// parseDuration reads a Go duration or a whole number of units; it must be
+// more than zero.
+func parseDuration(v string, unit time.Duration) (time.Duration, *InputError) {
 	bad := func(problem string) (time.Duration, *InputError) {
-		return 0, &InputError{Value: v, Problem: problem, Accepted: durationAccepted}
+		return 0, &InputError{Value: v, Problem: problem, Accepted: durationAccepted(unit)}
 	}
 	var d time.Duration
 	if v != "" && strings.Trim(v, "0123456789") == "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n > math.MaxInt64/int64(time.Minute) {
+		if err != nil || n > math.MaxInt64/int64(unit) {
 			return bad("is too long")
 		}
-		d = time.Duration(n) * time.Minute
+		d = time.Duration(n) * unit
 	} else {
 		var err error
 		if d, err = time.ParseDuration(v); err != nil {
@@ -104,10 +116,10 @@ func parseDuration(v string) (time.Duration, *InputError) {
 	return d, nil
 }
 
-// duration sets a duration input.
-func duration(field func(*Config) *time.Duration) setter {
+// duration sets a duration input whose bare numbers count unit.
+func duration(unit time.Duration, field func(*Config) *time.Duration) setter {
 	return func(_ *loader, c *Config, v string) []*InputError {
-		d, err := parseDuration(v)
+		d, err := parseDuration(v, unit)
 		*field(c) = d
 		return one(err)
 	}
@@ -140,19 +152,30 @@ func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 // a team uid, both sent as headers.
 func isUnseen(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }
 
+// MinAPIKeyLen is the shortest API key accepted. Warp's keys are much
+// longer (wk-1. and 64 hex digits); a key of a few characters is a
+// placeholder, and redacting it from every log line would hide every
+// occurrence of those characters.
+const MinAPIKeyLen = 16
+
 func setAPIKey(_ *loader, c *Config, v string) []*InputError {
-	if strings.ContainsFunc(v, isUnseen) {
-		// Never show the value: it is the key.
+	// Never show the value: it is the key.
+	switch {
+	case strings.ContainsFunc(v, isUnseen):
 		return one(&InputError{Problem: keyProblem, Accepted: keyAccepted})
+	case v != "" && len(v) < MinAPIKeyLen:
+		return one(&InputError{Problem: fmt.Sprintf(keyShortProblem, len(v)), Accepted: keyShortAccepted})
 	}
 	c.APIKey = v
 	return nil
 }
 
-// The API key's own error, apart so that tests can tell it from a leak.
+// The API key's own errors, apart so that tests can tell them from a leak.
 const (
-	keyProblem  = "contains whitespace or control characters"
-	keyAccepted = "give the key alone, on one line (check the secret for a pasted space or line break)"
+	keyProblem       = "contains whitespace or control characters"
+	keyAccepted      = "give the key alone, on one line (check the secret for a pasted space or line break)"
+	keyShortProblem  = "is too short to be an Oz API key (%d characters)"
+	keyShortAccepted = "give the whole key as Warp shows it (wk-1. and 64 more characters); a stand-in key, as for the fake API, needs at least 16 characters"
 )
 
 func setTeamUID(_ *loader, c *Config, v string) []*InputError {

@@ -18,33 +18,44 @@ func TestParseDuration(t *testing.T) {
 		in      string
 		want    time.Duration
 		problem string
+		unit    time.Duration // default time.Minute
 	}{
-		{"90s", 90 * time.Second, ""},
-		{"30m", 30 * time.Minute, ""},
-		{"1h30m", 90 * time.Minute, ""},
-		{"250ms", 250 * time.Millisecond, ""},
-		{"45", 45 * time.Minute, ""},
-		{"007", 7 * time.Minute, ""},
-		{"0", 0, "is not more than zero"},
-		{"0s", 0, "is not more than zero"},
-		{"-1m", 0, "is not more than zero"},
-		{"+5", 0, "is not a duration"},
-		{"1.5", 0, "is not a duration"},
-		{"1h 30m", 0, "is not a duration"},
-		{"ten", 0, "is not a duration"},
-		{"153722867280912931", 0, "is too long"},
-		{"99999999999999999999", 0, "is too long"},
-		{"9999999999h", 0, "is not a duration"},
+		{"90s", 90 * time.Second, "", 0},
+		{"30m", 30 * time.Minute, "", 0},
+		{"1h30m", 90 * time.Minute, "", 0},
+		{"250ms", 250 * time.Millisecond, "", 0},
+		{"45", 45 * time.Minute, "", 0},
+		{"007", 7 * time.Minute, "", 0},
+		{"0", 0, "is not more than zero", 0},
+		{"0s", 0, "is not more than zero", 0},
+		{"-1m", 0, "is not more than zero", 0},
+		{"+5", 0, "is not a duration", 0},
+		{"1.5", 0, "is not a duration", 0},
+		{"1h 30m", 0, "is not a duration", 0},
+		{"ten", 0, "is not a duration", 0},
+		{"153722867280912931", 0, "is too long", 0},
+		{"99999999999999999999", 0, "is too long", 0},
+		{"9999999999h", 0, "is not a duration", 0},
+		// poll_interval and poll_max_interval count bare numbers in seconds.
+		{"1", time.Second, "", time.Second},
+		{"45", 45 * time.Second, "", time.Second},
+		{"2s", 2 * time.Second, "", time.Second},
+		{"0", 0, "is not more than zero", time.Second},
+		{"9223372037", 0, "is too long", time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			d, err := parseDuration(tt.in)
+			unit := tt.unit
+			if unit == 0 {
+				unit = time.Minute
+			}
+			d, err := parseDuration(tt.in, unit)
 			if tt.problem != "" {
 				require.NotNil(t, err)
 				assert.Equal(t, tt.problem, err.Problem)
 				assert.Equal(t, tt.in, err.Value)
-				assert.Equal(t, durationAccepted, err.Accepted)
+				assert.Equal(t, durationAccepted(unit), err.Accepted)
 				return
 			}
 			require.Nil(t, err)
@@ -118,14 +129,16 @@ func TestMCP(t *testing.T) {
 		{"inline trailing data", `{"gh": {}} x`, nil, "line 1, column 12: invalid character 'x' after top-level value", false},
 		{"inline value not an object", `{"gh": "t0ken"}`, nil, `server "gh" a value that is not a JSON object`, false},
 		{"file malformed", "bad.json", nil, "names a file that is not valid JSON (line 3, column 9: invalid character 'w'", true},
-		{"file not an object", "list.json", nil, "names a file that is not a JSON object", true},
+		{"file not an object", "list.json", nil, "names a file that is a JSON array: it must be a JSON object", true},
+		{"inline array", `["a"]`, nil, `input "mcp" is a JSON array: it must be a JSON object of MCP servers by name`, false},
+		{"inline array of objects", `[{"gh": {"env": {"TOKEN": "t0ken"}}}]`, nil, "must be a JSON object", false},
 		{"file empty", "empty.json", nil, "names a file that is not a JSON object", true},
 		{"file missing", "nope.json", nil, "cannot be read (/ws/nope.json: file does not exist)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_MCP": tt.value}).get, fs)
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_MCP": tt.value})), fs)
 			if tt.problem != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.problem)
@@ -149,7 +162,7 @@ func TestMCP(t *testing.T) {
 
 func TestMCPFromDisk(t *testing.T) {
 	t.Parallel()
-	c, err := Load(nil, base.with(env{"INPUT_MCP": "mcp.json"}).get, workspace.New("testdata", true))
+	c, _, err := Load(nil, Env(base.with(env{"INPUT_MCP": "mcp.json"})), workspace.New("testdata", true))
 	require.NoError(t, err)
 	require.Contains(t, c.MCP, "github")
 	assert.JSONEq(t, `{"warp_id": "mcp-github", "env": {"GITHUB_TOKEN": "from-env"}}`, string(c.MCP["github"]))
@@ -189,7 +202,7 @@ func TestMetadata(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_METADATA": tt.value}).get, files(nil))
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_METADATA": tt.value})), files(nil))
 			if tt.problems != nil {
 				require.Error(t, err)
 				var problems []string
@@ -254,7 +267,7 @@ func TestPromptFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := base.with(env{"INPUT_PROMPT": ""}).with(tt.env)
-			c, err := Load(nil, e.get, filesAt(tt.dir, !tt.terminal, content))
+			c, _, err := Load(nil, Env(e), filesAt(tt.dir, !tt.terminal, content))
 			if tt.problem != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.problem)
@@ -269,9 +282,9 @@ func TestPromptFile(t *testing.T) {
 
 func TestNilReaders(t *testing.T) {
 	t.Parallel()
-	_, err := Load(nil, nil, files(nil))
+	_, _, err := Load(nil, nil, files(nil))
 	require.Error(t, err) // key and prompt missing; no panic
-	_, err = Load(nil, base.get, nil)
+	_, _, err = Load(nil, Env(base), nil)
 	require.ErrorContains(t, err, "needs the workspace's files")
 }
 
@@ -281,7 +294,7 @@ func TestSkillSpec(t *testing.T) {
 		"owner/repo:deploy":                     true,
 		"myorg/backend:.warp/skills/x/SKILL.md": true,
 		"repo:code-review":                      true,
-		"deploy":                                false,
+		"deploy":                                false, // see TestBareSkillName
 		"owner/repo:":                           false,
 		":deploy":                               false,
 		"a/b/c:deploy":                          false,
@@ -290,7 +303,7 @@ func TestSkillSpec(t *testing.T) {
 	} {
 		t.Run(spec, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(nil, base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": spec}).get, files(nil))
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": spec})), files(nil))
 			if ok {
 				require.NoError(t, err)
 				assert.Equal(t, spec, c.Skill)
@@ -298,17 +311,25 @@ func TestSkillSpec(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `input "skill"`)
-			assert.Contains(t, err.Error(), "owner/repo:skill-name")
+			assert.Contains(t, err.Error(), "owner/repo:")
 		})
 	}
 }
 
+// A bare skill name cannot be run in the cloud: the error says what can.
+func TestBareSkillName(t *testing.T) {
+	t.Parallel()
+	_, _, err := Load(nil, Env(base.with(env{"INPUT_PROMPT": "", "INPUT_SKILL": "deploy"})), files(nil))
+	require.Error(t, err)
+	assert.Equal(t, `input "skill": "deploy" is a bare skill name: a cloud run needs the repository that holds the skill; use owner/repo:deploy (or owner/repo:path/to/SKILL.md)`, err.Error())
+}
+
 func TestPollIntervalFloorAgainstWarp(t *testing.T) {
 	t.Parallel()
-	_, err := Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms"}).get, files(nil))
+	_, _, err := Load(nil, Env(base.with(env{"INPUT_POLL_INTERVAL": "10ms"})), files(nil))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `input "poll_interval"`)
-	_, err = Load(nil, base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"}).get, files(nil))
+	_, _, err = Load(nil, Env(base.with(env{"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms", "INPUT_API_URL": "http://127.0.0.1:9/api/v1"})), files(nil))
 	assert.NoError(t, err, "a fake or proxy may be polled fast")
 }
 
@@ -322,6 +343,8 @@ func TestHeaderInputs(t *testing.T) {
 		{"key with a newline", "warp_api_key", "wk-abc\ndef-SECRET", keyProblem},
 		{"key with a zero-width space", "warp_api_key", "wk-abc\u200bdef-SECRET", keyProblem},
 		{"key with a space", "warp_api_key", "wk-abc def-SECRET", keyProblem},
+		{"key too short", "warp_api_key", "wk-SECRET", "is too short to be an Oz API key (9 characters)"},
+		{"key of one character", "warp_api_key", "x", "is too short to be an Oz API key (1 characters)"},
 		{"team uid with a zero-width space", "team_uid", "team\u200b1", "whitespace or control characters"},
 		{"api_url with user info", "api_url", "https://wk-SECRET@app.warp.dev/api/v1", "holds a user name or password"},
 		{"api_url with a password", "api_url", "https://u:SECRET@app.warp.dev/api/v1", "holds a user name or password"},
@@ -329,7 +352,7 @@ func TestHeaderInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load(nil, base.with(env{envName(tt.input): tt.value}).get, files(nil))
+			_, _, err := Load(nil, Env(base.with(env{envName(tt.input): tt.value})), files(nil))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `input "`+tt.input+`"`)
 			assert.Contains(t, err.Error(), tt.problem)
