@@ -21,9 +21,11 @@ type Result struct {
 	Conclusion config.Conclusion // empty when the run never reached one (Err set)
 	AtCapacity bool
 	Attached   bool // run_id was given: nothing was created
-	Timeline   []Transition
-	Started    time.Time // when the step started
-	Ended      time.Time
+	// NoWait is set for wait: false: the run was read once, not waited for.
+	NoWait   bool
+	Timeline []Transition
+	Started  time.Time // when the step started
+	Ended    time.Time
 	// Err is set when the step could not finish normally: the API failed
 	// (exit 3) or the process was aborted (exit 5, see Aborted).
 	Err     error

@@ -40,7 +40,8 @@ type Reporter interface {
 type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Heartbeat is how often a line is logged while nothing changes (default 3m).
+	// Heartbeat is how often a line is logged while nothing changes
+	// (default 1m; the line comes with the first read after it is due).
 	Heartbeat time.Duration
 	// CancelBudget bounds the remote cancel after a timeout or an abort,
 	// retries of a 409 included (default 4s: GitHub sends SIGTERM 7.5 s
@@ -58,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.Heartbeat <= 0 {
-		o.Heartbeat = 3 * time.Minute
+		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.CancelBudget <= 0 {
 		o.CancelBudget = 4 * time.Second
@@ -68,6 +69,10 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// DefaultHeartbeat is how often, by default, a line says that the run is
+// still going: often enough that a log reader knows the step is alive.
+const DefaultHeartbeat = time.Minute
 
 // warnAfterFailures is how many transient read failures in a row raise a
 // warning (fewer are only debug lines: one failed read is routine).
@@ -131,7 +136,12 @@ func (w *waiter) run(ctx context.Context) {
 
 // submit creates the run; false when it failed (w.res.Err is set).
 func (w *waiter) submit(ctx context.Context) bool {
-	resp, err := w.api.CreateRun(ctx, w.request())
+	req, dropped := Request(w.cfg, w.opts.Metadata)
+	if len(dropped) > 0 {
+		w.rep.Notice("CI metadata left out", fmt.Sprintf("The run's metadata holds at most %d keys (one is oz-run's request id) and your metadata input comes first, so these CI keys were left out: %s.",
+			MaxMetadataKeys, strings.Join(dropped, ", ")))
+	}
+	resp, err := w.api.CreateRun(ctx, req)
 	if err != nil {
 		w.res.Err = fmt.Errorf("starting the run: %w", err)
 		return false
@@ -149,19 +159,18 @@ func (w *waiter) submit(ctx context.Context) bool {
 	return true
 }
 
-// request builds the create request from the inputs.
-func (w *waiter) request() oz.CreateRunRequest {
-	c := w.cfg
-	req := oz.CreateRunRequest{
+// Request is the create request the inputs ask for, with the CI context
+// ciMeta merged into the metadata (the user's keys win); dropped lists the
+// CI keys left out to stay within the API's limit. It needs no client (a
+// dry run prints it); the client adds its request id when it sends it.
+func Request(cfg *config.Config, ciMeta map[string]string) (req oz.CreateRunRequest, dropped []string) {
+	c := cfg
+	req = oz.CreateRunRequest{
 		Prompt:   c.Prompt,
 		Mode:     c.AgentMode,
 		Skill:    c.Skill,
 		Title:    c.Title,
-		Metadata: mergeMetadata(w.opts.Metadata, c.Metadata),
-	}
-	if dropped := droppedKeys(w.opts.Metadata, req.Metadata); len(dropped) > 0 {
-		w.rep.Notice("CI metadata left out", fmt.Sprintf("The run's metadata holds at most %d keys (one is oz-run's request id) and your metadata input comes first, so these CI keys were left out: %s.",
-			MaxMetadataKeys, strings.Join(dropped, ", ")))
+		Metadata: mergeMetadata(ciMeta, c.Metadata),
 	}
 	conf := oz.AgentConfig{
 		Name:               c.Name,
@@ -175,7 +184,7 @@ func (w *waiter) request() oz.CreateRunRequest {
 		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil {
 		req.Config = &conf
 	}
-	return req
+	return req, droppedKeys(ciMeta, req.Metadata)
 }
 
 // mergeMetadata joins the CI context and the user's metadata. The user's
@@ -227,14 +236,22 @@ func droppedKeys(ciMeta, sent map[string]string) []string {
 }
 
 // peek reads the run once for wait: false, so that the outputs carry what
-// is known; the conclusion is `submitted` whatever the state (the contract's
-// promise for wait: false). False when ctx ended first.
+// is known. A created run concludes `submitted` whatever its state (the
+// contract's promise for wait: false). An attached run is reported as it
+// is: one that has already ended gets its conclusion, one still working
+// `submitted`. (A follow-up sent to it, once there is one, leaves it
+// working: that case stays `submitted` too.) False when ctx ended first.
 func (w *waiter) peek(ctx context.Context) bool {
+	w.res.NoWait = true
 	w.res.Conclusion = config.Submitted
 	run, err := w.api.GetRun(ctx, w.res.RunID)
 	switch {
 	case err == nil:
 		w.observe(run)
+		if w.res.Attached && run.State.IsTerminal() {
+			w.res.Conclusion = ConclusionOf(run.State)
+			w.rep.Logf("Run %s had already ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
+		}
 	case ctx.Err() != nil:
 		return false
 	case w.res.Attached:
@@ -295,7 +312,11 @@ func (w *waiter) observe(run *oz.Run) bool {
 	changed := w.observeState(run.State)
 	if link := run.SessionURL(); link != "" && !w.sessionShown {
 		w.sessionShown = true
-		w.rep.Notice("Oz session", "Follow the agent live: "+link)
+		if run.State.IsWorking() {
+			w.rep.Notice("Oz session", "Follow the agent live: "+link)
+		} else {
+			w.rep.Logf("Session: %s", link)
+		}
 	}
 	return changed
 }
@@ -321,18 +342,22 @@ func (w *waiter) observeState(s oz.State) bool {
 	return true
 }
 
+// heartbeat says, once every Options.Heartbeat while nothing changes, that
+// the run is still going: `[12:03] INPROGRESS for 10:41, 47:57 left before
+// the timeout` (time since the start, time in this state, time left).
 func (w *waiter) heartbeat() {
 	now := w.opts.Now()
 	if now.Sub(w.lastHeartbeat) < w.opts.Heartbeat {
 		return
 	}
 	w.lastHeartbeat = now
+	elapsed := now.Sub(w.res.Started)
+	left := formatElapsed(max(w.cfg.Timeout-elapsed, 0)) + " left before the timeout"
 	if w.res.State == "" {
-		w.rep.Logf("[%s] still waiting for the first answer about run %s", formatElapsed(now.Sub(w.res.Started)), w.res.RunID)
+		w.rep.Logf("[%s] no answer yet about run %s, %s", formatElapsed(elapsed), w.res.RunID, left)
 		return
 	}
-	w.rep.Logf("[%s] still %s (for %s)", formatElapsed(now.Sub(w.res.Started)), w.res.State,
-		formatElapsed(now.Sub(w.lastChange)))
+	w.rep.Logf("[%s] %s for %s, %s", formatElapsed(elapsed), w.res.State, formatElapsed(now.Sub(w.lastChange)), left)
 }
 
 // interrupted handles the wait (or the create) ending early: parent ctx
@@ -387,7 +412,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	if w.cfg.OnTimeout == config.OnTimeoutCancel {
 		w.cancelRemote(ctx, "the timeout passed")
 	} else if w.res.RunID != "" {
-		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s", w.res.RunID, oz.RunURL(w.res.RunID))
+		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s; to wait for it again, attach with run_id: %s", w.res.RunID, oz.RunURL(w.res.RunID), w.res.RunID)
 	}
 }
 
@@ -430,8 +455,8 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 			w.rep.Logf("Run %s had already ended; nothing to cancel", w.res.RunID)
 			break
 		}
+		// Said once, when the step ends (Result.CancelErr), not here too.
 		w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, err)
-		w.rep.Warning("Cancel failed", w.res.CancelErr.Error()+"; the run may still be going: "+oz.RunURL(w.res.RunID))
 		return
 	}
 	if run, err := w.api.GetRun(ctx, w.res.RunID); err == nil {

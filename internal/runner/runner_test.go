@@ -202,6 +202,17 @@ func TestCreateRequestCarriesInputsAndMetadata(t *testing.T) {
 	assert.Equal(t, map[string]string{"team": "core", "github_sha": "user-wins", "github_repository": "o/r"}, req.Metadata)
 }
 
+// The request is built without a client (a dry run prints it).
+func TestRequestWithoutAClient(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Metadata = map[string]string{"a": "1"}
+	req, dropped := Request(cfg, map[string]string{"github_sha": "abc"})
+	assert.Equal(t, oz.CreateRunRequest{Prompt: "do it", Mode: "normal", Metadata: map[string]string{"a": "1", "github_sha": "abc"}}, req)
+	assert.Empty(t, dropped)
+	assert.Nil(t, req.Config, "no config when no config input is set")
+}
+
 func TestMetadataStaysWithinTheLimit(t *testing.T) {
 	t.Parallel()
 	user, ciMeta := map[string]string{}, map[string]string{}
@@ -290,19 +301,32 @@ func TestBackoffGrowsAndResetsOnStateChange(t *testing.T) {
 	assert.Less(t, newPollBackOff(cctx, time.Second, time.Second).NextBackOff(), time.Duration(0), "stops when ctx ends")
 }
 
+// While nothing changes, a line about once a heartbeat says how long the
+// run has been going, how long in its state, and how long is left.
 func TestHeartbeatWhileNothingChanges(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}, {state: oz.StateInProgress}, {state: oz.StateInProgress}, {state: oz.StateSucceeded}}}
-	api.onGet = func(int) { mu.Lock(); clock = clock.Add(2 * time.Minute); mu.Unlock() }
+	api.onGet = func(int) { mu.Lock(); clock = clock.Add(40*time.Second + 300*time.Millisecond); mu.Unlock() }
 	rep := &logReporter{}
 	opts := fastOpts
 	opts.Now = now
-	res := Run(context.Background(), testConfig(), api, rep, opts)
+	cfg := testConfig()
+	cfg.Timeout = time.Hour
+	res := Run(context.Background(), cfg, api, rep, opts)
 	require.Equal(t, config.Succeeded, res.Conclusion)
-	assert.Contains(t, rep.text(), "still INPROGRESS")
+	var beats []string
+	for _, l := range strings.Split(rep.text(), "\n") {
+		if strings.Contains(l, "left before the timeout") {
+			beats = append(beats, l)
+		}
+	}
+	// Reads at 0:40 (QUEUED -> INPROGRESS), 1:21, 2:01, 2:41 (SUCCEEDED):
+	// one heartbeat, at the first read a minute after the change.
+	assert.Equal(t, []string{"log [2:01] INPROGRESS for 1:21, 57:59 left before the timeout"}, beats)
+	assert.Equal(t, DefaultHeartbeat, Options{}.withDefaults().Heartbeat)
 }
 
 func TestTimeout(t *testing.T) {
@@ -314,7 +338,8 @@ func TestTimeout(t *testing.T) {
 			cfg.Timeout = 50 * time.Millisecond
 			cfg.OnTimeout = policy
 			api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 409}}}
-			res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+			rep := &logReporter{}
+			res := Run(context.Background(), cfg, api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, config.TimedOut, res.Conclusion)
 			assert.Equal(t, ExitTimedOut, res.ExitCode(cfg.FailOn))
@@ -324,6 +349,7 @@ func TestTimeout(t *testing.T) {
 			} else {
 				assert.Zero(t, api.cancels)
 				assert.False(t, res.Cancelled)
+				assert.Contains(t, rep.text(), "to wait for it again, attach with run_id: run-1")
 			}
 		})
 	}
@@ -404,10 +430,12 @@ func TestCancelFailureIsReported(t *testing.T) {
 	cfg := testConfig()
 	cfg.Timeout = 20 * time.Millisecond
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 422, Message: "cannot cancel"}}}
-	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	rep := &logReporter{}
+	res := Run(context.Background(), cfg, api, rep, fastOpts)
 	assert.Equal(t, config.TimedOut, res.Conclusion)
 	require.Error(t, res.CancelErr)
 	assert.False(t, res.Cancelled)
+	assert.NotContains(t, rep.text(), "cannot cancel", "said once, by main, from CancelErr")
 }
 
 func TestWaitFalseReturnsAtOnce(t *testing.T) {
@@ -437,11 +465,21 @@ func TestAttach(t *testing.T) {
 	assert.Equal(t, "existing", res.RunID)
 	assert.Equal(t, config.Succeeded, res.Conclusion)
 
+	// wait: false reports an attached run as it is.
 	cfg.Wait = false
-	api = &fakeAPI{script: []step{{state: oz.StateFailed}}}
+	api = &fakeAPI{script: []step{{state: oz.StateFailed, link: "https://app.warp.dev/session/s1"}}}
+	rep := &logReporter{}
+	res = Run(context.Background(), cfg, api, rep, fastOpts)
+	assert.Equal(t, config.Failed, res.Conclusion, "a run that has ended gets its conclusion")
+	assert.Equal(t, oz.StateFailed, res.State)
+	assert.True(t, res.NoWait)
+	assert.Equal(t, ExitFailed, res.ExitCode(cfg.FailOn), "and its exit code")
+	assert.NotContains(t, rep.text(), "Follow the agent live", "an ended run is not live")
+	assert.Contains(t, rep.text(), "log Session: https://app.warp.dev/session/s1")
+
+	api = &fakeAPI{script: []step{{state: oz.StateInProgress}}}
 	res = Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
-	assert.Equal(t, config.Submitted, res.Conclusion, "wait: false always concludes submitted")
-	assert.Equal(t, oz.StateFailed, res.State, "and reports the state")
+	assert.Equal(t, config.Submitted, res.Conclusion, "a run still working is submitted")
 	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
 }
 

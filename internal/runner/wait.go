@@ -73,10 +73,10 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// formatElapsed renders a duration as m:ss or h:mm:ss, truncated to the
-// second as the summary's timeline is.
+// formatElapsed renders a duration as m:ss or h:mm:ss, rounded to the
+// nearest second as the summary's durations and timeline are.
 func formatElapsed(d time.Duration) string {
-	d = d.Truncate(time.Second)
+	d = d.Round(time.Second)
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	if h > 0 {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)

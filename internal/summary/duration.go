@@ -45,10 +45,11 @@ func parseRunTime(s string) (time.Duration, bool) {
 	return time.Duration(secs * float64(time.Second)), true
 }
 
-// human writes d as `1h 2m 3s`, `2m 14s` or `14s`, whole seconds, leaving
-// out zero parts.
+// human writes d as `1h 2m 3s`, `2m 14s` or `14s`, leaving out zero parts,
+// rounded to the nearest second as elapsed (and the log) round: a duration
+// and a timeline that end together say the same second.
 func human(d time.Duration) string {
-	d = d.Truncate(time.Second)
+	d = d.Round(time.Second)
 	if d <= 0 {
 		return "0s"
 	}
@@ -72,7 +73,7 @@ func elapsed(d time.Duration) string {
 	if d < 0 {
 		sign, d = "-", -d
 	}
-	secs := int64(d / time.Second)
+	secs := int64(d.Round(time.Second) / time.Second)
 	h, m, s := secs/3600, secs%3600/60, secs%60
 	if h > 0 {
 		return fmt.Sprintf("%s%d:%02d:%02d", sign, h, m, s)

@@ -1,10 +1,15 @@
 package summary
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 func TestParseRunTime(t *testing.T) {
@@ -50,9 +55,11 @@ func TestHuman(t *testing.T) {
 	}{
 		{0, "0s"},
 		{-time.Second, "0s"},
-		{999 * time.Millisecond, "0s"},
+		{499 * time.Millisecond, "0s"},
+		{999 * time.Millisecond, "1s"},
 		{14 * time.Second, "14s"},
-		{2*time.Minute + 14*time.Second + 600*time.Millisecond, "2m 14s"},
+		{2*time.Minute + 14*time.Second + 400*time.Millisecond, "2m 14s"},
+		{2*time.Minute + 14*time.Second + 600*time.Millisecond, "2m 15s"},
 		{2 * time.Minute, "2m"},
 		{time.Hour + 5*time.Second, "1h 5s"},
 		{26*time.Hour + 3*time.Minute, "26h 3m"},
@@ -73,8 +80,30 @@ func TestElapsed(t *testing.T) {
 		{12*time.Minute + 34*time.Second, "+12:34"},
 		{time.Hour + 2*time.Minute + 3*time.Second, "+1:02:03"},
 		{-3 * time.Second, "-0:03"},
+		{1600 * time.Millisecond, "+0:02"},
+		{1400 * time.Millisecond, "+0:01"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, elapsed(tt.in), "elapsed(%v)", tt.in)
+	}
+}
+
+// The table's Duration and the timeline's last elapsed time round alike
+// (regression: "Duration 1s" next to a timeline ending at +0:02).
+func TestDurationAndTimelineRoundAlike(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{1600 * time.Millisecond, 2400 * time.Millisecond, 59500 * time.Millisecond, 2*time.Minute + 14600*time.Millisecond} {
+		r := runner.Result{
+			RunID: "r", Run: &oz.Run{RunID: "r", State: oz.StateSucceeded},
+			State: oz.StateSucceeded, Conclusion: config.Succeeded,
+			Started: t0, Ended: t0.Add(d), Timeline: []runner.Transition{{State: oz.StateSucceeded, At: t0.Add(d)}},
+		}
+		md := Render(r, Options{})
+		secs := int(d.Round(time.Second) / time.Second)
+		assert.Contains(t, md, "| Duration | "+human(d)+" (waited) |")
+		assert.Contains(t, md, fmt.Sprintf("| +%d:%02d | ", secs/60, secs%60), d)
+		assert.Equal(t, human(d), human(time.Duration(secs)*time.Second), d)
+		clock := t0.Add(time.Duration(secs) * time.Second).Format(time.TimeOnly)
+		assert.Contains(t, md, " | "+clock+" | ", "the clock rounds alike: %v", d)
 	}
 }

@@ -53,19 +53,51 @@ func Render(r runner.Result, opts Options) string {
 // conclusions say each conclusion: the heading's icon, the words that
 // follow the title, and the note under the verdict that explains it (if
 // any). The empty conclusion is a run that reached none.
-var conclusions = map[config.Conclusion]struct{ icon, words, note string }{
-	config.Succeeded: {"✅", " succeeded", ""},
-	config.Failed:    {"❌", " failed", "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which."},
-	config.Error:     {"❌", " ended in an error", "The run failed for a reason on Warp's side: running it again may help."},
-	config.Blocked:   {"⏸️", " is blocked", "The agent is waiting for a person's approval or input: open the session or the run page to answer."},
-	config.Cancelled: {"🚫", " was cancelled", ""},
-	config.TimedOut:  {"⏱️", " timed out", "The run did not end within `timeout`."},
-	config.Submitted: {"📨", " was submitted", "The step did not wait for the run to end (`wait: false`): follow it on the run page."},
-	"":               {"❔", " ended without a conclusion", ""},
+var conclusions = map[config.Conclusion]struct {
+	icon, words string
+	note        func(f format) string
+}{
+	config.Succeeded: {"✅", " succeeded", nil},
+	config.Failed: {"❌", " failed", func(format) string {
+		return "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which."
+	}},
+	config.Error: {"❌", " ended in an error", func(format) string {
+		return "The run failed for a reason on Warp's side: running it again may help."
+	}},
+	config.Blocked: {"⏸️", " is blocked", func(format) string {
+		return "The agent is waiting for a person's approval or input: open the session or the run page to answer."
+	}},
+	config.Cancelled: {"🚫", " was cancelled", nil},
+	config.TimedOut: {"⏱️", " timed out", func(f format) string {
+		return "The run did not end within " + f.lit("timeout") + "."
+	}},
+	config.Submitted: {"📨", " was submitted", func(f format) string {
+		return "The step did not wait for the run to end (" + f.lit("wait: false") + "): follow it on the run page."
+	}},
+	"": {"❔", " ended without a conclusion", nil},
 }
 
-// outcome is the heading's icon and the words that follow the title.
-func outcome(r runner.Result) (icon, words string) {
+// format is how the sentences shared by the Markdown and the plain-text
+// summaries write their parts.
+type format struct {
+	// lit shows a trusted literal (an input name, a setting) as code.
+	lit func(string) string
+	// word shows an untrusted word (a state, a conclusion, an id) as code.
+	word func(string) string
+	// strong stresses trusted words.
+	strong func(string) string
+}
+
+// markdown is the format of the Markdown summary.
+var markdown = format{
+	lit:    func(s string) string { return "`" + s + "`" },
+	word:   code,
+	strong: func(s string) string { return "**" + s + "**" },
+}
+
+// outcome is the heading's icon and the words that follow the title; show
+// writes an unknown conclusion.
+func outcome(r runner.Result, show func(string) string) (icon, words string) {
 	switch {
 	case r.Aborted:
 		return "🛑", " was aborted"
@@ -75,7 +107,7 @@ func outcome(r runner.Result) (icon, words string) {
 	if c, ok := conclusions[r.Conclusion]; ok {
 		return c.icon, c.words
 	}
-	return "❔", " ended: " + inline(string(r.Conclusion))
+	return "❔", " ended: " + show(string(r.Conclusion))
 }
 
 func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
@@ -83,46 +115,68 @@ func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
 	if !isBlank(opts.Title) {
 		title = inline(strings.TrimSpace(opts.Title))
 	}
-	icon, words := outcome(r)
+	icon, words := outcome(r, inline)
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
-
-	c := r.Conclusion
-	switch {
-	case r.Aborted:
-		b.WriteString("**This fails the step**: the step was stopped (SIGINT or SIGTERM: the job was cancelled or reached its time limit) before the run ended.")
-	case r.Err != nil:
-		b.WriteString("**This fails the step**: see what went wrong below.")
-	case c == "":
-		b.WriteString("**This fails the step**: the run reached no conclusion.")
-	case opts.FailOn.Fails(c):
-		b.WriteString("**This fails the step**: " + code(string(c)) + " is in `fail_on`.")
-	case c == config.Succeeded:
-		b.WriteString("This does not fail the step.")
-	default:
-		b.WriteString("This does not fail the step: " + code(string(c)) + " is not in `fail_on`.")
-	}
-	for _, note := range notes(r) {
+	b.WriteString(verdict(r, opts, markdown))
+	for _, note := range notes(r, markdown) {
 		b.WriteString("\n" + note)
 	}
 	b.WriteString("\n\n")
 }
 
-// notes are the sentences under the verdict that explain the outcome.
-func notes(r runner.Result) []string {
-	var n []string
-	if note := conclusions[r.Conclusion].note; r.Err == nil && !r.Aborted && note != "" {
-		n = append(n, note)
+// verdict is the sentence that says whether the outcome fails the step.
+func verdict(r runner.Result, opts Options, f format) string {
+	fails := f.strong("This fails the step")
+	c := r.Conclusion
+	switch {
+	case r.Aborted:
+		return fails + ": the step was stopped (SIGINT or SIGTERM: the job was cancelled or reached its time limit) before the run ended."
+	case r.Err != nil:
+		return fails + ": see what went wrong below."
+	case c == "":
+		return fails + ": the run reached no conclusion."
+	case opts.FailOn.Fails(c):
+		return fails + ": " + f.word(string(c)) + " is in " + f.lit("fail_on") + "."
+	case c == config.Succeeded:
+		return "This does not fail the step."
 	}
-	if r.Attached {
-		n = append(n, "The step followed an existing run (`run_id`) and created none.")
+	return "This does not fail the step: " + f.word(string(c)) + " is not in " + f.lit("fail_on") + "."
+}
+
+// notes are the sentences under the verdict that explain the outcome.
+func notes(r runner.Result, f format) []string {
+	var n []string
+	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == config.Submitted) {
+		n = append(n, c.note(f))
+	}
+	attachedNoWait := f.lit("run_id") + " with " + f.lit("wait: false")
+	switch {
+	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion == config.Submitted:
+		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it was still working, so it is reported as submitted. Follow it on the run page.")
+	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion != "":
+		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it had already ended, so this is its outcome.")
+	case r.Attached:
+		n = append(n, "The step followed an existing run ("+f.lit("run_id")+") and created none.")
 	}
 	switch {
 	case r.Cancelled:
 		n = append(n, "This step cancelled the remote run.")
 	case r.CancelErr == nil && r.Conclusion != config.Submitted && state(r).IsWorking():
-		n = append(n, "The remote run was still "+code(string(state(r)))+" when the step ended and was not cancelled: it may still be going.")
+		note := "The remote run was still " + f.word(string(state(r))) + " when the step ended and was not cancelled: it may still be going."
+		if id := runID(r); !isBlank(id) && !r.Aborted {
+			note += " To wait for it again, run the step with " + f.lit("run_id") + ": " + f.word(strings.TrimSpace(id)) + "."
+		}
+		n = append(n, note)
 	}
 	return n
+}
+
+// runID is the run's id as far as it is known.
+func runID(r runner.Result) string {
+	if r.RunID == "" && r.Run != nil {
+		return r.Run.RunID
+	}
+	return r.RunID
 }
 
 // state is the last state seen.
@@ -348,7 +402,7 @@ func writeTimeline(b *strings.Builder, r runner.Result) {
 	for _, t := range r.Timeline {
 		since, clock := "—", "—"
 		if !t.At.IsZero() {
-			clock = t.At.UTC().Format(time.TimeOnly)
+			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
 			if !r.Started.IsZero() {
 				since = elapsed(t.At.Sub(r.Started))
 			}

@@ -1,0 +1,305 @@
+package summary
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
+)
+
+// Text writes the summary for r as plain text, for a terminal: the same
+// outcome, table, status message, links and timeline as Render, from the
+// same Result, with the same size cap (Options.MaxBytes), but without
+// Markdown. Text from the API is cleaned as for Render (no control or
+// bidi characters, valid UTF-8) and shown as it is, without escapes; a URL
+// is shown only when it is an http(s) URL without user info, and with
+// bytes that could confuse a terminal percent-encoded.
+func Text(r runner.Result, opts Options) string {
+	var b strings.Builder
+	b.Grow(2048)
+	title := "Oz run"
+	if !isBlank(opts.Title) {
+		title = plainInline(opts.Title)
+	}
+	icon, words := outcome(r, plainInline)
+	b.WriteString(icon + " " + title + words + "\n")
+	b.WriteString(verdict(r, opts, plainText) + "\n")
+	for _, note := range notes(r, plainText) {
+		b.WriteString(note + "\n")
+	}
+	b.WriteString("\n")
+	writeTextTable(&b, r)
+	writeTextStatus(&b, r.Run)
+	writeTextProblems(&b, r)
+	writeTextLists(&b, r.Run)
+	writeTextAnswer(&b, r.Work.Answer)
+	writeTextTimeline(&b, r)
+	if id := runID(r); !isBlank(id) {
+		if u, ok := plainURL(runURL(id)); ok {
+			b.WriteString("The full run (conversation, logs, artifacts): " + u + "\n")
+		}
+	}
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return capSize(b.String(), maxBytes)
+}
+
+// plainText is the format of the plain-text summary: words as they are.
+var plainText = format{
+	lit:    func(s string) string { return s },
+	word:   plainInline,
+	strong: func(s string) string { return s },
+}
+
+// plainInline is s cleaned, on one line, trimmed.
+func plainInline(s string) string {
+	return strings.Join(strings.Fields(clean(s)), " ")
+}
+
+// plainURL is target for a terminal, and false when it is not a safe
+// http(s) URL (as safeURL decides): bytes outside the URL's usual set are
+// percent-encoded.
+func plainURL(target string) (string, bool) {
+	if _, ok := safeURL(target); !ok {
+		return "", false
+	}
+	target = strings.TrimSpace(target)
+	var b strings.Builder
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; urlSafe(c) || c == '&' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String(), true
+}
+
+// textLink is text followed by its URL when the URL is safe; a URL that
+// stands for itself (text blank or the URL) is shown only when it is safe,
+// since a terminal may make a link of it.
+func textLink(text, target string) string {
+	text = plainInline(text)
+	u, ok := plainURL(target)
+	switch {
+	case text == "" || text == plainInline(target):
+		if !ok {
+			if isBlank(target) {
+				return ""
+			}
+			return "(a link that is not a plain http(s) URL, not shown)"
+		}
+		return u
+	case !ok:
+		return text
+	}
+	return text + " (" + u + ")"
+}
+
+// writeTextBlock writes s as lines indented by two spaces.
+func writeTextBlock(b *strings.Builder, s string) { writeIndented(b, s, "  ") }
+
+// writeIndented writes s, cleaned, as lines that start with indent.
+func writeIndented(b *strings.Builder, s, indent string) {
+	for _, line := range strings.Split(strings.Trim(clean(s), "\n"), "\n") {
+		b.WriteString(strings.TrimRight(indent+line, " ") + "\n")
+	}
+}
+
+func writeTextTable(b *strings.Builder, r runner.Result) {
+	row := func(name, value string) { fmt.Fprintf(b, "%-10s %s\n", name+":", value) }
+	if id := runID(r); !isBlank(id) {
+		row("Run", textLink(id, runURL(id)))
+	} else {
+		row("Run", "— (no run was created)")
+	}
+	if s := state(r); s != "" {
+		row("State", plainInline(string(s)))
+	} else {
+		row("State", "—")
+	}
+	row("Duration", plainDuration(r))
+	credits := "—"
+	if r.Run != nil {
+		if c, ok := r.Run.RequestUsage.Credits(); ok {
+			credits = fmt.Sprintf("%.2f", c)
+		}
+	}
+	row("Credits", credits)
+	if u, ok := plainURL(r.Run.SessionURL()); ok {
+		row("Session", u)
+	}
+	if r.Run != nil && !isBlank(r.Run.Title) {
+		row("Title", plainInline(r.Run.Title))
+	}
+	if r.AtCapacity {
+		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
+	}
+	b.WriteString("\n")
+}
+
+// plainDuration is duration for text.
+func plainDuration(r runner.Result) string {
+	if r.Run != nil && !isBlank(r.Run.RunTime) {
+		if d, ok := parseRunTime(r.Run.RunTime); ok {
+			return human(d)
+		}
+		return plainInline(r.Run.RunTime)
+	}
+	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
+		return "—"
+	}
+	return human(r.Ended.Sub(r.Started)) + " (waited)"
+}
+
+func writeTextStatus(b *strings.Builder, run *oz.Run) {
+	if run == nil || run.StatusMessage == nil {
+		return
+	}
+	sm := run.StatusMessage
+	if isBlank(sm.Message) && isBlank(sm.ErrorCode) {
+		return
+	}
+	b.WriteString("Status message:\n")
+	if !isBlank(sm.Message) {
+		writeTextBlock(b, sm.Message)
+	}
+	if !isBlank(sm.ErrorCode) {
+		ec := plainInline(sm.ErrorCode)
+		line := "Error code: " + ec
+		if hint, ok := hints[strings.TrimSpace(sm.ErrorCode)]; ok {
+			// The hints are our own text; their code spans are input names.
+			line += ": " + strings.ReplaceAll(hint, "`", "")
+		}
+		b.WriteString("  " + line + "\n")
+	}
+	if sm.Retryable != nil {
+		if *sm.Retryable {
+			b.WriteString("  A new run may succeed.\n")
+		} else {
+			b.WriteString("  A new run as it is would not succeed.\n")
+		}
+	}
+	b.WriteString("\n")
+}
+
+func writeTextProblems(b *strings.Builder, r runner.Result) {
+	if r.Err == nil && r.CancelErr == nil {
+		return
+	}
+	b.WriteString("What went wrong:\n")
+	if r.Err != nil {
+		writeTextBlock(b, errText(r.Err))
+	}
+	if r.CancelErr != nil {
+		b.WriteString("  The remote run may still be going: cancelling it failed:\n")
+		writeIndented(b, errText(r.CancelErr), "    ")
+		b.WriteString("  Check it on its run page and cancel it there if needed.\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeTextLists writes the pull requests and the other artifacts.
+func writeTextLists(b *strings.Builder, run *oz.Run) {
+	if run == nil {
+		return
+	}
+	var prs, others []string
+	for _, a := range run.Artifacts {
+		if u, branch, ok := a.PullRequest(); ok {
+			item := textLink(u, u)
+			if !isBlank(branch) {
+				item += " (branch " + plainInline(branch) + ")"
+			}
+			prs = append(prs, item)
+			continue
+		}
+		others = append(others, textArtifact(a))
+	}
+	writeTextList(b, "Pull requests", prs)
+	writeTextList(b, "Artifacts", others)
+}
+
+// textArtifact is one artifact that is not a pull request, as
+// writeArtifacts words it.
+func textArtifact(a oz.Artifact) string {
+	var d artifactData
+	_ = json.Unmarshal(a.Data, &d) // shown as far as it reads
+	detail := func(text, target string) string {
+		if s := textLink(text, target); s != "" {
+			return ": " + s
+		}
+		return ""
+	}
+	switch a.Type {
+	case oz.ArtifactPullRequest:
+		return "Pull request (no URL)"
+	case oz.ArtifactPlan:
+		return "Plan" + detail(d.Title, d.URL)
+	case oz.ArtifactScreenshot:
+		return "Screenshot" + detail(d.Description, "")
+	case oz.ArtifactFile:
+		name := d.Filename
+		if isBlank(name) {
+			name = d.Title
+		}
+		return "File" + detail(name, "")
+	case oz.ArtifactExternalReference:
+		item := "Reference"
+		if !isBlank(d.ReferenceType) {
+			item += " (" + plainInline(d.ReferenceType) + ")"
+		}
+		return item + detail(d.Title, d.URL)
+	case "":
+		return "Artifact of no type"
+	}
+	return plainInline(a.Type)
+}
+
+func writeTextList(b *strings.Builder, heading string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString(heading + ":\n")
+	for _, item := range items {
+		b.WriteString("  - " + item + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeTextAnswer writes the agent's answer as it wrote it, cleaned.
+func writeTextAnswer(b *strings.Builder, answer string) {
+	if isBlank(answer) {
+		return
+	}
+	b.WriteString("The agent's answer:\n")
+	writeTextBlock(b, answer)
+	b.WriteString("\n")
+}
+
+func writeTextTimeline(b *strings.Builder, r runner.Result) {
+	if len(r.Timeline) == 0 {
+		return
+	}
+	b.WriteString("Timeline (UTC):\n")
+	for _, t := range r.Timeline {
+		since, clock := "—", "—"
+		if !t.At.IsZero() {
+			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
+			if !r.Started.IsZero() {
+				since = elapsed(t.At.Sub(r.Started))
+			}
+		}
+		s := "—"
+		if t.State != "" {
+			s = plainInline(string(t.State))
+		}
+		fmt.Fprintf(b, "  %-8s %s  %s\n", since, clock, s)
+	}
+	b.WriteString("\n")
+}
