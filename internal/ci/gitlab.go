@@ -10,22 +10,41 @@ import (
 type gitlab struct {
 	plainLog // on Stdout
 	o        Options
-	sections int // numbers section names, so that each is unique; under mu
+	other    bool // another CI: no sections, no GitLab metadata
+	sections int  // numbers section names, so that each is unique; under mu
 }
 
-// NewGitLab is the platform for GitLab CI and any other CI: plain log lines
-// on Stdout (never a `::` command), collapsible sections, and report files
-// (dotenv, Markdown summary, JUnit) in the workspace. Control characters are
-// dropped from log text, so it cannot forge section markers.
+// NewGitLab is the platform for GitLab CI: plain log lines on Stdout (never
+// a `::` command), collapsible sections, and report files (dotenv, Markdown
+// summary, JUnit) in the workspace. Control characters are dropped from log
+// text, so it cannot forge section markers.
 func NewGitLab(o Options) Platform {
 	o = o.withDefaults()
 	return &gitlab{plainLog: newPlainLog(o.Stdout, o.Debug), o: o}
 }
 
-func (g *gitlab) Name() string { return "gitlab" }
+// NewOtherCI is the platform for any other CI (Jenkins, Buildkite,
+// CircleCI...): GitLab's report files and plain log lines, but no section
+// markers (other CIs would print them as escape codes) and no metadata.
+func NewOtherCI(o Options) Platform {
+	o = o.withDefaults()
+	return &gitlab{plainLog: newPlainLog(o.Stdout, o.Debug), o: o, other: true}
+}
 
-// Group opens a collapsed section named for its title and a number.
+func (g *gitlab) Name() string {
+	if g.other {
+		return "other-ci"
+	}
+	return "gitlab"
+}
+
+// Group opens a collapsed section named for its title and a number; on
+// another CI it prints the title as a heading, with nothing to close.
 func (g *gitlab) Group(title string) (end func()) {
+	if g.other {
+		g.print(g.w, "== "+oneLine(title))
+		return func() {}
+	}
 	title = truncate(oneLine(g.sec.redact(clean(title))), maxTitle)
 	g.mu.Lock()
 	g.sections++
@@ -63,7 +82,12 @@ func sectionSlug(title string) string {
 	return slug
 }
 
-func (g *gitlab) Metadata() map[string]string { return gitlabMetadata(g.o.Getenv) }
+func (g *gitlab) Metadata() map[string]string {
+	if g.other {
+		return map[string]string{}
+	}
+	return gitlabMetadata(g.o.Getenv)
+}
 
 // Publish writes the result file, the dotenv report, the summary file and
 // the JUnit report (each one whose path is set).

@@ -125,6 +125,29 @@ func TestGitLabLog(t *testing.T) {
 	assert.Equal(t, "[debug] shown 1\n", out.String())
 }
 
+// Any other CI: GitLab's report files, plain lines, no section markers.
+func TestOtherCI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var out strings.Builder
+	p := NewOtherCI(Options{
+		Getenv: env(map[string]string{"CI": "true", "CI_PROJECT_PATH": "not/gitlab"}), Stdout: &out, Workspace: workspace.New(dir, true), Now: fixedNow,
+		Dotenv: "oz-run.env", SummaryFile: "oz-run-summary.md", JUnitFile: "oz-run-junit.xml",
+	})
+	assert.Equal(t, "other-ci", p.Name())
+	end := p.Group("Settings")
+	p.Logf("%s", hostile)
+	end()
+	require.NoError(t, p.Publish(sampleReport()))
+	assert.NotContains(t, out.String(), "section_start")
+	assert.NotContains(t, out.String(), "\x1b")
+	assert.True(t, strings.HasPrefix(out.String(), "== Settings\nline one\n"))
+	for _, f := range []string{"oz-run.env", "oz-run-summary.md", "oz-run-junit.xml", "result.json"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	assert.Empty(t, p.Metadata())
+}
+
 func TestSectionSlug(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "waiting_for_run_r_1", sectionSlug("Waiting for run  r-1 "))

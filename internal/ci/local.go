@@ -3,6 +3,7 @@ package ci
 import (
 	"errors"
 	"io"
+	"strings"
 )
 
 type local struct {
@@ -12,9 +13,10 @@ type local struct {
 }
 
 // NewLocal is the platform for a terminal: plain log lines on Stderr, and
-// Publish prints the outputs (`name: value`) and the summary on Stdout. As
-// the contract asks of every CI but GitHub, it also writes the dotenv,
-// summary and JUnit files whose paths are set in Options.
+// Publish prints the outputs that have a value (`name: value`) and the
+// summary (Report.SummaryText when set, else the Markdown) on Stdout. It
+// also writes the dotenv, summary and JUnit files whose paths are set in
+// Options (on a terminal, only those asked for).
 // Control characters are dropped from printed text.
 func NewLocal(o Options) Platform {
 	o = o.withDefaults()
@@ -36,11 +38,26 @@ func (l *local) Metadata() map[string]string { return map[string]string{} }
 func (l *local) Publish(r Report) error {
 	outs, err := prepareOutputs(l.o, &l.sec, r, l.Warning)
 	err = errors.Join(err, writeReports(l.o, &l.sec, r, outs))
-	if len(outs) > 0 {
-		l.print(l.out, outputsText(outs))
+	if shown := nonEmpty(outs); len(shown) > 0 {
+		l.print(l.out, outputsText(shown))
 	}
-	if r.Summary != "" {
+	switch {
+	case r.SummaryText != "":
+		l.print(l.out, "\n"+summaryText(r.SummaryText))
+	case r.Summary != "":
 		l.print(l.out, "--- summary ---\n"+summaryText(r.Summary))
 	}
 	return err
+}
+
+// nonEmpty is the outputs that have a value: on a terminal, a dozen empty
+// `name:` lines say nothing.
+func nonEmpty(outs []Output) []Output {
+	var kept []Output
+	for _, o := range outs {
+		if strings.TrimSpace(o.Value) != "" {
+			kept = append(kept, o)
+		}
+	}
+	return kept
 }

@@ -33,3 +33,19 @@ func TestLocal(t *testing.T) {
 	assert.Equal(t, string(r.ResultJSON), string(readFile(t, filepath.Join(dir, "result.json"))))
 	assert.Empty(t, l.Metadata())
 }
+
+// On a terminal only the outputs that have a value are printed, and the
+// plain-text summary instead of the Markdown.
+func TestLocalPrintsWhatIsKnown(t *testing.T) {
+	t.Parallel()
+	stdout, stderr := newBuffers()
+	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(t.TempDir(), false)})
+	r := Report{
+		Outputs:     []Output{{"run_id", "r-1"}, {"state", ""}, {"status_message", " \n"}, {"conclusion", "succeeded"}},
+		Summary:     "## Markdown \\: escaped",
+		SummaryText: "Oz run succeeded\nRun: r-1 (https://oz.warp.dev/runs/r-1)",
+	}
+	require.NoError(t, l.Publish(r))
+	assert.Equal(t, "run_id: r-1\nconclusion: succeeded\n\nOz run succeeded\nRun: r-1 (https://oz.warp.dev/runs/r-1)\n", stdout.String())
+	assert.Empty(t, stderr.String())
+}

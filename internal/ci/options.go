@@ -48,14 +48,16 @@ func (o Options) withDefaults() Options {
 }
 
 // Detect picks the platform from the environment: GitLab when GITLAB_CI=true,
-// GitHub when GITHUB_ACTIONS=true, GitLab-style files for any other CI (CI is
-// set and not false), and Local for a plain terminal.
+// GitHub when GITHUB_ACTIONS=true, GitLab's files with plain lines for any
+// other CI (CI is set and not false), and Local for a plain terminal.
 func Detect(o Options) Platform {
 	switch detect(o.withDefaults().Getenv) {
 	case "github":
 		return NewGitHub(o)
 	case "gitlab":
 		return NewGitLab(o)
+	case "other-ci":
+		return NewOtherCI(o)
 	}
 	return NewLocal(o)
 }
@@ -72,7 +74,7 @@ func detect(getenv func(string) string) string {
 	case "", "false", "0":
 		return "local"
 	}
-	return "gitlab"
+	return "other-ci"
 }
 
 // InCI reports whether the environment is a CI's rather than a terminal's:

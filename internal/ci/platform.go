@@ -19,6 +19,9 @@ type Report struct {
 	Outputs []Output
 	// Summary is the Markdown job summary; empty writes none.
 	Summary string
+	// SummaryText is the summary as plain text, which a terminal prints
+	// instead of the Markdown (the summary file, if any, stays Markdown).
+	SummaryText string
 	// Failed says the step fails (the JUnit test case fails with Message).
 	Failed bool
 	// Title names the run in reports (the JUnit test case name).
@@ -34,7 +37,8 @@ type Report struct {
 
 // Platform is the CI system, as the runner and main see it.
 type Platform interface {
-	// Name is "github", "gitlab" or "local".
+	// Name is "github", "gitlab", "other-ci" (any other CI) or "local" (a
+	// terminal). Every platform but GitHub's writes the report files.
 	Name() string
 	// Mask hides a secret in the logs from now on, where the CI can.
 	Mask(secret string)
