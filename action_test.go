@@ -65,23 +65,25 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 		"agent_mode": "normal", "wait": "true", "timeout": "60m", "on_timeout": "cancel",
 		"cancel_on_abort": "true", "fail_on": config.DefaultFailOn, "poll_interval": "2s",
 		"poll_max_interval": "30s", "api_url": "https://app.warp.dev/api/v1", "summary": "true", "debug": "false",
+		"dry_run": "false",
 	}
 	for _, name := range inputs {
 		assert.Equal(t, want[name], defaults[name], "default of %s", name)
 	}
 
 	// The defaults in action.yml load to the same Config as no input at all.
-	env := map[string]string{"WARP_API_KEY": "wk-x", "INPUT_PROMPT": "p"}
+	env := config.Env{"WARP_API_KEY": testKey, "INPUT_PROMPT": "p"}
 	ws := workspace.New(t.TempDir(), true)
-	bare, err := config.Load(nil, func(k string) string { return env[k] }, ws)
+	bare, _, err := config.Load(nil, env, ws)
 	require.NoError(t, err)
 	for name, v := range defaults {
 		if _, set := env["INPUT_"+strings.ToUpper(name)]; !set {
 			env["INPUT_"+strings.ToUpper(name)] = v
 		}
 	}
-	withDefaults, err := config.Load(nil, func(k string) string { return env[k] }, ws)
+	withDefaults, warnings, err := config.Load(nil, env, ws)
 	require.NoError(t, err)
+	assert.Empty(t, warnings, "action.yml declares no input that config does not know")
 	assert.Equal(t, bare, withDefaults)
 }
 
@@ -102,7 +104,9 @@ func TestReadmeDocumentsEveryInputAndOutput(t *testing.T) {
 	for _, name := range append(config.Inputs(), contractOutputs...) {
 		assert.Contains(t, readme, "| `"+name+"` |", "README's tables list %s", name)
 	}
-	for _, cmd := range []string{"go run . demo", "go test ./..."} {
+	for _, cmd := range []string{"go run . demo", "go test ./...", "go build -o oz-run .", "go install github.com/oz-run/oz-run-action@latest"} {
 		assert.Contains(t, readme, cmd)
 	}
+	assert.Contains(t, readme, "`go install` names the binary after the module, oz-run-action")
+	assert.Contains(t, readme, "can take a couple of minutes", "the quick start says the first demo compiles")
 }

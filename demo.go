@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
@@ -18,6 +20,10 @@ const demoKey = "wk-demo-not-a-secret"
 // against it with fast polls, as a plain local run. Flags are the action's
 // inputs (for example --prompt "[fake:fail] ..." picks a scenario).
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, version string) int {
+	if slices.ContainsFunc(args, isHelpFlag) {
+		fmt.Fprint(stdout, demoUsage)
+		return runner.ExitOK
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv, baseURL, err := ozfake.Serve(ctx, "127.0.0.1:0", ozfake.WithAPIKey(demoKey), ozfake.WithTimeScale(0.5))
@@ -28,7 +34,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 	defer srv.Wait()
 	defer cancel()
 
-	env := map[string]string{
+	env := config.Env{
 		"WARP_API_KEY":            demoKey,
 		"INPUT_PROMPT":            "Fix the flaky TestCheckout test and open a pull request",
 		"INPUT_ENVIRONMENT":       "demo-environment",
@@ -39,8 +45,42 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
-	return runWith(ctx, args, func(k string) string { return env[k] }, stdout, stderr, runSettings{version: version, noReportFiles: true})
+	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, noReportFiles: true})
 }
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--help", "-help":
+		return true
+	}
+	return false
+}
+
+const demoUsage = `oz-run demo runs the whole flow against an embedded fake Oz API on
+loopback: no key and no network are needed. It starts a run, follows it
+through QUEUED, PENDING, CLAIMED and INPROGRESS to SUCCEEDED (a few
+seconds), then prints the outputs and the summary as a terminal run does.
+
+Usage:
+  oz-run demo [--input value]...
+
+Every input of oz-run --help may be given. A tag in the prompt picks what
+the fake run does, for example:
+  oz-run demo --prompt "[fake:fail] fix it"     a run that fails (exit 1)
+  oz-run demo --prompt "[fake:block] fix it"    a run that waits for approval
+  oz-run demo --prompt "[fake:slow] x" --timeout 5s --on_timeout leave
+`
+
+// fakeServerUsage is fake-server's help; its flags follow.
+const fakeServerUsage = `oz-run fake-server serves the embedded fake Oz API, to test workflows
+offline. Point api_url at the URL it prints.
+
+Usage:
+  oz-run fake-server [--listen 127.0.0.1:PORT] [--key KEY] [--time-scale N]
+
+Flags:
+`
 
 // runFakeServer serves the embedded fake API until SIGINT/SIGTERM.
 func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -49,7 +89,24 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (host:port)")
 	key := fs.String("key", "", "the only API key accepted (default: any key)")
 	scale := fs.Float64("time-scale", 1, "multiplies every scripted duration (0.1 = ten times faster)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), fakeServerUsage)
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nScenarios (a tag in the prompt):")
+		for _, s := range ozfake.Scenarios() {
+			fmt.Fprintf(fs.Output(), "  %-22s %s\n", s.Tag, s.Description)
+		}
+	}
+	if slices.ContainsFunc(args, isHelpFlag) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return runner.ExitOK
+	}
 	if err := fs.Parse(args); err != nil {
+		return runner.ExitInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "oz-run fake-server: unexpected argument %d: flags only (see oz-run fake-server --help)\n", len(args)-fs.NArg()+1)
 		return runner.ExitInput
 	}
 	if *scale <= 0 {

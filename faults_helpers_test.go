@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -43,7 +44,7 @@ func init() {
 // runAsProgram is main() with a goroutine check at the end.
 func runAsProgram() int {
 	ctx, stop := signalContext()
-	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := realMain(ctx, os.Args[1:], config.NewEnv(os.Environ()), os.Stdout, os.Stderr)
 	stop()
 	// main() exits at once here; the check below takes a while, and a late
 	// signal must not kill the process in the meantime.

@@ -28,20 +28,27 @@ func init() {
 
 func main() {
 	ctx, stop := signalContext()
-	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := realMain(ctx, os.Args[1:], config.NewEnv(os.Environ()), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// realMain runs a subcommand and returns the process exit code.
-func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// realMain runs a subcommand and returns the process exit code. env is the
+// process's environment (the inputs' INPUT_ variables among it).
+func realMain(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
 	cmd := ""
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if len(args) > 0 && cmd == "" {
+		switch args[0] {
+		case "--version", "-version", "-v":
+			cmd, args = "version", args[1:]
+		}
+	}
 	switch cmd {
 	case "", "run":
-		return runAction(ctx, args, getenv, stdout, stderr, version)
+		return runAction(ctx, args, env, stdout, stderr, version)
 	case "demo":
 		return runDemo(ctx, args, stdout, stderr, version)
 	case "fake-server":
@@ -53,8 +60,28 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	fmt.Fprintf(stderr, "oz-run: unknown subcommand %q; use run (the default), demo, fake-server, version or help\n", cmd)
+	// A word in the place of a subcommand may be anything, the key too: it
+	// is shown only when it reads like a command's name.
+	shown := "the first argument"
+	if isWord(cmd) {
+		shown = fmt.Sprintf("%q", cmd)
+	}
+	fmt.Fprintf(stderr, "oz-run: unknown subcommand %s; use run (the default), demo, fake-server, version or help (inputs are flags: --name value)\n", shown)
 	return 2
+}
+
+// isWord reports whether s is a short lowercase word (letters and '-'),
+// not shaped like an API key.
+func isWord(s string) bool {
+	if s == "" || len(s) > 20 || strings.HasPrefix(s, "wk-") {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // signalContext is cancelled, with the signal as its cause, on the first

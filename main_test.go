@@ -436,7 +436,7 @@ func TestProcessGitLab(t *testing.T) {
 			for _, line := range strings.Split(s.stdout+s.stderr, "\n") {
 				assert.False(t, strings.HasPrefix(line, "::"), "no workflow commands on GitLab: %q", line)
 			}
-			assert.Contains(t, s.stderr+s.stdout, "section_start:")
+			assert.NotContains(t, s.stderr+s.stdout, "section_start:", "nothing is collapsed but debug detail")
 
 			dotenv := s.file("oz-run.env")
 			assert.Less(t, len(dotenv), 5*1024)
@@ -538,22 +538,30 @@ func TestProcessKeyEchoedByTheAPIIsRedactedEverywhere(t *testing.T) {
 	assert.NotContains(t, s.file("output"), "sec_ret")
 }
 
-func TestProcessPlainCommandWritesTheReportFiles(t *testing.T) {
+// On a terminal no report file is written unless asked for; only the
+// outputs that have a value are printed, and the summary as plain text.
+func TestProcessPlainCommandPrintsWhatIsKnown(t *testing.T) {
 	t.Parallel()
 	_, base := newFake(t)
 	dir := t.TempDir()
 	s := &step{t: t, dir: dir, env: map[string]string{
-		"PATH": "/usr/bin:/bin", "WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": "fix it",
+		"PATH": "/usr/bin:/bin", "WARP_API_KEY": testKey, "INPUT_API_URL": base, "INPUT_PROMPT": "[fake:nopr] fix it",
 		"INPUT_POLL_INTERVAL": "10ms", "INPUT_POLL_MAX_INTERVAL": "50ms",
 	}}
 	s.run()
 	require.Equal(t, 0, s.code)
-	assert.Contains(t, s.stdout, "conclusion: succeeded")
-	vars, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
+	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
-	assert.Contains(t, s.file("oz-run-junit.xml"), "<testcase")
-	assert.Contains(t, s.file("oz-run-summary.md"), "Oz run")
+	assert.Empty(t, entries, "no report file on a terminal unless asked for")
+	assert.Contains(t, s.stdout, "conclusion: succeeded\n")
+	for _, empty := range []string{"status_message:", "error_code:", "pr_urls:", "result_file:"} {
+		assert.NotContains(t, s.stdout, "\n"+empty+"\n", "an output without a value is not printed")
+	}
+	assert.Contains(t, s.stdout, "✅ Oz run succeeded\nThis does not fail the step.\n")
+	assert.Contains(t, s.stdout, "Run:       fake-run-000001 (https://oz.warp.dev/runs/fake-run-000001)\n")
+	for _, md := range []string{`https\://`, `\_`, "| Run |", "###", "**"} {
+		assert.NotContains(t, s.stdout, md, "no Markdown on a terminal")
+	}
 	s.assertNoKey()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
@@ -77,7 +78,7 @@ func TestRealMain(t *testing.T) {
 			code: 0, sent: true,
 			check: func(t *testing.T, s *step) {
 				assert.Contains(t, s.stdout, "conclusion: succeeded")
-				assert.Contains(t, s.stderr, "== Oz agent run")
+				assert.Contains(t, s.stderr, "Settings: ")
 				assert.Contains(t, s.file("r/j.xml"), "<testcase")
 			}},
 
@@ -141,7 +142,7 @@ func TestRealMain(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "DIR", s.dir)
 			}
 			var stdout, stderr bytes.Buffer
-			s.code = realMain(context.Background(), args, func(k string) string { return s.env[k] }, &stdout, &stderr)
+			s.code = realMain(context.Background(), args, config.Env(s.env), &stdout, &stderr)
 			s.stdout, s.stderr = stdout.String(), stderr.String()
 			t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", s.code, s.stdout, s.stderr)
 

@@ -21,8 +21,8 @@ import (
 
 // runAction is the product: inputs -> run -> outputs, summary, exit code.
 // version goes into the User-Agent.
-func runAction(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, version string) int {
-	return runWith(ctx, args, getenv, stdout, stderr, runSettings{version: version})
+func runAction(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer, version string) int {
+	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version})
 }
 
 // runSettings vary a run for the demo.
@@ -32,22 +32,30 @@ type runSettings struct {
 	noReportFiles bool
 }
 
-func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, rs runSettings) int {
-	sur := newSurroundings(getenv, stdout, stderr, rs)
-	cfg, err := config.Load(args, getenv, sur.ws)
+func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer, rs runSettings) int {
+	sur := newSurroundings(args, env, stdout, stderr, rs)
+	cfg, warnings, err := config.Load(args, env, sur.ws)
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(stdout, config.Usage())
 		return runner.ExitOK
 	}
 	if err != nil {
-		reportInputError(sur.platform(nil), err)
+		p := sur.platform(nil)
+		warnUnknownInputs(p, warnings)
+		reportInputError(p, err)
 		return runner.ExitInput
 	}
 	p := sur.platform(cfg)
 	p.Mask(cfg.APIKey)
+	warnUnknownInputs(p, warnings)
 	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
 		reportInputError(p, err)
 		return runner.ExitInput
+	}
+	logSettings(p, cfg)
+	if cfg.DryRun {
+		dryRun(p, cfg)
+		return runner.ExitOK
 	}
 
 	clientOpts := []oz.Option{
@@ -59,9 +67,15 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		clientOpts = append(clientOpts, oz.WithLogf(p.Debugf))
 	}
 	// Hidden, for tests: OZ_RUN_REQUEST_TIMEOUT (a Go duration) bounds each
-	// HTTP attempt instead of oz.DefaultRequestTimeout; not a contract input.
-	if d, err := time.ParseDuration(getenv("OZ_RUN_REQUEST_TIMEOUT")); err == nil && d > 0 {
+	// HTTP attempt instead of oz.DefaultRequestTimeout, and OZ_RUN_HEARTBEAT
+	// is how often a line says the run is still going instead of
+	// runner.DefaultHeartbeat; not contract inputs.
+	if d, err := time.ParseDuration(env.Get("OZ_RUN_REQUEST_TIMEOUT")); err == nil && d > 0 {
 		clientOpts = append(clientOpts, oz.WithRequestTimeout(d))
+	}
+	runOpts := runner.Options{Metadata: p.Metadata()}
+	if d, err := time.ParseDuration(env.Get("OZ_RUN_HEARTBEAT")); err == nil && d > 0 {
+		runOpts.Heartbeat = d
 	}
 	client, err := oz.NewClient(cfg.APIURL, clientOpts...)
 	if err != nil { // config has checked every value: not expected
@@ -69,36 +83,67 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return runner.ExitInput
 	}
 
-	end := p.Group("Oz agent run")
-	res := runner.Run(ctx, cfg, client, p, runner.Options{Metadata: p.Metadata()})
-	end()
+	// No log group around the wait: the run and session links, the state
+	// changes and the heartbeats are what a reader of the log looks for.
+	res := runner.Run(ctx, cfg, client, p, runOpts)
 
 	code := res.ExitCode(cfg.FailOn)
-	report := buildReport(cfg, redacted(res, cfg.APIKey), code)
+	report := buildReport(cfg, redacted(res, cfg.APIKey), code, p.Name() == "local")
 	if err := p.Publish(report); err != nil {
 		// The exit code stays the run's (the contract has none for this);
 		// the error says what was not written, and result_file stays empty.
 		p.Error("Writing outputs", err.Error())
 	}
-	announce(p, res, code)
+	announce(p, cfg, res, code)
 	return code
+}
+
+// warnUnknownInputs prints one warning for each INPUT_ variable that names
+// no input.
+func warnUnknownInputs(p ci.Platform, warnings []string) {
+	for _, w := range warnings {
+		p.Warning("Unknown input", w)
+	}
+}
+
+// logSettings logs the settings that shape the run, on one line; with
+// debug, every input's effective value too, in a collapsed group (never
+// the key, nor the MCP servers' settings).
+func logSettings(p ci.Platform, cfg *config.Config) {
+	p.Logf("Settings: %s", cfg.Brief())
+	if !cfg.Debug {
+		return
+	}
+	end := p.Group("Every setting (debug)")
+	defer end()
+	for _, s := range cfg.Settings() {
+		v := s.Value
+		if v == "" {
+			v = "(unset)"
+		}
+		p.Logf("  %s: %s", s.Name, v)
+	}
 }
 
 // surroundings are what a run learns of where it runs, once: the workspace
 // (in CI it confines paths) and the options of the CI platform.
 type surroundings struct {
+	args []string
+	env  config.Env
 	ws   *workspace.Workspace
 	opts ci.Options
 	rs   runSettings
 }
 
-func newSurroundings(getenv func(string) string, stdout, stderr io.Writer, rs runSettings) *surroundings {
-	ws := workspace.New(ci.WorkspaceDir(getenv), ci.InCI(getenv))
-	return &surroundings{ws: ws, rs: rs, opts: ci.Options{Getenv: getenv, Stdout: stdout, Stderr: stderr, Workspace: ws}}
+func newSurroundings(args []string, env config.Env, stdout, stderr io.Writer, rs runSettings) *surroundings {
+	ws := workspace.New(ci.WorkspaceDir(env.Get), ci.InCI(env.Get))
+	return &surroundings{args: args, env: env, ws: ws, rs: rs,
+		opts: ci.Options{Getenv: env.Get, Stdout: stdout, Stderr: stderr, Workspace: ws}}
 }
 
 // platform is the CI platform for cfg; for a nil cfg (the inputs did not
-// load) with the report files as far as the environment gives them.
+// load) with the report files as far as the arguments and the environment
+// give them.
 func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 	o := s.opts
 	o.Dotenv, o.SummaryFile, o.JUnitFile = s.reportFiles(cfg)
@@ -109,14 +154,15 @@ func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 }
 
 // reportFiles are the dotenv, summary and JUnit paths: cfg's, or for a nil
-// cfg as far as the environment gives them; none for the demo. (GitHub's
-// platform writes none of them.)
+// cfg as far as the arguments and the environment give them; none for the
+// demo. (GitHub's platform writes none of them; on a terminal they are
+// set only when asked for.)
 func (s *surroundings) reportFiles(cfg *config.Config) (dotenv, summaryFile, junitFile string) {
 	switch {
 	case s.rs.noReportFiles:
 		return "", "", ""
 	case cfg == nil:
-		return config.ReportFiles(s.opts.Getenv, s.ws)
+		return config.ReportFiles(s.args, s.env, s.ws)
 	}
 	return cfg.Dotenv, cfg.SummaryFile, cfg.JUnitFile
 }
@@ -139,35 +185,51 @@ func (s *surroundings) outputFiles(cfg *config.Config, p ci.Platform) []config.O
 		config.OutputFile{Input: "junit_file", Path: junitFile})
 }
 
-// announce prints the one line that says how the step ended.
-func announce(p ci.Platform, res runner.Result, code int) {
+// announce prints the one line that says how the step ended, and once,
+// when cancelling the run failed, that it may still be going.
+func announce(p ci.Platform, cfg *config.Config, res runner.Result, code int) {
 	switch {
 	case res.Err != nil:
 		p.Error("Oz run", res.Err.Error())
 	case code != runner.ExitOK:
-		p.Error("Oz run "+string(res.Conclusion), outcome(res))
+		p.Error("Oz run "+string(res.Conclusion), outcome(cfg, res))
 	default:
-		p.Notice("Oz run "+string(res.Conclusion), outcome(res))
+		p.Notice("Oz run "+string(res.Conclusion), outcome(cfg, res))
 	}
 	if res.CancelErr != nil {
-		p.Warning("Oz run may still be going", res.CancelErr.Error())
+		p.Warning("Oz run may still be going", res.CancelErr.Error()+"; check it on its run page and cancel it there if needed: "+oz.RunURL(res.RunID))
 	}
 }
 
 // outcome is a one-line description of how the run ended.
-func outcome(res runner.Result) string {
+func outcome(cfg *config.Config, res runner.Result) string {
 	var b strings.Builder
 	id := res.RunID
 	if id == "" {
 		id = "(id unknown)"
 	}
-	if res.Conclusion == config.Submitted {
-		fmt.Fprintf(&b, "run %s submitted, not waited for (wait: false)", id)
-	} else {
-		fmt.Fprintf(&b, "run %s ended %s", id, res.Conclusion)
-	}
+	state := ""
 	if res.State != "" {
-		fmt.Fprintf(&b, " (state %s)", res.State)
+		state = fmt.Sprintf(" (state %s)", res.State)
+	}
+	switch {
+	case res.Conclusion == config.Submitted && res.Attached:
+		fmt.Fprintf(&b, "run %s is still working%s; not waited for (wait: false)", id, state)
+	case res.Conclusion == config.Submitted:
+		fmt.Fprintf(&b, "run %s submitted, not waited for (wait: false)%s", id, state)
+	case res.Conclusion == config.TimedOut && res.RunID == "":
+		fmt.Fprintf(&b, "the run was not started within %s (timeout)", config.FormatDuration(cfg.Timeout))
+	case res.Conclusion == config.TimedOut && res.Cancelled:
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and was cancelled%s", id, config.FormatDuration(cfg.Timeout), state)
+	case res.Conclusion == config.TimedOut && res.State.IsWorking():
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and is still running%s", id, config.FormatDuration(cfg.Timeout), state)
+		if res.CancelErr == nil && cfg.OnTimeout == config.OnTimeoutLeave {
+			fmt.Fprintf(&b, "; to wait for it again, run the step with run_id: %s", id)
+		}
+	case res.Conclusion == config.TimedOut:
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout)%s", id, config.FormatDuration(cfg.Timeout), state)
+	default:
+		fmt.Fprintf(&b, "run %s ended %s%s", id, res.Conclusion, state)
 	}
 	if sm := statusMessage(res.Run); sm != nil && sm.Message != "" {
 		fmt.Fprintf(&b, ": %s", sm.Message)
@@ -185,17 +247,21 @@ func statusMessage(run *oz.Run) *oz.StatusMessage {
 	return run.StatusMessage
 }
 
-// buildReport turns the result into what the platform publishes.
-func buildReport(cfg *config.Config, res runner.Result, code int) ci.Report {
+// buildReport turns the result into what the platform publishes; with
+// text, the summary as plain text too (for a terminal).
+func buildReport(cfg *config.Config, res runner.Result, code int, text bool) ci.Report {
 	r := ci.Report{
 		Outputs:  outputs(res),
 		Failed:   code != runner.ExitOK,
 		Title:    reportTitle(cfg, res),
-		Message:  oneLine(res),
+		Message:  oneLine(cfg, res),
 		Duration: res.Ended.Sub(res.Started),
 	}
 	if cfg.Summary {
 		r.Summary = summary.Render(res, summary.Options{FailOn: cfg.FailOn})
+		if text {
+			r.SummaryText = summary.Text(res, summary.Options{FailOn: cfg.FailOn})
+		}
 	}
 	if cfg.ResultFile != "" && res.RunID != "" { // no run, no run object
 		r.ResultFile = cfg.ResultFile
@@ -216,11 +282,11 @@ func reportTitle(cfg *config.Config, res runner.Result) string {
 	return "Oz run"
 }
 
-func oneLine(res runner.Result) string {
+func oneLine(cfg *config.Config, res runner.Result) string {
 	if res.Err != nil {
 		return res.Err.Error()
 	}
-	return outcome(res)
+	return outcome(cfg, res)
 }
 
 // outputs are the contract's outputs, in its order; result_file is added by

@@ -14,7 +14,8 @@ type local struct {
 
 // NewLocal is the platform for a terminal: plain log lines on Stderr, and
 // Publish prints the outputs that have a value (`name: value`) and the
-// summary (Report.SummaryText when set, else the Markdown) on Stdout. It
+// plain-text summary (Report.SummaryText; the Markdown goes only to the
+// summary file) on Stdout. It
 // also writes the dotenv, summary and JUnit files whose paths are set in
 // Options (on a terminal, only those asked for).
 // Control characters are dropped from printed text.
@@ -41,21 +42,18 @@ func (l *local) Publish(r Report) error {
 	if shown := nonEmpty(outs); len(shown) > 0 {
 		l.print(l.out, outputsText(shown))
 	}
-	switch {
-	case r.SummaryText != "":
+	if r.SummaryText != "" {
 		l.print(l.out, "\n"+summaryText(r.SummaryText))
-	case r.Summary != "":
-		l.print(l.out, "--- summary ---\n"+summaryText(r.Summary))
 	}
 	return err
 }
 
 // nonEmpty is the outputs that have a value: on a terminal, a dozen empty
-// `name:` lines say nothing.
+// `name:` lines say nothing (nor does an empty list, `[]`).
 func nonEmpty(outs []Output) []Output {
 	var kept []Output
 	for _, o := range outs {
-		if strings.TrimSpace(o.Value) != "" {
+		if v := strings.TrimSpace(o.Value); v != "" && v != "[]" {
 			kept = append(kept, o)
 		}
 	}

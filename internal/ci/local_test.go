@@ -25,6 +25,7 @@ func TestLocal(t *testing.T) {
 	r := sampleReport()
 	r.Outputs = r.Outputs[:8]
 	r.Outputs[0].Value = "key-1"
+	r.SummaryText = "Oz run run-123 failed"
 
 	require.NoError(t, l.Publish(r))
 
@@ -41,7 +42,7 @@ func TestLocalPrintsWhatIsKnown(t *testing.T) {
 	stdout, stderr := newBuffers()
 	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(t.TempDir(), false)})
 	r := Report{
-		Outputs:     []Output{{"run_id", "r-1"}, {"state", ""}, {"status_message", " \n"}, {"conclusion", "succeeded"}},
+		Outputs:     []Output{{"run_id", "r-1"}, {"state", ""}, {"status_message", " \n"}, {"conclusion", "succeeded"}, {"artifacts", "[]"}},
 		Summary:     "## Markdown \\: escaped",
 		SummaryText: "Oz run succeeded\nRun: r-1 (https://oz.warp.dev/runs/r-1)",
 	}

@@ -18,10 +18,8 @@ import (
 
 const testKey = "wk-test-SECRET-0123456789"
 
-// env is a fake environment.
+// env is a fake environment (Env(e) for Load).
 type env map[string]string
-
-func (e env) get(name string) string { return e[name] }
 
 // with returns a copy of e with more variables.
 func (e env) with(more env) env {

@@ -164,7 +164,7 @@ func setAPIKey(_ *loader, c *Config, v string) []*InputError {
 	case strings.ContainsFunc(v, isUnseen):
 		return one(&InputError{Problem: keyProblem, Accepted: keyAccepted})
 	case v != "" && len(v) < MinAPIKeyLen:
-		return one(&InputError{Problem: fmt.Sprintf(keyShortProblem, len(v)), Accepted: keyShortAccepted})
+		return one(&InputError{Problem: fmt.Sprintf(keyShortProblem, len(v), MinAPIKeyLen), Accepted: keyShortAccepted})
 	}
 	c.APIKey = v
 	return nil
@@ -174,7 +174,7 @@ func setAPIKey(_ *loader, c *Config, v string) []*InputError {
 const (
 	keyProblem       = "contains whitespace or control characters"
 	keyAccepted      = "give the key alone, on one line (check the secret for a pasted space or line break)"
-	keyShortProblem  = "is too short to be an Oz API key (%d characters)"
+	keyShortProblem  = "is too short to be an Oz API key (length %d, at least %d needed)"
 	keyShortAccepted = "give the whole key as Warp shows it (wk-1. and 64 more characters); a stand-in key, as for the fake API, needs at least 16 characters"
 )
 
