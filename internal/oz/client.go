@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -33,6 +35,7 @@ type Client struct {
 	base      *url.URL
 	key       string
 	hc        *http.Client
+	dl        *http.Client // downloads: another transport, never the key
 	userAgent string
 	teamUID   string
 	timeout   time.Duration
@@ -60,6 +63,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      base,
 		hc:        &http.Client{CheckRedirect: noRedirects},
+		dl:        newDownloadClient(nil),
 		userAgent: DefaultUserAgent,
 		timeout:   DefaultRequestTimeout,
 		retry:     DefaultRetryPolicy(),
@@ -208,14 +212,28 @@ func (c *Client) endpoint(segments ...string) *url.URL {
 	return &u
 }
 
-// send makes one HTTP attempt. On a 2xx answer decode reads the body. A
-// failure is an *APIError, except the end of ctx (returned as is) and a
-// request that cannot be built.
+// send makes one HTTP attempt. On a 2xx answer decode reads the body (at
+// most maxBody bytes). A failure is an *APIError, except the end of ctx
+// (returned as is) and a request that cannot be built.
 // sent reports whether the request may have reached the server: always,
 // unless no connection could be made (see notSent).
 func (c *Client) send(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, decode func([]byte) error) (sent bool, err error) {
+	return c.exchange(ctx, op, attempt, method, u, body, maxBody, func(resp *http.Response, r io.Reader) error {
+		data, err := readBody(r, resp.ContentLength, maxBody)
+		if err != nil {
+			return err
+		}
+		return decode(data)
+	})
+}
+
+// exchange is send with a decoder that reads the 2xx body as a stream,
+// limited to limit bytes (past them it fails: "larger than").
+func (c *Client) exchange(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, limit int64, decode func(*http.Response, io.Reader) error) (sent bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var conn connTrace
+	actx = conn.with(actx)
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -243,49 +261,90 @@ func (c *Client) send(ctx context.Context, op string, attempt int, method string
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.logf("oz: %s %s attempt %d: no answer after %s: %s", method, u.RequestURI(), attempt, since(start), c.redact(err.Error()))
+		sent := !notSent(err) && !conn.neverConnected()
 		if ctx.Err() != nil {
-			return !notSent(err), ctx.Err()
+			return sent, ctx.Err()
 		}
-		return !notSent(err), c.newError(op, 0, nil, nil, err)
+		return sent, c.newError(op, 0, nil, nil, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	limit := int64(maxErrorBody)
-	if ok {
-		limit = maxBody
-	}
-	data, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	c.logf("oz: %s %s attempt %d: HTTP %d in %s", method, u.RequestURI(), attempt, resp.StatusCode, since(start))
-	if rerr != nil && ctx.Err() != nil {
-		return true, ctx.Err()
-	}
-	if !ok {
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		c.logf("oz: %s %s attempt %d: HTTP %d in %s", method, u.RequestURI(), attempt, resp.StatusCode, since(start))
+		if rerr != nil && ctx.Err() != nil {
+			return true, ctx.Err()
+		}
 		return true, c.newError(op, resp.StatusCode, resp.Header, data, nil)
 	}
-	switch {
-	case rerr != nil:
-		err = fmt.Errorf("reading the body: %w", rerr)
-	case int64(len(data)) > limit:
-		err = fmt.Errorf("the body is larger than %d bytes", limit)
-	default:
-		err = decode(data)
+	err = decode(resp, &limitedBody{r: resp.Body, left: limit, limit: limit})
+	c.logf("oz: %s %s attempt %d: HTTP %d in %s", method, u.RequestURI(), attempt, resp.StatusCode, since(start))
+	if err == nil {
+		return true, nil
 	}
-	if err != nil {
-		return true, c.newError(op, resp.StatusCode, resp.Header, nil, err)
+	if ctx.Err() != nil {
+		return true, ctx.Err()
 	}
-	return true, nil
+	e := c.newError(op, resp.StatusCode, resp.Header, nil, err)
+	if isFinal(err) {
+		e.Retryable = false
+	}
+	return true, e
+}
+
+// readBody reads a body of at most limit bytes (r fails past them), sized
+// from its Content-Length when that is known, so that a large body is not
+// copied while it grows.
+func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, contentLength+1) // +1: room to see the end
+	for {
+		if len(buf) == cap(buf) { // longer than announced (not with net/http)
+			rest, err := io.ReadAll(r)
+			return append(buf, rest...), err
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // notSent reports whether a failed exchange certainly did not reach the
 // server: the connection could not be made (a dial or proxy-connect error)
 // or the host name could not be resolved. Any other failure may have come
-// after the request was sent. (An httptrace hook cannot tell: it does not
-// fire with a custom RoundTripper.)
+// after the request was sent, unless connTrace shows that no connection was
+// ever obtained (a TLS handshake that failed, a proxy that refused the
+// CONNECT): that needs the standard transport, whose hooks a custom
+// RoundTripper may not call.
 func notSent(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
 	return errors.As(err, &dns) || errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
 }
+
+// connTrace follows one request through the standard transport.
+type connTrace struct {
+	getConn atomic.Bool // the transport looked for a connection
+	gotConn atomic.Bool // and had one (the request may then be written)
+}
+
+func (t *connTrace) with(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { t.getConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+	})
+}
+
+// neverConnected reports that the standard transport tried to get a
+// connection and never had one: nothing of the request was written (the
+// dial, the proxy's CONNECT or the TLS handshake failed).
+func (t *connTrace) neverConnected() bool { return t.getConn.Load() && !t.gotConn.Load() }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 

@@ -46,6 +46,9 @@ var ErrUncertainCreate = errors.New("a run may or may not have been created")
 // finds it.
 func (c *Client) CreateRun(ctx context.Context, req CreateRunRequest) (*CreateRunResponse, error) {
 	const op = "create run"
+	if err := req.Config.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	id, err := c.requestID()
 	if err != nil {
 		return nil, fmt.Errorf("%s: making a request id: %w", op, err)
@@ -143,15 +146,9 @@ func (cr *creation) run(ctx context.Context) (*CreateRunResponse, error) {
 
 // post makes one create attempt.
 func (cr *creation) post(ctx context.Context, n int) (out *CreateRunResponse, sent bool, err error) {
-	sent, err = cr.c.send(ctx, cr.op, n, http.MethodPost, cr.u, cr.body, func(b []byte) error {
-		out = new(CreateRunResponse)
-		if err := decodeObject(b, out); err != nil {
-			return err
-		}
-		if out.RunID == "" {
-			return errors.New("the answer has no run_id")
-		}
-		return nil
+	sent, err = cr.c.send(ctx, cr.op, n, http.MethodPost, cr.u, cr.body, func(b []byte) (err error) {
+		out, err = decodeCreated(b)
+		return err
 	})
 	return out, sent, err
 }
@@ -188,7 +185,7 @@ func (cr *creation) giveUp(ctx context.Context, err error, n int, unknown bool) 
 	if cr.mayExist {
 		return nil, fmt.Errorf("%w (gave up after %d attempts; no run with metadata %s=%s was found)", err, n, RequestIDKey, cr.id)
 	}
-	return nil, fmt.Errorf("%w (gave up after %d attempts)", err, n)
+	return nil, fmt.Errorf("%w (gave up after %d attempts; no run was created)", err, n)
 }
 
 // stopped is the error of a create ended by ctx after last failed.
@@ -197,13 +194,29 @@ func (cr *creation) stopped(ctx context.Context, last error) error {
 	if cr.mayExist {
 		return fmt.Errorf("%w; a run may have been created with metadata %s=%s", err, RequestIDKey, cr.id)
 	}
-	return err
+	return fmt.Errorf("%w; no run was created", err)
 }
 
 // ambiguous reports whether a failed create may have started a run anyway.
+// A 2xx answer refused finally (an invalid run id, a body over the limit)
+// is not: looking the run up would only meet the same answer again.
 func ambiguous(e *APIError, sent bool) bool {
 	s := e.StatusCode
-	return s == 0 && sent && e.Retryable || s >= 200 && s < 300 || s == http.StatusRequestTimeout || s >= 500 && s < 600
+	return s == 0 && sent && e.Retryable || s >= 200 && s < 300 && e.Retryable || s == http.StatusRequestTimeout || s >= 500 && s < 600
+}
+
+// check refuses config values the API would refuse, naming the input.
+func (c *AgentConfig) check() error {
+	if c == nil {
+		return nil
+	}
+	if m := c.IdleTimeoutMinutes; m != 0 && (m < MinIdleTimeoutMinutes || m > MaxIdleTimeoutMinutes) {
+		return fmt.Errorf("idle_timeout of %d minutes: it must be from %d to %d minutes", m, MinIdleTimeoutMinutes, MaxIdleTimeoutMinutes)
+	}
+	if s := c.SessionSharing; s != nil && s.PublicAccess != "" && s.PublicAccess != PublicAccessViewer && s.PublicAccess != PublicAccessEditor {
+		return fmt.Errorf("share %q: it must be viewer or editor", s.PublicAccess)
+	}
+	return nil
 }
 
 // requestIDError is the error of a create after which a run may exist.

@@ -91,8 +91,12 @@ func (e *APIError) hasCode(code string) bool { return strings.EqualFold(e.Code, 
 func (e *APIError) hint() string {
 	s := e.StatusCode
 	switch {
-	case errors.Is(e.Err, ErrUncertainCreate):
+	case errors.Is(e.Err, ErrUncertainCreate), errors.Is(e.Err, ErrUncertainFollowup):
 		return "" // the wrapped error says what to do
+	case errors.Is(e.Err, ErrInvalidRunID):
+		return "the id could change a path, a link or an output, so nothing more is done with it: check that api_url points at Warp's Oz API"
+	case e.StatusCode >= 200 && e.StatusCode < 300 && isFinal(e.Err):
+		return "the answer is too large or malformed to be used; asking again would not help"
 	case s == 0 && certificateError(e.Err):
 		return "the server's TLS certificate was not accepted: check api_url, the CA bundle (SSL_CERT_FILE) and any HTTPS proxy; the Oz API itself is not failing"
 	case s == 0 && hostNotFound(e.Err):

@@ -1,11 +1,13 @@
 // Package oz is a client for the Warp Oz runs API: create a cloud agent run,
-// read it, list runs and cancel one. It knows HTTP and JSON, nothing about CI.
+// read it, list runs and cancel one; read what the agent said (its
+// conversation) and made (artifacts, downloaded through signed URLs), and
+// send it a follow-up. It knows HTTP and JSON, nothing about CI. Everything
+// the API returns is capped while it is decoded (caps.go).
 package oz
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
+	"math"
 	"strings"
 	"time"
 )
@@ -37,14 +39,23 @@ func ParseState(s string) State {
 	return State(s)
 }
 
-// UnmarshalJSON reads a state through ParseState.
+// UnmarshalJSON reads a state through ParseState, cut to 64 bytes; null
+// is the empty state, another type an error.
 func (s *State) UnmarshalJSON(b []byte) error {
-	var v string
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
+	d := jsonReaderOf(b)
+	switch d.kind() {
+	case 'n':
+		d.literal()
+		*s = ""
+	case '"':
+		v, _ := d.readString(maxState)
+		*s = ParseState(v)
+	default:
+		if d.err == nil {
+			return &json.UnmarshalTypeError{Value: "non-string", Type: stateType}
+		}
 	}
-	*s = ParseState(v)
-	return nil
+	return d.end()
 }
 
 // IsWorking reports whether the run may still change state.
@@ -78,7 +89,30 @@ type AgentConfig struct {
 	WorkerHost         string                     `json:"worker_host,omitempty"`
 	ComputerUseEnabled *bool                      `json:"computer_use_enabled,omitempty"`
 	SkillSpec          string                     `json:"skill_spec,omitempty"`
+	// IdleTimeoutMinutes is how long the sandbox stays up once the agent is
+	// idle, 1 to 60; 0 leaves the server's default (10).
+	IdleTimeoutMinutes int `json:"idle_timeout_minutes,omitempty"`
+	// SessionSharing lets anyone with the session link watch or act.
+	SessionSharing *SessionSharing `json:"session_sharing,omitempty"`
 }
+
+// SessionSharing is config.session_sharing.
+type SessionSharing struct {
+	// PublicAccess is PublicAccessViewer or PublicAccessEditor.
+	PublicAccess string `json:"public_access,omitempty"`
+}
+
+// Values of SessionSharing.PublicAccess.
+const (
+	PublicAccessViewer = "VIEWER"
+	PublicAccessEditor = "EDITOR"
+)
+
+// Bounds of AgentConfig.IdleTimeoutMinutes.
+const (
+	MinIdleTimeoutMinutes = 1
+	MaxIdleTimeoutMinutes = 60
+)
 
 // CreateRunRequest is the body of POST /agent/runs.
 type CreateRunRequest struct {
@@ -111,11 +145,42 @@ type StatusMessage struct {
 	Retryable *bool `json:"retryable,omitempty"`
 }
 
-// Usage is the run's request_usage, in credits.
+// Usage is the run's request_usage: costs in credits and in US dollars,
+// and tokens.
 type Usage struct {
-	InferenceCost *float64 `json:"inference_cost,omitempty"`
-	ComputeCost   *float64 `json:"compute_cost,omitempty"`
-	PlatformCost  *float64 `json:"platform_cost,omitempty"`
+	InferenceCost    *float64 `json:"inference_cost,omitempty"`
+	ComputeCost      *float64 `json:"compute_cost,omitempty"`
+	PlatformCost     *float64 `json:"platform_cost,omitempty"`
+	InferenceCostUSD *float64 `json:"inference_cost_usd,omitempty"`
+	ComputeCostUSD   *float64 `json:"compute_cost_usd,omitempty"`
+	PlatformCostUSD  *float64 `json:"platform_cost_usd,omitempty"`
+	TotalTokens      *int64   `json:"total_tokens,omitempty"`
+}
+
+// CostUSD is the sum of the known costs in US dollars; ok is false when
+// none is known or the sum is not a finite number.
+func (u *Usage) CostUSD() (usd float64, ok bool) {
+	if u == nil {
+		return 0, false
+	}
+	for _, c := range []*float64{u.InferenceCostUSD, u.ComputeCostUSD, u.PlatformCostUSD} {
+		if c != nil {
+			usd += *c
+			ok = true
+		}
+	}
+	if math.IsInf(usd, 0) || math.IsNaN(usd) {
+		return 0, false
+	}
+	return usd, ok
+}
+
+// Tokens is the total number of tokens used; ok is false when unknown.
+func (u *Usage) Tokens() (tokens int64, ok bool) {
+	if u == nil || u.TotalTokens == nil {
+		return 0, false
+	}
+	return *u.TotalTokens, true
 }
 
 // Credits is the sum of the known costs; ok is false when none is known.
@@ -142,53 +207,40 @@ const (
 )
 
 // Artifact is one element of a run's artifacts: a union on artifact_type.
-// The raw JSON is kept, so any artifact, known or not, is output as it came.
+// What was decoded is kept in canonical form (see MarshalJSON), so that any
+// artifact, known or not, is output as it was understood, capped. Read the
+// known types with PR and File.
 type Artifact struct {
 	Type      string          `json:"artifact_type"`
 	CreatedAt string          `json:"created_at,omitempty"`
 	Data      json.RawMessage `json:"data,omitempty"`
-	raw       json.RawMessage
+	raw       json.RawMessage // canonical: set when decoded
 }
 
-// UnmarshalJSON keeps the raw bytes and reads what it can; it never fails
-// on an element that is a JSON object.
+// UnmarshalJSON reads an artifact object, capped (caps.go); it never fails
+// on a JSON object, whatever it holds.
 func (a *Artifact) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Type      json.RawMessage `json:"artifact_type"`
-		CreatedAt json.RawMessage `json:"created_at"`
-		Data      json.RawMessage `json:"data"`
+	d := jsonReaderOf(b)
+	if d.kind() != '{' {
+		if d.err == nil {
+			return &json.UnmarshalTypeError{Value: "non-object", Type: artifactType}
+		}
+		return d.err
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*a = Artifact{Data: v.Data, raw: append(json.RawMessage(nil), b...)}
-	_ = json.Unmarshal(v.Type, &a.Type)
-	_ = json.Unmarshal(v.CreatedAt, &a.CreatedAt)
-	return nil
+	d.readArtifact(a)
+	return d.end()
 }
 
-// MarshalJSON writes the artifact as it was received.
+// MarshalJSON writes the canonical re-encoding of what was decoded: keys
+// sorted, strings capped and re-escaped by encoding/json (no \u escapes of
+// plain characters survive, so that text such as a key cannot hide in
+// them), no HTML escaping. An artifact made in Go is encoded as it is.
 func (a Artifact) MarshalJSON() ([]byte, error) {
 	if len(a.raw) > 0 {
 		return a.raw, nil
 	}
 	type plain Artifact
 	return json.Marshal(plain(a))
-}
-
-// PullRequest returns the URL and branch of a PULL_REQUEST artifact.
-func (a Artifact) PullRequest() (url, branch string, ok bool) {
-	if a.Type != ArtifactPullRequest {
-		return "", "", false
-	}
-	var d struct {
-		URL    string `json:"url"`
-		Branch string `json:"branch"`
-	}
-	if json.Unmarshal(a.Data, &d) != nil || d.URL == "" {
-		return "", "", false
-	}
-	return d.URL, d.Branch, true
 }
 
 // Run is a RunItem: what GET /agent/runs/{id} answers. Times are kept as
@@ -199,49 +251,39 @@ type Run struct {
 	Title                string            `json:"title"`
 	State                State             `json:"state"`
 	Prompt               string            `json:"prompt"`
+	SubmittedPrompt      string            `json:"submitted_prompt,omitempty"`
 	CreatedAt            string            `json:"created_at,omitempty"`
 	UpdatedAt            string            `json:"updated_at,omitempty"`
 	StartedAt            *string           `json:"started_at,omitempty"`
+	FinishedAt           string            `json:"finished_at,omitempty"`
 	RunTime              string            `json:"run_time,omitempty"`
 	StatusMessage        *StatusMessage    `json:"status_message,omitempty"`
 	SessionID            string            `json:"session_id,omitempty"`
 	SessionLink          string            `json:"session_link,omitempty"`
+	TriggerURL           string            `json:"trigger_url,omitempty"`
 	Artifacts            []Artifact        `json:"artifacts,omitempty"`
 	RequestUsage         *Usage            `json:"request_usage,omitempty"`
 	ConversationID       string            `json:"conversation_id,omitempty"`
+	RootRunID            string            `json:"root_run_id,omitempty"`
+	ParentRunID          string            `json:"parent_run_id,omitempty"`
 	Metadata             map[string]string `json:"metadata,omitempty"`
 	IsRunTypeCancellable *bool             `json:"is_run_type_cancellable,omitempty"`
 }
 
-// UnmarshalJSON reads a RunItem. An element of artifacts that is not a JSON
-// object (or an artifacts value that is not an array) is skipped, so that
-// one odd artifact does not hide the run.
+// UnmarshalJSON reads a RunItem, each field capped (caps.go). A field of
+// an unexpected type is left empty, and an element of artifacts that is not
+// a JSON object is skipped, so that one odd value does not hide the run.
+// It does not check run_id and state (decodeRun does).
 func (r *Run) UnmarshalJSON(b []byte) error {
-	type plain Run // without this method
-	var v struct {
-		*plain
-		Artifacts json.RawMessage `json:"artifacts"`
-	}
-	v.plain = (*plain)(r)
-	// A value of the wrong type loses only its own field: encoding/json
-	// skips it, decodes the rest and reports an UnmarshalTypeError, which
-	// is dropped here (the caller checks that run_id and state are there).
-	var typeErr *json.UnmarshalTypeError
-	if err := json.Unmarshal(b, &v); err != nil && !errors.As(err, &typeErr) {
-		return err
-	}
-	r.Artifacts = nil
-	var elems []json.RawMessage
-	if json.Unmarshal(v.Artifacts, &elems) != nil {
-		return nil
-	}
-	for _, e := range elems {
-		var a Artifact
-		if e = bytes.TrimSpace(e); len(e) > 0 && e[0] == '{' && json.Unmarshal(e, &a) == nil {
-			r.Artifacts = append(r.Artifacts, a)
+	d := jsonReaderOf(b)
+	if d.kind() != '{' {
+		if d.err == nil {
+			return &json.UnmarshalTypeError{Value: "non-object", Type: runType}
 		}
+		return d.err
 	}
-	return nil
+	d.readRun(r)
+	return d.end()
 }
 
 // SessionURL is the session link, built from the session id when only that
@@ -257,6 +299,20 @@ func (r *Run) SessionURL() string {
 		return SessionBaseURL + r.SessionID
 	}
 	return ""
+}
+
+// FileArtifacts lists the run's FILE artifacts that can be downloaded.
+func (r *Run) FileArtifacts() []FileArtifact {
+	if r == nil {
+		return nil
+	}
+	var files []FileArtifact
+	for _, a := range r.Artifacts {
+		if f, ok := a.File(); ok {
+			files = append(files, f)
+		}
+	}
+	return files
 }
 
 // PullRequestURLs lists the URLs of the run's pull-request artifacts.

@@ -1,11 +1,8 @@
 package oz
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,38 +30,6 @@ func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
 	return run, nil
 }
 
-// decodeRun reads a RunItem; it fails on anything that is not a JSON object
-// with a run_id and a state (a run without a state would be read as ended
-// in an unknown state, so failed).
-func decodeRun(b []byte) (*Run, error) {
-	var r Run
-	if err := decodeObject(b, &r); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.RunID == "":
-		return nil, errors.New("the run has no run_id")
-	case r.State == "":
-		return nil, errors.New("the run has no state")
-	}
-	return &r, nil
-}
-
-// decodeObject decodes a JSON object into v.
-func decodeObject(b []byte, v any) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return errors.New("the body is empty")
-	}
-	if b[0] != '{' {
-		return errors.New("the body is not a JSON object")
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decoding the body: %w", err)
-	}
-	return nil
-}
-
 // CancelRun asks the API to cancel a run. A 409 (the run is PENDING: try
 // again shortly) is not retried here; it is returned as an *APIError, like
 // the final 400 (already terminal) and 422 (this run type cannot be
@@ -90,9 +55,9 @@ func (c *Client) ListRuns(ctx context.Context, opts ListOptions) (*ListRunsRespo
 	u.RawQuery = opts.query().Encode()
 	var list *ListRunsResponse
 	err := c.withRetry(ctx, op, func(n int) error {
-		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) error {
-			list = new(ListRunsResponse)
-			return decodeObject(b, list)
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) (err error) {
+			list, err = decodeList(b)
+			return err
 		})
 		return err
 	})

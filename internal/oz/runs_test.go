@@ -186,8 +186,7 @@ func TestDecodeRunSkipsOddArtifacts(t *testing.T) {
 			t.Errorf("artifacts %s: pull requests %v", artifacts, run.PullRequestURLs())
 		}
 	}
-	var list ListRunsResponse
-	if err := decodeObject([]byte(`{"runs":[{"run_id":"r","state":"QUEUED","artifacts":[7,`+pr+`]}]}`), &list); err != nil || len(list.Runs[0].Artifacts) != 1 {
+	if list, err := decodeList([]byte(`{"runs":[{"run_id":"r","state":"QUEUED","artifacts":[7,` + pr + `]}]}`)); err != nil || len(list.Runs[0].Artifacts) != 1 {
 		t.Errorf("list %+v, %v", list, err)
 	}
 	if _, err := decodeRun([]byte(`{"run_id":"r","state":5}`)); err == nil {

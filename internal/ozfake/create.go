@@ -30,8 +30,15 @@ type createRequest struct {
 	Title          string            `json:"title"`
 	Team           *bool             `json:"team"`
 	ConversationID string            `json:"conversation_id"`
-	Config         *oz.AgentConfig   `json:"config"`
+	Config         *createConfig     `json:"config"`
 	Metadata       map[string]string `json:"metadata"`
+}
+
+// createConfig is the request's config as the fake reads it: the spec
+// lets an integer be written 1.0, which an int field would refuse.
+type createConfig struct {
+	oz.AgentConfig
+	IdleTimeoutMinutes json.Number `json:"idle_timeout_minutes"` // shadows AgentConfig's
 }
 
 // title is the run's title: the one asked for, else the prompt's first

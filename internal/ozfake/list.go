@@ -194,7 +194,7 @@ func (q listQuery) keep(rn *run, it runItem, tl timeline) bool {
 	}
 	c := rn.req.Config
 	if c == nil {
-		c = &oz.AgentConfig{}
+		c = &createConfig{}
 	}
 	return (q.name == "" || q.name == c.Name) &&
 		(q.environmentID == "" || q.environmentID == c.EnvironmentID) &&
