@@ -1,8 +1,11 @@
 package oz
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"reflect"
 	"time"
@@ -14,6 +17,22 @@ var (
 	stateType    = reflect.TypeFor[State]()
 	artifactType = reflect.TypeFor[Artifact]()
 )
+
+// MarshalArtifacts encodes artifacts as a JSON array (the artifacts
+// output): each in its canonical form (Artifact.MarshalJSON), without the
+// HTML escaping that json.Marshal would add again. nil is "[]".
+func MarshalArtifacts(artifacts []Artifact) ([]byte, error) {
+	if artifacts == nil {
+		artifacts = []Artifact{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(artifacts); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
 
 // PullRequestArtifact is the data of a PULL_REQUEST artifact.
 type PullRequestArtifact struct {
@@ -142,8 +161,8 @@ func (c *Client) GetArtifact(ctx context.Context, uid string) (*ArtifactResponse
 	u := c.endpoint("agent", "artifacts", uid)
 	var out *ArtifactResponse
 	err := c.withRetry(ctx, op, func(n int) error {
-		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) (err error) {
-			out, err = decodeArtifactResponse(b)
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(r io.Reader) (err error) {
+			out, err = decodeArtifactResponse(r)
 			return err
 		})
 		return err
@@ -154,9 +173,9 @@ func (c *Client) GetArtifact(ctx context.Context, uid string) (*ArtifactResponse
 	return out, nil
 }
 
-func decodeArtifactResponse(b []byte) (*ArtifactResponse, error) {
+func decodeArtifactResponse(r io.Reader) (*ArtifactResponse, error) {
 	var a ArtifactResponse
-	err := readObject(b, func(d *jsonReader) {
+	err := readObject(r, func(d *jsonReader) {
 		d.object(func(key string, _ bool) {
 			switch key {
 			case "artifact_type":

@@ -212,19 +212,14 @@ func (c *Client) endpoint(segments ...string) *url.URL {
 	return &u
 }
 
-// send makes one HTTP attempt. On a 2xx answer decode reads the body (at
-// most maxBody bytes). A failure is an *APIError, except the end of ctx
-// (returned as is) and a request that cannot be built.
+// send makes one HTTP attempt. On a 2xx answer decode reads the body as a
+// stream, at most maxBody bytes (past them it fails), never held whole. A
+// failure is an *APIError, except the end of ctx (returned as is) and a
+// request that cannot be built.
 // sent reports whether the request may have reached the server: always,
 // unless no connection could be made (see notSent).
-func (c *Client) send(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, decode func([]byte) error) (sent bool, err error) {
-	return c.exchange(ctx, op, attempt, method, u, body, maxBody, func(resp *http.Response, r io.Reader) error {
-		data, err := readBody(r, resp.ContentLength, maxBody)
-		if err != nil {
-			return err
-		}
-		return decode(data)
-	})
+func (c *Client) send(ctx context.Context, op string, attempt int, method string, u *url.URL, body []byte, decode func(io.Reader) error) (sent bool, err error) {
+	return c.exchange(ctx, op, attempt, method, u, body, maxBody, func(_ *http.Response, r io.Reader) error { return decode(r) })
 }
 
 // exchange is send with a decoder that reads the 2xx body as a stream,
@@ -289,30 +284,6 @@ func (c *Client) exchange(ctx context.Context, op string, attempt int, method st
 		e.Retryable = false
 	}
 	return true, e
-}
-
-// readBody reads a body of at most limit bytes (r fails past them), sized
-// from its Content-Length when that is known, so that a large body is not
-// copied while it grows.
-func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength <= 0 || contentLength > limit {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, contentLength+1) // +1: room to see the end
-	for {
-		if len(buf) == cap(buf) { // longer than announced (not with net/http)
-			rest, err := io.ReadAll(r)
-			return append(buf, rest...), err
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // notSent reports whether a failed exchange certainly did not reach the

@@ -211,6 +211,7 @@ func decodeConversation(r io.Reader) (*Conversation, error) {
 			case "conversation_id":
 				conv.ConversationID = d.ident(maxIdent)
 			case "steps":
+				cd.answer = nil // a repeated key: the last one wins, as in encoding/json
 				conv.Steps = cd.steps(0, true)
 			default:
 				d.skip()
@@ -270,38 +271,60 @@ func (cd *convDecoder) steps(depth int, keep bool) []Step {
 	return out
 }
 
-// step reads one step object.
+// step reads one step object. In a root step, its last assistant message
+// with text becomes the answer so far.
 func (cd *convDecoder) step(depth int, keep bool) (Step, bool) {
 	d := cd.d
 	var st Step
+	var answer []string // of this step
 	kept := func(s string) string {
-		if keep && !cd.room(len(s)) {
+		if !cd.room(len(s)) {
 			return ""
 		}
 		return s
 	}
 	ok := d.object(func(key string, _ bool) {
 		switch key {
-		case "id":
-			st.ID = d.ident(maxIdent)
-		case "description":
-			st.Description = kept(d.text(maxDescription))
-		case "summary":
-			st.Summary = kept(d.text(maxSummary))
-		case "started_at":
-			st.StartedAt = d.ident(maxStamp)
-		case "completed_at":
-			st.CompletedAt = d.ident(maxStamp)
+		case "id", "started_at", "completed_at", "description", "summary":
+			if !keep {
+				d.skip() // a step left out: only its messages matter (the answer)
+				return
+			}
+			switch key {
+			case "description":
+				st.Description = kept(d.text(maxDescription))
+				return
+			case "summary":
+				st.Summary = kept(d.text(maxSummary))
+				return
+			}
+			limit := maxStamp
+			if key == "id" {
+				limit = maxIdent
+			}
+			s := d.ident(limit)
+			switch key {
+			case "id":
+				st.ID = s
+			case "started_at":
+				st.StartedAt = s
+			default:
+				st.CompletedAt = s
+			}
 		case "messages":
+			st.Messages, answer = nil, nil // a repeated key: the last one wins
 			d.array(func(int) {
 				if depth > 0 && !keep {
 					d.skip()
 					return
 				}
 				keepMsg := keep && cd.node()
-				m, isObject := cd.message(depth == 0, keepMsg)
+				m, texts, isObject := cd.message(depth == 0, keepMsg)
 				if keepMsg && isObject {
 					st.Messages = append(st.Messages, m)
+				}
+				if texts != nil {
+					answer = texts
 				}
 			})
 		case "steps":
@@ -310,38 +333,41 @@ func (cd *convDecoder) step(depth int, keep bool) (Step, bool) {
 			d.skip()
 		}
 	})
+	if ok && answer != nil {
+		cd.answer = answer
+	}
 	return st, ok
 }
 
 // message reads one message object. In a root step, an assistant message
-// with text becomes the answer so far.
-func (cd *convDecoder) message(root, keep bool) (Message, bool) {
+// with text returns its texts (answer), which are nil otherwise.
+func (cd *convDecoder) message(root, keep bool) (m Message, answer []string, ok bool) {
 	d := cd.d
-	var m Message
 	// The texts that are not blank, as far as the answer needs them: once
 	// they are longer than an answer may be, the rest is not kept.
 	var texts []string
 	total := 0
-	ok := d.object(func(key string, _ bool) {
+	ok = d.object(func(key string, _ bool) {
 		switch key {
 		case "role":
 			m.Role = d.ident(maxRole)
 		case "timestamp":
 			m.Timestamp = d.ident(maxStamp)
 		case "content":
+			m.Content, texts, total = nil, nil, 0 // a repeated key: the last one wins
 			d.array(func(int) {
 				keepBlock := keep && cd.node()
 				answerLimit := 0
 				if root && total <= MaxAnswer {
 					answerLimit = MaxAnswer + 1 // enough to know that the answer is too long
 				}
-				b, text, isText := cd.block(answerLimit, keepBlock)
+				b, kept, text, isText := cd.block(answerLimit, keepBlock)
 				if isText && answerLimit > 0 && strings.TrimSpace(text) != "" {
 					texts = append(texts, text)
 					total += len(text)
 				}
-				if keepBlock && b != nil {
-					m.Content = append(m.Content, *b)
+				if kept {
+					m.Content = append(m.Content, b)
 				}
 			})
 		default:
@@ -349,17 +375,16 @@ func (cd *convDecoder) message(root, keep bool) (Message, bool) {
 		}
 	})
 	if ok && root && strings.EqualFold(m.Role, RoleAssistant) && len(texts) > 0 {
-		cd.answer = texts
+		answer = texts
 	}
-	return m, ok
+	return m, answer, ok
 }
 
 // block reads one content block; text is its text, read up to
 // answerLimit bytes (or maxBlockText when kept), isText reports a text
-// block. b is nil when the block is not kept or is not an object.
-func (cd *convDecoder) block(answerLimit int, keep bool) (b *ContentBlock, text string, isText bool) {
+// block. kept is false when the block is not kept or is not an object.
+func (cd *convDecoder) block(answerLimit int, keep bool) (blk ContentBlock, kept bool, text string, isText bool) {
 	d := cd.d
-	var blk ContentBlock
 	payload := func() []byte {
 		if !keep {
 			d.skip()
@@ -414,11 +439,11 @@ func (cd *convDecoder) block(answerLimit int, keep bool) (b *ContentBlock, text 
 	})
 	isText = ok && strings.EqualFold(blk.Type, BlockText)
 	if !ok || !keep {
-		return nil, text, isText
+		return ContentBlock{}, false, text, isText
 	}
 	blk.Text = cutText(text, maxBlockText)
 	if !cd.room(len(blk.Text)) {
 		blk.Text = ""
 	}
-	return &blk, text, isText
+	return blk, true, text, isText
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -146,8 +147,10 @@ func (cr *creation) run(ctx context.Context) (*CreateRunResponse, error) {
 
 // post makes one create attempt.
 func (cr *creation) post(ctx context.Context, n int) (out *CreateRunResponse, sent bool, err error) {
-	sent, err = cr.c.send(ctx, cr.op, n, http.MethodPost, cr.u, cr.body, func(b []byte) (err error) {
-		out, err = decodeCreated(b)
+	sent, err = cr.c.send(ctx, cr.op, n, http.MethodPost, cr.u, cr.body, func(r io.Reader) (err error) {
+		if out, err = decodeCreated(r); err == nil {
+			err = cr.c.refuseKeyAsID(out.RunID)
+		}
 		return err
 	})
 	return out, sent, err

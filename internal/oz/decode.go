@@ -107,20 +107,13 @@ func cutText(s string, limit int) string {
 	return s[:n] + mark
 }
 
-// readObject decodes body, which must hold one JSON object and nothing
+// readObject decodes a body, which must hold one JSON object and nothing
 // else, with read (which reads the object's value).
-func readObject(body []byte, read func(d *jsonReader)) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return errors.New("the body is empty")
-	}
-	if body[0] != '{' {
-		return errors.New("the body is not a JSON object")
-	}
-	return readObjectFrom(jsonReaderOf(body), read)
+func readObject(r io.Reader, read func(d *jsonReader)) error {
+	return readObjectFrom(newJSONReader(r), read)
 }
 
-// readObjectFrom is readObject on a stream.
+// readObjectFrom is readObject with a reader made already.
 func readObjectFrom(d *jsonReader, read func(d *jsonReader)) error {
 	c, ok, eof := d.peek()
 	switch {
@@ -261,9 +254,11 @@ func (d *jsonReader) metadata() map[string]string {
 			d.skip()
 			return
 		}
-		_, known := md[key]
-		v, vcut, ok := d.str(maxMetadataValue)
-		if ok && !vcut && (known || len(md) < maxMetadataEntries) {
+		if _, known := md[key]; !known && len(md) >= maxMetadataEntries {
+			d.skip()
+			return
+		}
+		if v, vcut, ok := d.str(maxMetadataValue); ok && !vcut {
 			md[key] = v
 		}
 	}) {
@@ -396,13 +391,16 @@ func canonical(v any) json.RawMessage {
 
 // Answers made of runs.
 
-// decodeRun reads a RunItem; it fails on anything that is not a JSON object
-// with a run_id and a state (a run without a state would be read as ended
-// in an unknown state, so failed), and finally on a run id of the wrong
-// shape.
-func decodeRun(b []byte) (*Run, error) {
+// decodeRun is readRunAnswer of b.
+func decodeRun(b []byte) (*Run, error) { return readRunAnswer(bytes.NewReader(b)) }
+
+// readRunAnswer reads a RunItem; it fails on anything that is not a JSON
+// object with a run_id and a state (a run without a state would be read as
+// ended in an unknown state, so failed), and finally on a run id of the
+// wrong shape.
+func readRunAnswer(body io.Reader) (*Run, error) {
 	var r Run
-	if err := readObject(b, func(d *jsonReader) { d.readRun(&r) }); err != nil {
+	if err := readObject(body, func(d *jsonReader) { d.readRun(&r) }); err != nil {
 		return nil, err
 	}
 	switch {
@@ -420,9 +418,9 @@ func decodeRun(b []byte) (*Run, error) {
 // decodeList reads a list of runs, keeping at most maxListRuns. A run id
 // of the wrong shape refuses the whole list; a run without an id is kept
 // (the caller skips it).
-func decodeList(b []byte) (*ListRunsResponse, error) {
+func decodeList(r io.Reader) (*ListRunsResponse, error) {
 	var out ListRunsResponse
-	err := readObject(b, func(d *jsonReader) {
+	err := readObject(r, func(d *jsonReader) {
 		d.object(func(key string, _ bool) {
 			switch key {
 			case "runs":
@@ -468,9 +466,9 @@ func decodeList(b []byte) (*ListRunsResponse, error) {
 }
 
 // decodeCreated reads the create's answer.
-func decodeCreated(b []byte) (*CreateRunResponse, error) {
+func decodeCreated(r io.Reader) (*CreateRunResponse, error) {
 	var out CreateRunResponse
-	err := readObject(b, func(d *jsonReader) {
+	err := readObject(r, func(d *jsonReader) {
 		d.object(func(key string, _ bool) {
 			switch key {
 			case "run_id":

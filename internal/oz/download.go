@@ -226,8 +226,8 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 // holdsKey reports whether s holds the API key, plainly or in one of the
 // encodings a URL could carry it in.
 func (c *Client) holdsKey(s string) bool {
-	if c.key == "" {
-		return false
+	if len(c.key) < 8 {
+		return false // a test key: too short to tell from chance
 	}
 	forms := []string{s, strings.ToLower(s)}
 	if u, err := url.QueryUnescape(s); err == nil {

@@ -76,12 +76,8 @@ func (c *Client) SubmitFollowup(ctx context.Context, runID string, req FollowupR
 	b := c.retry.newBackOff()
 	for n := 1; ; n++ {
 		var out *FollowupResponse
-		sent, err := c.exchange(ctx, op, n, http.MethodPost, u, body, maxBody, func(resp *http.Response, r io.Reader) error {
-			data, err := readBody(r, resp.ContentLength, maxBody)
-			if err != nil {
-				return err
-			}
-			if out, err = decodeFollowup(data); err != nil {
+		sent, err := c.exchange(ctx, op, n, http.MethodPost, u, body, maxBody, func(resp *http.Response, r io.Reader) (err error) {
+			if out, err = decodeFollowup(r); err != nil {
 				return err
 			}
 			if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
@@ -155,9 +151,9 @@ func uncertainFollowup(err error, runID string) error {
 	return &e
 }
 
-func decodeFollowup(b []byte) (*FollowupResponse, error) {
+func decodeFollowup(r io.Reader) (*FollowupResponse, error) {
 	var out FollowupResponse
-	err := readObject(b, func(d *jsonReader) {
+	err := readObject(r, func(d *jsonReader) {
 		d.object(func(key string, _ bool) {
 			switch key {
 			case "followup_id":

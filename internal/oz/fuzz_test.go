@@ -1,6 +1,8 @@
 package oz
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,8 +61,70 @@ func FuzzDecodeRun(f *testing.F) {
 		if run != nil {
 			_ = run.SessionURL()
 			_ = run.PullRequestURLs()
+			_ = run.FileArtifacts()
 			_, _ = run.RequestUsage.Credits()
+			_, _ = run.RequestUsage.CostUSD()
 			_ = run.State.IsTerminal()
+			if CheckRunID(run.RunID) != nil {
+				t.Fatalf("run id %q accepted", run.RunID)
+			}
+			if run.StatusMessage != nil && len(run.StatusMessage.Message) > maxStatusMessage ||
+				len(run.Title) > maxTitle || len(run.SessionLink) > maxURL || len(run.Artifacts) > maxArtifacts {
+				t.Fatal("a field over its cap")
+			}
+			out, err := MarshalArtifacts(run.Artifacts)
+			if err != nil || !json.Valid(out) || !utf8.Valid(out) {
+				t.Fatalf("artifacts %s: %v", out, err)
+			}
+			// The canonical form reads back to itself.
+			var again []Artifact
+			if err := json.Unmarshal(out, &again); err != nil {
+				t.Fatal(err)
+			}
+			if out2, _ := MarshalArtifacts(again); !bytes.Equal(out, out2) {
+				t.Fatalf("not canonical:\n%s\n%s", out, out2)
+			}
+		}
+	})
+}
+
+// FuzzDecodeConversation: any body becomes a conversation or an error,
+// never a panic; the answer is valid UTF-8 within MaxAnswer and, for a
+// conversation kept whole, the same as Answer computes from its Steps.
+func FuzzDecodeConversation(f *testing.F) {
+	f.Add([]byte(conversationJSON))
+	f.Add([]byte(`{"conversation_id":"c","steps":[{"id":"s","messages":[{"content":[{"text":"late","type":"text"}],"role":"assistant"}],"steps":[]}]}`))
+	f.Add([]byte(`{"steps":[{"messages":[{"role":"ASSISTANT","content":[{"type":"TEXT","text":"\ud800 \u0000 x"},{"type":"text","text":"\n\n"}]}]},7,null]}`))
+	f.Add([]byte(`{"steps":[{"steps":[{"steps":[{"messages":[{"role":"assistant","content":[{"type":"text","text":"deep"}]}]}]}]}]}`))
+	f.Add([]byte(`{"steps":null,"conversation_id":null}`))
+	f.Add([]byte(`{"steps":[{"messages":[{"role":"assistant","content":[{"type":"action","input":{"a":[1,{"b":"c"}]},"output":"x"}]}]}]}`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		conv, err := decodeConversation(bytes.NewReader(data))
+		if (conv == nil) == (err == nil) {
+			t.Fatalf("conversation %v and err %v", conv, err)
+		}
+		if err != nil {
+			if !utf8.ValidString(err.Error()) {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		answer, ok := conv.Answer()
+		if ok != (answer != "") || len(answer) > MaxAnswer || !utf8.ValidString(answer) {
+			t.Fatalf("answer %q, %v", answer, ok)
+		}
+		if ok && strings.TrimSpace(answer) == "" {
+			t.Fatalf("blank answer %q", answer)
+		}
+		if !conv.Truncated && len(data) < maxBlockText {
+			hand := Conversation{Steps: conv.Steps}
+			if got, _ := hand.Answer(); got != answer {
+				t.Fatalf("decoded answer %q, from the steps %q", answer, got)
+			}
+		}
+		if _, err := json.Marshal(conv); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -54,6 +54,16 @@ func checkReturnedID(id string) error {
 	return nil
 }
 
+// refuseKeyAsID refuses a returned run id that holds the API key (in the
+// encodings holdsKey knows): a server echoing the key must not get it into
+// outputs, paths and links.
+func (c *Client) refuseKeyAsID(id string) error {
+	if c.holdsKey(id) {
+		return final(fmt.Errorf("%w (it holds the API key): the answer was refused", ErrInvalidRunID))
+	}
+	return nil
+}
+
 // finalError marks a failure to read a 2xx answer that asking again cannot
 // cure: it is not retried.
 type finalError struct{ err error }

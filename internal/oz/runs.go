@@ -3,6 +3,7 @@ package oz
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,8 +19,10 @@ func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
 	u := c.endpoint("agent", "runs", runID)
 	var run *Run
 	err := c.withRetry(ctx, op, func(n int) error {
-		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) (err error) {
-			run, err = decodeRun(b)
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(r io.Reader) (err error) {
+			if run, err = readRunAnswer(r); err == nil {
+				err = c.refuseKeyAsID(run.RunID)
+			}
 			return err
 		})
 		return err
@@ -43,7 +46,7 @@ func (c *Client) CancelRun(ctx context.Context, runID string) error {
 	return c.withRetry(ctx, op, func(n int) error {
 		// The 200 answer is the run id as a JSON string; nothing in it is
 		// needed, so any body is accepted.
-		_, err := c.send(ctx, op, n, http.MethodPost, u, nil, func([]byte) error { return nil })
+		_, err := c.send(ctx, op, n, http.MethodPost, u, nil, func(io.Reader) error { return nil })
 		return err
 	})
 }
@@ -55,9 +58,16 @@ func (c *Client) ListRuns(ctx context.Context, opts ListOptions) (*ListRunsRespo
 	u.RawQuery = opts.query().Encode()
 	var list *ListRunsResponse
 	err := c.withRetry(ctx, op, func(n int) error {
-		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(b []byte) (err error) {
-			list, err = decodeList(b)
-			return err
+		_, err := c.send(ctx, op, n, http.MethodGet, u, nil, func(r io.Reader) (err error) {
+			if list, err = decodeList(r); err != nil {
+				return err
+			}
+			for _, r := range list.Runs {
+				if err := c.refuseKeyAsID(r.RunID); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		return err
 	})

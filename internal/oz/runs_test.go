@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,7 +187,7 @@ func TestDecodeRunSkipsOddArtifacts(t *testing.T) {
 			t.Errorf("artifacts %s: pull requests %v", artifacts, run.PullRequestURLs())
 		}
 	}
-	if list, err := decodeList([]byte(`{"runs":[{"run_id":"r","state":"QUEUED","artifacts":[7,` + pr + `]}]}`)); err != nil || len(list.Runs[0].Artifacts) != 1 {
+	if list, err := decodeList(strings.NewReader(`{"runs":[{"run_id":"r","state":"QUEUED","artifacts":[7,` + pr + `]}]}`)); err != nil || len(list.Runs[0].Artifacts) != 1 {
 		t.Errorf("list %+v, %v", list, err)
 	}
 	if _, err := decodeRun([]byte(`{"run_id":"r","state":5}`)); err == nil {
