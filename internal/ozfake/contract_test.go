@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // TestContractSweep makes the fake give every kind of answer it has, each
@@ -25,21 +28,43 @@ func TestContractSweep(t *testing.T) {
 		assert.Equal(t, status, r.status, "%s %s: %s", method, path, r.body)
 	}
 
-	// Every scenario at every point of its life, through get and list.
+	// Every scenario at every point of its life, through get and list, its
+	// conversation and its artifacts; follow-ups at each point too.
 	var runIDs []string
 	for _, sc := range Scenarios() {
-		b, _ := json.Marshal(map[string]any{"prompt": sc.Tag + " go", "metadata": map[string]string{"k": "v"}, "config": map[string]any{"name": "n"}})
+		b, _ := json.Marshal(map[string]any{"prompt": sc.Tag + " go", "metadata": map[string]string{"k": "v"},
+			"config": map[string]any{"name": "n", "idle_timeout_minutes": 5, "session_sharing": map[string]string{"public_access": "VIEWER"}}})
 		send(f, "POST", "/agent/runs", string(b), 200)
 		runIDs = append(runIDs, f.srv.Runs()[len(f.srv.Runs())-1].RunID)
 	}
 	send(f, "POST", "/agent/run", `{"skill":"o/r:s"}`, 200)
-	for range 26 {
+	send(f, "POST", "/agent/runs", `{"conversation_id":"conv-1"}`, 200)
+	followed := f.create("followed")
+	for i := range 26 {
 		for _, id := range runIDs {
 			send(f, "GET", "/agent/runs/"+id, "", 200)
+			conv := f.do("GET", "/agent/runs/"+id+"/conversation", "")
+			assert.Contains(t, []int{200, 404}, conv.status)
+			var run oz.Run
+			require.NoError(t, json.Unmarshal(f.do("GET", "/agent/runs/"+id, "").body, &run))
+			for _, fa := range run.FileArtifacts() {
+				send(f, "GET", "/agent/artifacts/"+fa.UID, "", 200)
+			}
 		}
 		send(f, "GET", "/agent/runs?limit=500&metadata[k]=v", "", 200)
+		if i%4 == 0 {
+			send(f, "POST", "/agent/runs/"+followed+"/followups", `{"message":"more `+strconv.Itoa(i)+`","mode":"plan"}`, 200)
+		}
+		conv := f.do("GET", "/agent/runs/"+followed+"/conversation", "")
+		assert.Equal(t, i >= 3, conv.status == 200, "a conversation once the agent works (%d)", conv.status)
 		f.clock.Advance(600 * time.Millisecond)
 	}
+	outcomes := map[string]bool{}
+	for _, fu := range f.srv.Followups(followed) {
+		outcomes[fu.Outcome] = true
+	}
+	assert.Equal(t, map[string]bool{oz.OutcomeQueuedPrompt: true, oz.OutcomeLiveSession: true,
+		oz.OutcomeHandoffExecution: true, oz.OutcomeQueuePending: true}, outcomes, "every outcome was answered")
 	send(f, "GET", "/agent/runs?limit=3", "", 200)
 
 	// Errors of every route.
@@ -54,6 +79,13 @@ func TestContractSweep(t *testing.T) {
 	send(noFilter, "GET", "/agent/runs?metadata[k]=v", "", 403)
 	send(f, "POST", "/agent/runs/nope/cancel", "", 404)
 	send(f, "POST", "/agent/runs/nope/cancel", "", 401, "Authorization:")
+	send(f, "GET", "/agent/runs/nope/conversation", "", 404)
+	send(f, "GET", "/agent/runs/nope/conversation", "", 401, "Authorization:")
+	send(f, "POST", "/agent/runs/nope/followups", `{"message":"m"}`, 404)
+	send(f, "POST", "/agent/runs/"+followed+"/followups", `{"message":""}`, 400)
+	send(f, "POST", "/agent/runs/"+followed+"/followups", `{"message":"m"}`, 401, "Authorization:")
+	send(f, "GET", "/agent/artifacts/nope", "", 404)
+	send(f, "GET", "/agent/artifacts/nope", "", 401, "Authorization:")
 
 	// Cancel: 200, 400, 409, 422.
 	slow := f.create("[fake:slow]")
@@ -66,6 +98,8 @@ func TestContractSweep(t *testing.T) {
 	// Injected faults without a body answer a problem that fits too.
 	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Nth: 0, Status: 503})
 	send(f, "GET", "/agent/runs/"+slow, "", 503)
+	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}/conversation", Nth: 0, Status: 500})
+	send(f, "GET", "/agent/runs/"+slow+"/conversation", "", 500)
 
 	assert.Equal(t, int64(len(f.srv.Requests())), f.checked.Load(), "every answer was checked")
 	assert.Equal(t, int64(1), noFilter.checked.Load())
@@ -177,6 +211,46 @@ func FuzzList(f *testing.F) {
 		sent.Header.Set("Authorization", "Bearer k")
 		if err := v.ValidateRequest(sent, nil); rec.Code == 200 && err != nil {
 			t.Fatalf("the fake accepted a query the spec refuses: %v", err)
+		}
+	})
+}
+
+func FuzzFollowup(f *testing.F) {
+	for _, seed := range []string{
+		`{"message":"x"}`, `{"message":"[fake:fail] x","mode":"plan"}`, `{"message":""}`, `{"mode":"normal"}`, `[]`, ``, `{`,
+		`{"message":"x","mode":"fast"}`, `{"message":null}`, `{"message":"\u0000"}`, `{"message":"[fake:nope]"}`, `{"message":"x","extra":{}}`,
+	} {
+		f.Add(seed, 0)
+		f.Add(seed, 2)
+	}
+	v, err := loadSchema()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string, steps int) {
+		s := New(WithTimeScale(0.001))
+		serveDirect(s, "POST", BasePath+"/agent/runs", `{"prompt":"x"}`)
+		path := BasePath + "/agent/runs/fake-run-000001/followups"
+		for range steps % 4 {
+			rec := serveDirect(s, "POST", path, body)
+			if rec.Code != 200 && rec.Code != 400 {
+				t.Fatalf("follow-up answered %d", rec.Code)
+			}
+			req := httptest.NewRequest("POST", path, nil)
+			req.Header.Set("Authorization", "Bearer k")
+			req.Header.Set("Content-Type", "application/json")
+			if err := v.ValidateResponse(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+				t.Fatalf("follow-up: %v", err)
+			}
+			if err := v.ValidateRequest(req, []byte(body)); rec.Code == 200 && err != nil {
+				t.Fatalf("the fake accepted a body the spec refuses: %v", err)
+			}
+			conv := serveDirect(s, "GET", BasePath+"/agent/runs/fake-run-000001/conversation", "")
+			get := httptest.NewRequest("GET", BasePath+"/agent/runs/fake-run-000001/conversation", nil)
+			get.Header.Set("Authorization", "Bearer k")
+			if err := v.ValidateResponse(get, conv.Code, conv.Header(), conv.Body.Bytes()); err != nil {
+				t.Fatalf("conversation: %v\n%s", err, conv.Body)
+			}
 		}
 	})
 }

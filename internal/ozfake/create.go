@@ -55,6 +55,9 @@ func (c createRequest) title() string {
 	if t == "" && c.Config != nil {
 		t = c.Config.SkillSpec
 	}
+	if t == "" && c.ConversationID != "" {
+		t = "Continue " + c.ConversationID
+	}
 	if utf8.RuneCountInString(t) > 80 {
 		t = string([]rune(t)[:79]) + "…"
 	}
@@ -87,9 +90,9 @@ func parseCreate(body []byte) (createRequest, error) {
 	if err := json.Unmarshal(trimmed, &req); err != nil {
 		return req, fmt.Errorf("the request body is not valid: %v", err)
 	}
-	if strings.TrimSpace(req.Prompt) == "" && strings.TrimSpace(req.Skill) == "" &&
+	if strings.TrimSpace(req.Prompt) == "" && strings.TrimSpace(req.Skill) == "" && strings.TrimSpace(req.ConversationID) == "" &&
 		(req.Config == nil || strings.TrimSpace(req.Config.SkillSpec) == "") {
-		return req, fmt.Errorf("one of prompt, skill or config.skill_spec is required")
+		return req, fmt.Errorf("one of prompt, skill, conversation_id or config.skill_spec is required")
 	}
 	return req, checkMetadata(req.Metadata)
 }

@@ -78,7 +78,7 @@ func TestCreateRejects(t *testing.T) {
 		{"not JSON", `prompt=x`, "JSON object"},
 		{"trailing garbage", `{"prompt":"x"} {}`, "not valid"},
 		{"wrong type", `{"prompt":5}`, "not valid"},
-		{"nothing to do", `{"title":"t"}`, "one of prompt, skill or config.skill_spec"},
+		{"nothing to do", `{"title":"t"}`, "one of prompt, skill, conversation_id or config.skill_spec"},
 		{"blank prompt", `{"prompt":"  "}`, "one of prompt"},
 		{"bad mode", `{"prompt":"x","mode":"fast"}`, "mode must be"},
 		{"mcp not object", `{"prompt":"x","config":{"mcp_servers":{"a":"b"}}}`, `mcp_servers["a"]`},

@@ -15,8 +15,37 @@
 //	                               metadata[key]=value, created_after, sort_by, ...
 //	POST /agent/runs/{id}/cancel   200 with the run id as a JSON string; 400 once
 //	                               ended, 409 while PENDING, 422 uncancellable
+//	GET  /agent/runs/{id}/conversation
+//	                               the run's conversation; 404 until it has worked
+//	POST /agent/runs/{id}/followups
+//	                               {message, mode?}: {followup_id, outcome}
+//	GET  /agent/artifacts/{uid}    a FILE artifact's signed download URL, fresh
+//	                               each time, on the file server
 //
 // Errors are application/problem+json with type, title, status and error.
+//
+// # Files
+//
+// Download URLs point at a file server of its own (Files), which Serve
+// runs on another port of the same host: another origin, as cloud storage
+// is. A URL is signed (an HMAC of the artifact and the expiry) and expires
+// (WithURLExpiry; 2 minutes, scaled by WithTimeScale, by default). As
+// cloud storage does, the file server answers 400 to a request that
+// carries an Authorization header as well, 403 to an expired URL or a bad
+// signature, and the bytes otherwise, with Content-Length.
+//
+// # Follow-ups
+//
+// A follow-up to a run that works is handed to it (live_session; before
+// the agent started: queued_prompt). A follow-up to a run that has ended
+// starts a new execution of the same run (handoff_execution): for a pickup
+// window (WithFollowupPickup; 3 s, scaled by WithTimeScale, by default)
+// the run still shows its old terminal state and updated_at, as the real
+// API does; then it is QUEUED again (updated_at moves) and goes on as the
+// default script, with the scenario tags found in the follow-up's message,
+// says. More follow-ups during the window queue behind it (queue_pending).
+// Followups lists what a run received; the conversation gains a root step
+// per execution, ending with the agent's answer to the follow-up.
 //
 // Requests are held to the spec, so that what passes here does not fail
 // against Warp for being read more kindly: a create needs "Content-Type: application/json" (parameters such as
@@ -38,8 +67,10 @@
 // (WithClock), so no goroutine drives it; WithTimeScale speeds every run up.
 // The default run is QUEUED 0.5s, PENDING 0.5s, CLAIMED 0.5s, INPROGRESS 3s,
 // then SUCCEEDED with a pull-request artifact. From INPROGRESS on, a run has
-// session_id and session_link; once it ends, run_time, request_usage and
-// status_message.
+// session_id, session_link and a conversation (the prompt, the agent's work
+// with a command and its result, a sub-agent's step); once it ends,
+// run_time, finished_at, request_usage (credits, dollars, tokens),
+// status_message, and the agent's answer, which names the run.
 //
 // # Scenarios
 //
@@ -56,15 +87,22 @@
 //	[fake:uncancellable]  cancel answers 422, as for runs started from GitHub Actions
 //	[fake:nolink]         session_id without session_link
 //	[fake:nopr]           a success without a pull request
+//	[fake:files]          two FILE artifacts once ended: reports/oz-report.md and changes.patch
+//	[fake:hostilefiles]   FILE artifacts named ../x, /abs, with NUL, 300 bytes long, twice the same, ...
+//	[fake:bigfile]        a FILE artifact of exactly 100 MiB, generated as it is sent
+//	[fake:longanswer]     the agent's answer is longer than 64 KiB
+//	[fake:noconversation] the conversation answers 404, as on older servers
 //
-// Scenarios returns the same list.
+// Scenarios returns the same list. The same tags in a follow-up's message
+// pick what the new execution does.
 //
 // # Tests
 //
 // Inject makes chosen calls misbehave (status, body, delay, hang, dropped
-// connection, a create that succeeds but answers an error). Requests, Runs,
-// Run and CreatedCount show what happened; SetState, Finish,
-// FinishWithMessage and Delete change runs.
+// connection, a create or a follow-up that succeeds but answers an error),
+// the file server's downloads included. Requests, Runs, Run, Followups and
+// CreatedCount show what happened; SetState, Finish, FinishWithMessage,
+// Delete and AddFile change runs.
 //
 // Two races that a client must survive on the real API:
 //

@@ -21,7 +21,10 @@ type Fault struct {
 	// Method and Path name the route: Path is a pattern such as
 	// "/agent/runs/{id}", or the whole "GET /agent/runs/{id}" with Method
 	// empty. Routes: "POST /agent/runs", "POST /agent/run",
-	// "GET /agent/runs", "GET /agent/runs/{id}", "POST /agent/runs/{id}/cancel".
+	// "GET /agent/runs", "GET /agent/runs/{id}", "POST /agent/runs/{id}/cancel",
+	// "GET /agent/runs/{id}/conversation", "POST /agent/runs/{id}/followups",
+	// "GET /agent/artifacts/{uid}", and the file server's downloads
+	// "GET /files/{uid}" (also written "GET /files/...").
 	Method, Path string
 	// Nth is the 1-based call of that route the fault starts at; 0 means
 	// every call.
@@ -68,6 +71,10 @@ func (f *Fault) routeName() string {
 	}
 	p = strings.TrimPrefix(p, BasePath)
 	p = strings.ReplaceAll(p, "{runId}", "{id}")
+	p = strings.ReplaceAll(p, "{artifactUid}", "{uid}")
+	if strings.HasPrefix(p, FilesPath) {
+		p = FilesPath + "{uid}"
+	}
 	return m + " " + p
 }
 

@@ -74,8 +74,9 @@ type fake struct {
 	srv   *Server
 	clock *clock
 	hs    *httptest.Server
-	url   string      // base URL, ending in /api/v1
-	lax   atomic.Bool // skip the contract check (faults answering off-spec bodies)
+	files *httptest.Server // the file server: another origin
+	url   string           // base URL, ending in /api/v1
+	lax   atomic.Bool      // skip the contract check (faults answering off-spec bodies)
 	// checked counts the answers checked against the spec.
 	checked atomic.Int64
 }
@@ -101,6 +102,9 @@ func newFake(t *testing.T, opts ...Option) *fake {
 	}))
 	t.Cleanup(f.hs.Close)
 	f.url = f.hs.URL + BasePath
+	f.files = httptest.NewServer(f.srv.Files())
+	t.Cleanup(f.files.Close)
+	f.srv.SetFilesURL(f.files.URL)
 	return f
 }
 
@@ -141,9 +145,17 @@ func checkFormats(t *testing.T, status int, h http.Header, body []byte) {
 			assertAbsURL(t, it.SessionLink)
 		}
 		for _, a := range it.Artifacts {
-			u, _, ok := a.PullRequest()
-			assert.True(t, ok)
-			assertAbsURL(t, u)
+			switch a.Type {
+			case oz.ArtifactPullRequest:
+				u, _, ok := a.PullRequest()
+				assert.True(t, ok)
+				assertAbsURL(t, u)
+			case oz.ArtifactFile:
+				_, ok := a.File()
+				assert.True(t, ok, "%s", a.Data)
+			default:
+				t.Errorf("an artifact of type %q", a.Type)
+			}
 		}
 	}
 }

@@ -11,11 +11,16 @@ const BasePath = "/api/v1"
 
 // Route patterns, as Fault.Path and Request.Route name them (with the method).
 const (
-	routeCreate    = "POST /agent/runs"
-	routeCreateOld = "POST /agent/run"
-	routeList      = "GET /agent/runs"
-	routeGet       = "GET /agent/runs/{id}"
-	routeCancel    = "POST /agent/runs/{id}/cancel"
+	routeCreate       = "POST /agent/runs"
+	routeCreateOld    = "POST /agent/run"
+	routeList         = "GET /agent/runs"
+	routeGet          = "GET /agent/runs/{id}"
+	routeCancel       = "POST /agent/runs/{id}/cancel"
+	routeConversation = "GET /agent/runs/{id}/conversation"
+	routeFollowup     = "POST /agent/runs/{id}/followups"
+	routeArtifact     = "GET /agent/artifacts/{uid}"
+	// routeFile is the file server's (Files): download URLs.
+	routeFile = "GET /files/{uid}"
 )
 
 // isCreate reports whether the route creates a run.
@@ -60,6 +65,18 @@ func match(method, escapedPath string) route {
 	case len(seg) == 4 && seg[0] == "agent" && seg[1] == "runs" && seg[3] == "cancel":
 		if id, ok := runID(seg[2]); ok {
 			return one(http.MethodPost, routeCancel, id)
+		}
+	case len(seg) == 4 && seg[0] == "agent" && seg[1] == "runs" && seg[3] == "conversation":
+		if id, ok := runID(seg[2]); ok {
+			return one(http.MethodGet, routeConversation, id)
+		}
+	case len(seg) == 4 && seg[0] == "agent" && seg[1] == "runs" && seg[3] == "followups":
+		if id, ok := runID(seg[2]); ok {
+			return one(http.MethodPost, routeFollowup, id)
+		}
+	case len(seg) == 3 && seg[0] == "agent" && seg[1] == "artifacts":
+		if uid, ok := runID(seg[2]); ok {
+			return one(http.MethodGet, routeArtifact, uid)
 		}
 	}
 	return route{status: http.StatusNotFound}

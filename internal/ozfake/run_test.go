@@ -321,3 +321,20 @@ func docText(t *testing.T) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestScenariosInREADME keeps the README's table of scenarios in step with
+// Scenarios: the same tags, in the same order.
+func TestScenariosInREADME(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	var listed []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `(\\[fake:[^\\]]*\\])` \\|").FindAllStringSubmatch(string(b), -1) {
+		listed = append(listed, m[1])
+	}
+	var tags []string
+	for _, s := range Scenarios() {
+		tags = append(tags, s.Tag)
+	}
+	assert.Equal(t, tags, listed, "README.md's table of scenarios must match Scenarios, in order")
+}

@@ -73,6 +73,21 @@ var scenarios = []scenario{
 			sc.StatusMessage = defaultMessage(oz.StateSucceeded, false)
 		}
 	}},
+	{Scenario{"[fake:files]", "once ended, the run has two FILE artifacts: reports/oz-report.md (with VERDICT: PASS) and changes.patch"}, true, func(sc *Script) {
+		sc.Files = append(sc.Files, reportFile, patchFile)
+	}},
+	{Scenario{"[fake:hostilefiles]", "FILE artifacts with hostile names: ../, absolute, NUL, 300 bytes, duplicates, backslashes, control characters, none"}, true, func(sc *Script) {
+		sc.Files = append(sc.Files, hostileFiles...)
+	}},
+	{Scenario{"[fake:bigfile]", "a FILE artifact of exactly 100 MiB (big.bin), generated as it is sent"}, true, func(sc *Script) {
+		sc.Files = append(sc.Files, bigFile)
+	}},
+	{Scenario{"[fake:longanswer]", "the agent's answer is longer than 64 KiB"}, true, func(sc *Script) {
+		sc.LongAnswer = true
+	}},
+	{Scenario{"[fake:noconversation]", "the conversation answers 404, as on servers older than the endpoint"}, true, func(sc *Script) {
+		sc.NoConversation = true
+	}},
 }
 
 // workingSteps is the usual start of a run, then INPROGRESS for d (zero:

@@ -39,6 +39,14 @@ type Script struct {
 	Uncancellable bool
 	// AtCapacity sets at_capacity in the create's answer.
 	AtCapacity bool
+	// Files are FILE artifacts the run shows once it has ended after
+	// working (reaching INPROGRESS).
+	Files []File
+	// LongAnswer makes the agent's final answer longer than 64 KiB.
+	LongAnswer bool
+	// NoConversation makes the run's conversation 404, as on servers older
+	// than the endpoint.
+	NoConversation bool
 }
 
 // DefaultScript is a run that succeeds in about five seconds and opens a
@@ -72,6 +80,7 @@ func (sc Script) scaled(f float64) Script {
 		u := *sc.Usage
 		out.Usage = &u
 	}
+	out.Files = append([]File(nil), sc.Files...)
 	return out
 }
 
@@ -85,21 +94,30 @@ type timeline struct {
 	// inProgress reports whether the run has reached INPROGRESS (the agent
 	// session exists from then on).
 	inProgress bool
+	// segInProgress reports whether the current execution (the first, or
+	// the one a follow-up started) has reached INPROGRESS.
+	segInProgress bool
 }
 
-// at computes the timeline of a run created at created, following sc, at
-// instant now.
-func (sc Script) at(created, now time.Time) timeline {
-	tl := timeline{since: created}
-	t := created
+// follow moves tl along sc from start on, up to now: an execution of the
+// run (the first, or one a follow-up started).
+func (sc Script) follow(tl *timeline, start, now time.Time) {
+	tl.segInProgress = false
+	tl.since = start // a new execution updates the run, even to the state it had
+	t := start
 	for _, st := range sc.Steps {
 		if st.For <= 0 {
+			if st.State == oz.StateInProgress {
+				// Never seen, but the agent worked (WithTimeScale(0)): it has a
+				// session, a conversation and its files.
+				tl.inProgress, tl.segInProgress = true, true
+			}
 			continue
 		}
 		tl.enter(st.State, t)
 		end := t.Add(st.For)
 		if now.Before(end) {
-			return tl
+			return
 		}
 		t = end
 	}
@@ -108,7 +126,6 @@ func (sc Script) at(created, now time.Time) timeline {
 		final = oz.StateSucceeded
 	}
 	tl.enter(final, t)
-	return tl
 }
 
 // enter moves the timeline to state st at instant t.
@@ -120,12 +137,19 @@ func (tl *timeline) enter(st oz.State, t time.Time) {
 		tl.started = t
 	}
 	if st == oz.StateInProgress {
-		tl.inProgress = true
+		tl.inProgress, tl.segInProgress = true, true
 	}
 }
 
+// usage is a request_usage of these credits; dollars are a cent per
+// credit, tokens ten thousand per inference credit.
 func usage(inference, compute, platform float64) *oz.Usage {
-	return &oz.Usage{InferenceCost: &inference, ComputeCost: &compute, PlatformCost: &platform}
+	iu, cu, pu := inference/100, compute/100, platform/100
+	tokens := int64(inference * 10000)
+	return &oz.Usage{
+		InferenceCost: &inference, ComputeCost: &compute, PlatformCost: &platform,
+		InferenceCostUSD: &iu, ComputeCostUSD: &cu, PlatformCostUSD: &pu, TotalTokens: &tokens,
+	}
 }
 
 // defaultMessage is a realistic status message for a terminal state.

@@ -17,43 +17,65 @@ const shutdownGrace = time.Second
 
 // Serve starts a fake on addr (such as "127.0.0.1:0") and serves until ctx
 // ends. It returns the server and the API's base URL, ending in /api/v1.
+// The file server (Files), which download URLs point at, listens beside it
+// on another port of the same host: another origin, as cloud storage is.
 // Wait blocks until the serving has stopped.
 func Serve(ctx context.Context, addr string, opts ...Option) (*Server, string, error) {
 	s := New(opts...)
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	lc := &net.ListenConfig{}
+	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("ozfake: listen on %s: %w (give a free host:port, or port 0 for any free one)", addr, err)
 	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	fln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		_ = ln.Close()
+		return nil, "", fmt.Errorf("ozfake: listen for the file server on %s: %w", host, err)
+	}
+	api := baseURL(ln.Addr())
+	s.SetFilesURL(strings.TrimSuffix(baseURL(fln.Addr()), BasePath))
 	errorLog := log.New(io.Discard, "", 0)
 	if s.logf != nil {
 		errorLog = log.New(logWriter(s.logf), "", 0)
 	}
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          errorLog,
+	servers := []*http.Server{
+		{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: errorLog},
+		{Handler: s.Files(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: errorLog},
 	}
+	listeners := []net.Listener{ln, fln}
 	s.served = make(chan struct{})
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	type stopped struct {
+		i   int
+		err error
+	}
+	errc := make(chan stopped, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- stopped{i, hs.Serve(listeners[i])} }()
+	}
 	go func() {
 		defer close(s.served)
+		running := len(servers)
 		select {
-		case err := <-errc:
-			s.serveErr = fmt.Errorf("ozfake: serving on %s stopped: %w", ln.Addr(), err)
+		case st := <-errc: // stopped by itself
+			running--
+			s.serveErr = fmt.Errorf("ozfake: serving on %s stopped: %w", listeners[st.i].Addr(), st.err)
 		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		for _, hs := range servers {
 			if hs.Shutdown(sctx) != nil {
 				_ = hs.Close()
 			}
-			cancel()
-			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.serveErr = fmt.Errorf("ozfake: serving on %s stopped: %w", ln.Addr(), err)
+		}
+		for ; running > 0; running-- {
+			if st := <-errc; st.err != nil && !errors.Is(st.err, http.ErrServerClosed) && s.serveErr == nil {
+				s.serveErr = fmt.Errorf("ozfake: serving on %s stopped: %w", listeners[st.i].Addr(), st.err)
 			}
 		}
 	}()
-	return s, baseURL(ln.Addr()), nil
+	return s, api, nil
 }
 
 // Wait blocks until a server started by Serve has stopped (its context

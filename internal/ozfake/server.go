@@ -1,6 +1,7 @@
 package ozfake
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"io"
@@ -33,6 +34,9 @@ type Server struct {
 	logf           func(string, ...any)
 	metadataFilter bool
 	listNoMetadata bool
+	pickup         time.Duration // a follow-up's stale window, scaled
+	urlExpiry      time.Duration // of download URLs
+	fileKey        []byte        // signs download URLs
 
 	mu       sync.Mutex
 	script   Script
@@ -43,6 +47,11 @@ type Server struct {
 	reqCap   int            // maxRequests; smaller in tests
 	calls    map[string]int // per route
 	faults   []*Fault
+
+	fileSeq     int
+	fileByUID   map[string]fileRef
+	filesURL    string // where Files is served; "" = this handler's host
+	followupSeq int
 
 	// Set by Serve.
 	served   chan struct{}
@@ -98,6 +107,27 @@ func WithLogf(logf func(format string, args ...any)) Option {
 // without the feature.
 func WithMetadataFilter(enabled bool) Option { return func(s *Server) { s.metadataFilter = enabled } }
 
+// Defaults of the follow-up's stale window and of download URLs' life.
+const (
+	DefaultFollowupPickup = 3 * time.Second // scaled by WithTimeScale
+	DefaultURLExpiry      = 2 * time.Minute // scaled by WithTimeScale, at least a second
+)
+
+// WithFollowupPickup sets how long a run that has ended keeps showing its
+// old terminal state after a follow-up is accepted (handoff_execution),
+// before the new execution is picked up (QUEUED again, updated_at moves).
+// It is not scaled by WithTimeScale; the default DefaultFollowupPickup is.
+func WithFollowupPickup(d time.Duration) Option {
+	return func(s *Server) { s.pickup = max(d, 0) }
+}
+
+// WithURLExpiry sets how long a download URL from GET /agent/artifacts/{uid}
+// works, on the server's clock. It is not scaled; the default
+// DefaultURLExpiry is.
+func WithURLExpiry(d time.Duration) Option {
+	return func(s *Server) { s.urlExpiry = max(d, 0) }
+}
+
 // WithListOmitsMetadata makes list items leave out metadata (GET of one run
 // still shows it), while the metadata[...] filter keeps working: a client
 // that finds its run by metadata must not also expect to read it back from
@@ -115,9 +145,20 @@ func New(opts ...Option) *Server {
 		byID:           map[string]*run{},
 		calls:          map[string]int{},
 		reqCap:         maxRequests,
+		fileByUID:      map[string]fileRef{},
+		pickup:         -1,
+		urlExpiry:      -1,
+		fileKey:        make([]byte, 32),
 	}
+	_, _ = rand.Read(s.fileKey)
 	for _, o := range opts {
 		o(s)
+	}
+	if s.pickup < 0 {
+		s.pickup = time.Duration(float64(DefaultFollowupPickup) * s.scale)
+	}
+	if s.urlExpiry < 0 {
+		s.urlExpiry = max(time.Duration(float64(DefaultURLExpiry)*s.scale), time.Second)
 	}
 	return s
 }
@@ -134,8 +175,14 @@ type Request struct {
 }
 
 // ServeHTTP serves the API: it records the request, applies an injected
-// fault if one matches, then checks the key and answers.
+// fault if one matches, then checks the key and answers. Until the file
+// server has a place of its own (Serve, SetFilesURL), it answers the file
+// paths too (see Files).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, FilesPath) && s.FilesURL() == "" {
+		s.serveFiles(w, r)
+		return
+	}
 	start := time.Now()
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	rt := match(r.Method, r.URL.EscapedPath())
@@ -185,6 +232,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, body []
 		s.handleList(w, r)
 	case routeCancel:
 		s.handleCancel(w, r, rt.id)
+	case routeConversation:
+		s.handleConversation(w, r, rt.id)
+	case routeFollowup:
+		s.handleFollowup(w, r, rt.id, body)
+	case routeArtifact:
+		s.handleArtifact(w, r, rt.id)
 	}
 }
 
@@ -248,6 +301,7 @@ func (s *Server) addRun(req createRequest, sc Script, latency time.Duration) *ru
 		script:    sc,
 		req:       req,
 	}
+	s.addFiles(rn, sc.Files, false)
 	if rn.sessionID == "" {
 		rn.sessionID = fmt.Sprintf("fake-session-%06d", s.created)
 	}
