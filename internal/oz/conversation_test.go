@@ -233,7 +233,7 @@ func TestGetConversationFailures(t *testing.T) {
 		{"5xx retried", []reply{{status: 503}, {status: 500}, good}, ok, 0},
 		{"HTML retried", []reply{html, good}, ok, 0},
 		{"unreadable 2xx retried", []reply{{status: 200, body: `{"steps":[`}, {status: 200, body: `<html>`}, good}, ok, 0},
-		{"hang retried", []reply{{hang: true}, good}, ok, 200 * time.Millisecond},
+		{"hang retried", []reply{{hang: true}, good}, ok, 500 * time.Millisecond},
 		{"reset retried", []reply{{reset: true}, good}, ok, 0},
 		{"gives up", []reply{{status: 503}, {status: 503}, {status: 503}}, func(t *testing.T, _ *Conversation, err error) {
 			assert.ErrorContains(t, err, "gave up after 3 attempts")

@@ -108,7 +108,10 @@ func TestSubmitFollowupNeverTwice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newStub(t, tc.replies...)
-			opts := []Option{WithRequestTimeout(300 * time.Millisecond)}
+			var opts []Option
+			if tc.replies[0].hang {
+				opts = append(opts, WithRequestTimeout(300*time.Millisecond))
+			}
 			if tc.refuse {
 				opts = append(opts, WithHTTPClient(refuseFirstDial(s)))
 			}
@@ -148,7 +151,7 @@ func TestSubmitFollowupContextEnds(t *testing.T) {
 	// Ended while the server holds the request: it may have arrived.
 	s := newStub(t, reply{hang: true})
 	c, _ := testClient(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := c.SubmitFollowup(ctx, "run-1", FollowupRequest{Message: "m"})
 	assert.ErrorIs(t, err, ErrUncertainFollowup)
@@ -167,7 +170,7 @@ func TestSubmitFollowupContextEnds(t *testing.T) {
 	s = newStub(t, reply{status: 429, header: map[string]string{"Retry-After": "30"}})
 	c, _ = testClient(t, s)
 	c.newTimer = nil // a real wait, ended by the context
-	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err = c.SubmitFollowup(ctx, "run-1", FollowupRequest{Message: "m"})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)

@@ -476,7 +476,7 @@ func TestFaultsOnNewRoutes(t *testing.T) {
 	assert.ErrorIs(t, err, oz.ErrDownloadExpired)
 	_, err = c.Download(t.Context(), a.Data.DownloadURL, io.Discard, 1<<20)
 	assert.Error(t, err, "reset")
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	_, err = c.Download(ctx, a.Data.DownloadURL, io.Discard, 1<<20)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
