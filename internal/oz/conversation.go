@@ -2,6 +2,7 @@ package oz
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -80,9 +81,9 @@ type ContentBlock struct {
 	MessageID string `json:"message_id,omitempty"`
 	// Input, Output and Data are an action's payloads, in canonical JSON,
 	// capped (an action's output may be a whole command's output).
-	Input  []byte `json:"input,omitempty"`
-	Output []byte `json:"output,omitempty"`
-	Data   []byte `json:"data,omitempty"`
+	Input  json.RawMessage `json:"input,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
 }
 
 // Answer is the agent's answer: the text of the last assistant message that
@@ -385,7 +386,7 @@ func (cd *convDecoder) message(root, keep bool) (m Message, answer []string, ok 
 // block. kept is false when the block is not kept or is not an object.
 func (cd *convDecoder) block(answerLimit int, keep bool) (blk ContentBlock, kept bool, text string, isText bool) {
 	d := cd.d
-	payload := func() []byte {
+	payload := func() json.RawMessage {
 		if !keep {
 			d.skip()
 			return nil

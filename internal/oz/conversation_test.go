@@ -56,6 +56,9 @@ func TestDecodeConversation(t *testing.T) {
 	got, ok := hand.Answer()
 	assert.True(t, ok)
 	assert.Equal(t, answer, got)
+	out, err := json.Marshal(conv)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"input":{"command":"go test ./..."}`, "payloads are JSON, not base64")
 }
 
 func TestConversationAnswer(t *testing.T) {
