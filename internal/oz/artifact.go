@@ -154,10 +154,10 @@ func (a *ArtifactResponse) Expires() time.Time { return Time(a.Data.ExpiresAt) }
 // GetArtifact asks for an artifact's download URL (a fresh one each call).
 // It is retried like GetRun; a 404 is a final *APIError (IsNotFound).
 func (c *Client) GetArtifact(ctx context.Context, uid string) (*ArtifactResponse, error) {
-	op := "get artifact " + quoteID(uid)
 	if uid == "" {
-		return nil, errors.New(op + ": the artifact uid is empty")
+		return nil, errors.New("oz: GetArtifact: the artifact uid is empty")
 	}
+	op := "get artifact " + quoteID(uid)
 	u := c.endpoint("agent", "artifacts", uid)
 	var out *ArtifactResponse
 	err := c.withRetry(ctx, op, func(n int) error {

@@ -195,7 +195,9 @@ func TestGetArtifactFailures(t *testing.T) {
 	assert.Equal(t, "/api/v1/agent/artifacts/a%2Fb", s.requests()[0].Path)
 
 	_, err = c.GetArtifact(t.Context(), "")
-	assert.ErrorContains(t, err, "empty")
+	assert.EqualError(t, err, "oz: GetArtifact: the artifact uid is empty")
+	_, err = c.GetConversation(t.Context(), "")
+	assert.EqualError(t, err, "oz: GetConversation: the run id is empty")
 
 	for _, body := range []string{`{"artifact_uid":"a","data":{}}`, `{"data":{"download_url":"https://x/` + strings.Repeat("s", maxSignedURL) + `"}}`} {
 		s := newStub(t, reply{status: 200, body: body}, reply{status: 200, body: artifactResponseJSON})

@@ -11,11 +11,14 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
 
 	"github.com/cenkalti/backoff/v4"
+
+	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // Default settings of a Client.
@@ -32,15 +35,18 @@ const (
 
 // Client calls the Oz runs API. It is safe for concurrent use.
 type Client struct {
-	base      *url.URL
-	key       string
-	hc        *http.Client
-	dl        *http.Client // downloads: another transport, never the key
-	userAgent string
-	teamUID   string
-	timeout   time.Duration
-	retry     RetryPolicy
-	logf      func(format string, args ...any)
+	base *url.URL
+	key  string
+	hc   *http.Client
+	dl   *http.Client // downloads: another transport, never the key
+
+	keyFormsOnce sync.Once
+	keyForms     *secrets.Redactor // finds the key in answers (holdsKey)
+	userAgent    string
+	teamUID      string
+	timeout      time.Duration
+	retry        RetryPolicy
+	logf         func(format string, args ...any)
 
 	// Injected by tests.
 	now       func() time.Time     // reads Retry-After dates

@@ -169,10 +169,10 @@ func capAnswer(s string) string {
 // Conversation). A 404 is an *APIError wrapping ErrNoConversation. It is
 // retried like GetRun.
 func (c *Client) GetConversation(ctx context.Context, runID string) (*Conversation, error) {
-	op := "get conversation of run " + quoteID(runID)
 	if runID == "" {
-		return nil, errors.New(op + ": the run id is empty: set run_id")
+		return nil, errors.New("oz: GetConversation: the run id is empty")
 	}
+	op := "get conversation of run " + quoteID(runID)
 	u := c.endpoint("agent", "runs", runID, "conversation")
 	var conv *Conversation
 	err := c.withRetry(ctx, op, func(n int) error {

@@ -48,7 +48,7 @@ var ErrUncertainCreate = errors.New("a run may or may not have been created")
 func (c *Client) CreateRun(ctx context.Context, req CreateRunRequest) (*CreateRunResponse, error) {
 	const op = "create run"
 	if err := req.Config.check(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, err
 	}
 	id, err := c.requestID()
 	if err != nil {
@@ -208,16 +208,17 @@ func ambiguous(e *APIError, sent bool) bool {
 	return s == 0 && sent && e.Retryable || s >= 200 && s < 300 && e.Retryable || s == http.StatusRequestTimeout || s >= 500 && s < 600
 }
 
-// check refuses config values the API would refuse, naming the input.
+// check refuses config values the API would refuse, before anything is
+// sent; config words what the user sees.
 func (c *AgentConfig) check() error {
 	if c == nil {
 		return nil
 	}
 	if m := c.IdleTimeoutMinutes; m != 0 && (m < MinIdleTimeoutMinutes || m > MaxIdleTimeoutMinutes) {
-		return fmt.Errorf("idle_timeout of %d minutes: it must be from %d to %d minutes", m, MinIdleTimeoutMinutes, MaxIdleTimeoutMinutes)
+		return fmt.Errorf("oz: CreateRun: config.idle_timeout_minutes %d is not from %d to %d", m, MinIdleTimeoutMinutes, MaxIdleTimeoutMinutes)
 	}
 	if s := c.SessionSharing; s != nil && s.PublicAccess != "" && s.PublicAccess != PublicAccessViewer && s.PublicAccess != PublicAccessEditor {
-		return fmt.Errorf("share %q: it must be viewer or editor", s.PublicAccess)
+		return fmt.Errorf("oz: CreateRun: config.session_sharing.public_access %q is not %s or %s", s.PublicAccess, PublicAccessViewer, PublicAccessEditor)
 	}
 	return nil
 }

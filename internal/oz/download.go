@@ -2,7 +2,6 @@ package oz
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // Download failures, wrapped by *DownloadError.
@@ -223,31 +224,16 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 	return fail(resp.StatusCode, n, fmt.Errorf("after %d bytes: %w", n, err))
 }
 
-// holdsKey reports whether s holds the API key, plainly or in one of the
-// encodings a URL could carry it in.
+// holdsKey reports whether s holds the API key in any form the redact
+// package knows (escaped, percent-encoded, base64, hex, ...), or in
+// another case. A key shorter
+// than secrets.MinEncodedLen (a test's) is not looked for: it would match by
+// chance; the configuration refuses such keys.
 func (c *Client) holdsKey(s string) bool {
-	if len(c.key) < 8 {
-		return false // a test key: too short to tell from chance
+	if len(c.key) < secrets.MinEncodedLen {
+		return false
 	}
-	forms := []string{s, strings.ToLower(s)}
-	if u, err := url.QueryUnescape(s); err == nil {
-		forms = append(forms, u)
-	}
-	if u, err := url.PathUnescape(s); err == nil {
-		forms = append(forms, u)
-	}
-	key := c.key
-	encoded := []string{
-		key, strings.ToLower(key),
-		base64.StdEncoding.EncodeToString([]byte(key)), base64.RawStdEncoding.EncodeToString([]byte(key)),
-		base64.URLEncoding.EncodeToString([]byte(key)), base64.RawURLEncoding.EncodeToString([]byte(key)),
-	}
-	for _, f := range forms {
-		for _, k := range encoded {
-			if strings.Contains(f, k) {
-				return true
-			}
-		}
-	}
-	return false
+	c.keyFormsOnce.Do(func() { c.keyForms = secrets.New(c.key) })
+	// In another case it is not the key, but it nearly is.
+	return c.keyForms.Contains(s) || strings.Contains(strings.ToLower(s), strings.ToLower(c.key))
 }

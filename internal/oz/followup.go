@@ -61,13 +61,13 @@ type FollowupResponse struct {
 // two follow-ups sent for one call. Final refusals (400, 401, 403, 404,
 // 409, 422) are returned as *APIError.
 func (c *Client) SubmitFollowup(ctx context.Context, runID string, req FollowupRequest) (*FollowupResponse, error) {
-	op := "follow-up to run " + quoteID(runID)
 	switch {
 	case runID == "":
-		return nil, errors.New(op + ": the run id is empty: set run_id")
+		return nil, errors.New("oz: SubmitFollowup: the run id is empty")
 	case strings.TrimSpace(req.Message) == "":
-		return nil, errors.New(op + ": the message is empty: set followup")
+		return nil, errors.New("oz: SubmitFollowup: the message is empty")
 	}
+	op := "follow-up to run " + quoteID(runID)
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: encoding the request: %w", op, err)

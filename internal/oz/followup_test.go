@@ -55,8 +55,8 @@ func TestSubmitFollowupRefusedBeforeSending(t *testing.T) {
 	for _, tc := range []struct {
 		id, msg, want string
 	}{
-		{"", "m", "run_id"},
-		{"run-1", " \n", "followup"},
+		{"", "m", "oz: SubmitFollowup: the run id is empty"},
+		{"run-1", " \n", "oz: SubmitFollowup: the message is empty"},
 	} {
 		_, err := c.SubmitFollowup(t.Context(), tc.id, FollowupRequest{Message: tc.msg})
 		assert.ErrorContains(t, err, tc.want)

@@ -176,10 +176,10 @@ func TestCreateConfigExtras(t *testing.T) {
 	assert.Equal(t, map[string]any{"idle_timeout_minutes": 15.0, "session_sharing": map[string]any{"public_access": "VIEWER"}}, body["config"])
 
 	for cfg, want := range map[*AgentConfig]string{
-		{IdleTimeoutMinutes: 61}:                                  "idle_timeout",
-		{IdleTimeoutMinutes: -1}:                                  "idle_timeout",
-		{SessionSharing: &SessionSharing{PublicAccess: "viewer"}}: "share",
-		{SessionSharing: &SessionSharing{PublicAccess: "ALL"}}:    "share",
+		{IdleTimeoutMinutes: 61}:                                  "oz: CreateRun: config.idle_timeout_minutes 61 is not from 1 to 60",
+		{IdleTimeoutMinutes: -1}:                                  "idle_timeout_minutes",
+		{SessionSharing: &SessionSharing{PublicAccess: "viewer"}}: `public_access "viewer" is not VIEWER or EDITOR`,
+		{SessionSharing: &SessionSharing{PublicAccess: "ALL"}}:    "public_access",
 	} {
 		s := newStub(t)
 		c, _ := testClient(t, s)

@@ -487,17 +487,7 @@ func TestFaultsOnNewRoutes(t *testing.T) {
 	_, err = c.SubmitFollowup(t.Context(), id, oz.FollowupRequest{Message: "m"})
 	assert.ErrorIs(t, err, oz.ErrUncertainFollowup)
 	assert.Len(t, f.srv.Followups(id), 1, "it arrived, although the answer said otherwise")
-	assert.Equal(t, 1, countRoute(f.srv, routeFollowup), "and it was sent once")
-}
-
-func countRoute(s *Server, route string) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Route == route {
-			n++
-		}
-	}
-	return n
+	assert.Equal(t, 1, f.srv.Count(routeFollowup), "and it was sent once")
 }
 
 func TestServeStartsTheFileServer(t *testing.T) {
