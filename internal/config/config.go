@@ -42,6 +42,13 @@ type Config struct {
 	Debug      bool
 	DryRun     bool
 
+	// The PR/MR comment. The tokens are read only with Comment (empty
+	// otherwise): a token that is not used is neither checked nor masked.
+	Comment     bool
+	CommentKey  string
+	GitHubToken string
+	GitLabToken string
+
 	// The report files (GitLab and other CIs; on a terminal only when
 	// asked for): empty writes none.
 	Dotenv      string

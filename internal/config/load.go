@@ -110,6 +110,7 @@ func (l *loader) check(c *Config) []*InputError {
 			Accepted: "a prompt without the key: oz-run never sends the key to the agent",
 		})
 	}
+	errs = append(errs, l.checkTokens(c)...)
 	if c.PollInterval > 0 && c.PollInterval < MinPollInterval && strings.HasPrefix(c.APIURL, "https://app.warp.dev/") {
 		errs = append(errs, &InputError{
 			Input:    "poll_interval",
