@@ -52,6 +52,16 @@ type Options struct {
 	// Metadata is the CI context attached to a created run; the user's
 	// metadata wins on a key clash and the total stays within the API's limit.
 	Metadata map[string]string
+	// Observer, when set, hears of the run as it goes (see Observer).
+	Observer Observer
+}
+
+// Observer hears of the run as it goes: once its id is known, then on each
+// state change and when the session link first appears. The PR/MR comment
+// is one. Observe is called from the runner's goroutine and must return at
+// once: the wait never stands still for an observer.
+type Observer interface {
+	Observe(runID, state, sessionLink string)
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +125,7 @@ func (w *waiter) run(ctx context.Context) {
 		w.res.RunID = w.cfg.RunID
 		w.res.Attached = true
 		w.rep.Logf("Attaching to run %s: %s", w.res.RunID, oz.RunURL(w.res.RunID))
+		w.notify()
 		if w.cfg.Prompt != "" || w.cfg.Skill != "" {
 			w.rep.Warning("Inputs ignored", "run_id is given, so no run is created: prompt, prompt_file and skill (and the run's configuration inputs) are ignored.")
 		}
@@ -150,6 +161,7 @@ func (w *waiter) submit(ctx context.Context) bool {
 	w.res.AtCapacity = resp.AtCapacity
 	w.rep.Logf("Started run %s: %s", resp.RunID, oz.RunURL(resp.RunID))
 	w.observeState(resp.State)
+	w.notify()
 	if resp.Recovered {
 		w.rep.Warning("Run recovered", "The API's answer to the create was lost; found the run it created by its request id, so no second run was started.")
 	}
@@ -310,15 +322,26 @@ func (w *waiter) poll(ctx context.Context) bool {
 func (w *waiter) observe(run *oz.Run) bool {
 	w.res.Run = run
 	changed := w.observeState(run.State)
+	linked := false
 	if link := run.SessionURL(); link != "" && !w.sessionShown {
-		w.sessionShown = true
+		w.sessionShown, linked = true, true
 		if run.State.IsWorking() {
 			w.rep.Notice("Oz session", "Follow the agent live: "+link)
 		} else {
 			w.rep.Logf("Session: %s", link)
 		}
 	}
+	if changed || linked {
+		w.notify()
+	}
 	return changed
+}
+
+// notify tells the observer, if any, what is known of the run.
+func (w *waiter) notify() {
+	if w.opts.Observer != nil && w.res.RunID != "" {
+		w.opts.Observer.Observe(w.res.RunID, string(w.res.State), w.res.Run.SessionURL())
+	}
 }
 
 func (w *waiter) observeState(s oz.State) bool {
