@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -51,15 +53,15 @@ var forges = []struct {
 }{
 	{"github", func(t *testing.T) (*fakeForge, map[string]string) {
 		f := newFakeGitHub(t, "")
-		return f, githubEnv(t, f.srv.URL)
+		return f, githubEnv(t, f.URL())
 	}},
 	{"ghes", func(t *testing.T) (*fakeForge, map[string]string) {
 		f := newFakeGitHub(t, "/api/v3")
-		return f, githubEnv(t, f.srv.URL+"/api/v3")
+		return f, githubEnv(t, f.URL()+"/api/v3")
 	}},
 	{"gitlab", func(t *testing.T) (*fakeForge, map[string]string) {
 		f := newFakeGitLab(t)
-		return f, gitlabEnv(f.srv.URL + "/api/v4")
+		return f, gitlabEnv(f.URL() + "/api/v4")
 	}},
 }
 
@@ -84,7 +86,7 @@ func newHarness(t *testing.T, f *fakeForge, env map[string]string, tune func(*Co
 // waitCalls waits until the fake has seen n calls.
 func (h *harness) waitCalls(n int) {
 	h.t.Helper()
-	require.Eventually(h.t, func() bool { return len(h.f.callLog()) >= n }, 5*time.Second, time.Millisecond, "calls: %v", h.f.callLog())
+	require.Eventually(h.t, func() bool { return len(h.f.Calls()) >= n }, 5*time.Second, time.Millisecond, "calls: %v", h.f.Calls())
 }
 
 // waitSleeping waits until the Sticky waits on its clock.
@@ -97,9 +99,9 @@ func (h *harness) finish(body string) {
 	h.s.Finish(context.Background(), body)
 }
 
-func (h *harness) only() fakeComment {
+func (h *harness) only() forgefake.Comment {
 	h.t.Helper()
-	ours := h.f.ours()
+	ours := h.f.Ours()
 	require.Len(h.t, ours, 1, "exactly one comment of ours")
 	return ours[0]
 }
@@ -118,8 +120,8 @@ func TestTypicalRun(t *testing.T) {
 
 			h.s.Observe("run_1", "QUEUED", "") // the run id is known: create at once
 			h.waitCalls(2)
-			assert.Equal(t, []string{"list", "create"}, f.callLog())
-			assert.Equal(t, mark(env, f.gitlab)+"\nrun_1 QUEUED ", h.only().body)
+			assert.Equal(t, []string{"list", "create"}, f.Calls())
+			assert.Equal(t, mark(env, f.GitLab)+"\nrun_1 QUEUED ", h.only().Body)
 
 			h.s.Observe("run_1", "INPROGRESS", "https://app.warp.dev/session/s")
 			h.s.Observe("run_1", "INPROGRESS", "https://app.warp.dev/session/s") // no change: nothing
@@ -128,18 +130,18 @@ func TestTypicalRun(t *testing.T) {
 			h.s.Update("latest while waiting")
 			h.clk.Advance(DefaultInterval)
 			h.waitCalls(3)
-			assert.Equal(t, mark(env, f.gitlab)+"\nlatest while waiting", h.only().body, "bodies in between are dropped")
+			assert.Equal(t, mark(env, f.GitLab)+"\nlatest while waiting", h.only().Body, "bodies in between are dropped")
 
 			h.s.Update("another")
 			h.waitSleeping()
 			h.finish("final outcome") // does not wait for the interval
-			calls := f.callLog()
+			calls := f.Calls()
 			assert.Equal(t, []string{"list", "create", "edit", "edit"}, calls)
-			assert.Equal(t, mark(env, f.gitlab)+"\nfinal outcome", h.only().body)
-			if f.gitlab {
-				assert.Equal(t, "https://gitlab.example/acme/app/-/merge_requests/12#note_"+strconv.FormatInt(h.only().id, 10), h.s.URL())
+			assert.Equal(t, mark(env, f.GitLab)+"\nfinal outcome", h.only().Body)
+			if f.GitLab {
+				assert.Equal(t, "https://gitlab.example/acme/app/-/merge_requests/12#note_"+strconv.FormatInt(h.only().ID, 10), h.s.URL())
 			} else {
-				assert.Equal(t, "https://github.com/acme/app/pull/7#issuecomment-"+strconv.FormatInt(h.only().id, 10), h.s.URL())
+				assert.Equal(t, "https://github.com/acme/app/pull/7#issuecomment-"+strconv.FormatInt(h.only().ID, 10), h.s.URL())
 			}
 			assert.Empty(t, h.warns.all())
 			t.Logf("%s: %d API calls: %v", fg.name, len(calls), calls)
@@ -154,7 +156,7 @@ func TestRerunEditsTheSameComment(t *testing.T) {
 			t.Parallel()
 			f, env := fg.new(t)
 			for i := 0; i < 30; i++ { // a busy PR
-				f.add("reviewer"+strconv.Itoa(i), int64(100+i), false, "LGTM")
+				f.Add("reviewer"+strconv.Itoa(i), int64(100+i), false, "LGTM")
 			}
 			first := newHarness(t, f, env, nil)
 			first.s.Update("first run")
@@ -167,12 +169,12 @@ func TestRerunEditsTheSameComment(t *testing.T) {
 			second.s.Update("second run")
 			second.waitCalls(6)
 			second.finish("second run: done")
-			assert.Equal(t, mark(env, f.gitlab)+"\nsecond run: done", second.only().body)
+			assert.Equal(t, mark(env, f.GitLab)+"\nsecond run: done", second.only().Body)
 			who := "graphql"
-			if f.gitlab {
+			if f.GitLab {
 				who = "user"
 			}
-			assert.Equal(t, []string{"list", "create", "edit", "list", who, "edit", "edit"}, f.callLog())
+			assert.Equal(t, []string{"list", "create", "edit", "list", who, "edit", "edit"}, f.Calls())
 			assert.Empty(t, second.warns.all())
 		})
 	}
@@ -181,10 +183,10 @@ func TestRerunEditsTheSameComment(t *testing.T) {
 func TestRerunWithSameBodySkipsTheEdit(t *testing.T) {
 	t.Parallel()
 	f, env := forges[0].new(t)
-	f.add("github-actions[bot]", 41898282, true, mark(env, false)+"\nsame")
+	f.Add("github-actions[bot]", 41898282, true, mark(env, false)+"\nsame")
 	h := newHarness(t, f, env, nil)
 	h.finish("same")
-	assert.Equal(t, []string{"list", "graphql"}, f.callLog())
+	assert.Equal(t, []string{"list", "graphql"}, f.Calls())
 }
 
 func TestOthersCommentsWithOurMarkerAreLeftAlone(t *testing.T) {
@@ -193,13 +195,13 @@ func TestOthersCommentsWithOurMarkerAreLeftAlone(t *testing.T) {
 		t.Run(fg.name, func(t *testing.T) {
 			t.Parallel()
 			f, env := fg.new(t)
-			m := mark(env, f.gitlab)
-			mallory := f.add("mallory", 666, false, m+"\nI copied your marker")
-			otherBot := f.add("other-app[bot]", 667, true, m+"\nanother app")
-			quoted := f.add(f.selfLogin, f.selfID, f.selfBot, "> "+m+"\n> quoted, not ours")
+			m := mark(env, f.GitLab)
+			mallory := f.Add("mallory", 666, false, m+"\nI copied your marker")
+			otherBot := f.Add("other-app[bot]", 667, true, m+"\nanother app")
+			quoted := f.Add(f.SelfLogin, f.SelfID, f.SelfBot, "> "+m+"\n> quoted, not ours")
 			h := newHarness(t, f, env, nil)
 			h.finish("ours")
-			bodies := f.bodies()
+			bodies := f.Bodies()
 			assert.Equal(t, m+"\nI copied your marker", bodies[mallory])
 			assert.Equal(t, m+"\nanother app", bodies[otherBot])
 			assert.Equal(t, "> "+m+"\n> quoted, not ours", bodies[quoted])
@@ -219,12 +221,12 @@ func TestOthersCommentsWithOurMarkerAreLeftAlone(t *testing.T) {
 func TestUnknownIdentityMakesOurOwn(t *testing.T) {
 	t.Parallel()
 	f, env := forges[0].new(t)
-	f.gqlFails, f.userFails = true, true
-	theirs := f.add("github-actions[bot]", 41898282, true, mark(env, false)+"\nmaybe ours")
+	f.GQLFails, f.UserFails = true, true
+	theirs := f.Add("github-actions[bot]", 41898282, true, mark(env, false)+"\nmaybe ours")
 	h := newHarness(t, f, env, nil)
 	h.finish("new")
-	assert.Equal(t, []string{"list", "graphql", "user", "create"}, f.callLog())
-	assert.Equal(t, mark(env, false)+"\nmaybe ours", f.bodies()[theirs], "not taken when unsure")
+	assert.Equal(t, []string{"list", "graphql", "user", "create"}, f.Calls())
+	assert.Equal(t, mark(env, false)+"\nmaybe ours", f.Bodies()[theirs], "not taken when unsure")
 	require.Len(t, h.warns.all(), 1)
 	assert.Contains(t, h.warns.all()[0], "a new one is written instead")
 }
@@ -232,13 +234,13 @@ func TestUnknownIdentityMakesOurOwn(t *testing.T) {
 func TestGitHubPersonalToken(t *testing.T) {
 	t.Parallel()
 	f, env := forges[0].new(t)
-	f.gqlFails, f.userFails = true, false // GraphQL off (an odd proxy); GET /user works for a PAT
-	f.selfLogin, f.selfID, f.selfBot = "octocat", 1, false
-	id := f.add("octocat", 1, false, mark(env, false)+"\nold")
+	f.GQLFails, f.UserFails = true, false // GraphQL off (an odd proxy); GET /user works for a PAT
+	f.SelfLogin, f.SelfID, f.SelfBot = "octocat", 1, false
+	id := f.Add("octocat", 1, false, mark(env, false)+"\nold")
 	h := newHarness(t, f, env, nil)
 	h.finish("new")
-	assert.Equal(t, []string{"list", "graphql", "user", "edit"}, f.callLog())
-	assert.Equal(t, mark(env, false)+"\nnew", f.bodies()[id])
+	assert.Equal(t, []string{"list", "graphql", "user", "edit"}, f.Calls())
+	assert.Equal(t, mark(env, false)+"\nnew", f.Bodies()[id])
 }
 
 func TestPagination(t *testing.T) {
@@ -255,24 +257,24 @@ func TestPagination(t *testing.T) {
 				var ours int64
 				for i := 0; i < tc.at+20; i++ {
 					if i == tc.at {
-						ours = f.add(f.selfLogin, f.selfID, f.selfBot, mark(env, f.gitlab)+"\nold")
+						ours = f.Add(f.SelfLogin, f.SelfID, f.SelfBot, mark(env, f.GitLab)+"\nold")
 						continue
 					}
-					f.add("someone", 5, false, "comment "+strconv.Itoa(i))
+					f.Add("someone", 5, false, "comment "+strconv.Itoa(i))
 				}
 				h := newHarness(t, f, env, nil)
 				h.finish("new")
 				lists := 0
-				for _, c := range f.callLog() {
+				for _, c := range f.Calls() {
 					if c == "list" {
 						lists++
 					}
 				}
 				assert.Equal(t, tc.wantLists, lists)
 				if tc.found {
-					assert.Equal(t, mark(env, f.gitlab)+"\nnew", f.bodies()[ours])
+					assert.Equal(t, mark(env, f.GitLab)+"\nnew", f.Bodies()[ours])
 				} else {
-					assert.Equal(t, "create", f.callLog()[len(f.callLog())-1], "not found within the bound: a new one")
+					assert.Equal(t, "create", f.Calls()[len(f.Calls())-1], "not found within the bound: a new one")
 				}
 			})
 		}
@@ -295,16 +297,16 @@ func TestRefusedWritesWarnOnceAndStop(t *testing.T) {
 			t.Run(fg.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				f, env := fg.new(t)
-				f.fail(tc.op, fault{status: tc.status, body: `{"message":"Resource not accessible by integration"}`})
+				f.Fail(tc.op, fault{Status: tc.status, Body: `{"message":"Resource not accessible by integration"}`})
 				h := newHarness(t, f, env, nil)
 				h.s.Update("one")
 				require.Eventually(t, func() bool { return len(h.warns.all()) == 1 }, 5*time.Second, time.Millisecond)
-				n := len(f.callLog())
+				n := len(f.Calls())
 				h.s.Update("two")
 				h.clk.Advance(time.Hour)
 				h.finish("final")
-				assert.Len(t, f.callLog(), n, "no call after a refusal")
-				if f.gitlab && tc.status == 403 {
+				assert.Len(t, f.Calls(), n, "no call after a refusal")
+				if f.GitLab && tc.status == 403 {
 					tc.want = "api scope"
 				}
 				require.Len(t, h.warns.all(), 1)
@@ -324,19 +326,19 @@ func TestRateLimits(t *testing.T) {
 		wait    time.Duration // the wait announced
 		sentNot bool          // go-github keeps the next call from being sent before the reset
 	}{
-		{"429 retry-after", 0, fault{status: 429, header: map[string]string{"Retry-After": "30"}}, 30 * time.Second, false},
-		{"403 retry-after", 0, fault{status: 403, header: map[string]string{"Retry-After": "45"}, body: `{"message":"You have exceeded a secondary rate limit"}`}, 45 * time.Second, false},
-		{"secondary", 0, fault{status: 403, header: map[string]string{"Retry-After": "60"}, body: `{"message":"You have exceeded a secondary rate limit","documentation_url":"https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`}, 60 * time.Second, true},
-		{"primary", 0, fault{status: 403, header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}, body: `{"message":"API rate limit exceeded"}`}, 2 * time.Minute, true},
-		{"gitlab 429", 2, fault{status: 429, header: map[string]string{"Retry-After": "20"}}, 20 * time.Second, false},
-		{"unknown wait", 2, fault{status: 429}, defaultRateLimitWait, false},
+		{"429 retry-after", 0, fault{Status: 429, Header: map[string]string{"Retry-After": "30"}}, 30 * time.Second, false},
+		{"403 retry-after", 0, fault{Status: 403, Header: map[string]string{"Retry-After": "45"}, Body: `{"message":"You have exceeded a secondary rate limit"}`}, 45 * time.Second, false},
+		{"secondary", 0, fault{Status: 403, Header: map[string]string{"Retry-After": "60"}, Body: `{"message":"You have exceeded a secondary rate limit","documentation_url":"https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`}, 60 * time.Second, true},
+		{"primary", 0, fault{Status: 403, Header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}, Body: `{"message":"API rate limit exceeded"}`}, 2 * time.Minute, true},
+		{"gitlab 429", 2, fault{Status: 429, Header: map[string]string{"Retry-After": "20"}}, 20 * time.Second, false},
+		{"unknown wait", 2, fault{Status: 429}, defaultRateLimitWait, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, env := forges[tt.forge].new(t)
-			f.fail("create", tt.flt)
-			f.fail("create", tt.flt) // a second one, for a client that sends again too early
+			f.Fail("create", tt.flt)
+			f.Fail("create", tt.flt) // a second one, for a client that sends again too early
 			h := newHarness(t, f, env, nil)
 			h.s.Update("one")
 			require.Eventually(t, func() bool { return len(h.warns.all()) == 1 }, 5*time.Second, time.Millisecond)
@@ -348,7 +350,7 @@ func TestRateLimits(t *testing.T) {
 			h.waitSleeping()
 			pending := h.clk.pending()
 			assert.InDelta(t, tt.wait.Seconds(), pending[0].Seconds(), 2, "no call before the limit's end")
-			assert.Equal(t, []string{"list", "create"}, f.callLog())
+			assert.Equal(t, []string{"list", "create"}, f.Calls())
 			h.clk.Advance(pending[0])
 			if tt.sentNot {
 				// go-github still refuses by itself (real time has not
@@ -362,10 +364,10 @@ func TestRateLimits(t *testing.T) {
 					}
 					return n == 2
 				}, 5*time.Second, time.Millisecond)
-				assert.Equal(t, []string{"list", "create"}, f.callLog())
+				assert.Equal(t, []string{"list", "create"}, f.Calls())
 			} else {
 				h.waitCalls(3)
-				assert.Equal(t, []string{"list", "create", "create"}, f.callLog()[:3])
+				assert.Equal(t, []string{"list", "create", "create"}, f.Calls()[:3])
 			}
 			assert.Len(t, h.warns.all(), 1, "one warning for the kind")
 		})
@@ -378,15 +380,15 @@ func TestFinishWaitsOutAShortRateLimit(t *testing.T) {
 	h := newHarness(t, f, env, nil)
 	h.s.Update("one")
 	h.waitCalls(2)
-	f.fail("edit", fault{status: 429, header: map[string]string{"Retry-After": "2"}})
+	f.Fail("edit", fault{Status: 429, Header: map[string]string{"Retry-After": "2"}})
 	done := make(chan struct{})
 	go func() { defer close(done); h.finish("final") }()
 	h.waitSleeping()
 	assert.Equal(t, []time.Duration{2 * time.Second}, h.clk.pending())
 	h.clk.Advance(2 * time.Second)
 	<-done
-	assert.Equal(t, []string{"list", "create", "edit", "edit"}, f.callLog())
-	assert.Equal(t, mark(env, false)+"\nfinal", h.only().body)
+	assert.Equal(t, []string{"list", "create", "edit", "edit"}, f.Calls())
+	assert.Equal(t, mark(env, false)+"\nfinal", h.only().Body)
 }
 
 func TestFinishSkipsALongRateLimit(t *testing.T) {
@@ -395,9 +397,9 @@ func TestFinishSkipsALongRateLimit(t *testing.T) {
 	h := newHarness(t, f, env, nil)
 	h.s.Update("one")
 	h.waitCalls(2)
-	f.fail("edit", fault{status: 429, header: map[string]string{"Retry-After": "60"}})
+	f.Fail("edit", fault{Status: 429, Header: map[string]string{"Retry-After": "60"}})
 	h.finish("final")
-	assert.Equal(t, []string{"list", "create", "edit"}, f.callLog())
+	assert.Equal(t, []string{"list", "create", "edit"}, f.Calls())
 	w := h.warns.all()
 	require.Len(t, w, 2)
 	assert.Contains(t, w[1], "final update of the comment was not made")
@@ -409,7 +411,7 @@ func TestHangsAndServerErrors(t *testing.T) {
 		t.Run(fg.name, func(t *testing.T) {
 			t.Parallel()
 			f, env := fg.new(t)
-			f.fail("create", fault{hang: true})
+			f.Fail("create", fault{Hang: true})
 			h := newHarness(t, f, env, func(c *Config) { c.callTimeout = 50 * time.Millisecond })
 			h.s.Update("one")
 			require.Eventually(t, func() bool { return len(h.warns.all()) == 1 }, 5*time.Second, time.Millisecond)
@@ -417,7 +419,7 @@ func TestHangsAndServerErrors(t *testing.T) {
 
 			// A create that is made but answered 500: the next try looks
 			// before creating again.
-			f.fail("create", fault{status: 500, apply: true})
+			f.Fail("create", fault{Status: 500, Apply: true})
 			h.s.Update("two")
 			h.waitSleeping()
 			h.clk.Advance(DefaultInterval)
@@ -426,12 +428,12 @@ func TestHangsAndServerErrors(t *testing.T) {
 			h.waitSleeping()
 			h.clk.Advance(time.Hour)
 			who := "graphql"
-			if f.gitlab {
+			if f.GitLab {
 				who = "user"
 			}
 			h.waitCalls(7)
-			assert.Equal(t, []string{"list", "create", "list", "create", "list", who, "edit"}, f.callLog())
-			assert.Equal(t, mark(env, f.gitlab)+"\nthree", h.only().body, "one comment, not two")
+			assert.Equal(t, []string{"list", "create", "list", "create", "list", who, "edit"}, f.Calls())
+			assert.Equal(t, mark(env, f.GitLab)+"\nthree", h.only().Body, "one comment, not two")
 			assert.Len(t, h.warns.all(), 1, "one warning for the kind")
 		})
 	}
@@ -441,7 +443,7 @@ func TestFailuresBackOff(t *testing.T) {
 	t.Parallel()
 	f, env := forges[0].new(t)
 	for range 5 {
-		f.fail("list", fault{status: 502})
+		f.Fail("list", fault{Status: 502})
 	}
 	h := newHarness(t, f, env, nil)
 	var waits []time.Duration
@@ -463,19 +465,17 @@ func TestDeletedCommentIsMadeAgain(t *testing.T) {
 	h := newHarness(t, f, env, nil)
 	h.s.Update("one")
 	h.waitCalls(2)
-	f.mu.Lock()
-	f.comments = nil
-	f.mu.Unlock()
+	f.DeleteAll()
 	h.finish("final")
-	assert.Equal(t, []string{"list", "create", "edit", "create"}, f.callLog())
-	assert.Equal(t, mark(env, true)+"\nfinal", h.only().body)
+	assert.Equal(t, []string{"list", "create", "edit", "create"}, f.Calls())
+	assert.Equal(t, mark(env, true)+"\nfinal", h.only().Body)
 }
 
 func TestFinishIsBounded(t *testing.T) {
 	t.Parallel()
 	f, env := forges[0].new(t)
 	for range 20 {
-		f.fail("list", fault{hang: true})
+		f.Fail("list", fault{Hang: true})
 	}
 	h := newHarness(t, f, env, func(c *Config) { c.finishBudget = 150 * time.Millisecond })
 	h.s.Update("one") // hangs for the whole call timeout (5 s)
@@ -491,7 +491,7 @@ func TestFinishIsBounded(t *testing.T) {
 func TestCloseCancelsACallInFlight(t *testing.T) {
 	t.Parallel()
 	f, env := forges[2].new(t)
-	f.fail("list", fault{hang: true})
+	f.Fail("list", fault{Hang: true})
 	h := newHarness(t, f, env, nil)
 	h.s.Update("one")
 	h.waitCalls(1)
@@ -499,7 +499,7 @@ func TestCloseCancelsACallInFlight(t *testing.T) {
 	h.s.Close()
 	h.s.Update("after close")
 	h.s.Finish(context.Background(), "after close")
-	assert.Len(t, f.callLog(), 1, "%v", h.debug.all())
+	assert.Len(t, f.Calls(), 1, "%v", h.debug.all())
 	assert.Empty(t, h.warns.all(), "a cancelled call is no failure")
 }
 
@@ -520,7 +520,7 @@ func TestBodiesAreCapped(t *testing.T) {
 	h := newHarness(t, f, env, nil)
 	assert.Equal(t, githubLimit-len(mark(env, false))-1, h.s.MaxBody())
 	h.finish(strings.Repeat("line of text\n", 10000))
-	body := h.only().body
+	body := h.only().Body
 	assert.LessOrEqual(t, len(body), githubLimit)
 	assert.True(t, strings.HasPrefix(body, mark(env, false)+"\n"))
 	assert.Contains(t, body, "bytes over the limit")
@@ -535,9 +535,9 @@ func TestNoTokenInMessages(t *testing.T) {
 			t.Parallel()
 			f, env := fg.new(t)
 			echo := `{"message":"bad gateway: Authorization: Bearer ` + testToken + ` PRIVATE-TOKEN: ` + testToken + `"}`
-			f.fail("list", fault{status: 502, body: echo})
-			f.fail("list", fault{status: 422, body: echo})
-			f.fail("list", fault{status: 403, body: echo})
+			f.Fail("list", fault{Status: 502, Body: echo})
+			f.Fail("list", fault{Status: 422, Body: echo})
+			f.Fail("list", fault{Status: 403, Body: echo})
 			h := newHarness(t, f, env, func(c *Config) { c.interval = time.Millisecond })
 			for i := range 3 {
 				h.s.Update("x" + strconv.Itoa(i))

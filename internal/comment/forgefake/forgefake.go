@@ -1,0 +1,452 @@
+// Package forgefake is GitHub's and GitLab's REST APIs as far as a PR/MR
+// comment goes: pages of comments (GitHub's Link header, GitLab's
+// X-Next-Page), authors, the token's own user, a token check and scripted
+// faults. It serves the real clients (go-github, client-go) over loopback,
+// for the comment package's tests and the program's process tests.
+package forgefake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Forge is a fake GitHub or GitLab. Set its exported fields before the
+// first request; its methods are safe for concurrent use.
+type Forge struct {
+	// GitLab is true for a GitLab fake.
+	GitLab bool
+	// Token is the only token accepted (GitHub: Authorization: Bearer;
+	// GitLab: PRIVATE-TOKEN); any other is answered 401.
+	Token string
+	// SelfLogin, SelfID and SelfBot are the token's user (REST's login: a
+	// bot's ends in "[bot]").
+	SelfLogin string
+	SelfID    int64
+	SelfBot   bool
+	// UserFails makes GET /user answer 403 (GitHub's installation tokens);
+	// GQLFails makes GitHub's GraphQL answer 500.
+	UserFails bool
+	GQLFails  bool
+
+	prefix string // where the REST API is mounted: "", "/api/v3" or "/api/v4"
+	srv    *httptest.Server
+
+	mu       sync.Mutex
+	comments []Comment
+	nextID   int64
+	calls    []string
+	faults   map[string][]Fault
+	always   map[string]Fault
+}
+
+// Comment is one comment on the PR/MR.
+type Comment struct {
+	ID    int64
+	Body  string
+	Login string
+	UID   int64
+	Bot   bool
+}
+
+// Fault is what a call answers instead of doing its work.
+type Fault struct {
+	Status int
+	Header map[string]string
+	Body   string
+	// Hang answers nothing until the client goes away.
+	Hang bool
+	// Reset closes the connection without an answer.
+	Reset bool
+	// Apply does the call, then answers Status (a create that is made but
+	// looks failed).
+	Apply bool
+}
+
+// The operations that calls are logged and faults are set by.
+const (
+	OpList    = "list"
+	OpCreate  = "create"
+	OpEdit    = "edit"
+	OpUser    = "user"
+	OpGraphQL = "graphql"
+	// OpAny matches every operation, in FailAlways.
+	OpAny = "*"
+)
+
+// DefaultToken is the token a new Forge accepts.
+const DefaultToken = "forge_TOKEN_SECRET_0123456789abcdef"
+
+// NewGitHub serves a fake GitHub whose REST API is under prefix ("" as on
+// github.com, "/api/v3" as on GitHub Enterprise Server). Its token's user
+// is github-actions[bot], which GET /user refuses (as for GITHUB_TOKEN).
+// Close it when done.
+func NewGitHub(prefix string) *Forge {
+	f := &Forge{prefix: prefix, Token: DefaultToken, nextID: 1000, faults: map[string][]Fault{}, always: map[string]Fault{},
+		SelfLogin: "github-actions[bot]", SelfID: 41898282, SelfBot: true, UserFails: true}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serveGitHub))
+	return f
+}
+
+// NewGitLab serves a fake GitLab with its REST API under /api/v4; its
+// token's user is a project access token's bot. Close it when done.
+func NewGitLab() *Forge {
+	f := &Forge{GitLab: true, prefix: "/api/v4", Token: DefaultToken, nextID: 500, faults: map[string][]Fault{}, always: map[string]Fault{},
+		SelfLogin: "project_7_bot_1", SelfID: 77}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serveGitLab))
+	return f
+}
+
+// URL is the server's root URL.
+func (f *Forge) URL() string { return f.srv.URL }
+
+// APIURL is the REST API's base URL (GITHUB_API_URL, CI_API_V4_URL).
+func (f *Forge) APIURL() string { return f.srv.URL + f.prefix }
+
+// Close stops the server, ending the calls in flight.
+func (f *Forge) Close() {
+	f.srv.CloseClientConnections()
+	f.srv.Close()
+}
+
+// Add puts a comment on the PR/MR as if written earlier; it returns its id.
+func (f *Forge) Add(login string, uid int64, bot bool, body string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	f.comments = append(f.comments, Comment{ID: f.nextID, Body: body, Login: login, UID: uid, Bot: bot})
+	return f.nextID
+}
+
+// DeleteAll deletes every comment (someone cleaned up the PR/MR).
+func (f *Forge) DeleteAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.comments = nil
+}
+
+// Fail makes the next call of op answer flt (faults of one op queue up).
+func (f *Forge) Fail(op string, flt Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults[op] = append(f.faults[op], flt)
+}
+
+// FailAlways makes every call of op (OpAny: of every op) answer flt.
+func (f *Forge) FailAlways(op string, flt Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.always[op] = flt
+}
+
+// Calls lists the operations called, in order (refused ones included).
+func (f *Forge) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// Comments lists every comment, oldest first.
+func (f *Forge) Comments() []Comment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Comment(nil), f.comments...)
+}
+
+// Bodies are the comments' bodies by id.
+func (f *Forge) Bodies() map[int64]string {
+	m := map[int64]string{}
+	for _, c := range f.Comments() {
+		m[c.ID] = c.Body
+	}
+	return m
+}
+
+// Ours lists the comments written with the token.
+func (f *Forge) Ours() []Comment {
+	var out []Comment
+	for _, c := range f.Comments() {
+		if c.UID == f.SelfID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// begin logs the call and returns its fault, if any; it answers 401 to a
+// wrong token. ok is false when the answer has been written.
+func (f *Forge) begin(w http.ResponseWriter, r *http.Request, op string, authorized bool) (Fault, bool) {
+	f.mu.Lock()
+	f.calls = append(f.calls, op)
+	flt, found := f.always[op]
+	if !found {
+		flt, found = f.always[OpAny]
+	}
+	if q := f.faults[op]; !found && len(q) > 0 {
+		flt, f.faults[op] = q[0], q[1:]
+	}
+	f.mu.Unlock()
+	if !authorized {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"message":"Bad credentials"}`)
+		return flt, false
+	}
+	switch {
+	case flt.Hang:
+		// Read the body first: only then does the server notice that the
+		// client went away.
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+		return flt, false
+	case flt.Reset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return flt, false
+			}
+		}
+		panic(http.ErrAbortHandler)
+	case flt.Status != 0 && !flt.Apply:
+		writeFault(w, flt)
+		return flt, false
+	}
+	return flt, true
+}
+
+func writeFault(w http.ResponseWriter, flt Fault) {
+	for k, v := range flt.Header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(flt.Status)
+	body := flt.Body
+	if body == "" {
+		body = fmt.Sprintf(`{"message":"fault %d"}`, flt.Status)
+	}
+	fmt.Fprint(w, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any, flt Fault) {
+	if flt.Apply {
+		writeFault(w, flt)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// page cuts the comments into the page asked for.
+func (f *Forge) page(r *http.Request) (items []Comment, page, last int) {
+	page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	page, per = max(page, 1), min(per, 100)
+	if per <= 0 {
+		per = 30 // GitHub's default page size
+	}
+	all := f.Comments()
+	last = max((len(all)+per-1)/per, 1)
+	lo, hi := min((page-1)*per, len(all)), min(page*per, len(all))
+	return all[lo:hi], page, last
+}
+
+// create adds a comment by the token's user.
+func (f *Forge) create(body string) Comment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	c := Comment{ID: f.nextID, Body: body, Login: f.SelfLogin, UID: f.SelfID, Bot: f.SelfBot}
+	f.comments = append(f.comments, c)
+	return c
+}
+
+func (f *Forge) update(id int64, body string) (Comment, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.comments {
+		if f.comments[i].ID == id {
+			f.comments[i].Body = body
+			return f.comments[i], true
+		}
+	}
+	return Comment{}, false
+}
+
+func readBody(r *http.Request) string {
+	var in struct{ Body string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	return in.Body
+}
+
+func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
+	authorized := r.Header.Get("Authorization") == "Bearer "+f.Token
+	path := r.URL.Path
+	gql := "/graphql"
+	if f.prefix == "/api/v3" {
+		gql = "/api/graphql"
+	}
+	if path == gql && r.Method == http.MethodPost {
+		flt, ok := f.begin(w, r, OpGraphQL, authorized)
+		if !ok {
+			return
+		}
+		if f.GQLFails {
+			writeFault(w, Fault{Status: 500})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"data": map[string]any{"viewer": map[string]any{"login": strings.TrimSuffix(f.SelfLogin, "[bot]")}}}, flt)
+		return
+	}
+	rest, ok := strings.CutPrefix(path, f.prefix+"/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	parts := strings.Split(rest, "/")
+	issueComments := len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[5] == "comments"
+	switch {
+	case rest == "user" && r.Method == http.MethodGet:
+		flt, ok := f.begin(w, r, OpUser, authorized)
+		if !ok {
+			return
+		}
+		if f.UserFails {
+			writeFault(w, Fault{Status: 403, Body: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","status":"403"}`})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": "User"}, flt)
+	case issueComments && r.Method == http.MethodGet:
+		flt, ok := f.begin(w, r, OpList, authorized)
+		if !ok {
+			return
+		}
+		items, page, last := f.page(r)
+		link := func(p int, rel string) string {
+			u := *r.URL
+			q := u.Query()
+			q.Set("page", strconv.Itoa(p))
+			u.RawQuery = q.Encode()
+			return fmt.Sprintf("<%s%s>; rel=%q", f.srv.URL, u.RequestURI(), rel)
+		}
+		var links []string
+		if page < last {
+			links = append(links, link(page+1, "next"), link(last, "last"))
+		}
+		if page > 1 {
+			links = append(links, link(1, "first"), link(page-1, "prev"))
+		}
+		if len(links) > 0 {
+			w.Header().Set("Link", strings.Join(links, ", "))
+		}
+		out := []any{}
+		for _, c := range items {
+			out = append(out, githubJSON(c))
+		}
+		writeJSON(w, 200, out, flt)
+	case issueComments && r.Method == http.MethodPost:
+		flt, ok := f.begin(w, r, OpCreate, authorized)
+		if !ok {
+			return
+		}
+		writeJSON(w, 201, githubJSON(f.create(readBody(r))), flt)
+	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[4] == "comments" && r.Method == http.MethodPatch:
+		flt, ok := f.begin(w, r, OpEdit, authorized)
+		if !ok {
+			return
+		}
+		id, _ := strconv.ParseInt(parts[5], 10, 64)
+		c, found := f.update(id, readBody(r))
+		if !found {
+			writeFault(w, Fault{Status: 404, Body: `{"message":"Not Found"}`})
+			return
+		}
+		writeJSON(w, 200, githubJSON(c), flt)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func githubJSON(c Comment) map[string]any {
+	typ := "User"
+	if c.Bot {
+		typ = "Bot"
+	}
+	return map[string]any{
+		"id": c.ID, "body": c.Body, "html_url": fmt.Sprintf("https://github.com/acme/app/pull/7#issuecomment-%d", c.ID),
+		"user": map[string]any{"login": c.Login, "id": c.UID, "type": typ},
+	}
+}
+
+func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
+	authorized := r.Header.Get("Private-Token") == f.Token
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), f.prefix+"/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	parts := strings.Split(rest, "/")
+	notes := len(parts) >= 5 && parts[0] == "projects" && parts[2] == "merge_requests" && parts[4] == "notes"
+	switch {
+	case rest == "user" && r.Method == http.MethodGet:
+		flt, ok := f.begin(w, r, OpUser, authorized)
+		if !ok {
+			return
+		}
+		if f.UserFails {
+			writeFault(w, Fault{Status: 403, Body: `{"message":"403 Forbidden"}`})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"id": f.SelfID, "username": f.SelfLogin}, flt)
+	case notes && len(parts) == 5 && r.Method == http.MethodGet:
+		flt, ok := f.begin(w, r, OpList, authorized)
+		if !ok {
+			return
+		}
+		if r.URL.Query().Get("sort") != "asc" {
+			http.Error(w, "want sort=asc", 400)
+			return
+		}
+		items, page, last := f.page(r)
+		w.Header().Set("X-Page", strconv.Itoa(page))
+		w.Header().Set("X-Total-Pages", strconv.Itoa(last))
+		w.Header().Set("X-Next-Page", "")
+		if page < last {
+			w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
+		}
+		out := []any{}
+		for _, c := range items {
+			out = append(out, gitlabJSON(c))
+		}
+		writeJSON(w, 200, out, flt)
+	case notes && len(parts) == 5 && r.Method == http.MethodPost:
+		flt, ok := f.begin(w, r, OpCreate, authorized)
+		if !ok {
+			return
+		}
+		writeJSON(w, 201, gitlabJSON(f.create(readBody(r))), flt)
+	case notes && len(parts) == 6 && r.Method == http.MethodPut:
+		flt, ok := f.begin(w, r, OpEdit, authorized)
+		if !ok {
+			return
+		}
+		id, _ := strconv.ParseInt(parts[5], 10, 64)
+		c, found := f.update(id, readBody(r))
+		if !found {
+			writeFault(w, Fault{Status: 404, Body: `{"message":"404 Not found"}`})
+			return
+		}
+		writeJSON(w, 200, gitlabJSON(c), flt)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func gitlabJSON(c Comment) map[string]any {
+	return map[string]any{"id": c.ID, "body": c.Body, "system": c.Login == "system", "author": map[string]any{"id": c.UID, "username": c.Login}}
+}
