@@ -45,7 +45,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
-	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, noReportFiles: true})
+	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, noReportFiles: true, printComment: true})
 }
 
 // isHelpFlag reports whether arg asks for help.

@@ -30,6 +30,9 @@ type runSettings struct {
 	version string
 	// noReportFiles writes no dotenv, summary or JUnit file.
 	noReportFiles bool
+	// printComment prints the PR/MR comment's final body (with comment:
+	// true) instead of writing it on a forge: the demo has no PR/MR.
+	printComment bool
 }
 
 func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer, rs runSettings) int {
@@ -47,6 +50,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	p := sur.platform(cfg)
 	p.Mask(cfg.APIKey)
+	for _, t := range cfg.Tokens() {
+		p.Mask(t)
+	}
 	warnUnknownInputs(p, warnings)
 	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
 		reportInputError(p, err)
@@ -83,16 +89,28 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return runner.ExitInput
 	}
 
+	pc := startComment(ctx, p, cfg, env.Get, rs)
+	defer pc.close()
+	runOpts.Observer = pc.observer()
+
 	// No log group around the wait: the run and session links, the state
 	// changes and the heartbeats are what a reader of the log looks for.
 	res := runner.Run(ctx, cfg, client, p, runOpts)
 
+	// (The agent's work, its answer and files, is read here: after the end,
+	// before the comment and the report, so that both show it.)
+
 	code := res.ExitCode(cfg.FailOn)
-	report := buildReport(cfg, redacted(res, cfg.APIKey), code, p.Name() == "local")
+	shown := redacted(res, append(cfg.Tokens(), cfg.APIKey)...)
+	report := buildReport(cfg, shown, code, p.Name() == "local")
+	setOutput(report.Outputs, "comment_url", pc.finish(ctx, shown))
 	if err := p.Publish(report); err != nil {
 		// The exit code stays the run's (the contract has none for this);
 		// the error says what was not written, and result_file stays empty.
 		p.Error("Writing outputs", err.Error())
+	}
+	if rs.printComment && cfg.Comment {
+		printComment(stdout, cfg, shown)
 	}
 	announce(p, cfg, res, code)
 	return code
@@ -322,6 +340,16 @@ func outputs(res runner.Result) []ci.Output {
 		{Name: "artifacts", Value: artifacts},
 		{Name: "credits", Value: credits},
 		{Name: "run_time", Value: run.RunTime},
+		{Name: "comment_url"}, // set once the comment is written
+	}
+}
+
+// setOutput sets the value of the output name in outs.
+func setOutput(outs []ci.Output, name, value string) {
+	for i := range outs {
+		if outs[i].Name == name {
+			outs[i].Value = value
+		}
 	}
 }
 
@@ -338,12 +366,21 @@ func resultJSON(res runner.Result) []byte {
 	return append(b, '\n')
 }
 
-// redacted is res with the secret replaced by *** in every string of the run
-// object, before any of it is escaped for Markdown or XML (where the
-// platform's own redaction of the raw secret could no longer find it). The
-// run is round-tripped through JSON, where each string's encoding is
-// character by character, so the encoded secret is found wherever it was.
-func redacted(res runner.Result, secret string) runner.Result {
+// redacted is res with the secrets (the key, the forge tokens) replaced by
+// *** in every string of the run object, before any of it is escaped for
+// Markdown or XML (where the platform's own redaction of the raw secret
+// could no longer find it).
+func redacted(res runner.Result, secrets ...string) runner.Result {
+	for _, s := range secrets {
+		res = redactedOne(res, s)
+	}
+	return res
+}
+
+// redactedOne redacts one secret. The run is round-tripped through JSON,
+// where each string's encoding is character by character, so the encoded
+// secret is found wherever it was.
+func redactedOne(res runner.Result, secret string) runner.Result {
 	if res.Run == nil || secret == "" {
 		return res
 	}
