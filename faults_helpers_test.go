@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
@@ -135,6 +136,7 @@ type proc struct {
 	s        *step
 	fake     *ozfake.Server // nil when the API is down from the start
 	stopFake func()
+	forge    *forgefake.Forge // the fake GitHub of a row with a PR comment
 
 	cmd       *exec.Cmd
 	out, errb bytes.Buffer

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -23,18 +24,20 @@ type faultCase struct {
 	env    map[string]string // more environment
 	fake   []ozfake.Option
 	faults []ozfake.Fault
-	down   bool              // the API is down from the start
-	during func(*proc) error // acts while the program runs
+	down   bool                   // the API is down from the start
+	during func(*proc) error      // acts while the program runs
+	forge  func(*forgefake.Forge) // with comment: true on a pull request, the fake GitHub's faults
 
-	code       int
-	conclusion string
-	state      string // the state output, when given
-	created    int    // runs the fake created
-	creates    int    // create calls; 0: not checked
-	lostID     bool   // a run was created but the program cannot know its id
-	within     time.Duration
-	says       []string // in the log (stdout and stderr)
-	check      func(*testing.T, *proc)
+	code        int
+	conclusion  string
+	state       string // the state output, when given
+	created     int    // runs the fake created
+	creates     int    // create calls; 0: not checked
+	lostID      bool   // a run was created but the program cannot know its id
+	within      time.Duration
+	afterSignal time.Duration // the most from the signal to the exit (default 2s)
+	says        []string      // in the log (stdout and stderr)
+	check       func(*testing.T, *proc)
 }
 
 // The fault's route.
@@ -211,7 +214,7 @@ func faultCases() []faultCase {
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, check: routeCount(routeCancel, -1)},
 		)
 	}
-	return cases
+	return append(cases, forgeFaultCases()...)
 }
 
 // gapAtLeast checks that request i+1 of route (from 0) came at least d
@@ -280,6 +283,11 @@ func TestFaultMatrix(t *testing.T) {
 		for k, v := range tc.env {
 			p.s.env[k] = v
 		}
+		if tc.forge != nil {
+			p.forge = newForge(t, false)
+			tc.forge(p.forge)
+			onPullRequest(p.s, p.forge)
+		}
 		procs[i] = p
 		wg.Add(1)
 		go func() {
@@ -339,7 +347,11 @@ func checkFaultCase(t *testing.T, tc faultCase, p *proc) {
 	}
 	assert.Less(t, s.elapsed, within, "the step's duration")
 	if !p.signalled.IsZero() {
-		assert.Less(t, p.started.Add(s.elapsed).Sub(p.signalled), 2*time.Second, "the exit after the signal")
+		afterSignal := tc.afterSignal
+		if afterSignal == 0 {
+			afterSignal = 2 * time.Second
+		}
+		assert.Less(t, p.started.Add(s.elapsed).Sub(p.signalled), afterSignal, "the exit after the signal")
 	}
 	s.assertNoKey()
 	if tc.check != nil {

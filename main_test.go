@@ -143,9 +143,16 @@ func (s *step) outputs() map[string]string {
 // assertNoKey checks that the key appears nowhere but in the mask command.
 func (s *step) assertNoKey() {
 	s.t.Helper()
-	stdout := strings.ReplaceAll(s.stdout, "::add-mask::"+testKey+"\n", "")
+	s.assertNoSecret(testKey)
+}
+
+// assertNoSecret checks that secret appears in no stream but in its mask
+// command, and in no file of the workspace.
+func (s *step) assertNoSecret(secret string) {
+	s.t.Helper()
+	stdout := strings.ReplaceAll(s.stdout, "::add-mask::"+secret+"\n", "")
 	for name, text := range map[string]string{"stdout": stdout, "stderr": s.stderr} {
-		assert.NotContains(s.t, text, testKey, "the key leaked into %s", name)
+		assert.NotContains(s.t, text, secret, "a secret leaked into %s", name)
 	}
 	// Every regular file in the workspace, in directories oz-run made too
 	// (links and FIFOs are not read).
@@ -154,7 +161,7 @@ func (s *step) assertNoKey() {
 			return err
 		}
 		rel, _ := filepath.Rel(s.dir, path)
-		assert.NotContains(s.t, s.file(rel), testKey, "the key leaked into %s", rel)
+		assert.NotContains(s.t, s.file(rel), secret, "a secret leaked into %s", rel)
 		return nil
 	})
 	require.NoError(s.t, err)
