@@ -312,3 +312,17 @@ func TestRedactedHidesEverySecret(t *testing.T) {
 	assert.Equal(t, "https://x.example/?t=***", got.Run.SessionLink)
 	assert.Equal(t, echo, res.Run.Title, "the result itself is left as it was")
 }
+
+// The README shows the comment as the golden file has it.
+func TestReadmeShowsTheCommentGolden(t *testing.T) {
+	t.Parallel()
+	golden, err := os.ReadFile(filepath.Join("internal", "summary", "testdata", "comment_succeeded.golden"))
+	require.NoError(t, err)
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	var quoted []string
+	for _, l := range strings.Split(strings.TrimRight(string(golden), "\n"), "\n") {
+		quoted = append(quoted, strings.TrimRight("> "+l, " "))
+	}
+	assert.Contains(t, string(readme), strings.Join(quoted, "\n"), "paste the golden into README.md, each line quoted with > ")
+}
