@@ -104,7 +104,7 @@ func TestProcessCommentOnGitHub(t *testing.T) {
 	f := newForge(t, false)
 	f.Add("reviewer", 5, false, "Looks good, but see the test.")
 
-	first := onPullRequest(githubStep(t, base, nil), f).run()
+	first := onPullRequest(githubStep(t, base, map[string]string{"debug": "true"}), f).run()
 	require.Equal(t, 0, first.code)
 	ours := marked(f, githubMarker)
 	require.Len(t, ours, 1, "exactly one comment carries the marker")
@@ -117,6 +117,7 @@ func TestProcessCommentOnGitHub(t *testing.T) {
 	assert.Equal(t, "succeeded", out["conclusion"])
 	assert.True(t, strings.HasPrefix(first.stdout, "::add-mask::"+testKey+"\n::add-mask::"+forgeToken+"\n"), "the key and the token are masked before anything else")
 	assert.NotContains(t, first.stdout, "::warning", "no warning")
+	assert.Contains(t, first.stdout, "comment: GitHub create: done", "debug logs each call to the forge (never the token)")
 	firstCalls := f.Calls()
 	assert.Equal(t, []string{forgefake.OpList, forgefake.OpCreate}, firstCalls[:2], "a first run lists, then creates")
 	t.Logf("a first run made %d calls to GitHub: %v", len(firstCalls), firstCalls)
