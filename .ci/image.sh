@@ -10,7 +10,7 @@
 # Usage: bash .ci/image.sh    (as root; installs buildah when missing)
 # Env:   OZ_SKIP_IMAGE=1      skip this stage, saying so (never skipped silently)
 #        OZ_IMAGE_STORE=DIR   buildah's storage (default /var/tmp/oz-run-image)
-#        OZ_IMAGE_BUDGET=N    size budget in bytes (default 15 MiB)
+#        OZ_IMAGE_BUDGET=N    size budget in bytes (default 16 MiB)
 set -euo pipefail
 
 if [[ "${OZ_SKIP_IMAGE:-}" == 1 ]]; then
@@ -52,7 +52,7 @@ command -v go >/dev/null || fail "go is not on PATH: the Go stand-in image is ma
 store=${OZ_IMAGE_STORE:-/var/tmp/oz-run-image}
 BUILDAH=(buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs)
 image=localhost/oz-run:ci
-budget=${OZ_IMAGE_BUDGET:-$((15 * 1024 * 1024))}
+budget=${OZ_IMAGE_BUDGET:-$((16 * 1024 * 1024))}
 distroless_estimate=$((3 * 1024 * 1024))
 
 # Containers left by this or an interrupted earlier run are removed (their
