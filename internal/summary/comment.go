@@ -54,10 +54,10 @@ func Comment(r runner.Result, opts CommentOptions) string {
 	}
 	writeHeading(&b, r, Options{FailOn: opts.FailOn, Title: opts.Title})
 	writeCommentTable(&b, r)
-	writeStatus(&b, r.Run)
-	writeProblems(&b, r)
+	writeStatus(&b, r.Run, commentLimits)
+	writeProblems(&b, r, commentLimits)
 	var tail strings.Builder
-	writePullRequests(&tail, r.Run)
+	writePullRequests(&tail, r.Run, commentLimits)
 	writeFiles(&tail, r.Work.Files)
 	writeCommentFooter(&tail, r)
 	// The answer gets what the rest leaves of the budget.
@@ -74,7 +74,7 @@ func working(r runner.Result) bool {
 func writeWorking(b *strings.Builder, r runner.Result, opts CommentOptions) {
 	title := "Oz run"
 	if !isBlank(opts.Title) {
-		title = inline(strings.TrimSpace(opts.Title))
+		title = inline(cut(strings.TrimSpace(opts.Title), maxTitle))
 	}
 	s := state(r)
 	icon, words := "⏳", " is starting"
@@ -103,15 +103,19 @@ func writeCommentTable(b *strings.Builder, r runner.Result) {
 	}
 	run := "— (no run was created)"
 	if !isBlank(id) {
-		run = link(id, runURL(id))
+		run = link(cut(id, maxID), runURL(id))
 	}
 	b.WriteString("| Run | " + run + " |\n|---|---|\n")
 	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
 	if s := state(r); s != "" {
-		row("State", code(string(s)))
+		row("State", code(cut(string(s), maxWord)))
 	}
 	if u := r.Run.SessionURL(); !isBlank(u) {
-		row("Session", link("Open the session", u))
+		if _, ok := safeURL(u); ok {
+			row("Session", link("Open the session", u))
+		} else {
+			row("Session", "— (the API gave a link that is not a well-formed https URL: not shown)")
+		}
 	} else if working(r) {
 		row("Session", "— (the link appears once the agent starts)")
 	}
@@ -120,7 +124,7 @@ func writeCommentTable(b *strings.Builder, r runner.Result) {
 		row("Cost", cost(r))
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", inline(strings.TrimSpace(r.Run.Title)))
+		row("Title", inline(cut(strings.TrimSpace(r.Run.Title), maxTitle)))
 	}
 	b.WriteString("\n")
 }

@@ -75,16 +75,19 @@ func TestSafeURL(t *testing.T) {
 		ok   bool
 	}{
 		{"https://github.com/acme/app/pull/42", "https://github.com/acme/app/pull/42", true},
-		{"  HTTP://x.example/a  ", "HTTP://x.example/a", true},
-		{"https://x.example/a b)c(d<e>f|g\\h`i\"j'k[l]m{n}o^p*q$", "https://x.example/a%20b%29c%28d%3Ce%3Ef%7Cg%5Ch%60i%22j%27k%5Bl%5Dm%7Bn%7Do%5Ep%2Aq%24", true},
+		{"  HTTPS://x.example/a  ", "https://x.example/a", true},
+		{"https://x.example/a b)c(d<e>f|g\\h`i\"j'k[l]m{n}o^p*q$", "https://x.example/a%20b%29c%28d%3Ce%3Ef%7Cg%5Ch%60i%22j%27k[l]m%7Bn%7Do%5Ep%2Aq%24", true},
 		{"https://x.example/?a=1&b=2#f", "https://x.example/?a=1&amp;b=2#f", true},
 		{"https://x.example/é", "https://x.example/%C3%A9", true},
+		{"https://x.example/" + strings.Repeat("a", maxLinkURL), "", false},
+		{"http://x.example/a", "", false}, // not published as an output either
 		{"javascript:alert(1)", "", false},
 		{"JavaScript://x.example/%0aalert(1)", "", false},
 		{"data:text/html,<script>", "", false},
 		{"//x.example/a", "", false},
 		{"/relative", "", false},
 		{"https://user@evil.example/", "", false},
+		{"https://github.com@evil.example/", "", false},
 		{"https:///nohost", "", false},
 		{"https://x.example/\n", "https://x.example/", true},
 		{"https://x.example/a\nb", "", false},

@@ -37,10 +37,10 @@ func Render(r runner.Result, opts Options) string {
 	b.Grow(4096)
 	writeHeading(&b, r, opts)
 	writeTable(&b, r)
-	writeStatus(&b, r.Run)
-	writeProblems(&b, r)
-	writePullRequests(&b, r.Run)
-	writeArtifacts(&b, r.Run)
+	writeStatus(&b, r.Run, summaryLimits)
+	writeProblems(&b, r, summaryLimits)
+	writePullRequests(&b, r.Run, summaryLimits)
+	writeArtifacts(&b, r.Run, summaryLimits)
 	writeTimeline(&b, r)
 	writeFooter(&b, r)
 	maxBytes := opts.MaxBytes
@@ -91,7 +91,7 @@ type format struct {
 // markdown is the format of the Markdown summary.
 var markdown = format{
 	lit:    func(s string) string { return "`" + s + "`" },
-	word:   code,
+	word:   func(s string) string { return code(cut(s, maxID)) },
 	strong: func(s string) string { return "**" + s + "**" },
 }
 
@@ -113,9 +113,9 @@ func outcome(r runner.Result, show func(string) string) (icon, words string) {
 func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
 	title := "Oz run"
 	if !isBlank(opts.Title) {
-		title = inline(strings.TrimSpace(opts.Title))
+		title = inline(cut(strings.TrimSpace(opts.Title), maxTitle))
 	}
-	icon, words := outcome(r, inline)
+	icon, words := outcome(r, func(s string) string { return inline(cut(s, maxWord)) })
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
 	b.WriteString(verdict(r, opts, markdown))
 	for _, note := range notes(r, markdown) {
@@ -194,13 +194,13 @@ func writeTable(b *strings.Builder, r runner.Result) {
 	}
 	run := "— (no run was created)"
 	if !isBlank(id) {
-		run = link(id, runURL(id))
+		run = link(cut(id, maxID), runURL(id))
 	}
 	b.WriteString("| Run | " + run + " |\n|---|---|\n")
 	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
 
 	if s := state(r); s != "" {
-		row("State", code(string(s)))
+		row("State", code(cut(string(s), maxWord)))
 	} else {
 		row("State", "—")
 	}
@@ -213,10 +213,14 @@ func writeTable(b *strings.Builder, r runner.Result) {
 	}
 	row("Credits", credits)
 	if u := r.Run.SessionURL(); !isBlank(u) {
-		row("Session", link("Open the session", u))
+		if _, ok := safeURL(u); ok {
+			row("Session", link("Open the session", u))
+		} else {
+			row("Session", "— (the API gave a link that is not a well-formed https URL: not shown)")
+		}
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", inline(strings.TrimSpace(r.Run.Title)))
+		row("Title", inline(cut(strings.TrimSpace(r.Run.Title), maxTitle)))
 	}
 	if r.AtCapacity {
 		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
@@ -234,7 +238,7 @@ func duration(r runner.Result) string {
 		if d, ok := parseRunTime(r.Run.RunTime); ok {
 			return human(d)
 		}
-		return inline(strings.TrimSpace(r.Run.RunTime))
+		return inline(cut(strings.TrimSpace(r.Run.RunTime), maxRunTime))
 	}
 	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
 		return "—"
@@ -242,7 +246,7 @@ func duration(r runner.Result) string {
 	return human(r.Ended.Sub(r.Started)) + " (waited)"
 }
 
-func writeStatus(b *strings.Builder, run *oz.Run) {
+func writeStatus(b *strings.Builder, run *oz.Run, lim limits) {
 	if run == nil || run.StatusMessage == nil {
 		return
 	}
@@ -253,12 +257,16 @@ func writeStatus(b *strings.Builder, run *oz.Run) {
 	}
 	b.WriteString("### Status message\n\n")
 	if !isBlank(sm.Message) {
-		quote(b, sm.Message)
+		msg, note := cutNoting(sm.Message, lim.status, "; the status_message output holds more")
+		quote(b, msg)
 		b.WriteString("\n")
+		if note != "" {
+			b.WriteString(note + "\n\n")
+		}
 	}
 	var lines []string
 	if hasCode {
-		ec := strings.TrimSpace(sm.ErrorCode)
+		ec := cut(strings.TrimSpace(sm.ErrorCode), maxWord)
 		line := "**Error code:** " + code(ec)
 		if hint, ok := hints[ec]; ok {
 			line += ": " + hint
@@ -277,47 +285,48 @@ func writeStatus(b *strings.Builder, run *oz.Run) {
 	}
 }
 
-func writeProblems(b *strings.Builder, r runner.Result) {
+func writeProblems(b *strings.Builder, r runner.Result, lim limits) {
 	if r.Err == nil && r.CancelErr == nil {
 		return
 	}
 	b.WriteString("### What went wrong\n\n")
 	if r.Err != nil {
-		quote(b, errText(r.Err))
+		quote(b, cut(errText(r.Err), lim.err))
 		b.WriteString("\n")
 	}
 	if r.CancelErr != nil {
 		b.WriteString("**The remote run may still be going**: cancelling it failed:\n\n")
-		quote(b, errText(r.CancelErr))
+		quote(b, cut(errText(r.CancelErr), lim.err))
 		b.WriteString("\nCheck it on its run page and cancel it there if needed.\n\n")
 	}
 }
 
-// errText is the error's message, never blank.
+// errText is the error's message, cut, never blank.
 func errText(err error) string {
 	if s := err.Error(); !isBlank(s) {
-		return s
+		return cut(s, maxErrText)
 	}
 	return "(no message)"
 }
 
-func writePullRequests(b *strings.Builder, run *oz.Run) {
+func writePullRequests(b *strings.Builder, run *oz.Run, lim limits) {
 	if run == nil {
 		return
 	}
-	var items []string
+	l := list{heading: "Pull requests", lim: lim}
 	for _, a := range run.Artifacts {
 		u, branch, ok := a.PullRequest()
-		if !ok {
+		if !ok || !l.room() {
+			l.more += btoi(ok)
 			continue
 		}
 		item := "- " + urlLink(u)
 		if !isBlank(branch) {
-			item += " (branch " + code(strings.TrimSpace(branch)) + ")"
+			item += " (branch " + code(cut(strings.TrimSpace(branch), maxName)) + ")"
 		}
-		items = append(items, item)
+		l.add(item)
 	}
-	writeList(b, "Pull requests", items)
+	l.write(b)
 }
 
 // artifactData holds the fields of the documented artifact types that are
@@ -330,13 +339,17 @@ type artifactData struct {
 	ReferenceType string `json:"reference_type"`
 }
 
-func writeArtifacts(b *strings.Builder, run *oz.Run) {
+func writeArtifacts(b *strings.Builder, run *oz.Run, lim limits) {
 	if run == nil {
 		return
 	}
-	var items []string
+	l := list{heading: "Artifacts", lim: lim}
 	for _, a := range run.Artifacts {
 		if _, _, ok := a.PullRequest(); ok {
+			continue
+		}
+		if !l.room() {
+			l.more++
 			continue
 		}
 		var d artifactData
@@ -348,36 +361,37 @@ func writeArtifacts(b *strings.Builder, run *oz.Run) {
 		case oz.ArtifactPlan:
 			item = "Plan" + detail(d.Title, d.URL)
 		case oz.ArtifactScreenshot:
-			item = "Screenshot" + detail(d.Description, "")
+			item = "Screenshot" + detail(cut(strings.TrimSpace(d.Description), maxName), "")
 		case oz.ArtifactFile:
 			name := d.Filename
 			if isBlank(name) {
 				name = d.Title
 			}
-			item = "File" + detail(name, "")
+			item = "File" + detail(cut(strings.TrimSpace(name), maxName), "")
 		case oz.ArtifactExternalReference:
 			item = "Reference"
 			if !isBlank(d.ReferenceType) {
-				item += " (" + inline(strings.TrimSpace(d.ReferenceType)) + ")"
+				item += " (" + inline(cut(strings.TrimSpace(d.ReferenceType), maxWord)) + ")"
 			}
 			item += detail(d.Title, d.URL)
 		case "":
 			item = "Artifact of no type"
 		default:
-			item = code(a.Type)
+			item = code(cut(a.Type, maxWord))
 		}
-		items = append(items, "- "+item)
+		l.add("- " + item)
 	}
-	writeList(b, "Artifacts", items)
+	l.write(b)
 }
 
 // detail is ": text", linked to target when that is a safe URL; the URL
-// itself stands for a blank text.
+// itself stands for a blank text. The text is cut.
 func detail(text, target string) string {
 	text = strings.TrimSpace(text)
 	if isBlank(text) {
-		text = target
+		text = strings.TrimSpace(target)
 	}
+	text = cut(text, maxLinkText)
 	if isBlank(text) {
 		return ""
 	}
@@ -387,6 +401,36 @@ func detail(text, target string) string {
 	return ": " + link(text, target)
 }
 
+// list is a section of list items: at most lim.listItems of them and
+// about lim.listBytes, then a line that counts the rest.
+type list struct {
+	heading string
+	lim     limits
+	items   strings.Builder
+	n       int
+	more    int // items left out
+}
+
+// room reports whether another item is shown.
+func (l *list) room() bool { return l.n < l.lim.listItems && l.items.Len() < l.lim.listBytes }
+
+func (l *list) add(item string) {
+	l.items.WriteString(item + "\n")
+	l.n++
+}
+
+func (l *list) write(b *strings.Builder) {
+	if l.n == 0 && l.more == 0 {
+		return
+	}
+	b.WriteString("### " + l.heading + "\n\n" + l.items.String())
+	if l.more > 0 {
+		fmt.Fprintf(b, "- … and %d more\n", l.more)
+	}
+	b.WriteString("\n")
+}
+
+// writeList writes a section of items already capped.
 func writeList(b *strings.Builder, heading string, items []string) {
 	if len(items) == 0 {
 		return
@@ -394,12 +438,25 @@ func writeList(b *strings.Builder, heading string, items []string) {
 	b.WriteString("### " + heading + "\n\n" + strings.Join(items, "\n") + "\n\n")
 }
 
+func btoi(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
+}
+
 func writeTimeline(b *strings.Builder, r runner.Result) {
 	if len(r.Timeline) == 0 {
 		return
 	}
 	b.WriteString("### Timeline\n\n| Elapsed | Time (UTC) | State |\n|---|---|---|\n")
-	for _, t := range r.Timeline {
+	for i, t := range r.Timeline {
+		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
+			if i == maxTimeline-timelineTail {
+				fmt.Fprintf(b, "| … | | %d more changes |\n", skipped)
+			}
+			continue
+		}
 		since, clock := "—", "—"
 		if !t.At.IsZero() {
 			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
@@ -409,7 +466,7 @@ func writeTimeline(b *strings.Builder, r runner.Result) {
 		}
 		s := "—"
 		if t.State != "" {
-			s = code(string(t.State))
+			s = code(cut(string(t.State), maxWord))
 		}
 		b.WriteString("| " + since + " | " + clock + " | " + s + " |\n")
 	}
@@ -436,7 +493,7 @@ func InputError(err error) string {
 	var b strings.Builder
 	b.WriteString("## ⚠️ oz-run stopped: invalid input\n\n**This fails the step.** Nothing was sent to the Oz API.\n\n")
 	if msg := err.Error(); !isBlank(msg) {
-		quote(&b, msg)
+		quote(&b, cut(msg, maxErrText))
 	}
 	return b.String()
 }

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -260,6 +262,85 @@ func TestRenderTruncates(t *testing.T) {
 	r.Run.StatusMessage.Message = strings.Repeat("x", DefaultMaxBytes)
 	got := Render(r, Options{})
 	assert.LessOrEqual(t, len(got), DefaultMaxBytes)
-	assert.True(t, strings.HasSuffix(got, " bytes over the limit)\n"), "default MaxBytes: no marker")
 	assert.True(t, strings.HasPrefix(got, "## ❌ Oz run failed\n"))
+	assert.Contains(t, got, "*Cut here: ", "the status message is cut, and says so")
+	assert.Contains(t, got, "oz-run · the full run", "the sections after it survive")
+}
+
+// hugeResult has every field the summary shows at a size the API's body
+// cap lets through, made of the characters that escape the longest.
+func hugeResult() runner.Result {
+	big := func(n int) string { return strings.Repeat("&<@|", n/4) }
+	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: big(15 << 20), ErrorCode: big(1 << 20)})
+	r.RunID = strings.Repeat("r", 300)
+	r.Run.RunID = r.RunID
+	r.Run.Title = big(1 << 20)
+	r.Run.RunTime = big(1 << 20)
+	r.Run.SessionLink = "https://app.warp.dev/session/" + strings.Repeat("s", 2<<20)
+	r.Run.State = oz.State(big(1 << 20))
+	r.State = r.Run.State
+	r.Err = errors.New(big(1 << 20))
+	r.CancelErr = errors.New(big(1 << 20))
+	var arts []oz.Artifact
+	field := big(1024) // over every cap on an artifact's field
+	for i := range 6_000 {
+		url := fmt.Sprintf("https://github.com/o/r/pull/%d?%s", i, strings.Repeat("u", 1500))
+		data := fmt.Sprintf(`{"url":%q,"branch":%q,"title":%q,"filename":%q,"description":%q,"reference_type":%q}`, url, field, field, field, field, field)
+		typ := []string{oz.ArtifactPullRequest, oz.ArtifactPlan, oz.ArtifactFile, oz.ArtifactScreenshot, oz.ArtifactExternalReference, big(1000)}[i%6]
+		arts = append(arts, oz.Artifact{Type: typ, Data: json.RawMessage(data)})
+	}
+	r.Run.Artifacts = arts
+	for i := range 10_000 {
+		r.Timeline = append(r.Timeline, runner.Transition{State: oz.State(field), At: t0.Add(time.Duration(i) * time.Second)})
+	}
+	return r
+}
+
+// A field at any size leaves every section of the summary in it, and the
+// whole under the cap without being cut at its end.
+func TestRenderEverySectionSurvivesHugeFields(t *testing.T) {
+	t.Parallel()
+	got := Render(hugeResult(), Options{FailOn: defaultFailOn(), Title: strings.Repeat("<t>", 1<<20)})
+	t.Logf("%d bytes; the lists' last lines: %q", len(got), regexp.MustCompile(`- … and \d+ more`).FindAllString(got, -1))
+	assert.Less(t, len(got), 512<<10, "the caps add up to about 450 KiB at most")
+	assert.NotContains(t, got, "bytes over the limit", "nothing was cut at the end")
+	for _, section := range []string{"| Run |", "| State |", "| Session | — (the API gave a link", "| Title |", "### Status message", "**Error code:**",
+		"### What went wrong", "### Pull requests", "### Artifacts", "- … and ", "### Timeline", "| … | | 9953 more changes |", "oz-run · the full run"} {
+		assert.True(t, strings.Contains(got, section), "the summary lacks %q", section) // not Contains: it would print the summary
+	}
+	checkInvariants(t, got, DefaultMaxBytes)
+}
+
+func TestCut(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "abc", cut("abc", 3))
+	assert.Equal(t, "ab…", cut("abcd", 2))
+	assert.Equal(t, "a…", cut("aéb", 2), "never inside a character")
+	shown, note := cutNoting(strings.Repeat("x", 10), 4, "; see the output")
+	assert.Equal(t, "xxxx…", shown)
+	assert.Equal(t, "*Cut here: 6 more bytes; see the output.*", note)
+	shown, note = cutNoting("short", 10, "")
+	assert.Equal(t, "short", shown)
+	assert.Empty(t, note)
+}
+
+// The plain-text summary and the PR/MR comment keep their sections too.
+func TestTextAndCommentSurviveHugeFields(t *testing.T) {
+	t.Parallel()
+	r := hugeResult()
+	r.Work.Answer = strings.Repeat("answer & <b>\n", 64<<10/13)
+	text := Text(r, Options{FailOn: defaultFailOn(), Title: strings.Repeat("<t>", 1<<20)})
+	t.Logf("text: %d bytes", len(text))
+	assert.Less(t, len(text), 512<<10)
+	for _, section := range []string{"Status message:", "Cut here: ", "What went wrong:", "Pull requests:", "Artifacts:", "  - … and ",
+		"The agent's answer:", "Timeline (UTC):", "more changes", "The full run (conversation, logs, artifacts): https://oz.warp.dev/runs/"} {
+		assert.True(t, strings.Contains(text, section), "the text lacks %q", section)
+	}
+	comment := Comment(r, CommentOptions{FailOn: defaultFailOn(), Title: strings.Repeat("<t>", 1<<20)})
+	t.Logf("comment: %d bytes", len(comment))
+	assert.LessOrEqual(t, len(comment), DefaultCommentMaxBytes)
+	assert.NotContains(t, comment, "bytes over the limit", "nothing was cut at the end")
+	for _, section := range []string{"### Status message", "### What went wrong", "### Pull requests", "- … and ", "oz-run · the full run"} {
+		assert.True(t, strings.Contains(comment, section), "the comment lacks %q", section)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // Text writes the summary for r as plain text, for a terminal: the same
@@ -22,9 +23,9 @@ func Text(r runner.Result, opts Options) string {
 	b.Grow(2048)
 	title := "Oz run"
 	if !isBlank(opts.Title) {
-		title = plainInline(opts.Title)
+		title = plainInline(cut(opts.Title, maxTitle))
 	}
-	icon, words := outcome(r, plainInline)
+	icon, words := outcome(r, func(s string) string { return plainInline(cut(s, maxWord)) })
 	b.WriteString(icon + " " + title + words + "\n")
 	b.WriteString(verdict(r, opts, plainText) + "\n")
 	for _, note := range notes(r, plainText) {
@@ -52,7 +53,7 @@ func Text(r runner.Result, opts Options) string {
 // plainText is the format of the plain-text summary: words as they are.
 var plainText = format{
 	lit:    func(s string) string { return s },
-	word:   plainInline,
+	word:   func(s string) string { return plainInline(cut(s, maxID)) },
 	strong: func(s string) string { return s },
 }
 
@@ -61,33 +62,25 @@ func plainInline(s string) string {
 	return strings.Join(strings.Fields(clean(s)), " ")
 }
 
-// plainURL is target for a terminal, and false when it is not a safe
-// http(s) URL (as safeURL decides): bytes outside the URL's usual set are
-// percent-encoded.
+// plainURL is target for a terminal, and false when it is not a URL that
+// safeURL would link (weburl.ShellSafe, at most maxLinkURL bytes): its bytes
+// are all inert, others percent-encoded.
 func plainURL(target string) (string, bool) {
-	if _, ok := safeURL(target); !ok {
+	u, ok := weburl.ShellSafe(target)
+	if !ok || len(u) > maxLinkURL {
 		return "", false
 	}
-	target = strings.TrimSpace(target)
-	var b strings.Builder
-	for i := 0; i < len(target); i++ {
-		if c := target[i]; urlSafe(c) || c == '&' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String(), true
+	return u, true
 }
 
 // textLink is text followed by its URL when the URL is safe; a URL that
 // stands for itself (text blank or the URL) is shown only when it is safe,
 // since a terminal may make a link of it.
 func textLink(text, target string) string {
-	text = plainInline(text)
+	text = plainInline(cut(text, maxLinkText))
 	u, ok := plainURL(target)
 	switch {
-	case text == "" || text == plainInline(target):
+	case text == "" || text == plainInline(cut(target, maxLinkText)):
 		if !ok {
 			if isBlank(target) {
 				return ""
@@ -114,12 +107,12 @@ func writeIndented(b *strings.Builder, s, indent string) {
 func writeTextTable(b *strings.Builder, r runner.Result) {
 	row := func(name, value string) { fmt.Fprintf(b, "%-10s %s\n", name+":", value) }
 	if id := runID(r); !isBlank(id) {
-		row("Run", textLink(id, runURL(id)))
+		row("Run", textLink(cut(id, maxID), runURL(id)))
 	} else {
 		row("Run", "— (no run was created)")
 	}
 	if s := state(r); s != "" {
-		row("State", plainInline(string(s)))
+		row("State", plainInline(cut(string(s), maxWord)))
 	} else {
 		row("State", "—")
 	}
@@ -135,7 +128,7 @@ func writeTextTable(b *strings.Builder, r runner.Result) {
 		row("Session", u)
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", plainInline(r.Run.Title))
+		row("Title", plainInline(cut(r.Run.Title, maxTitle)))
 	}
 	if r.AtCapacity {
 		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
@@ -149,7 +142,7 @@ func plainDuration(r runner.Result) string {
 		if d, ok := parseRunTime(r.Run.RunTime); ok {
 			return human(d)
 		}
-		return plainInline(r.Run.RunTime)
+		return plainInline(cut(r.Run.RunTime, maxRunTime))
 	}
 	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
 		return "—"
@@ -167,10 +160,14 @@ func writeTextStatus(b *strings.Builder, run *oz.Run) {
 	}
 	b.WriteString("Status message:\n")
 	if !isBlank(sm.Message) {
-		writeTextBlock(b, sm.Message)
+		msg, note := cutNoting(sm.Message, summaryLimits.status, "; the status_message output holds more")
+		writeTextBlock(b, msg)
+		if note != "" {
+			b.WriteString("  " + strings.Trim(note, "*") + "\n")
+		}
 	}
 	if !isBlank(sm.ErrorCode) {
-		ec := plainInline(sm.ErrorCode)
+		ec := plainInline(cut(sm.ErrorCode, maxWord))
 		line := "Error code: " + ec
 		if hint, ok := hints[strings.TrimSpace(sm.ErrorCode)]; ok {
 			// The hints are our own text; their code spans are input names.
@@ -209,20 +206,28 @@ func writeTextLists(b *strings.Builder, run *oz.Run) {
 	if run == nil {
 		return
 	}
-	var prs, others []string
+	prs, others := list{heading: "Pull requests", lim: summaryLimits}, list{heading: "Artifacts", lim: summaryLimits}
 	for _, a := range run.Artifacts {
 		if u, branch, ok := a.PullRequest(); ok {
+			if !prs.room() {
+				prs.more++
+				continue
+			}
 			item := textLink(u, u)
 			if !isBlank(branch) {
-				item += " (branch " + plainInline(branch) + ")"
+				item += " (branch " + plainInline(cut(branch, maxName)) + ")"
 			}
-			prs = append(prs, item)
+			prs.add("  - " + item)
 			continue
 		}
-		others = append(others, textArtifact(a))
+		if !others.room() {
+			others.more++
+			continue
+		}
+		others.add("  - " + textArtifact(a))
 	}
-	writeTextList(b, "Pull requests", prs)
-	writeTextList(b, "Artifacts", others)
+	writeTextList(b, &prs)
+	writeTextList(b, &others)
 }
 
 // textArtifact is one artifact that is not a pull request, as
@@ -242,32 +247,34 @@ func textArtifact(a oz.Artifact) string {
 	case oz.ArtifactPlan:
 		return "Plan" + detail(d.Title, d.URL)
 	case oz.ArtifactScreenshot:
-		return "Screenshot" + detail(d.Description, "")
+		return "Screenshot" + detail(cut(d.Description, maxName), "")
 	case oz.ArtifactFile:
 		name := d.Filename
 		if isBlank(name) {
 			name = d.Title
 		}
-		return "File" + detail(name, "")
+		return "File" + detail(cut(name, maxName), "")
 	case oz.ArtifactExternalReference:
 		item := "Reference"
 		if !isBlank(d.ReferenceType) {
-			item += " (" + plainInline(d.ReferenceType) + ")"
+			item += " (" + plainInline(cut(d.ReferenceType, maxWord)) + ")"
 		}
 		return item + detail(d.Title, d.URL)
 	case "":
 		return "Artifact of no type"
 	}
-	return plainInline(a.Type)
+	return plainInline(cut(a.Type, maxWord))
 }
 
-func writeTextList(b *strings.Builder, heading string, items []string) {
-	if len(items) == 0 {
+// writeTextList writes l's items under its heading, and how many more
+// there are.
+func writeTextList(b *strings.Builder, l *list) {
+	if l.n == 0 && l.more == 0 {
 		return
 	}
-	b.WriteString(heading + ":\n")
-	for _, item := range items {
-		b.WriteString("  - " + item + "\n")
+	b.WriteString(l.heading + ":\n" + l.items.String())
+	if l.more > 0 {
+		fmt.Fprintf(b, "  - … and %d more\n", l.more)
 	}
 	b.WriteString("\n")
 }
@@ -287,7 +294,13 @@ func writeTextTimeline(b *strings.Builder, r runner.Result) {
 		return
 	}
 	b.WriteString("Timeline (UTC):\n")
-	for _, t := range r.Timeline {
+	for i, t := range r.Timeline {
+		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
+			if i == maxTimeline-timelineTail {
+				fmt.Fprintf(b, "  …        %d more changes\n", skipped)
+			}
+			continue
+		}
 		since, clock := "—", "—"
 		if !t.At.IsZero() {
 			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
@@ -297,7 +310,7 @@ func writeTextTimeline(b *strings.Builder, r runner.Result) {
 		}
 		s := "—"
 		if t.State != "" {
-			s = plainInline(string(t.State))
+			s = plainInline(cut(string(t.State), maxWord))
 		}
 		fmt.Fprintf(b, "  %-8s %s  %s\n", since, clock, s)
 	}
