@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,6 +134,10 @@ func FuzzLoad(f *testing.F) {
 		}
 		if strings.HasSuffix(c.APIURL, "/") || !strings.HasPrefix(strings.ToLower(c.APIURL), "http") {
 			t.Fatalf("bad api_url %q", c.APIURL)
+		}
+		if u, err := url.Parse(c.APIURL); err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+			(u.Scheme == "http" && !isLoopback(u.Hostname())) {
+			t.Fatalf("api_url %q: credentials, or plain http to a host that is not loopback", c.APIURL)
 		}
 	})
 }

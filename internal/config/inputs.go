@@ -85,7 +85,7 @@ var inputs = []input{
 	durationInput("poll_max_interval", "30s", time.Second, func(c *Config) *time.Duration { return &c.PollMaxInterval },
 		"the cap that the waits grow to (a bare number is seconds)"),
 	{name: "api_url", def: "https://app.warp.dev/api/v1", arg: "url", set: setAPIURL,
-		doc: "API base URL (staging, proxies, tests)"},
+		doc: "API base URL (staging, proxies, tests): https, or http to a loopback host (127.0.0.1, ::1, localhost); no user info, query or fragment"},
 	{name: "summary", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Summary }),
 		doc: "write the job summary"},
 	{name: "result_file", arg: "path", set: localPath(func(c *Config) *string { return &c.ResultFile }),

@@ -111,7 +111,7 @@ func (l *loader) check(c *Config) []*InputError {
 		})
 	}
 	errs = append(errs, l.checkTokens(c)...)
-	if c.PollInterval > 0 && c.PollInterval < MinPollInterval && strings.HasPrefix(c.APIURL, "https://app.warp.dev/") {
+	if c.PollInterval > 0 && c.PollInterval < MinPollInterval && isWarpHost(c.APIURL) {
 		errs = append(errs, &InputError{
 			Input:    "poll_interval",
 			Value:    l.values["poll_interval"],

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -209,25 +210,54 @@ func setRunID(_ *loader, c *Config, v string) []*InputError {
 }
 
 func setAPIURL(_ *loader, c *Config, v string) []*InputError {
-	const accepted = "give an absolute http(s) URL such as https://app.warp.dev/api/v1"
+	const accepted = "give an absolute https URL such as https://app.warp.dev/api/v1"
+	// The value may hold the key (pasted into the wrong input, or as the
+	// URL's user name, password, query or fragment): it is shown only as
+	// scheme://host/path, and not at all when it is not an http(s) URL.
 	u, err := url.Parse(v)
 	if err != nil {
-		return one(&InputError{Value: v, Problem: "is not a URL", Accepted: accepted})
+		return one(&InputError{Problem: "is not a valid URL (not shown: it may hold a secret)", Accepted: accepted})
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return one(&InputError{Value: u.Redacted(), Problem: "is not an absolute http(s) URL", Accepted: accepted})
+		return one(&InputError{Problem: "is not an absolute http(s) URL (not shown: it may hold a secret)", Accepted: accepted})
 	}
+	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	if u.User != nil {
-		shown := *u
-		shown.User = url.User("xxxxx")
-		return one(&InputError{Value: shown.Redacted(), Problem: "holds a user name or password",
+		return one(&InputError{Value: shown, Problem: "holds a user name or password (not shown)",
 			Accepted: accepted + ", without user info (the key goes in warp_api_key)"})
 	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return one(&InputError{Value: u.Redacted(), Problem: "has a query or fragment", Accepted: accepted + ", without ? or #"})
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != "" {
+		return one(&InputError{Value: shown, Problem: "has a query or fragment (not shown)", Accepted: accepted + ", without ? or #"})
+	}
+	if strings.EqualFold(u.Scheme, "http") && !isLoopback(u.Hostname()) {
+		return one(&InputError{Value: shown, Problem: "is plain http to a host that is not loopback: the key would cross the network unencrypted",
+			Accepted: "use https (http is accepted only for a loopback host: 127.0.0.1, ::1 or localhost, as for oz-run fake-server on this machine)"})
 	}
 	c.APIURL = strings.TrimRight(v, "/")
 	return nil
+}
+
+// isLoopback reports whether host (without its port) is this machine:
+// localhost, 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// isWarpHost reports whether the API URL is Warp's own service (warp.dev
+// or a host under it), however its host is spelled: any case, with a port,
+// with a final dot.
+func isWarpHost(apiURL string) bool {
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return false
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return host == "warp.dev" || strings.HasSuffix(host, ".warp.dev")
 }
 
 func setPromptFile(l *loader, c *Config, v string) []*InputError {
