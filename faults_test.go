@@ -177,10 +177,17 @@ func faultCases() []faultCase {
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code:   0, conclusion: "succeeded", state: "SUCCEEDED", created: 1, creates: 1, within: 6 * time.Second,
 			says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, 0)},
+		// A create without an answer whose run cannot be found is no
+		// timed-out run: the API could not be used (exit 3), whatever
+		// fail_on says.
 		{name: "timeout/during the create, no metadata filter", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"), fake: noFilter,
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code:   4, conclusion: "timed_out", created: 1, creates: 1, lostID: true, within: 6 * time.Second,
+			code:   3, created: 1, creates: 1, lostID: true, within: 6 * time.Second,
 			says: []string{"may or may not have been created", "oz_run_request_id="}},
+		{name: "timeout/a create that never answers, fail_on failed", inputs: with(slow, "timeout", "1s", "fail_on", "failed"), env: requestTimeout("10s"),
+			faults: []ozfake.Fault{onCreate(ozfake.Fault{Hang: true})},
+			code:   3, created: 0, creates: 1, within: 6 * time.Second,
+			says: []string{"no run was started within 1s (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
 		{name: "timeout/during a poll request", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"),
 			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Hang: true})},
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second},

@@ -183,7 +183,8 @@ Exit codes:
   1  the run ended in a conclusion listed in fail_on (other than timed_out)
   2  invalid input or configuration; nothing was sent
   3  the API could not be used (authentication, request rejected, network or
-     server failing past retries)
+     server failing past retries); also a create that got no answer within
+     the timeout when no run is found by its request id (no run was started)
   4  timed out, and timed_out is in fail_on
   5  aborted by SIGINT/SIGTERM
 `)

@@ -398,8 +398,9 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
 	defer cancel()
 	w.res.Conclusion = ""
+	var lookup lookupResult
 	if w.res.RunID == "" {
-		w.recoverRun(ctx, createErr)
+		lookup = w.recoverRun(ctx, createErr)
 	}
 	if !aborted && w.res.State != "" && w.res.State.IsTerminal() {
 		// The recovered run had already ended: its outcome stands, as it
@@ -425,13 +426,15 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 		}
 		return
 	}
+	if w.res.RunID == "" {
+		// No run is known: the API could not be used (exit 3), whatever
+		// fail_on says. A run that was never created has not timed out.
+		w.res.Err = lookup.notStarted(w.cfg.Timeout, createErr)
+		return
+	}
 	w.res.Err = nil
 	w.res.Conclusion = config.TimedOut
-	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout)
-	if w.res.RunID == "" && createErr != nil {
-		msg = fmt.Sprintf("The run was not started within %s (timeout input); it may or may not have been created: %v", w.cfg.Timeout, createErr)
-	}
-	w.rep.Warning("Timed out", msg)
+	w.rep.Warning("Timed out", fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout))
 	if w.cfg.OnTimeout == config.OnTimeoutCancel {
 		w.cancelRemote(ctx, "the timeout passed")
 	} else if w.res.RunID != "" {
@@ -439,21 +442,50 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	}
 }
 
+// lookupResult is what looking up the run of an interrupted create found
+// when it found none.
+type lookupResult struct {
+	requestID string // empty: the create was not sent, no run was started
+	err       error  // the lookup failed
+}
+
+// notStarted is the error of a step whose create did not succeed within
+// the timeout and whose run was not found: the API could not be used.
+func (l lookupResult) notStarted(timeout time.Duration, createErr error) error {
+	if createErr == nil {
+		createErr = errors.New("the create did not succeed")
+	}
+	switch {
+	case l.requestID == "":
+		return fmt.Errorf("no run was started within %s (timeout input): %w", timeout, createErr)
+	case l.err != nil:
+		return fmt.Errorf("the create did not succeed within %s (timeout input), and looking its run up by request id (metadata %s=%s) "+
+			"failed too: a run may or may not have been created; check the run list in Oz for that request id before running the step again "+
+			"(create: %w; lookup: %w)", timeout, oz.RequestIDKey, l.requestID, createErr, l.err)
+	}
+	// The create's own error says a run may have been created: the lookup
+	// has settled that.
+	return fmt.Errorf("no run was started within %s (timeout input): the create did not succeed, and no run carries its request id (metadata %s=%s)",
+		timeout, oz.RequestIDKey, l.requestID)
+}
+
 // recoverRun looks up the run an interrupted create may have started, by
-// the request id its error carries, so that it can be reported and cancelled.
-func (w *waiter) recoverRun(ctx context.Context, createErr error) {
+// the request id its error carries, so that it can be reported and
+// cancelled. When it finds none, it says what it knows.
+func (w *waiter) recoverRun(ctx context.Context, createErr error) lookupResult {
 	id, ok := oz.RequestIDFrom(createErr)
 	if !ok {
-		return
+		return lookupResult{}
 	}
 	run, err := w.api.FindRunByRequestID(ctx, id)
 	if err != nil || run == nil {
-		w.rep.Debugf("looking up the run of request %s: run %v, error %v", id, run != nil, err)
-		return
+		w.rep.Debugf("looking up the run of request %s: run %v, error %v (the create: %v)", id, run != nil, err, createErr)
+		return lookupResult{requestID: id, err: err}
 	}
 	w.res.RunID = run.RunID
 	w.rep.Logf("The interrupted create had started run %s: %s", run.RunID, oz.RunURL(run.RunID))
 	w.observe(run)
+	return lookupResult{requestID: id}
 }
 
 // cancelRemote cancels the run, retrying while the API answers 409 (the run

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -359,39 +361,95 @@ func TestTimeoutDuringCreate(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
 	cfg.Timeout = 20 * time.Millisecond
-	api := &blockingCreate{}
-	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
-	assert.NoError(t, res.Err)
-	assert.Equal(t, config.TimedOut, res.Conclusion)
+	res := Run(context.Background(), cfg, &blockingCreate{}, &logReporter{}, fastOpts)
+	require.Error(t, res.Err, "no run is known: not a timed-out run")
+	assert.Empty(t, res.Conclusion)
+	assert.Equal(t, ExitAPI, res.ExitCode(config.FailOn{}), "whatever fail_on says")
 	assert.Empty(t, res.RunID)
 }
 
-// A create cut short by the timeout or an abort may have started a run; the
-// step must still say how to find it (regression: the create's error, with
-// the request id, was dropped).
+// A create cut short by an abort may have started a run; the step must
+// still say how to find it (regression: the create's error, with the
+// request id, was dropped).
 func TestCreateCutShortKeepsTheRequestID(t *testing.T) {
 	t.Parallel()
-	t.Run("timeout", func(t *testing.T) {
-		t.Parallel()
-		cfg := testConfig()
-		cfg.Timeout = 20 * time.Millisecond
-		rep := &logReporter{}
-		res := Run(context.Background(), cfg, &blockingCreate{}, rep, fastOpts)
-		assert.NoError(t, res.Err)
-		assert.Equal(t, config.TimedOut, res.Conclusion)
-		assert.Contains(t, rep.text(), "oz_run_request_id=req-1")
-	})
-	t.Run("abort", func(t *testing.T) {
-		t.Parallel()
-		ctx, abort := context.WithCancelCause(context.Background())
-		abort(errors.New("received interrupt"))
-		res := Run(ctx, testConfig(), &blockingCreate{}, &logReporter{}, fastOpts)
-		assert.True(t, res.Aborted)
-		require.Error(t, res.Err)
-		assert.Contains(t, res.Err.Error(), "may or may not have been created")
-		assert.Contains(t, res.Err.Error(), "oz_run_request_id=req-1")
-	})
+	ctx, abort := context.WithCancelCause(context.Background())
+	abort(errors.New("received interrupt"))
+	res := Run(ctx, testConfig(), &blockingCreate{}, &logReporter{}, fastOpts)
+	assert.True(t, res.Aborted)
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "may or may not have been created")
+	assert.Contains(t, res.Err.Error(), "oz_run_request_id=req-1")
 }
+
+// A create that gets no answer within the timeout is looked up by its
+// request id. Found, the run is reported (and cancelled) as timed out;
+// not found, no run was started and the API could not be used: exit 3,
+// whatever fail_on says; the lookup failing says a run may exist. An
+// abort stays an abort. Against the fake API, through the real client
+// (only it makes the errors that carry a request id).
+func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
+	t.Parallel()
+	hang := ozfake.Fault{Path: "POST /agent/runs", Hang: true}
+	tests := []struct {
+		name       string
+		fault      ozfake.Fault
+		filter     bool // the fake filters runs by metadata
+		down       bool // nothing listens
+		abort      bool
+		code       int
+		conclusion config.Conclusion
+		says       []string
+	}{
+		{name: "no run created", fault: hang, filter: true, code: ExitAPI,
+			says: []string{"no run was started within 300ms (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
+		{name: "a run created and found", fault: withCreate(hang), filter: true, code: ExitOK, conclusion: config.TimedOut},
+		{name: "the lookup fails", fault: withCreate(hang), filter: false, code: ExitAPI,
+			says: []string{"failed too: a run may or may not have been created", "oz_run_request_id="}},
+		{name: "the API is down", down: true, code: ExitAPI, says: []string{"no run was started within 300ms (timeout input)"}},
+		{name: "aborted", fault: hang, filter: true, abort: true, code: ExitAborted, says: []string{"aborted"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := ozfake.New(ozfake.WithAPIKey("wk-runner-test"), ozfake.WithTimeScale(0.05), ozfake.WithMetadataFilter(tt.filter))
+			fake.Inject(tt.fault)
+			srv := httptest.NewServer(fake)
+			base := srv.URL + "/api/v1"
+			srv.Config.SetKeepAlivesEnabled(false)
+			if tt.down {
+				srv.Close()
+			} else {
+				defer srv.Close()
+			}
+			client, err := oz.NewClient(base, oz.WithAPIKey("wk-runner-test"), oz.WithRequestTimeout(5*time.Second))
+			require.NoError(t, err)
+			cfg := testConfig()
+			cfg.Prompt = "[fake:slow] never ends"
+			cfg.Timeout = 300 * time.Millisecond
+			cfg.FailOn = config.FailOn{config.Failed: true} // not timed_out
+			ctx, abort := context.WithCancelCause(context.Background())
+			defer abort(nil)
+			if tt.abort {
+				time.AfterFunc(100*time.Millisecond, func() { abort(errors.New("received terminated")) })
+			}
+			res := Run(ctx, cfg, client, &logReporter{}, fastOpts)
+			assert.Equal(t, tt.code, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, tt.conclusion, res.Conclusion)
+			if tt.code == ExitAPI {
+				require.Error(t, res.Err)
+				assert.Empty(t, res.RunID)
+				assert.NotContains(t, res.Err.Error(), "timed_out")
+			}
+			for _, w := range tt.says {
+				require.Error(t, res.Err)
+				assert.Contains(t, res.Err.Error(), w)
+			}
+		})
+	}
+}
+
+func withCreate(f ozfake.Fault) ozfake.Fault { f.CreateThenFail = true; return f }
 
 type blockingCreate struct{ fakeAPI }
 
