@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,7 +21,8 @@ import (
 // GitHub step, against the fake API misbehaving as the row says.
 type faultCase struct {
 	name   string
-	inputs map[string]string // over githubStep's
+	gitlab bool              // a GitLab job instead of a GitHub step
+	inputs map[string]string // over the step's
 	env    map[string]string // more environment
 	fake   []ozfake.Option
 	faults []ozfake.Fault
@@ -198,6 +200,8 @@ func faultCases() []faultCase {
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second},
 	}
 
+	cases = append(cases, hostileCases()...)
+
 	// SIGINT (GitHub's cancel) and SIGTERM (GitLab's, and GitHub's second).
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]
@@ -286,7 +290,14 @@ func TestFaultMatrix(t *testing.T) {
 				p.fake.Inject(f)
 			}
 		}
-		p.s = githubStep(t, base, tc.inputs)
+		if tc.gitlab {
+			p.s = gitlabStep(t, base, "fix the build")
+			for k, v := range tc.inputs {
+				p.s.env["INPUT_"+strings.ToUpper(k)] = v
+			}
+		} else {
+			p.s = githubStep(t, base, tc.inputs)
+		}
 		for k, v := range tc.env {
 			p.s.env[k] = v
 		}
@@ -327,7 +338,7 @@ func checkFaultCase(t *testing.T, tc faultCase, p *proc) {
 	assert.Empty(t, leakOrRace(s.stderr), "the program leaked a goroutine, raced or panicked")
 	assert.Equal(t, tc.code, s.code, "exit code")
 
-	out := s.outputs()
+	out := s.stepOutputs()
 	assert.Equal(t, tc.conclusion, out["conclusion"], "conclusion")
 	if tc.state != "" {
 		assert.Equal(t, tc.state, out["state"], "state")

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; a
@@ -63,7 +64,7 @@ func realMain(ctx context.Context, args []string, env config.Env, stdout, stderr
 	// A word in the place of a subcommand may be anything, the key too: it
 	// is shown only when it reads like a command's name.
 	shown := "the first argument"
-	if isWord(cmd) {
+	if isWord(cmd) && !redact.New(config.Secrets(args, env)...).Contains(cmd) {
 		shown = fmt.Sprintf("%q", cmd)
 	}
 	fmt.Fprintf(stderr, "oz-run: unknown subcommand %s; use run (the default), demo, fake-server, version or help (inputs are flags: --name value)\n", shown)

@@ -101,7 +101,7 @@ func (pc *prComment) renderProgress(pr comment.Progress) string {
 // with the key and the tokens redacted from the result before it is
 // escaped, and from the Markdown after.
 func (pc *prComment) render(res runner.Result) string {
-	res = redacted(res, append(pc.cfg.Tokens(), pc.cfg.APIKey)...)
+	res = redact.Copy(pc.secrets, res)
 	body := summary.Comment(res, summary.CommentOptions{
 		FailOn:   pc.cfg.FailOn,
 		Title:    pc.cfg.Title,

@@ -16,6 +16,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
@@ -302,13 +303,13 @@ func oneCommentWarning(t *testing.T, p *proc) {
 	}
 }
 
-// redacted hides the key and the tokens from the run before the summary
-// and the comment escape it.
+// redact.Copy hides the key and the tokens from the run before the
+// summary and the comment escape it.
 func TestRedactedHidesEverySecret(t *testing.T) {
 	t.Parallel()
 	echo := "title " + testKey + " and " + forgeToken
 	res := runner.Result{RunID: "r", Run: &oz.Run{RunID: "r", Title: echo, SessionLink: "https://x.example/?t=" + forgeToken}}
-	got := redacted(res, forgeToken, testKey)
+	got := redact.Copy(redact.New(forgeToken, testKey), res)
 	assert.Equal(t, "title *** and ***", got.Run.Title)
 	assert.Equal(t, "https://x.example/?t=***", got.Run.SessionLink)
 	assert.Equal(t, echo, res.Run.Title, "the result itself is left as it was")

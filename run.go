@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/summary"
 	"github.com/oz-run/oz-run-action/internal/workspace"
@@ -37,6 +38,11 @@ type runSettings struct {
 
 func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer, rs runSettings) int {
 	sur := newSurroundings(args, env, stdout, stderr, rs)
+	// Secrets first, on every path: the key, the tokens and api_url's
+	// credentials, as far as they can be read, are masked and redacted
+	// before anything is reported, the errors about them included.
+	sur.secrets = config.Secrets(args, env)
+	red := redact.New(sur.secrets...)
 	cfg, warnings, err := config.Load(args, env, sur.ws)
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(stdout, config.Usage())
@@ -45,17 +51,19 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if err != nil {
 		p := sur.platform(nil)
 		warnUnknownInputs(p, warnings)
-		reportInputError(p, err)
+		reportInputError(p, red, err)
 		return runner.ExitInput
 	}
-	p := sur.platform(cfg)
-	p.Mask(cfg.APIKey)
-	for _, t := range cfg.Tokens() {
-		p.Mask(t)
+	for _, s := range append([]string{cfg.APIKey}, cfg.Tokens()...) {
+		if !slices.Contains(sur.secrets, s) {
+			sur.secrets = append(sur.secrets, s)
+			red.Add(s)
+		}
 	}
+	p := sur.platform(cfg)
 	warnUnknownInputs(p, warnings)
 	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
-		reportInputError(p, err)
+		reportInputError(p, red, err)
 		return runner.ExitInput
 	}
 	logSettings(p, cfg)
@@ -85,7 +93,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	client, err := oz.NewClient(cfg.APIURL, clientOpts...)
 	if err != nil { // config has checked every value: not expected
-		reportInputError(p, err)
+		reportInputError(p, red, err)
 		return runner.ExitInput
 	}
 
@@ -101,7 +109,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	// before the comment and the report, so that both show it.)
 
 	code := res.ExitCode(cfg.FailOn)
-	shown := redacted(res, append(cfg.Tokens(), cfg.APIKey)...)
+	// One pass over the whole result, before anything renders or escapes
+	// it: a secret that the API echoed, in any form, is in none of it.
+	shown := redact.Copy(red, res)
 	report := buildReport(cfg, shown, code, p.Name() == "local")
 	setOutput(report.Outputs, "comment_url", pc.finish(ctx, shown))
 	if err := p.Publish(report); err != nil {
@@ -112,7 +122,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if rs.printComment && cfg.Comment {
 		printComment(stdout, cfg, shown)
 	}
-	announce(p, cfg, res, code)
+	announce(p, cfg, shown, code)
 	return code
 }
 
@@ -151,6 +161,8 @@ type surroundings struct {
 	ws   *workspace.Workspace
 	opts ci.Options
 	rs   runSettings
+	// secrets are masked on the platform as soon as it is made.
+	secrets []string
 }
 
 func newSurroundings(args []string, env config.Env, stdout, stderr io.Writer, rs runSettings) *surroundings {
@@ -159,16 +171,20 @@ func newSurroundings(args []string, env config.Env, stdout, stderr io.Writer, rs
 		opts: ci.Options{Getenv: env.Get, Stdout: stdout, Stderr: stderr, Workspace: ws}}
 }
 
-// platform is the CI platform for cfg; for a nil cfg (the inputs did not
-// load) with the report files as far as the arguments and the environment
-// give them.
+// platform is the CI platform for cfg, with the secrets masked; for a nil
+// cfg (the inputs did not load) with the report files as far as the
+// arguments and the environment give them.
 func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 	o := s.opts
 	o.Dotenv, o.SummaryFile, o.JUnitFile = s.reportFiles(cfg)
 	if cfg != nil {
 		o.Debug = cfg.Debug
 	}
-	return ci.Detect(o)
+	p := ci.Detect(o)
+	for _, secret := range s.secrets {
+		p.Mask(secret)
+	}
+	return p
 }
 
 // reportFiles are the dotenv, summary and JUnit paths: cfg's, or for a nil
@@ -366,45 +382,11 @@ func resultJSON(res runner.Result) []byte {
 	return append(b, '\n')
 }
 
-// redacted is res with the secrets (the key, the forge tokens) replaced by
-// *** in every string of the run object, before any of it is escaped for
-// Markdown or XML (where the platform's own redaction of the raw secret
-// could no longer find it).
-func redacted(res runner.Result, secrets ...string) runner.Result {
-	for _, s := range secrets {
-		res = redactedOne(res, s)
-	}
-	return res
-}
-
-// redactedOne redacts one secret. The run is round-tripped through JSON,
-// where each string's encoding is character by character, so the encoded
-// secret is found wherever it was.
-func redactedOne(res runner.Result, secret string) runner.Result {
-	if res.Run == nil || secret == "" {
-		return res
-	}
-	enc, err := json.Marshal(secret)
-	if err != nil {
-		return res
-	}
-	enc = enc[1 : len(enc)-1]
-	b, err := json.Marshal(res.Run)
-	if err != nil || !bytes.Contains(b, enc) {
-		return res
-	}
-	var run oz.Run
-	if json.Unmarshal(bytes.ReplaceAll(b, enc, []byte("***")), &run) != nil {
-		return res
-	}
-	res.Run = &run
-	return res
-}
-
 // reportInputError reports a step stopped by invalid input: the error, and
 // (as on every path) the outputs, the summary and, off GitHub, the report
 // files, so that a merge request shows the failure too.
-func reportInputError(p ci.Platform, err error) {
+func reportInputError(p ci.Platform, red *redact.Redactor, err error) {
+	err = redact.Copy(red, err) // before the summary escapes it
 	p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
 	if perr := p.Publish(ci.Report{
 		Outputs: outputs(runner.Result{}),

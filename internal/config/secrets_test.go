@@ -116,6 +116,7 @@ func TestSecrets(t *testing.T) {
 		{"flag forms", []string{"-warp-api-key=" + k + "-a", "--api-url", "https://u:" + k + "-b@x/"}, nil,
 			[]string{k + "-a", k + "-b"}, nil},
 		{"a key with a space is still a secret", nil, env{"INPUT_WARP_API_KEY": "wk-abc def"}, []string{"wk-abc def"}, nil},
+		{"a key too short to mask", nil, env{"INPUT_WARP_API_KEY": "x", "WARP_API_KEY": "wk-1234"}, nil, []string{"x", "wk-1234"}},
 		{"a flag that does not parse is still read", []string{"--nope", "--warp_api_key=" + k, "stray"}, nil, []string{k}, nil},
 		{"user name", nil, env{"INPUT_API_URL": "https://" + k + "@x/api"}, []string{k}, nil},
 		{"password", nil, env{"INPUT_API_URL": "https://user:" + k + "@x/api"}, []string{k, "user:" + k}, []string{"user"}},
@@ -142,8 +143,14 @@ func TestSecrets(t *testing.T) {
 		})
 	}
 	assert.Empty(t, Secrets(nil, nil))
-	assert.Contains(t, Secrets([]string{"--github-token", "ghp_0123456789"}, Env{"GITLAB_TOKEN": "glpat-0123456789"}), "glpat-0123456789", "the forge tokens too")
-	assert.Contains(t, Secrets([]string{"--github-token", "ghp_0123456789"}, nil), "ghp_0123456789")
+	// The forge tokens, with comment: true only (they are read only then).
+	tokens := []string{"--github-token", "ghp_0123456789"}
+	gitlab := Env{"GITLAB_TOKEN": "glpat-0123456789"}
+	assert.Empty(t, Secrets(tokens, gitlab))
+	assert.ElementsMatch(t, []string{"ghp_0123456789", "glpat-0123456789"}, Secrets(append(tokens, "--comment"), gitlab))
+	assert.ElementsMatch(t, []string{"ghp_0123456789", "glpat-0123456789"}, Secrets(tokens, Env{"GITLAB_TOKEN": "glpat-0123456789", "INPUT_COMMENT": "TRUE"}))
+	assert.Empty(t, Secrets(append(tokens, "--comment", "false"), gitlab))
+	assert.Empty(t, Secrets(append(tokens, "--comment=false"), Env{"GITLAB_TOKEN": "glpat-0123456789", "INPUT_COMMENT": "true"}))
 }
 
 // FuzzAPIURLCredentials puts a credential in each part of api_url where
@@ -157,7 +164,7 @@ func FuzzAPIURLCredentials(f *testing.F) {
 	f.Add("wk-\u202eSECRET", uint8(7), "x", "/", "")
 	const hole = "{secret}" // where the secret goes in a template
 	f.Fuzz(func(t *testing.T, secret string, where uint8, host, path, scheme string) {
-		if len(secret) < MinURLSecret || strings.ContainsAny(secret, "@/?#&=;:%{}") || strings.TrimSpace(secret) != secret ||
+		if len(secret) < MinSecret || strings.ContainsAny(secret, "@/?#&=;:%{}") || strings.TrimSpace(secret) != secret ||
 			strings.ContainsAny(host+path, "@?#{}") || strings.Contains(host+path+scheme, secret) {
 			return // a part of the URL's syntax, or text the error would hold anyway
 		}
