@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -412,4 +413,94 @@ func hostileChecks(forms ...string) func(*testing.T, *proc) {
 			}
 		}
 	}
+}
+
+// FuzzInputErrorReport: a key given anywhere the inputs take one (in
+// warp_api_key, by flag or environment, or in api_url as user name,
+// password, query or fragment), with inputs that do not load, is in no
+// stream or file of the report, on GitHub, GitLab or a terminal. The key
+// is made of the characters keys are made of; another input is always
+// bad, so nothing is ever sent.
+func FuzzInputErrorReport(f *testing.F) {
+	f.Add("Sup3rS3cret-7c1d", uint8(0), uint8(0), "soon", false)
+	f.Add("a_b.c~d-e", uint8(3), uint8(1), "90", true)
+	f.Add("0123456789", uint8(5), uint8(2), "", false)
+	f.Add("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", uint8(6), uint8(1), "1h", true)
+	const keyChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+	f.Fuzz(func(t *testing.T, suffix string, where, platform uint8, timeout string, viaFlag bool) {
+		if len(suffix) < 5 || strings.Trim(suffix, keyChars) != "" {
+			return
+		}
+		key := "wk-" + suffix
+		dir := t.TempDir()
+		env := map[string]string{"INPUT_PROMPT": "fix it", "INPUT_WAIT": "maybe", "INPUT_TIMEOUT": timeout}
+		switch platform % 3 {
+		case 0:
+			for k, v := range map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "output"),
+				"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"), "GITHUB_WORKSPACE": dir} {
+				env[k] = v
+			}
+		case 1:
+			env["GITLAB_CI"], env["CI"], env["CI_PROJECT_DIR"] = "true", "true", dir
+		default:
+			for k, v := range map[string]string{"INPUT_DOTENV": "oz-run.env", "INPUT_SUMMARY_FILE": "s.md", "INPUT_JUNIT_FILE": "j.xml"} {
+				env[k] = filepath.Join(dir, v)
+			}
+		}
+		apiURL := []string{
+			"", // the key only in warp_api_key
+			"https://" + key + "@127.0.0.1:1/api/v1",
+			"https://oz:" + key + "@127.0.0.1:1/api/v1",
+			"https://127.0.0.1:1/api/v1?key=" + key,
+			"https://127.0.0.1:1/api/v1?" + key,
+			"https://127.0.0.1:1/api/v1#" + key,
+			"http://" + key + ":" + key + "@oz.example.com/api/v1?k=" + key + "#" + key,
+		}[int(where)%7]
+		var args []string
+		set := func(name, v string) {
+			if viaFlag {
+				args = append(args, "--"+name+"="+v)
+			} else {
+				env[strings.ToUpper("INPUT_"+name)] = v
+			}
+		}
+		if apiURL != "" {
+			set("api_url", apiURL)
+		}
+		if apiURL == "" || where%2 == 0 {
+			set("warp_api_key", key)
+		}
+		var stdout, stderr strings.Builder
+		code := runWith(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr, runSettings{version: "fuzz"})
+		if code != 2 {
+			t.Fatalf("exit %d, want 2\n%s%s", code, stdout.String(), stderr.String())
+		}
+		forms := []string{key, url.QueryEscape(key), url.PathEscape(key), jsonText(key)}
+		look := func(where, text string) {
+			for _, form := range forms {
+				if strings.Contains(text, form) {
+					t.Fatalf("the key %q is in %s:\n%s", key, where, text)
+				}
+			}
+		}
+		var log []string
+		for _, l := range strings.SplitAfter(stdout.String(), "\n") {
+			if !strings.HasPrefix(l, "::add-mask::") {
+				log = append(log, l)
+			}
+		}
+		look("stdout", strings.Join(log, ""))
+		look("stderr", stderr.String())
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			look(e.Name(), string(b))
+		}
+	})
 }
