@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/redact"
 )
@@ -471,7 +472,7 @@ func FuzzInputErrorReport(f *testing.F) {
 			set("warp_api_key", key)
 		}
 		var stdout, stderr strings.Builder
-		code := runWith(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr, runSettings{version: "fuzz"})
+		code := runWith(context.Background(), args, config.Env(env), &stdout, &stderr, runSettings{version: "fuzz"})
 		if code != 2 {
 			t.Fatalf("exit %d, want 2\n%s%s", code, stdout.String(), stderr.String())
 		}
