@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"slices"
 	"time"
 
@@ -77,7 +80,14 @@ const fakeServerUsage = `oz-run fake-server serves the embedded fake Oz API, to 
 offline. Point api_url at the URL it prints.
 
 Usage:
-  oz-run fake-server [--listen 127.0.0.1:PORT] [--key KEY] [--time-scale N]
+  oz-run fake-server [--listen 127.0.0.1:PORT] [--key KEY] [--time-scale N] [--tls-cert FILE]
+
+oz-run accepts plain http only to a loopback host. To reach the fake over a
+network (from a container, at a Docker bridge address), serve HTTPS with
+--tls-cert FILE: a fresh self-signed certificate, valid for a day for the
+listen address (every address of this machine for 0.0.0.0), localhost and
+127.0.0.1, is written to FILE as PEM; give oz-run SSL_CERT_FILE=FILE to
+trust it.
 
 Flags:
 `
@@ -89,6 +99,7 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (host:port)")
 	key := fs.String("key", "", "the only API key accepted (default: any key)")
 	scale := fs.Float64("time-scale", 1, "multiplies every scripted duration (0.1 = ten times faster)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with a fresh self-signed certificate, written to this file as PEM (trust it with SSL_CERT_FILE)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), fakeServerUsage)
 		fs.PrintDefaults()
@@ -121,15 +132,63 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	} else {
 		opts = append(opts, ozfake.WithAnyKey())
 	}
+	if *tlsCert != "" {
+		cert, err := writeFakeCert(*listen, *tlsCert)
+		if err != nil {
+			fmt.Fprintf(stderr, "oz-run fake-server: --tls-cert: %v\n", err)
+			return runner.ExitInput
+		}
+		opts = append(opts, ozfake.WithTLS(cert))
+	}
 	srv, baseURL, err := ozfake.Serve(ctx, *listen, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "oz-run fake-server: listening on %s: %v\n", *listen, err)
 		return runner.ExitInput
 	}
 	fmt.Fprintf(stdout, "fake Oz API serving on %s\nuse: api_url=%s\n", baseURL, baseURL)
+	if *tlsCert != "" {
+		fmt.Fprintf(stdout, "trust its certificate: SSL_CERT_FILE=%s\n", *tlsCert)
+	}
 	for _, s := range ozfake.Scenarios() {
 		fmt.Fprintf(stdout, "  %-22s %s\n", s.Tag, s.Description)
 	}
 	srv.Wait()
 	return runner.ExitOK
+}
+
+// fakeCertValidity is how long fake-server's certificate is valid: a test
+// session, not a service.
+const fakeCertValidity = 24 * time.Hour
+
+// writeFakeCert makes fake-server's certificate, valid for the listen
+// host (for an unspecified address, every address of this machine's
+// interfaces: a container's bridge address among them), localhost,
+// 127.0.0.1 and ::1, and writes its PEM to path.
+func writeFakeCert(listen, path string) (tls.Certificate, error) {
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("--listen %q is not host:port: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("listing this machine's addresses: %w", err)
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				hosts = append(hosts, n.IP.String())
+			}
+		}
+	} else {
+		hosts = append(hosts, host)
+	}
+	cert, pemCert, err := ozfake.SelfSignedCert(hosts, fakeCertValidity)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := os.WriteFile(path, pemCert, 0o644); err != nil {
+		return tls.Certificate{}, fmt.Errorf("writing the certificate: %w", err)
+	}
+	return cert, nil
 }

@@ -153,15 +153,19 @@ func exampleSnippets(t *testing.T) []snippet {
 
 // runSnippet runs the snippet's shell with every untrusted expression (in
 // the script and in its environment) standing for value, as GitHub or
-// GitLab would run it, in a directory of its own, with an `oz-run` that
-// does nothing. GitLab's dotenv variables (OZ_*) hold value too. It
+// GitLab would run it, in a directory of its own, with `oz-run`, `docker`,
+// `curl` and `gh` that do nothing. GitLab's dotenv variables (OZ_*) hold value too. It
 // returns whether `pwned` was created, and the output.
 func runSnippet(t *testing.T, sn snippet, value string) (pwned bool, output string) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	require.NoError(t, os.Mkdir(bin, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "oz-run"), []byte("#!/bin/sh\nexit 0\n"), 0o755))
+	// Commands the examples call that must not run here: stand-ins that
+	// do nothing.
+	for _, name := range []string{"oz-run", "docker", "curl", "gh"} {
+		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\nexit 0\n"), 0o755))
+	}
 	work := filepath.Join(dir, "work")
 	require.NoError(t, os.Mkdir(work, 0o755))
 	script := filepath.Join(dir, "script.sh")

@@ -33,8 +33,8 @@ func Serve(ctx context.Context, addr string, opts ...Option) (*Server, string, e
 		_ = ln.Close()
 		return nil, "", fmt.Errorf("ozfake: listen for the file server on %s: %w", host, err)
 	}
-	api := baseURL(ln.Addr())
-	s.SetFilesURL(strings.TrimSuffix(baseURL(fln.Addr()), BasePath))
+	api := baseURL(s.scheme(), ln.Addr())
+	s.SetFilesURL(strings.TrimSuffix(baseURL(s.scheme(), fln.Addr()), BasePath))
 	errorLog := log.New(io.Discard, "", 0)
 	if s.logf != nil {
 		errorLog = log.New(logWriter(s.logf), "", 0)
@@ -43,7 +43,7 @@ func Serve(ctx context.Context, addr string, opts ...Option) (*Server, string, e
 		{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: errorLog},
 		{Handler: s.Files(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: errorLog},
 	}
-	listeners := []net.Listener{ln, fln}
+	listeners := []net.Listener{s.tlsListener(ln), s.tlsListener(fln)}
 	s.served = make(chan struct{})
 	type stopped struct {
 		i   int
@@ -91,7 +91,7 @@ func (s *Server) Wait() error {
 
 // baseURL is the API's base URL on addr; an unspecified host (0.0.0.0, ::)
 // is reached through 127.0.0.1.
-func baseURL(addr net.Addr) string {
+func baseURL(scheme string, addr net.Addr) string {
 	host, port := "127.0.0.1", ""
 	if ta, ok := addr.(*net.TCPAddr); ok {
 		port = fmt.Sprint(ta.Port)
@@ -99,7 +99,7 @@ func baseURL(addr net.Addr) string {
 			host = ta.IP.String()
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port) + BasePath
+	return scheme + "://" + net.JoinHostPort(host, port) + BasePath
 }
 
 // logWriter sends net/http's own error lines to logf.

@@ -3,6 +3,7 @@ package ozfake
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"math"
@@ -34,9 +35,10 @@ type Server struct {
 	logf           func(string, ...any)
 	metadataFilter bool
 	listNoMetadata bool
-	pickup         time.Duration // a follow-up's stale window, scaled
-	urlExpiry      time.Duration // of download URLs
-	fileKey        []byte        // signs download URLs
+	tlsCert        *tls.Certificate // serve HTTPS (WithTLS)
+	pickup         time.Duration    // a follow-up's stale window, scaled
+	urlExpiry      time.Duration    // of download URLs
+	fileKey        []byte           // signs download URLs
 
 	mu       sync.Mutex
 	script   Script

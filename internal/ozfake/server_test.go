@@ -224,6 +224,6 @@ func TestBaseURL(t *testing.T) {
 	} {
 		a, err := net.ResolveTCPAddr("tcp", addr)
 		require.NoError(t, err)
-		assert.Equal(t, want, baseURL(a), addr)
+		assert.Equal(t, want, baseURL("http", a), addr)
 	}
 }
