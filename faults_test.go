@@ -201,6 +201,7 @@ func faultCases() []faultCase {
 	}
 
 	cases = append(cases, hostileCases()...)
+	cases = append(cases, forgeHangsAtTheEndCases()...)
 
 	// SIGINT (GitHub's cancel) and SIGTERM (GitLab's, and GitHub's second).
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {

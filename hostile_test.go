@@ -68,21 +68,6 @@ func jsonText(s string) string {
 	return strings.Trim(string(b), `"`)
 }
 
-// hostileRun is the JSON of a run in state, holding text (already the
-// inside of a JSON string) in every string field a run has.
-func hostileRun(id, state, text string) string {
-	q := func(s string) string { return `"` + s + `"` }
-	return `{"run_id":` + q(id) + `,"state":` + q(state) + `,"title":` + q("deploy "+text) + `,"prompt":` + q(text) +
-		`,"task_id":` + q(text) + `,"created_at":` + q(text) + `,"updated_at":` + q(text) + `,"started_at":` + q(text) +
-		`,"run_time":` + q(text) + `,"status_message":{"message":` + q("token "+text) + `,"error_code":` + q(text) + `}` +
-		`,"session_id":` + q(text) + `,"session_link":` + q("https://app.warp.dev/session/x?t="+text) +
-		`,"conversation_id":` + q(text) + `,"metadata":{"k":` + q(text) + `,` + q(text) + `:"v"}` +
-		`,"artifacts":[{"artifact_type":"PULL_REQUEST","created_at":` + q(text) + `,"data":{"url":` + q("https://github.com/o/r/pull/1?t="+text) + `,"branch":` + q(text) + `}}` +
-		`,{"artifact_type":"PLAN","data":{"title":` + q(text) + `,"url":` + q("https://x.dev/"+text) + `}}` +
-		`,{"artifact_type":"FILE","data":{"filename":` + q(text) + `,"title":` + q(text) + `}}` +
-		`,{"artifact_type":` + q(text) + `,"data":{` + q(text) + `:` + q(text) + `}}]}`
-}
-
 // assertNoSecret checks that secret is in no stream or file of the step in
 // any form the redactor knows, nor in any of the forms given; the
 // ::add-mask:: commands are where it belongs.
@@ -169,7 +154,7 @@ func TestProcessKeyEchoedInEveryForm(t *testing.T) {
 			t.Run(name+"/"+platform, func(t *testing.T) {
 				t.Parallel()
 				fake, base := newFake(t, ozfake.WithAPIKey(echoKey))
-				fake.Inject(onGet(ozfake.Fault{Status: 200, Body: hostileRun("fake-run-000001", "SUCCEEDED", form)}))
+				fake.Inject(onGet(ozfake.Fault{Status: 200, Body: ozfake.HostileRun("fake-run-000001", "SUCCEEDED", form)}))
 				s := echoStep(t, platform, base)
 				s.run()
 				require.Equal(t, 0, s.code)
@@ -309,7 +294,7 @@ func TestProcessKeyOnTheCommandLineWhenInputsAreBad(t *testing.T) {
 // GitHub step and as a GitLab job.
 func hostileCases() []faultCase {
 	terminal := func(state, text string) []ozfake.Fault {
-		return []ozfake.Fault{onGet(ozfake.Fault{Status: 200, Body: hostileRun("fake-run-000001", state, text)})}
+		return []ozfake.Fault{onGet(ozfake.Fault{Status: 200, Body: ozfake.HostileRun("fake-run-000001", state, text)})}
 	}
 	// custom is a run in state with extra members (JSON) added.
 	custom := func(state, members string) []ozfake.Fault {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,6 +86,19 @@ func isWord(s string) bool {
 	return true
 }
 
+// signalCause is the cause of signalContext's end: the first signal.
+type signalCause struct{ sig os.Signal }
+
+func (c signalCause) Error() string { return fmt.Sprintf("received %v", c.sig) }
+
+// terminated reports whether ctx ended on SIGTERM: GitHub's second signal
+// (2.5 s before it kills the step) and GitLab's only one, after which little
+// time is left.
+func terminated(ctx context.Context) bool {
+	var c signalCause
+	return errors.As(context.Cause(ctx), &c) && c.sig == syscall.SIGTERM
+}
+
 // signalContext is cancelled, with the signal as its cause, on the first
 // SIGINT or SIGTERM. Later signals are absorbed, so that the remote cancel
 // and the outputs can finish within the runner's budget.
@@ -96,7 +110,7 @@ func signalContext() (context.Context, func()) {
 	go func() {
 		select {
 		case s := <-sigs:
-			cancel(fmt.Errorf("received %v", s))
+			cancel(signalCause{s})
 		case <-done:
 		}
 	}()

@@ -30,6 +30,20 @@ import (
 // that. The remote cancel (runner.Options.CancelBudget, 4 s) comes first.
 const commentAbortWindow = 6500 * time.Millisecond
 
+// commentTermWindow is commentAbortWindow after SIGTERM: GitHub kills the
+// step 2.5 s after it (GitLab's grace may be as short), and the outputs
+// come after the comment.
+const commentTermWindow = 1200 * time.Millisecond
+
+// abortWindow is how long after the abort that ended ctx the final edit
+// may end.
+func abortWindow(ctx context.Context) time.Duration {
+	if terminated(ctx) {
+		return commentTermWindow
+	}
+	return commentAbortWindow
+}
+
 // minFinalEdit is the least time worth trying the final edit in.
 const minFinalEdit = 300 * time.Millisecond
 
@@ -128,7 +142,7 @@ func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 		if at == 0 { // the AfterFunc has not run yet: the abort is this moment
 			at = time.Now().UnixNano()
 		}
-		deadline = time.Unix(0, at).Add(commentAbortWindow)
+		deadline = time.Unix(0, at).Add(abortWindow(ctx))
 		if time.Until(deadline) < minFinalEdit {
 			pc.p.Warning("PR comment", "The comment was not updated with the outcome: the step was aborted and no time is left before the runner stops it.")
 			return pc.st.URL()
@@ -136,6 +150,19 @@ func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 	}
 	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
+	// A signal while the edit waits on the forge cuts it to the abort
+	// window from that moment: the outputs, written after it, must be out
+	// before the runner kills the step.
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(abortWindow(ctx))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-fctx.Done():
+		}
+	})
+	defer stop()
 	pc.st.Finish(fctx, pc.render(res))
 	return pc.st.URL()
 }

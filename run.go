@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -340,7 +341,7 @@ func outputs(res runner.Result) []ci.Output {
 	}
 	artifacts := "[]"
 	if len(run.Artifacts) > 0 {
-		if b, err := json.Marshal(run.Artifacts); err == nil {
+		if b, err := oz.MarshalArtifacts(run.Artifacts); err == nil {
 			artifacts = string(b)
 		}
 	}
@@ -369,17 +370,39 @@ func setOutput(outs []ci.Output, name, value string) {
 	}
 }
 
-// resultJSON is the final run object; when none was read, what is known.
+// resultJSON is the final run object, indented, one artifact a line; when
+// none was read, what is known. (The run without its artifacts goes
+// through encoding/json; the artifacts, most of a large run, are joined as
+// they are: re-encoding and indenting 1000 of them would cost most of the
+// time publishing takes.)
 func resultJSON(res runner.Result) []byte {
 	run := res.Run
 	if run == nil {
 		run = &oz.Run{RunID: res.RunID, State: res.State}
 	}
-	b, err := json.MarshalIndent(run, "", "  ")
+	head := *run
+	head.Artifacts = nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // no \u003c: the text stays readable
+	enc.SetIndent("", "  ")
+	if enc.Encode(&head) != nil {
+		return []byte("{}\n")
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if len(run.Artifacts) == 0 {
+		return append(b, '\n')
+	}
+	arts, err := oz.MarshalArtifactLines(run.Artifacts, "  ")
 	if err != nil {
 		return []byte("{}\n")
 	}
-	return append(b, '\n')
+	b = bytes.TrimSuffix(b, []byte("\n}"))
+	out := make([]byte, 0, len(b)+len(arts)+32)
+	out = append(out, b...)
+	out = append(out, ",\n  \"artifacts\": "...)
+	out = append(out, arts...)
+	return append(out, "\n}\n"...)
 }
 
 // reportInputError reports a step stopped by invalid input: the error, and

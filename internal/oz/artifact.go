@@ -1,9 +1,7 @@
 package oz
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -20,18 +18,59 @@ var (
 
 // MarshalArtifacts encodes artifacts as a JSON array (the artifacts
 // output): each in its canonical form (Artifact.MarshalJSON), without the
-// HTML escaping that json.Marshal would add again. nil is "[]".
+// HTML escaping that json.Marshal would add again. nil is "[]". The
+// canonical forms are compact and valid already: they are joined as they
+// are (encoding/json would check and compact each again, which, for the
+// 1000 artifacts a run may bring, costs more than the rest of publishing).
 func MarshalArtifacts(artifacts []Artifact) ([]byte, error) {
-	if artifacts == nil {
-		artifacts = []Artifact{}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(artifacts); err != nil {
+	parts, size, err := artifactJSONs(artifacts)
+	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	out := make([]byte, 0, size+len(parts)+2)
+	out = append(out, '[')
+	for i, b := range parts {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	return append(out, ']'), nil
+}
+
+// artifactJSONs are the artifacts' canonical forms and their total size.
+func artifactJSONs(artifacts []Artifact) (parts [][]byte, size int, err error) {
+	parts = make([][]byte, len(artifacts))
+	for i, a := range artifacts {
+		if parts[i], err = a.MarshalJSON(); err != nil {
+			return nil, 0, err
+		}
+		size += len(parts[i])
+	}
+	return parts, size, nil
+}
+
+// MarshalArtifactLines is MarshalArtifacts for a reader: one artifact a
+// line, each line starting with indent and one more level ("  "), as an
+// indented JSON document would place the array's elements.
+func MarshalArtifactLines(artifacts []Artifact, indent string) ([]byte, error) {
+	parts, size, err := artifactJSONs(artifacts)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 0 {
+		return []byte("[]"), nil
+	}
+	sep := ",\n" + indent + "  "
+	out := make([]byte, 0, size+len(parts)*len(sep)+len(indent)+4)
+	out = append(out, "[\n"+indent+"  "...)
+	for i, b := range parts {
+		if i > 0 {
+			out = append(out, sep...)
+		}
+		out = append(out, b...)
+	}
+	return append(out, "\n"+indent+"]"...), nil
 }
 
 // PullRequestArtifact is the data of a PULL_REQUEST artifact.

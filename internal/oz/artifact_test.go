@@ -244,3 +244,35 @@ func TestUsage(t *testing.T) {
 	_, ok = run.RequestUsage.CostUSD()
 	assert.False(t, ok)
 }
+
+// MarshalArtifacts joins the canonical forms as encoding/json would write
+// them (without HTML escaping); MarshalArtifactLines puts one a line, and
+// reads back the same.
+func TestMarshalArtifactsAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	var run Run
+	require.NoError(t, json.Unmarshal([]byte(`{"run_id":"r","state":"SUCCEEDED","artifacts":[
+		{"artifact_type":"PULL_REQUEST","data":{"url":"https://x/1?a=<b>&c","branch":"b"}},
+		{"artifact_type":"PLAN","data":{"title":"a\nb \u2028 \"q\""}},
+		{"artifact_type":"X","created_at":"2025-01-01T00:00:00Z","data":{"n":1.5,"l":[1,{"k":null}]}}]}`), &run))
+	require.Len(t, run.Artifacts, 3)
+	var want strings.Builder
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(run.Artifacts))
+	got, err := MarshalArtifacts(run.Artifacts)
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimSuffix(want.String(), "\n"), string(got))
+
+	lines, err := MarshalArtifactLines(run.Artifacts, "  ")
+	require.NoError(t, err)
+	assert.Equal(t, 5, strings.Count(string(lines), "\n")+1, "one artifact a line, and the brackets")
+	assert.True(t, strings.HasPrefix(string(lines), "[\n    {") && strings.HasSuffix(string(lines), "}\n  ]"), "%s", lines)
+	var a, b []any
+	require.NoError(t, json.Unmarshal(got, &a))
+	require.NoError(t, json.Unmarshal(lines, &b))
+	assert.Equal(t, a, b)
+	empty, err := MarshalArtifactLines(nil, "  ")
+	require.NoError(t, err)
+	assert.Equal(t, "[]", string(empty))
+}

@@ -162,7 +162,13 @@ func (c *copier) viaJSON(dst, src reflect.Value) {
 	}
 	p := reflect.New(t)
 	p.Elem().Set(src)
-	data, err := json.Marshal(p.Interface())
+	var data []byte
+	var err error
+	if m, ok := p.Interface().(json.Marshaler); ok {
+		data, err = m.MarshalJSON() // as it is: no need for json.Marshal's check and compaction
+	} else {
+		data, err = json.Marshal(p.Interface())
+	}
 	if err != nil {
 		return
 	}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
+	"github.com/oz-run/oz-run-action/internal/ozfake"
+)
+
+// Publishing does not listen to signals, but it is linear and takes no
+// network: a SIGTERM while the largest report is published (from the log
+// line that says the run ended: the result is then redacted, rendered and
+// written) ends the process well within GitHub's 2.5 s before the kill,
+// with the run's outcome and every output file written whole. A SIGTERM
+// while the largest answer is still being read aborts the step (exit 5)
+// as quickly, outputs intact. The signal is sent again every few
+// milliseconds until the exit: the later ones are absorbed.
+func TestProcessSIGTERMWhilePublishingTheLargestReport(t *testing.T) {
+	t.Parallel()
+	body := ozfake.LargestRun("fake-run-000001", "SUCCEEDED")
+	require.Less(t, len(body), ozfake.MaxClientBody)
+	grace := 2500 * time.Millisecond * raceSlowdown
+	for _, platform := range []string{"github", "gitlab"} {
+		for _, when := range []string{"publishing", "reading the answer"} {
+			t.Run(platform+"/"+when, func(t *testing.T) {
+				t.Parallel()
+				fake, base := newFake(t)
+				fake.Inject(onGet(ozfake.Fault{Status: 200, Body: body}))
+				s := echoStepFor(t, platform, base)
+				cmd := s.command()
+				var out, errb bytes.Buffer
+				pr, pw := io.Pipe()
+				cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, pw), &errb
+				ended := make(chan struct{})
+				go func() {
+					lines := bufio.NewScanner(pr)
+					lines.Buffer(nil, 1<<20)
+					closed := false
+					for lines.Scan() {
+						if !closed && strings.Contains(lines.Text(), "Run fake-run-000001 ended:") {
+							close(ended)
+							closed = true
+						}
+					}
+					_, _ = io.Copy(io.Discard, pr)
+				}()
+				start := time.Now()
+				require.NoError(t, cmd.Start())
+				if when == "publishing" {
+					select {
+					case <-ended:
+					case <-time.After(30 * time.Second * raceSlowdown):
+						t.Fatal("the run did not end")
+					}
+				} else {
+					require.Eventually(t, func() bool { return fake.Count(routeGet) > 0 }, 10*time.Second, time.Millisecond)
+				}
+				first := time.Now()
+				done := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						_ = cmd.Process.Signal(syscall.SIGTERM)
+						select {
+						case <-done:
+							return
+						case <-time.After(2 * time.Millisecond):
+						}
+					}
+				}()
+				err := cmd.Wait()
+				exited := time.Now()
+				close(done)
+				wg.Wait()
+				_ = pw.Close()
+				s.finish(cmd, err, &out, &errb, start)
+				t.Logf("exit %d, %s after the first SIGTERM", s.code, exited.Sub(first))
+				assert.Less(t, exited.Sub(first), grace, "GitHub kills the step 2.5 s after SIGTERM")
+				outs := s.stepOutputs() // every output file parses
+				if when == "publishing" {
+					assert.Equal(t, 0, s.code, "the run had ended: its outcome stands")
+					assert.Equal(t, "succeeded", outs["conclusion"])
+					assert.True(t, strings.Contains(s.file(summaryName(s)), "oz-run · the full run"), "the whole summary is written")
+				} else {
+					assert.Contains(t, []int{0, 5}, s.code, "aborted, unless the answer was in")
+				}
+				s.assertNoKey()
+			})
+		}
+	}
+}
+
+// echoStepFor is a plain GitHub step or GitLab job (the test key), with a
+// result file.
+func echoStepFor(t *testing.T, platform, base string) *step {
+	if platform == "github" {
+		return githubStep(t, base, map[string]string{"result_file": "r.json"})
+	}
+	s := gitlabStep(t, base, "fix it")
+	s.env["INPUT_RESULT_FILE"] = "r.json"
+	return s
+}
+
+// The one network call around publishing is the PR comment's final edit.
+// A forge that never answers it cannot hold the outputs back past the
+// runner's grace: a signal during the edit cuts it short (1.2 s after
+// SIGTERM, 6.5 s after SIGINT), then the outputs are written. (Under the
+// race detector the checked program is slower: a little more is allowed.)
+func forgeHangsAtTheEndCases() []faultCase {
+	var cases []faultCase
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		grace := map[syscall.Signal]time.Duration{syscall.SIGTERM: 2500 * time.Millisecond, syscall.SIGINT: 7500 * time.Millisecond}[sig]
+		cases = append(cases, faultCase{
+			name:  fmt.Sprintf("comment/%v while the final edit waits on a forge that never answers", sig),
+			forge: func(f *forgefake.Forge) { f.FailAlways(forgefake.OpAny, forgefake.Fault{Hang: true}) },
+			during: func(p *proc) error {
+				// The run ends; the final edit starts at once and hangs.
+				deadline := time.Now().Add(15 * time.Second)
+				for {
+					if runs := p.fake.Runs(); len(runs) == 1 && runs[0].State.IsTerminal() && p.requests(routeGet) > 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						return fmt.Errorf("the run did not end")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				time.Sleep(500 * time.Millisecond)
+				return p.signal(sig)
+			},
+			code: 0, conclusion: "succeeded", created: 1, creates: 1, within: 20 * time.Second,
+			afterSignal: grace + time.Duration(raceSlowdown-1)*300*time.Millisecond,
+			check: func(t *testing.T, p *proc) {
+				p.s.assertNoToken(p.forge)
+				assert.Empty(t, p.s.outputs()["comment_url"], "no comment was written")
+			},
+		})
+	}
+	return cases
+}
