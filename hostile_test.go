@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -32,35 +30,6 @@ import (
 
 // echoKey is a key that Markdown, JSON and URLs all escape.
 const echoKey = "wk-sec_ret*key[1]+/=&<x>"
-
-// keyForms are the forms in which a server may send a key back: each is
-// placed, as it is, inside the JSON strings of a run.
-func keyForms(k string) map[string]string {
-	jsonEvery := func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		return b.String()
-	}
-	jsonOne := func(s string) string { // one character escaped, the rest raw
-		b, _ := json.Marshal(s)
-		return fmt.Sprintf(`\u%04x`, s[0]) + strings.Trim(string(b), `"`)[1:]
-	}
-	return map[string]string{
-		"raw":                 jsonText(k),
-		"json every char":     jsonEvery(k),
-		"json one char":       jsonOne(k),
-		"base64 aligned":      base64.StdEncoding.EncodeToString([]byte(k)),
-		"base64 shifted by 1": base64.StdEncoding.EncodeToString([]byte("x" + k)),
-		"base64 shifted by 2": base64.RawURLEncoding.EncodeToString([]byte("xy" + k)),
-		"url query":           url.QueryEscape(k),
-		"url path lower hex":  strings.ToLower(url.PathEscape(k)),
-		"hex":                 hex.EncodeToString([]byte(k)),
-		"markdown escaped":    jsonText(strings.NewReplacer("_", `\_`, "*", `\*`, "[", `\[`, "]", `\]`, "<", `\<`).Replace(k)),
-		"html entities":       jsonText(strings.NewReplacer("w", "&#119;", "-", "&#x2d;", "&", "&amp;", "<", "&lt;").Replace(k)),
-	}
-}
 
 // jsonText is s as the inside of a JSON string literal.
 func jsonText(s string) string {
@@ -149,7 +118,7 @@ func assertCleanOutputs(t *testing.T, outs map[string]string) {
 // dotenv, JUnit report or log line.
 func TestProcessKeyEchoedInEveryForm(t *testing.T) {
 	t.Parallel()
-	for name, form := range keyForms(echoKey) {
+	for name, form := range ozfake.KeyForms(echoKey) {
 		for _, platform := range []string{"github", "gitlab"} {
 			t.Run(name+"/"+platform, func(t *testing.T) {
 				t.Parallel()
@@ -173,7 +142,7 @@ func TestProcessKeyEchoedInEveryForm(t *testing.T) {
 // (exit 3): the key is in no output, link, path or report.
 func TestProcessKeyEchoedAsTheRunID(t *testing.T) {
 	t.Parallel()
-	for name, form := range keyForms(echoKey) {
+	for name, form := range ozfake.KeyForms(echoKey) {
 		for _, platform := range []string{"github", "gitlab"} {
 			t.Run(name+"/"+platform, func(t *testing.T) {
 				t.Parallel()
@@ -300,8 +269,8 @@ func hostileCases() []faultCase {
 	custom := func(state, members string) []ozfake.Fault {
 		return []ozfake.Fault{onGet(ozfake.Fault{Status: 200, Body: `{"run_id":"fake-run-000001","state":"` + state + `",` + members + `}`})}
 	}
-	controls := jsonText("a\x00b\x1b[31mc\rd\u202ee\u2066f\ufeffg\u200eh\x7fi\u0085::error::forged\n##[error]x\x1b]0;title\x07")
-	forms := keyForms(testKey)
+	controls := ozfake.ControlText
+	forms := ozfake.KeyForms(testKey)
 	// The largest bodies the client reads (16 MiB), less room for the rest.
 	const bodyCap = 16<<20 - 4096
 	var prs strings.Builder

@@ -341,7 +341,7 @@ func outputs(res runner.Result) []ci.Output {
 	}
 	artifacts := "[]"
 	if len(run.Artifacts) > 0 {
-		if b, err := oz.MarshalArtifacts(run.Artifacts); err == nil {
+		if b, err := oz.MarshalArtifacts(upTo(run.Artifacts, ci.MaxOutputValue)); err == nil {
 			artifacts = string(b)
 		}
 	}
@@ -393,7 +393,7 @@ func resultJSON(res runner.Result) []byte {
 	if len(run.Artifacts) == 0 {
 		return append(b, '\n')
 	}
-	arts, err := oz.MarshalArtifactLines(run.Artifacts, "  ")
+	arts, err := oz.MarshalArtifactLines(upTo(run.Artifacts, ci.MaxResultFile), "  ")
 	if err != nil {
 		return []byte("{}\n")
 	}
@@ -403,6 +403,24 @@ func resultJSON(res runner.Result) []byte {
 	out = append(out, ",\n  \"artifacts\": "...)
 	out = append(out, arts...)
 	return append(out, "\n}\n"...)
+}
+
+// upTo is the artifacts that publishing can keep of limit bytes of their
+// JSON, and one more when there are more (so that it sees the value is
+// over its limit and says so): 1000 artifacts of 16 KiB each would
+// otherwise be encoded in full only to be cut to 64 KiB.
+func upTo(artifacts []oz.Artifact, limit int) []oz.Artifact {
+	size := 0
+	for i, a := range artifacts {
+		b, err := a.MarshalJSON()
+		if err != nil {
+			return artifacts
+		}
+		if size += len(b) + 1; size > limit {
+			return artifacts[:i+1]
+		}
+	}
+	return artifacts
 }
 
 // reportInputError reports a step stopped by invalid input: the error, and

@@ -102,6 +102,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := measureRSS(ctx, bin, work, 5, &r.start); err != nil {
 		return err
 	}
+	largestRuns := 3
+	if *quick {
+		largestRuns = 1
+	}
+	progress("the largest answer the client reads: %d runs as a GitHub step and as a GitLab job", largestRuns)
+	if r.largest, err = measureLargest(ctx, bin, work, largestRuns); err != nil {
+		return err
+	}
 	lengths := []time.Duration{20 * time.Second, 2 * time.Minute, 10 * time.Minute}
 	repsBy := map[time.Duration]int{}
 	for _, l := range lengths {

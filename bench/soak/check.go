@@ -2,11 +2,14 @@ package soak
 
 import (
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // readFiles reads what the step left: every file, and the outputs parsed
@@ -63,12 +66,26 @@ func check(p *plan, r *result) []string {
 		bad("the outputs do not parse: %v", r.outputsErr)
 	}
 	stdout := strings.ReplaceAll(r.stdout, "::add-mask::"+key+"\n", "")
-	if strings.Contains(stdout, key) || strings.Contains(r.stderr, key) {
-		bad("the key is in the log")
+	if leaks(stdout) || leaks(r.stderr) {
+		bad("the key is in the log (in some form)")
 	}
 	for name, text := range r.files {
-		if strings.Contains(text, key) {
-			bad("the key is in the file %s", name)
+		if leaks(text) {
+			bad("the key is in the file %s (in some form)", name)
+		}
+	}
+	for name, v := range r.outputs {
+		if i := strings.IndexFunc(v, func(c rune) bool { return c != '\n' && (unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c)) }); i >= 0 {
+			bad("the output %s holds the control or bidi character %U", name, []rune(v[i:])[0])
+		}
+	}
+	if p.hostile != "" && !r.hung {
+		summary := r.files["summary"]
+		if p.gitlab {
+			summary = r.files["oz-run-summary.md"]
+		}
+		if summary != "" && !strings.Contains(summary, "oz-run · ") {
+			bad("the summary lost its last section (%d bytes)", len(summary))
 		}
 	}
 
@@ -87,13 +104,13 @@ func check(p *plan, r *result) []string {
 	if p.recovers && r.creates != 1 {
 		bad("%d creates after an ambiguous failure, want 1 (the run found again)", r.creates)
 	}
-	if runConclusions[out["conclusion"]] && !aborted && r.runState != "" && out["state"] != r.runState {
+	if p.hostile == "" && runConclusions[out["conclusion"]] && !aborted && r.runState != "" && out["state"] != r.runState {
 		bad("state output %q, but the run is %s", out["state"], r.runState)
 	}
 	switch {
 	case aborted && !p.cancelAbort && r.cancels > 0:
 		bad("cancel_on_abort is false, but %d cancels were sent", r.cancels)
-	case aborted && out["conclusion"] == "cancelled" && r.runState != "CANCELLED":
+	case p.hostile == "" && aborted && out["conclusion"] == "cancelled" && r.runState != "CANCELLED":
 		bad("aborted with conclusion cancelled, but the run is %s", r.runState)
 	case !aborted && out["conclusion"] == "timed_out" && p.leave && r.cancels > 0:
 		bad("on_timeout is leave, but %d cancels were sent", r.cancels)
@@ -101,4 +118,14 @@ func check(p *plan, r *result) []string {
 		bad("timed out with on_timeout cancel, but the run is %s", r.runState)
 	}
 	return probs
+}
+
+// detector finds the key in every form the redactor knows.
+var detector = redact.New(key)
+
+// leaks reports whether text holds the key in some form, also as a reader
+// of the rendered text sees it (Markdown escapes undone, HTML entities
+// decoded).
+func leaks(text string) bool {
+	return detector.Contains(text) || detector.Contains(html.UnescapeString(strings.ReplaceAll(text, `\`, "")))
 }

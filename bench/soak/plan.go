@@ -2,9 +2,11 @@ package soak
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +48,10 @@ type plan struct {
 
 	signal      os.Signal
 	signalAfter time.Duration // after the first request reaches the fake
+
+	// hostile names the hostile answer every status read gets (a terminal
+	// run: the key echoed, control characters, huge fields); "" for none.
+	hostile string
 }
 
 // scenarios pick the run's course and the conclusion it comes to.
@@ -251,7 +257,40 @@ func newPlan(i int, r *rand.Rand) *plan {
 		p.signal = []os.Signal{syscall.SIGINT, syscall.SIGTERM}[r.IntN(2)]
 		p.signalAfter = time.Duration(r.IntN(500)) * time.Millisecond
 	}
+	// Drawn last, so that the plans above stay what they were for a seed.
+	if r.IntN(5) == 0 && !p.pollFinal {
+		h := hostileAnswers[r.IntN(len(hostileAnswers))]
+		if !h.huge || p.env["OZ_RUN_REQUEST_TIMEOUT"] == "" { // a 16 MiB answer needs more than 200 ms on a loaded machine
+			p.hostile = h.name
+			p.conclusion = h.conclusion
+			p.inputs["timeout"] = "30s" // the run ends with the answer
+			// Every status read the other faults leave gets it.
+			p.faults = append(p.faults, get(ozfake.Fault{Status: 200, Body: h.body(r)}))
+			p.faultNames = append(p.faultNames, h.name)
+		}
+	}
 	return p
+}
+
+// hostileAnswers are terminal runs full of what a hostile server sends.
+var hostileAnswers = []struct {
+	name, conclusion string
+	huge             bool
+	body             func(r *rand.Rand) string
+}{
+	{"hostile: the key echoed", "succeeded", false, func(r *rand.Rand) string {
+		forms := ozfake.KeyForms(key)
+		names := slices.Sorted(maps.Keys(forms))
+		return ozfake.HostileRun("fake-run-000001", "SUCCEEDED", forms[names[r.IntN(len(names))]])
+	}},
+	{"hostile: control and bidi characters", "failed", false, func(*rand.Rand) string {
+		return ozfake.HostileRun("fake-run-000001", "FAILED", ozfake.ControlText)
+	}},
+	{"hostile: a 16 MiB status message", "failed", true, func(*rand.Rand) string {
+		return `{"run_id":"fake-run-000001","state":"FAILED","status_message":{"message":"` +
+			strings.Repeat("status & <b> \\u202e ", (ozfake.MaxClientBody-4096)/21) + `"}}`
+	}},
+	{"hostile: the largest run", "succeeded", true, func(*rand.Rand) string { return ozfake.LargestRun("fake-run-000001", "SUCCEEDED") }},
 }
 
 // natural is the exit code and conclusion the invocation must end with

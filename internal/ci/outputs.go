@@ -41,6 +41,14 @@ var (
 	jsonOutputs      = map[string]bool{"artifacts": true}
 )
 
+// MaxOutputValue and MaxResultFile are what is kept at most of an output
+// value and of the result file: a caller with more to give may stop a
+// little past them (publishing cuts there anyway).
+const (
+	MaxOutputValue = maxOutputValue
+	MaxResultFile  = maxResultFile
+)
+
 // maxResultFile is the most bytes of the result file: past it, whole
 // members of the run object and whole elements of its arrays are left out
 // from the end (the file stays valid JSON, and says "oz_run_truncated":

@@ -1,7 +1,11 @@
 package ozfake
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -57,4 +61,43 @@ func LargestRun(id, state string) string {
 		b.WriteString(tail)
 	}
 	return b.String()
+}
+
+// KeyForms are the forms in which a server may send a key k back, by name:
+// each is the inside of a JSON string (as HostileRun's text), decoding to
+// k raw, JSON-escaped (every character, or one), base64 at each of its
+// three alignments, URL-escaped, hex, Markdown-escaped and as HTML
+// character references.
+func KeyForms(k string) map[string]string {
+	jsonEvery := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	return map[string]string{
+		"raw":                 jsonText(k),
+		"json every char":     jsonEvery(k),
+		"json one char":       fmt.Sprintf(`\u%04x`, k[0]) + jsonText(k[1:]),
+		"base64 aligned":      base64.StdEncoding.EncodeToString([]byte(k)),
+		"base64 shifted by 1": base64.StdEncoding.EncodeToString([]byte("x" + k)),
+		"base64 shifted by 2": base64.RawURLEncoding.EncodeToString([]byte("xy" + k)),
+		"url query":           url.QueryEscape(k),
+		"url path lower hex":  strings.ToLower(url.PathEscape(k)),
+		"hex":                 hex.EncodeToString([]byte(k)),
+		"markdown escaped":    jsonText(strings.NewReplacer("_", `\_`, "*", `\*`, "[", `\[`, "]", `\]`, "<", `\<`, "-", `\-`).Replace(k)),
+		"html entities":       jsonText(strings.NewReplacer("w", "&#119;", "-", "&#x2d;", "&", "&amp;", "<", "&lt;").Replace(k)),
+	}
+}
+
+// ControlText is the inside of a JSON string holding control, bidi and
+// invisible characters, a forged workflow command and an ANSI title
+// sequence.
+const ControlText = `a\u0000b\u001b[31mc\rd\u202ee\u2066f\ufeffg\u200eh\u007fi\u0085::error::forged\n##[error]x\u001b]0;title\u0007`
+
+// jsonText is s as the inside of a JSON string literal.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	return strings.Trim(string(b), `"`)
 }

@@ -25,8 +25,9 @@ const maxCopyDepth = 64
 //     redacted with JSON and unmarshalled again when it held a secret.
 //
 // Other unexported fields are copied as they are; time.Time is kept.
-// Strings are shared where nothing was found; maps, slices and pointers
-// are new. With no secret, v is returned as it is.
+// Strings and byte slices are shared where nothing was found (a result
+// holds megabytes of them, and is not changed afterwards); maps, other
+// slices and pointers are new. With no secret, v is returned as it is.
 func Copy[T any](r *Redactor, v T) T {
 	if r == nil || r.Empty() {
 		return v
@@ -69,8 +70,12 @@ func (c *copier) copy(dst, src reflect.Value, depth int) {
 			return
 		}
 		if src.Type().Elem().Kind() == reflect.Uint8 {
-			b := bytes.Clone(c.r.JSON(src.Bytes()))
-			dst.Set(reflect.ValueOf(b).Convert(dst.Type()))
+			b := src.Bytes()
+			if red := c.r.JSON(b); len(red) != len(b) || len(b) > 0 && &red[0] != &b[0] {
+				dst.Set(reflect.ValueOf(red).Convert(dst.Type()))
+			} else {
+				dst.Set(src) // nothing found: shared, as strings are
+			}
 			return
 		}
 		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
