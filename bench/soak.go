@@ -107,11 +107,10 @@ func soakMarkdown(r soak.Report, build, command string) string {
 	fmt.Fprintf(&b, "| faults injected | %s |\n", strings.Join(faults, "; "))
 	b.WriteString("\nChecked after every invocation: no hang, leak, race or panic; at most one run created; exit code and " +
 		"conclusion as the scenario and faults imply (transient faults change nothing); run_id and state matching the " +
-		"fake's run; outputs parsing by GitHub's or GitLab's rules; the key in no stream or file; no cancel when " +
+		"fake's run; outputs parsing by GitHub's or GitLab's rules; the key in no stream or file in any form the redactor knows (nor as a reader of the Markdown sees it); no output holding a control or bidi character; no cancel when " +
 		"on_timeout is leave or cancel_on_abort is false, a cancelled run otherwise. About one invocation in five gets a hostile " +
 		"answer to its status reads (the key echoed in one of its encoded forms, control and bidi characters in every field, a 16 MiB " +
-		"status message, the largest run the client reads): then the key in no form (the redactor's, and as a reader of the Markdown " +
-		"sees it), outputs without control or bidi characters, and the summary's last section in place.\n")
+		"status message, the largest run the client reads): then also the summary's last section in place.\n")
 	return b.String()
 }
 
