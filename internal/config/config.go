@@ -42,6 +42,20 @@ type Config struct {
 	Debug      bool
 	DryRun     bool
 
+	// ConversationID is the conversation a new run continues.
+	ConversationID string
+	// Followup is the message sent to the run RunID names.
+	Followup string
+	// FilesDir is where the run's FILE artifacts are downloaded, as given
+	// (relative to Workspace unless absolute); empty downloads none.
+	FilesDir string
+	// Share is config.session_sharing.public_access (oz.PublicAccessViewer
+	// or oz.PublicAccessEditor); empty shares with the team only.
+	Share string
+	// IdleTimeout is config.idle_timeout_minutes, whole minutes from 1 to
+	// 60; zero leaves the server's default.
+	IdleTimeout time.Duration
+
 	// The PR/MR comment. The tokens are read only with Comment (empty
 	// otherwise): a token that is not used is neither checked nor masked.
 	Comment     bool
@@ -54,6 +68,8 @@ type Config struct {
 	Dotenv      string
 	SummaryFile string
 	JUnitFile   string
+	// OutputFile receives the agent's answer, when there is one.
+	OutputFile string
 
 	// Workspace is the absolute path of the workspace (Files.Dir), the base
 	// of relative paths: GITHUB_WORKSPACE, else CI_PROJECT_DIR, else the

@@ -120,8 +120,8 @@ type OutputFile struct {
 // that cannot be written (a directory, a symbolic link, a FIFO, a file
 // where a directory is needed, a link out of the workspace in CI), and two
 // inputs naming the same file, or a file inside a directory input. Entries
-// with an empty path are skipped; an entry with Dir set is not checked for
-// writing (its files are, when written).
+// with an empty path are skipped; for an entry with Dir set, the directory
+// must be able to hold a file (each existing part of the way a directory).
 func CheckOutputFiles(files Files, outs []OutputFile) error {
 	type placed struct {
 		OutputFile
@@ -150,7 +150,17 @@ func CheckOutputFiles(files Files, outs []OutputFile) error {
 			}
 		}
 		seen = append(seen, placed{o, abs})
-		if clash || o.Dir {
+		if clash {
+			continue
+		}
+		if o.Dir {
+			// A file in it must be possible: each part of the way that
+			// exists is a directory (in CI, inside the workspace).
+			if err := files.CheckWrite(filepath.Join(o.Path, dirProbe)); err != nil {
+				errs = append(errs, &InputError{Input: o.Input, Value: o.Path,
+					Problem:  fmt.Sprintf("cannot hold files (%s: %s)", abs, reason(err)),
+					Accepted: "give a directory for the files, relative to " + startsAt(files) + ", such as oz-files; missing directories are made"})
+			}
 			continue
 		}
 		if err := files.CheckWrite(o.Path); err != nil {
@@ -161,6 +171,10 @@ func CheckOutputFiles(files Files, outs []OutputFile) error {
 	}
 	return errors.Join(errs...)
 }
+
+// dirProbe is the name of a file that CheckOutputFiles checks could be
+// written in a directory input: never written.
+const dirProbe = ".oz-run-probe"
 
 // collision says how two output files clash, or "".
 func collision(a OutputFile, aAbs string, b OutputFile, bAbs string) string {

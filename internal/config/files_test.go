@@ -50,6 +50,7 @@ func TestCheckOutputFiles(t *testing.T) {
 	fs := files(nil)
 	fs.unwritable["/ws/dir"] = workspace.ErrDirectory
 	fs.unwritable["/ws/link.json"] = workspace.ErrSymlink
+	fs.unwritable["/ws/file/"+dirProbe] = workspace.ErrNotDirectory
 	tests := []struct {
 		name string
 		outs []OutputFile
@@ -71,6 +72,10 @@ func TestCheckOutputFiles(t *testing.T) {
 		{"a directory", []OutputFile{{"result_file", "dir", false}},
 			[]string{`input "result_file": "dir" cannot be written (/ws/dir: it is a directory); give the path of a file to write, relative to the workspace (/ws), such as out/oz-run.json; missing directories are made`}},
 		{"a link", []OutputFile{{"dotenv", "link.json", false}}, []string{"cannot be written (/ws/link.json: it is a symbolic link"}},
+		{"a directory input that is a file", []OutputFile{{"files_dir", "file", true}},
+			[]string{`input "files_dir": "file" cannot hold files (/ws/file: a part of its directory is a file, not a directory); give a directory for the files`}},
+		{"the answer file and files_dir", []OutputFile{{"files_dir", "out", true}, {"output_file", "out/answer.md", false}},
+			[]string{`input "output_file": "out/answer.md" is inside files_dir (/ws/out)`}},
 		{"outside", []OutputFile{{"result_file", "/etc/r.json", false}}, []string{`input "result_file": "/etc/r.json" is not a file path inside the workspace (/ws)`}},
 	}
 	for _, tt := range tests {

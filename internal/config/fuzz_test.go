@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sep separates the fuzzed values of the inputs after warp_api_key, in the
@@ -103,8 +104,19 @@ func FuzzLoad(f *testing.F) {
 		if c.APIKey == "" || c.APIKey != strings.TrimSpace(c.APIKey) || strings.ContainsFunc(c.APIKey, isUnseen) {
 			t.Fatalf("bad APIKey accepted")
 		}
-		if c.Prompt == "" && c.Skill == "" && c.RunID == "" {
+		if c.Prompt == "" && c.Skill == "" && c.RunID == "" && c.ConversationID == "" {
 			t.Fatalf("nothing to run: %+v", c)
+		}
+		if (c.Followup != "" && c.RunID == "") || (c.ConversationID != "" && c.RunID != "") {
+			t.Fatalf("followup without run_id, or conversation_id with it: %+v", c)
+		}
+		if d := c.IdleTimeout; d != 0 && (d < MinIdleTimeout || d > MaxIdleTimeout || d%time.Minute != 0) {
+			t.Fatalf("bad idle_timeout %v", d)
+		}
+		switch c.Share {
+		case "", "VIEWER", "EDITOR":
+		default:
+			t.Fatalf("bad share %q", c.Share)
 		}
 		if c.Timeout <= 0 || c.PollInterval <= 0 || c.PollMaxInterval < c.PollInterval {
 			t.Fatalf("bad durations: %v %v %v", c.Timeout, c.PollInterval, c.PollMaxInterval)

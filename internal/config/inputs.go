@@ -94,6 +94,16 @@ var inputs = []input{
 		doc: "verbose logs (never the key); the effective settings are logged at the start"},
 	{name: "dry_run", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.DryRun }),
 		doc: "validate, print the request body that would be sent (key redacted, MCP server settings hidden), send nothing, exit 0"},
+	{name: "conversation_id", arg: "id", set: setConversationID,
+		doc: "continue an earlier run's conversation in a new run (request conversation_id; the conversation_id output of an earlier step); the prompt may then be empty"},
+	{name: "followup", arg: "text", show: showFollowup, set: text(func(c *Config) *string { return &c.Followup }),
+		doc: "with run_id: send this message to that run (a follow-up; the run keeps its mode), then wait for it to end again"},
+	{name: "files_dir", arg: "path", set: setFilesDir,
+		doc: "when the run ends, download its FILE artifacts into this directory (relative to the workspace; made if missing); unset = no download"},
+	{name: "share", arg: "viewer|editor", set: setShare,
+		doc: "viewer or editor: anyone with the session link may watch, or also act (config.session_sharing.public_access); unset = the team only"},
+	{name: "idle_timeout", arg: "duration", unit: time.Minute, set: setIdleTimeout,
+		doc: "how long the sandbox stays up once the agent is idle, 1m to 60m in whole minutes (a bare number is minutes; config.idle_timeout_minutes); unset = server default"},
 	{name: "comment", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Comment }),
 		doc: "true: keep one comment on the pull request / merge request up to date with the run"},
 	{name: "comment_key", arg: "text", set: setCommentKey,
@@ -105,6 +115,8 @@ var inputs = []input{
 
 	{name: "dotenv", report: true, def: "oz-run.env", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.Dotenv }),
 		doc: "dotenv report of the outputs (OZ_RUN_ID, OZ_CONCLUSION, ...), relative to the workspace; \"\" writes none"},
+	{name: "output_file", report: true, def: "oz-run-output.md", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.OutputFile }),
+		doc: "the agent's answer as a Markdown file, relative to the workspace, written only when there is an answer; \"\" writes none"},
 	{name: "summary_file", report: true, def: "oz-run-summary.md", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.SummaryFile }),
 		doc: "the job summary as a Markdown file, relative to the workspace; \"\" writes none"},
 	{name: "junit_file", report: true, def: "oz-run-junit.xml", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.JUnitFile }),
@@ -133,7 +145,8 @@ func envName(name string) string { return "INPUT_" + strings.ToUpper(name) }
 
 // Inputs returns the action's input names in the contract's order: the
 // inputs table of the contract, which action.yml declares. The GitLab-only
-// inputs (dotenv, summary_file, junit_file) are not among them.
+// inputs (dotenv, output_file, summary_file, junit_file) are not among
+// them.
 func Inputs() []string {
 	var names []string
 	for _, in := range inputs {
@@ -161,7 +174,8 @@ Usage:
 Each input is a flag --name (or with hyphens, --fail-on) or the environment
 variable INPUT_<NAME> (flags win). Values are trimmed. Booleans are true or
 false; durations are Go durations (90s, 30m, 1h30m), and a bare number is
-minutes for timeout, seconds for poll_interval and poll_max_interval. An
+minutes for timeout and idle_timeout, seconds for poll_interval and
+poll_max_interval. An
 INPUT_ variable that names no input is warned about, and the run goes on.
 
 Inputs:

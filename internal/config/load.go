@@ -92,13 +92,14 @@ func (l *loader) check(c *Config) []*InputError {
 			Accepted: "set it, or the environment variable WARP_API_KEY, to an Oz API key (keep it in a CI secret)",
 		})
 	}
-	if l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" {
+	if l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" && l.values["conversation_id"] == "" {
 		errs = append(errs, &InputError{
 			Input:    "prompt",
 			Problem:  "is required",
-			Accepted: "give prompt, prompt_file or skill, or run_id to wait for an existing run",
+			Accepted: "give prompt, prompt_file or skill (or conversation_id to continue an earlier run's conversation), or run_id to wait for an existing run",
 		})
 	}
+	errs = append(errs, l.checkWork(c)...)
 	if c.APIKey != "" && strings.Contains(c.Prompt, c.APIKey) {
 		name := "prompt"
 		if l.values["prompt_file"] != "" {

@@ -131,6 +131,7 @@ func TestLoadDefaults(t *testing.T) {
 		Dotenv:          "oz-run.env",
 		SummaryFile:     "oz-run-summary.md",
 		JUnitFile:       "oz-run-junit.xml",
+		OutputFile:      "oz-run-output.md",
 		Workspace:       "/ws",
 	}, c)
 }
@@ -166,6 +167,11 @@ func TestLoadEveryInput(t *testing.T) {
 		"INPUT_DOTENV":            "build/oz.env",
 		"INPUT_SUMMARY_FILE":      "build/summary.md",
 		"INPUT_JUNIT_FILE":        "build/junit.xml",
+		"INPUT_OUTPUT_FILE":       "build/answer.md",
+		"INPUT_FOLLOWUP":          "Also fix the linter\n",
+		"INPUT_FILES_DIR":         "build/oz-files",
+		"INPUT_SHARE":             "Viewer",
+		"INPUT_IDLE_TIMEOUT":      "15",
 	}
 	c, _, err := Load(nil, Env(e), filesAt("/builds/acme/app", true, nil))
 	require.NoError(t, err)
@@ -200,6 +206,11 @@ func TestLoadEveryInput(t *testing.T) {
 		Dotenv:          "build/oz.env",
 		SummaryFile:     "build/summary.md",
 		JUnitFile:       "build/junit.xml",
+		OutputFile:      "build/answer.md",
+		Followup:        "Also fix the linter",
+		FilesDir:        "build/oz-files",
+		Share:           "VIEWER",
+		IdleTimeout:     15 * time.Minute,
 		Workspace:       "/builds/acme/app",
 	}, c)
 }
@@ -402,6 +413,20 @@ func TestLoadInvalid(t *testing.T) {
 		{"run_id long", env{"INPUT_RUN_ID": strings.Repeat("r", 129)}, "run_id", []string{"longer than 128"}},
 		{"mcp", env{"INPUT_MCP": `{"a": [1]}`}, "mcp", []string{`server "a"`, "not a JSON object"}},
 		{"metadata", env{"INPUT_METADATA": "a=1\nnot a pair"}, "metadata", []string{"on line 2 is not key=value"}},
+		{"conversation_id slash", env{"INPUT_CONVERSATION_ID": "c/1"}, "conversation_id", []string{`contains "/"`, "conversation_id output"}},
+		{"conversation_id with run_id", env{"INPUT_CONVERSATION_ID": "conv-1", "INPUT_RUN_ID": "run-1"}, "conversation_id",
+			[]string{"together with run_id", "a new run", "attach to an existing run", "followup"}},
+		{"followup without run_id", env{"INPUT_FOLLOWUP": "also fix the docs"}, "followup", []string{"needs run_id", "conversation_id"}},
+		{"followup with the key", env{"INPUT_RUN_ID": "run-1", "INPUT_FOLLOWUP": "use " + testKey}, "followup", []string{"contains the API key"}},
+		{"files_dir the workspace", env{"INPUT_FILES_DIR": "."}, "files_dir", []string{"not a directory path inside the workspace (/ws)", "not the workspace itself"}},
+		{"files_dir outside", env{"INPUT_FILES_DIR": "../files"}, "files_dir", []string{"inside the workspace"}},
+		{"files_dir control", env{"INPUT_FILES_DIR": "a\x01"}, "files_dir", []string{"inside the workspace"}},
+		{"share", env{"INPUT_SHARE": "public"}, "share", []string{`"public" is not a sharing level`, "viewer", "editor"}},
+		{"idle_timeout too long", env{"INPUT_IDLE_TIMEOUT": "61"}, "idle_timeout", []string{"not between 1m and 60m", "whole minutes from 1 to 60"}},
+		{"idle_timeout too short", env{"INPUT_IDLE_TIMEOUT": "30s"}, "idle_timeout", []string{"not between 1m and 60m"}},
+		{"idle_timeout part of a minute", env{"INPUT_IDLE_TIMEOUT": "90s"}, "idle_timeout", []string{"not a whole number of minutes"}},
+		{"idle_timeout not a duration", env{"INPUT_IDLE_TIMEOUT": "soon"}, "idle_timeout", []string{"not a duration"}},
+		{"output_file escaping", env{"INPUT_OUTPUT_FILE": "../a.md"}, "output_file", []string{"inside the workspace"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -422,6 +447,32 @@ func TestLoadInvalid(t *testing.T) {
 			assert.Equal(t, tt.input, ies[0].Input)
 		})
 	}
+}
+
+func TestLoadWorkInputs(t *testing.T) {
+	t.Parallel()
+	// conversation_id is the thing to run: no prompt is needed.
+	c, _, err := Load(nil, Env(base.with(env{"INPUT_PROMPT": "", "INPUT_CONVERSATION_ID": "conv-7"})), files(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "conv-7", c.ConversationID)
+	assert.Empty(t, c.Prompt)
+
+	// followup with run_id; an idle timeout of an hour; editor in capitals.
+	c, _, err = Load(nil, Env(base.with(env{"INPUT_RUN_ID": "run-1", "INPUT_FOLLOWUP": "also fix the docs",
+		"INPUT_IDLE_TIMEOUT": "1h", "INPUT_SHARE": "EDITOR"})), files(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "also fix the docs", c.Followup)
+	assert.Equal(t, time.Hour, c.IdleTimeout)
+	assert.Equal(t, "EDITOR", c.Share)
+
+	// On a terminal files_dir may be absolute; output_file is off unless asked for.
+	c, _, err = Load(nil, Env(base.with(env{"INPUT_FILES_DIR": "/tmp/oz-files"})), filesAt("/home/me", false, nil))
+	require.NoError(t, err)
+	assert.Equal(t, "/tmp/oz-files", c.FilesDir)
+	assert.Empty(t, c.OutputFile)
+	c, _, err = Load([]string{"--output_file", "answer.md"}, Env(base), filesAt("/home/me", false, nil))
+	require.NoError(t, err)
+	assert.Equal(t, "answer.md", c.OutputFile)
 }
 
 func TestLoadReportsEveryError(t *testing.T) {

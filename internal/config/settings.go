@@ -62,9 +62,15 @@ func (c *Config) Brief() string {
 		}
 		return shortLine(v)
 	}
-	if c.RunID != "" {
+	switch {
+	case c.RunID != "" && c.Followup != "":
+		parts = append(parts, "send a follow-up to run "+shortLine(c.RunID))
+	case c.RunID != "":
 		parts = append(parts, "attach to run "+shortLine(c.RunID))
-	} else {
+	default:
+		if c.ConversationID != "" {
+			parts = append(parts, "continue conversation "+shortLine(c.ConversationID))
+		}
 		parts = append(parts,
 			"environment "+or(c.Environment, "(none)"),
 			"model "+or(c.Model, "(server default)"),
@@ -82,6 +88,9 @@ func (c *Config) Brief() string {
 	}
 	if len(failOn) == 0 {
 		failOn = append(failOn, failOnNone)
+	}
+	if c.FilesDir != "" {
+		parts = append(parts, "files into "+shortLine(c.FilesDir))
 	}
 	parts = append(parts, wait,
 		"fail_on "+strings.Join(failOn, ","),
@@ -117,10 +126,14 @@ func FormatDuration(d time.Duration) string {
 }
 
 // showPrompt shows a prompt's first line, cut, and its length.
-func showPrompt(c *Config, v string) string {
-	first, _, more := strings.Cut(c.Prompt, "\n")
+func showPrompt(c *Config, v string) string { return showText(c.Prompt) }
+
+// showText shows a text's first line, cut, and its length when that is
+// not all of it.
+func showText(text string) string {
+	first, _, more := strings.Cut(text, "\n")
 	if s := shortLine(first); more || s != first {
-		return fmt.Sprintf("%s (%d characters)", s, len([]rune(c.Prompt)))
+		return fmt.Sprintf("%s (%d characters)", s, len([]rune(text)))
 	}
 	return first
 }

@@ -18,6 +18,7 @@ func TestSettings(t *testing.T) {
 		"INPUT_POLL_INTERVAL": "5",
 		"INPUT_TITLE":         "a\u202etitle\x1b[31m",
 		"INPUT_ENVIRONMENT":   "env-1",
+		"INPUT_IDLE_TIMEOUT":  "20",
 	})
 	c, _, err := Load(nil, Env(e), files(nil))
 	require.NoError(t, err)
@@ -42,6 +43,8 @@ func TestSettings(t *testing.T) {
 	assert.Equal(t, "atitle[31m", got["title"], "no control or bidi characters")
 	assert.Equal(t, "", got["model"])
 	assert.Equal(t, "oz-run.env", got["dotenv"])
+	assert.Equal(t, "20m", got["idle_timeout"])
+	assert.Equal(t, "", got["followup"])
 	for name, v := range got {
 		assert.NotContains(t, v, "t0ken", name)
 		assert.NotContains(t, v, testKey, name)
@@ -67,6 +70,10 @@ func TestBrief(t *testing.T) {
 			"environment env-1, model gpt-5, agent_mode plan, timeout 1m30s (then leave), fail_on failed, polls every 1s growing to 1m, API 127.0.0.1:8080"},
 		{"attach, no wait, nothing fails", env{"INPUT_RUN_ID": "run-9", "INPUT_WAIT": "false", "INPUT_FAIL_ON": "none", "INPUT_API_URL": "https://proxy.example/oz/"},
 			"attach to run run-9, wait: false, fail_on none, polls every 2s growing to 30s, API proxy.example/oz"},
+		{"a follow-up, files", env{"INPUT_RUN_ID": "run-9", "INPUT_FOLLOWUP": "and the docs", "INPUT_FILES_DIR": "oz-files"},
+			"send a follow-up to run run-9, files into oz-files, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out, polls every 2s growing to 30s, API app.warp.dev"},
+		{"a conversation continued", env{"INPUT_PROMPT": "", "INPUT_CONVERSATION_ID": "conv-3"},
+			"continue conversation conv-3, environment (none), model (server default), agent_mode normal, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out, polls every 2s growing to 30s, API app.warp.dev"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,7 +45,9 @@ func TestInputs(t *testing.T) {
 		"warp_api_key", "prompt", "prompt_file", "skill", "environment", "model", "name", "title",
 		"mcp", "host", "computer_use", "agent_mode", "team_uid", "metadata", "wait", "run_id",
 		"timeout", "on_timeout", "cancel_on_abort", "fail_on", "poll_interval", "poll_max_interval",
-		"api_url", "summary", "result_file", "debug", "dry_run", "comment", "comment_key", "github_token", "gitlab_token",
+		"api_url", "summary", "result_file", "debug", "dry_run",
+		"conversation_id", "followup", "files_dir", "share", "idle_timeout",
+		"comment", "comment_key", "github_token", "gitlab_token",
 	}, Inputs())
 }
 
