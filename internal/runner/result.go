@@ -22,10 +22,17 @@ type Result struct {
 	AtCapacity bool
 	Attached   bool // run_id was given: nothing was created
 	// NoWait is set for wait: false: the run was read once, not waited for.
-	NoWait   bool
-	Timeline []Transition
-	Started  time.Time // when the step started
-	Ended    time.Time
+	NoWait bool
+	// Followup is the follow-up sent to the run (followup input), once
+	// accepted; nil when none was.
+	Followup *Followup
+	// FollowupPending is set when the wait after a follow-up ended (timed
+	// out, aborted) before the run showed that it had picked it up: its
+	// state is the one from before the follow-up.
+	FollowupPending bool
+	Timeline        []Transition
+	Started         time.Time // when the step started
+	Ended           time.Time
 	// Err is set when the step could not finish normally: the API failed
 	// (exit 3) or the process was aborted (exit 5, see Aborted).
 	Err     error

@@ -101,6 +101,7 @@ func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opt
 	w := &waiter{cfg: cfg, api: api, rep: rep, opts: opts.withDefaults()}
 	w.res.Started = w.opts.Now()
 	w.run(ctx)
+	w.res.FollowupPending = w.res.Followup != nil && !w.moved && !w.res.NoWait
 	w.res.Ended = w.opts.Now()
 	return w.res
 }
@@ -115,6 +116,13 @@ type waiter struct {
 	lastChange    time.Time // last state change or start
 	lastHeartbeat time.Time
 	sessionShown  bool
+
+	// After a follow-up (followup.go): the run as it was before, whether
+	// its state may be stale for a while, and whether it has moved since.
+	before     *oz.Run
+	staleRisk  bool
+	moved      bool
+	staleShown bool
 }
 
 func (w *waiter) run(ctx context.Context) {
@@ -128,6 +136,12 @@ func (w *waiter) run(ctx context.Context) {
 		w.notify()
 		if w.cfg.Prompt != "" || w.cfg.Skill != "" {
 			w.rep.Warning("Inputs ignored", "run_id is given, so no run is created: prompt, prompt_file and skill (and the run's configuration inputs) are ignored.")
+		}
+		if w.cfg.Followup != "" && !w.followUp(ctx, waitCtx) {
+			if w.res.Err == nil {
+				w.interrupted(ctx, waitCtx)
+			}
+			return
 		}
 	} else if !w.submit(waitCtx) {
 		w.interrupted(ctx, waitCtx)
@@ -178,11 +192,12 @@ func (w *waiter) submit(ctx context.Context) bool {
 func Request(cfg *config.Config, ciMeta map[string]string) (req oz.CreateRunRequest, dropped []string) {
 	c := cfg
 	req = oz.CreateRunRequest{
-		Prompt:   c.Prompt,
-		Mode:     c.AgentMode,
-		Skill:    c.Skill,
-		Title:    c.Title,
-		Metadata: mergeMetadata(ciMeta, c.Metadata),
+		Prompt:         c.Prompt,
+		Mode:           c.AgentMode,
+		Skill:          c.Skill,
+		Title:          c.Title,
+		ConversationID: c.ConversationID,
+		Metadata:       mergeMetadata(ciMeta, c.Metadata),
 	}
 	conf := oz.AgentConfig{
 		Name:               c.Name,
@@ -191,9 +206,13 @@ func Request(cfg *config.Config, ciMeta map[string]string) (req oz.CreateRunRequ
 		MCPServers:         c.MCP,
 		WorkerHost:         c.Host,
 		ComputerUseEnabled: c.ComputerUse,
+		IdleTimeoutMinutes: int(c.IdleTimeout / time.Minute),
+	}
+	if c.Share != "" {
+		conf.SessionSharing = &oz.SessionSharing{PublicAccess: c.Share}
 	}
 	if conf.Name != "" || conf.EnvironmentID != "" || conf.ModelID != "" || len(conf.MCPServers) > 0 ||
-		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil {
+		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil || conf.IdleTimeoutMinutes != 0 || conf.SessionSharing != nil {
 		req.Config = &conf
 	}
 	return req, droppedKeys(ciMeta, req.Metadata)
@@ -256,6 +275,12 @@ func droppedKeys(ciMeta, sent map[string]string) []string {
 func (w *waiter) peek(ctx context.Context) bool {
 	w.res.NoWait = true
 	w.res.Conclusion = config.Submitted
+	if w.res.Followup != nil {
+		// The run was read just before the follow-up; now it starts
+		// anew, and a state read at once may be stale.
+		w.rep.Logf("Not waiting for run %s to answer the follow-up (wait: false): %s", w.res.RunID, oz.RunURL(w.res.RunID))
+		return true
+	}
 	run, err := w.api.GetRun(ctx, w.res.RunID)
 	switch {
 	case err == nil:
@@ -287,7 +312,14 @@ func (w *waiter) poll(ctx context.Context) bool {
 			if w.observe(run) {
 				b.Reset()
 			}
-			if run.State.IsTerminal() {
+			if w.res.Followup != nil && !w.moved {
+				w.moved = w.hasMoved(run)
+				if !w.moved && !w.staleShown {
+					w.staleShown = true
+					w.rep.Logf("Run %s still shows its state from before the follow-up (%s): waiting for it to pick the follow-up up", w.res.RunID, run.State)
+				}
+			}
+			if run.State.IsTerminal() && (w.res.Followup == nil || w.moved) {
 				w.res.Conclusion = ConclusionOf(run.State)
 				w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
 				return true
@@ -402,7 +434,8 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	if w.res.RunID == "" {
 		lookup = w.recoverRun(ctx, createErr)
 	}
-	if !aborted && w.res.State != "" && w.res.State.IsTerminal() {
+	stale := w.res.Followup != nil && !w.moved // the state is from before the follow-up
+	if !aborted && !stale && w.res.State != "" && w.res.State.IsTerminal() {
 		// The recovered run had already ended: its outcome stands, as it
 		// would had a poll seen it.
 		w.res.Err = nil
@@ -434,7 +467,11 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	}
 	w.res.Err = nil
 	w.res.Conclusion = config.TimedOut
-	w.rep.Warning("Timed out", fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout))
+	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout)
+	if w.res.Followup != nil && !w.moved {
+		msg = fmt.Sprintf("The run did not pick up the follow-up within %s (timeout input): it still shows its state from before it (%s).", w.cfg.Timeout, w.res.State)
+	}
+	w.rep.Warning("Timed out", msg)
 	if w.cfg.OnTimeout == config.OnTimeoutCancel {
 		w.cancelRemote(ctx, "the timeout passed")
 	} else if w.res.RunID != "" {

@@ -23,10 +23,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // step is one scripted answer of the fake API to a GetRun.
 type step struct {
-	state oz.State
-	err   error
-	link  string
-	msg   string
+	state   oz.State
+	err     error
+	link    string
+	msg     string
+	updated string // updated_at
 }
 
 // fakeAPI answers GetRun from a script (the last step repeats) and records calls.
@@ -74,7 +75,7 @@ func (f *fakeAPI) GetRun(ctx context.Context, id string) (*oz.Run, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	run := &oz.Run{RunID: id, State: s.state, SessionLink: s.link}
+	run := &oz.Run{RunID: id, State: s.state, SessionLink: s.link, UpdatedAt: s.updated}
 	if s.msg != "" {
 		run.StatusMessage = &oz.StatusMessage{Message: s.msg}
 	}
@@ -213,6 +214,12 @@ func TestRequestWithoutAClient(t *testing.T) {
 	assert.Equal(t, oz.CreateRunRequest{Prompt: "do it", Mode: "normal", Metadata: map[string]string{"a": "1", "github_sha": "abc"}}, req)
 	assert.Empty(t, dropped)
 	assert.Nil(t, req.Config, "no config when no config input is set")
+
+	cfg.ConversationID, cfg.Prompt, cfg.Share, cfg.IdleTimeout = "conv-1", "", "VIEWER", 15*time.Minute
+	req, _ = Request(cfg, nil)
+	assert.Equal(t, "conv-1", req.ConversationID)
+	require.NotNil(t, req.Config)
+	assert.Equal(t, oz.AgentConfig{IdleTimeoutMinutes: 15, SessionSharing: &oz.SessionSharing{PublicAccess: "VIEWER"}}, *req.Config)
 }
 
 func TestMetadataStaysWithinTheLimit(t *testing.T) {
