@@ -89,19 +89,23 @@ func (g *gitlab) Metadata() map[string]string {
 	return gitlabMetadata(g.o.Getenv)
 }
 
-// Publish writes the result file, the dotenv report, the summary file and
-// the JUnit report (each one whose path is set).
+// Publish writes the result file, the dotenv report, the answer file, the
+// summary file and the JUnit report (each one whose path is set).
 func (g *gitlab) Publish(r Report) error {
 	outs, err := prepareOutputs(g.o, &g.sec, r, g.Warning)
 	return errors.Join(err, writeReports(g.o, &g.sec, r, outs))
 }
 
 // writeReports writes the files other CIs read: the dotenv report, the
-// summary file and the JUnit report, each one whose path is set.
+// answer file (when there is an answer), the summary file and the JUnit
+// report, each one whose path is set.
 func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 	var errs []error
 	if p := o.Dotenv; p != "" {
 		errs = append(errs, o.Workspace.WriteFile("the dotenv report", p, formatDotenv(outs)))
+	}
+	if p := o.OutputFile; p != "" && strings.TrimSpace(r.Answer) != "" {
+		errs = append(errs, o.Workspace.WriteFile("the answer file", p, answerFile(sec, r.Answer)))
 	}
 	if p := o.SummaryFile; p != "" && r.Summary != "" {
 		errs = append(errs, o.Workspace.WriteFile("the summary file", p, []byte(summaryText(sec.redact(r.Summary)))))
@@ -116,4 +120,13 @@ func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// answerFile is the agent's answer as the answer file holds it: as it
+// wrote it (Markdown, for a later job to read), but redacted, without
+// control or invisible characters (line breaks kept), valid UTF-8, at most
+// maxOutputValue bytes, ending with a newline.
+func answerFile(sec *secrets, answer string) []byte {
+	a := sec.redact(truncate(sanitize(sec.redact(answer), true), maxOutputValue))
+	return []byte(strings.TrimRight(a, "\n") + "\n")
 }

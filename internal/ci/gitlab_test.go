@@ -178,3 +178,22 @@ func TestGitLabMetadata(t *testing.T) {
 		"gitlab_ref":          "main",
 	}, g.Metadata())
 }
+
+// The answer file holds the agent's answer as it wrote it, redacted and
+// without control characters; no answer, no file.
+func TestGitLabAnswerFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o := Options{Getenv: env(nil), Stdout: &strings.Builder{}, Workspace: workspace.New(dir, true), Now: fixedNow,
+		OutputFile: "out/oz-run-output.md"}
+	g := NewGitLab(o)
+	g.Mask("wk-answer-secret-0123456789")
+	r := Report{Outputs: []Output{{Name: "run_id", Value: "r"}}, Answer: "# Done\n\nVERDICT: PASS\x1b[31m\r\nkey wk-answer-secret-0123456789 \u202eend\n\n"}
+	require.NoError(t, g.Publish(r))
+	assert.Equal(t, "# Done\n\nVERDICT: PASS[31m\nkey *** end\n", string(readFile(t, filepath.Join(dir, "out", "oz-run-output.md"))))
+
+	dir = t.TempDir()
+	o.Workspace = workspace.New(dir, true)
+	require.NoError(t, NewOtherCI(o).Publish(Report{Answer: " \n"}))
+	assert.NoFileExists(t, filepath.Join(dir, "out", "oz-run-output.md"), "no answer, no file")
+}

@@ -16,8 +16,8 @@ type local struct {
 // Publish prints the outputs that have a value (`name: value`) and the
 // plain-text summary (Report.SummaryText; the Markdown goes only to the
 // summary file) on Stdout. It
-// also writes the dotenv, summary and JUnit files whose paths are set in
-// Options (on a terminal, only those asked for).
+// also writes the dotenv, answer, summary and JUnit files whose paths are
+// set in Options (on a terminal, only those asked for).
 // Control characters are dropped from printed text.
 func NewLocal(o Options) Platform {
 	o = o.withDefaults()

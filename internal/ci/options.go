@@ -25,6 +25,9 @@ type Options struct {
 	// Dotenv, SummaryFile and JUnitFile are the GitLab report files; empty
 	// writes none.
 	Dotenv, SummaryFile, JUnitFile string
+	// OutputFile is where the agent's answer goes (GitLab and other CIs),
+	// when there is one; empty writes none.
+	OutputFile string
 	Now                            func() time.Time
 }
 

@@ -33,6 +33,9 @@ type Report struct {
 	// ResultJSON is written; the `result_file` output is set once it is.
 	ResultFile string
 	ResultJSON []byte
+	// Answer is the agent's answer (Markdown, as it wrote it): off GitHub
+	// it goes to Options.OutputFile, when it is not blank.
+	Answer string
 }
 
 // Platform is the CI system, as the runner and main see it.
