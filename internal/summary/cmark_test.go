@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // TestCmarkGFM renders summaries, the goldens and random hostile ones, with
@@ -23,8 +25,10 @@ func TestCmarkGFM(t *testing.T) {
 		t.Skip("cmark-gfm is not installed")
 	}
 	var docs []string
+	var answered []bool // the agent's answer is in it: checked as the comment is
 	for _, tc := range goldenCases(t) {
 		docs = append(docs, Render(tc.r, tc.opts))
+		answered = append(answered, tc.r.Work.Answer != "")
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for range 300 {
@@ -34,6 +38,15 @@ func TestCmarkGFM(t *testing.T) {
 		})
 		r := fuzzResult(hostileText(rnd), hostileText(rnd), hostileText(rnd), string(plan), hostileText(rnd), uint8(rnd.UintN(256)))
 		docs = append(docs, Render(r, Options{FailOn: config.FailOn{config.Failed: true}, Title: hostileText(rnd)}))
+		answered = append(answered, false)
+	}
+	for range 200 {
+		r := terminal(oz.StateSucceeded, config.Succeeded, nil) // its run id has no @ (the mention check)
+		r.Work.Answer = hostileAnswerText(rnd)
+		r.Work.Files = []runner.File{{Path: hostileText(rnd), Size: 1}}
+		r.Work.Warnings = []string{hostileText(rnd)}
+		docs = append(docs, Render(r, Options{FailOn: config.FailOn{config.Failed: true}, MaxBytes: 300 + rnd.IntN(8000)}))
+		answered = append(answered, true)
 	}
 	// One cmark-gfm process for all: documents joined by a rule line that
 	// closes any open block.
@@ -49,6 +62,10 @@ func TestCmarkGFM(t *testing.T) {
 		t.Fatalf("%d documents rendered as %d", len(docs), len(htmls))
 	}
 	for i, html := range htmls {
+		if answered[i] {
+			checkCommentHTML(t, docs[i], html)
+			continue
+		}
 		checkHTML(t, docs[i], html)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // ourHeadings are the only headings a summary may hold besides its title.
 var ourHeadings = map[string]bool{
 	"### Status message": true, "### What went wrong": true, "### Pull requests": true,
-	"### Artifacts": true, "### Timeline": true,
+	"### Artifacts": true, "### Timeline": true, "### Files": true, "### Not brought back": true,
 }
 
 var (

@@ -33,20 +33,26 @@ type Options struct {
 
 // Render writes the job summary for r.
 func Render(r runner.Result, opts Options) string {
-	var b strings.Builder
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	var b, tail strings.Builder
 	b.Grow(4096)
 	writeHeading(&b, r, opts)
 	writeTable(&b, r)
 	writeStatus(&b, r.Run, summaryLimits)
 	writeProblems(&b, r, summaryLimits)
-	writePullRequests(&b, r.Run, summaryLimits)
-	writeArtifacts(&b, r.Run, summaryLimits)
-	writeTimeline(&b, r)
-	writeFooter(&b, r)
-	maxBytes := opts.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
-	}
+	writePullRequests(&tail, r.Run, summaryLimits)
+	writeArtifacts(&tail, r.Run, summaryLimits)
+	writeFiles(&tail, r.Work.Files)
+	writeWorkWarnings(&tail, r.Work)
+	writeTimeline(&tail, r)
+	writeFooter(&tail, r)
+	// The answer gets what the rest leaves of the budget, so that every
+	// other section stays whole.
+	writeAnswer(&b, r.Work.Answer, maxBytes-b.Len()-tail.Len()-64)
+	b.WriteString(tail.String())
 	return capSize(b.String(), maxBytes)
 }
 
@@ -146,11 +152,17 @@ func verdict(r runner.Result, opts Options, f format) string {
 // notes are the sentences under the verdict that explain the outcome.
 func notes(r runner.Result, f format) []string {
 	var n []string
-	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == config.Submitted) {
+	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == config.Submitted) && !r.FollowupPending {
 		n = append(n, c.note(f))
 	}
 	attachedNoWait := f.lit("run_id") + " with " + f.lit("wait: false")
 	switch {
+	case r.Followup != nil && r.NoWait:
+		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+") and did not wait for its answer ("+f.lit("wait: false")+"): follow it on the run page.")
+	case r.Followup != nil && r.FollowupPending:
+		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+"), but the run did not pick it up before the step ended: its state is still the one from before the follow-up.")
+	case r.Followup != nil:
+		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+", outcome "+f.word(r.Followup.Outcome)+") and waited for it to end again.")
 	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion == config.Submitted:
 		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it was still working, so it is reported as submitted. Follow it on the run page.")
 	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion != "":
@@ -212,6 +224,12 @@ func writeTable(b *strings.Builder, r runner.Result) {
 		}
 	}
 	row("Credits", credits)
+	if c := costUSD(r); c != "" {
+		row("Cost", c)
+	}
+	if n := tokens(r); n != "" {
+		row("Tokens", n)
+	}
 	if u := r.Run.SessionURL(); !isBlank(u) {
 		if _, ok := safeURL(u); ok {
 			row("Session", link("Open the session", u))

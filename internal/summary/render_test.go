@@ -143,10 +143,33 @@ func goldenCases(t testing.TB) map[string]struct {
 	]`)
 	hostile.Timeline = append(hostile.Timeline, runner.Transition{State: "WEIRD|<STATE>", At: t0.Add(10 * time.Second)})
 
+	// The agent's work after a follow-up: an answer, files, what was not
+	// brought back, dollars and tokens.
+	followedUp := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	followedUp.Attached = true
+	followedUp.Followup = &runner.Followup{ID: "fu-1", Outcome: oz.OutcomeHandoffExecution, Accepted: t0}
+	followedUp.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(2.0), InferenceCostUSD: ptr(0.4), ComputeCostUSD: ptr(0.0213), TotalTokens: ptr(int64(1234567))}
+	followedUp.Work = runner.Work{
+		Answer: "## Review\n\nAll **three** findings are fixed:\n\n- the race in `cache.go`\n- <b>the leak</b> @octocat\n\n```go\nfunc f() {}\n```\n",
+		Files:  []runner.File{{Path: "oz-files/reports/oz-report.md", Size: 2048}, {Path: "oz-files/a|b`c.txt", Size: 12}},
+		Warnings: []string{`file "big.bin" was not downloaded: it is 209715200 bytes, over the 100 MiB limit for a file`,
+			`file "x" was not downloaded: <b>HTTP 403</b> | |`},
+		ConversationID: "conv-1",
+	}
+	pending := terminal(oz.StateSucceeded, config.TimedOut, nil)
+	pending.Attached, pending.FollowupPending = true, true
+	pending.Followup = &runner.Followup{Outcome: oz.OutcomeHandoffExecution}
+	sentNoWait := terminal(oz.StateSucceeded, config.Submitted, nil)
+	sentNoWait.Attached, sentNoWait.NoWait = true, true
+	sentNoWait.Followup = &runner.Followup{Outcome: oz.OutcomeHandoffExecution}
+
 	return map[string]struct {
 		r    runner.Result
 		opts Options
 	}{
+		"followed_up":         {followedUp, failOn},
+		"followup_pending":    {pending, failOn},
+		"followup_no_wait":    {sentNoWait, failOn},
 		"succeeded":           {succeeded, failOn},
 		"failed":              {failed, failOn},
 		"error":               {errored, failOn},
@@ -167,7 +190,9 @@ func TestRenderGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			got := Render(tc.r, tc.opts)
-			checkInvariants(t, got, DefaultMaxBytes)
+			if tc.r.Work.Answer == "" { // an answer keeps its Markdown: TestCmarkGFM checks it
+				checkInvariants(t, got, DefaultMaxBytes)
+			}
 			path := filepath.Join("testdata", name+".golden")
 			if *update {
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
@@ -342,5 +367,25 @@ func TestTextAndCommentSurviveHugeFields(t *testing.T) {
 	assert.NotContains(t, comment, "bytes over the limit", "nothing was cut at the end")
 	for _, section := range []string{"### Status message", "### What went wrong", "### Pull requests", "- … and ", "oz-run · the full run"} {
 		assert.True(t, strings.Contains(comment, section), "the comment lacks %q", section)
+	}
+}
+
+// TestRenderAnswerWithinTheLimit: the answer takes what the other sections
+// leave, so that they stay whole, collapsed when long, and the summary
+// stays under the limit.
+func TestRenderAnswerWithinTheLimit(t *testing.T) {
+	t.Parallel()
+	r := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	r.Work.Answer = strings.Repeat("a line with <b>, & and @x ", 3000) // escapes make it grow
+	r.Work.Files = []runner.File{{Path: "oz-files/r.md", Size: 3}}
+	for _, max := range []int{DefaultMaxBytes, 20000, 4000} {
+		got := Render(r, Options{MaxBytes: max})
+		assert.LessOrEqual(t, len(got), max)
+		for _, section := range []string{"### Status message", "### Files", "### Timeline", "oz-run · the full run"} {
+			assert.Contains(t, got, section, "MaxBytes %d", max)
+		}
+		assert.Contains(t, got, "<details>\n<summary>The agent's answer", "a long answer is collapsed")
+		assert.Equal(t, strings.Count(got, "<details>"), strings.Count(got, "</details>"))
+		assert.NotContains(t, got, "summary truncated", "the answer is cut, not the summary")
 	}
 }

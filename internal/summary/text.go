@@ -37,6 +37,7 @@ func Text(r runner.Result, opts Options) string {
 	writeTextProblems(&b, r)
 	writeTextLists(&b, r.Run)
 	writeTextAnswer(&b, r.Work.Answer)
+	writeTextWork(&b, r.Work)
 	writeTextTimeline(&b, r)
 	if id := runID(r); !isBlank(id) {
 		if u, ok := plainURL(runURL(id)); ok {
@@ -124,6 +125,12 @@ func writeTextTable(b *strings.Builder, r runner.Result) {
 		}
 	}
 	row("Credits", credits)
+	if c := costUSD(r); c != "" {
+		row("Cost", c)
+	}
+	if n := tokens(r); n != "" {
+		row("Tokens", n)
+	}
 	if u, ok := plainURL(r.Run.SessionURL()); ok {
 		row("Session", u)
 	}
