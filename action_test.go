@@ -17,7 +17,8 @@ import (
 // contractOutputs are the contract's outputs, in its order.
 var contractOutputs = []string{
 	"run_id", "run_url", "state", "conclusion", "status_message", "error_code",
-	"session_link", "pr_urls", "artifacts", "credits", "run_time", "result_file", "comment_url",
+	"session_link", "pr_urls", "artifacts", "credits", "run_time", "result_file",
+	"agent_output", "conversation_id", "files", "cost_usd", "tokens", "comment_url",
 }
 
 // actionSpec reads the names and defaults under action.yml's inputs and

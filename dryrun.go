@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -26,10 +27,17 @@ const hidden = "***"
 func dryRun(p ci.Platform, cfg *config.Config) {
 	if cfg.RunID != "" {
 		what := "wait for it to end (timeout " + config.FormatDuration(cfg.Timeout) + ")"
-		if !cfg.Wait {
+		switch {
+		case cfg.Followup != "" && !cfg.Wait:
+			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), without waiting (wait: false)",
+				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID)
+		case cfg.Followup != "":
+			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), then wait for it to end again (timeout %s)",
+				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID, config.FormatDuration(cfg.Timeout))
+		case !cfg.Wait:
 			what = "read it once (wait: false)"
 		}
-		p.Logf("Dry run: nothing is sent. The step would attach to run %s (%s) and %s.", cfg.RunID, oz.RunURL(cfg.RunID), what)
+		p.Logf("Dry run: nothing is sent. The step would attach to run %s (%s) and %s.%s", cfg.RunID, oz.RunURL(cfg.RunID), what, filesLine(cfg))
 		return
 	}
 	req, _ := runner.Request(cfg, p.Metadata())
@@ -46,7 +54,15 @@ func dryRun(p ci.Platform, cfg *config.Config) {
 		head.WriteString("X-Warp-Team-Uid: " + cfg.TeamUID + "\n")
 	}
 	head.WriteString("Content-Type: application/json\n\n")
-	p.Logf("%s%s", head.String(), body)
+	p.Logf("%s%s%s", head.String(), body, filesLine(cfg))
+}
+
+// filesLine says where the run's files would go, when files_dir is set.
+func filesLine(cfg *config.Config) string {
+	if cfg.FilesDir == "" {
+		return ""
+	}
+	return "\nOnce the run has ended, its FILE artifacts would be downloaded into " + cfg.FilesDir + "."
 }
 
 // dryRunBody is the request's JSON as the client would send it, indented,

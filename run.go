@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/summary"
+	"github.com/oz-run/oz-run-action/internal/work"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -105,9 +107,14 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	// No log group around the wait: the run and session links, the state
 	// changes and the heartbeats are what a reader of the log looks for.
 	res := runner.Run(ctx, cfg, client, p, runOpts)
-
-	// (The agent's work, its answer and files, is read here: after the end,
-	// before the comment and the report, so that both show it.)
+	// The agent's work, once the run has ended: read before anything is
+	// published, so that every report has it. Its failures are warnings.
+	if work.Due(res) {
+		res.Work = work.Read(ctx, client, res.RunID, res.Run, p, workOptions(cfg, sur.ws, env))
+		for _, w := range res.Work.Warnings {
+			p.Warning("The agent's work", w)
+		}
+	}
 
 	code := res.ExitCode(cfg.FailOn)
 	// One pass over the whole result, before anything renders or escapes
@@ -125,6 +132,17 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	announce(p, cfg, shown, code)
 	return code
+}
+
+// workOptions are where the run's files go (files_dir) and, for tests,
+// hidden settings: OZ_RUN_DOWNLOAD_TIME (a Go duration) bounds the
+// downloads instead of work.DefaultDownloadTime; not a contract input.
+func workOptions(cfg *config.Config, ws *workspace.Workspace, env config.Env) work.Options {
+	o := work.Options{FilesDir: cfg.FilesDir, Workspace: ws}
+	if d, err := time.ParseDuration(env.Get("OZ_RUN_DOWNLOAD_TIME")); err == nil && d > 0 {
+		o.DownloadTime = d
+	}
+	return o
 }
 
 // warnUnknownInputs prints one warning for each INPUT_ variable that names
@@ -180,6 +198,9 @@ func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 	o.Dotenv, o.SummaryFile, o.JUnitFile = s.reportFiles(cfg)
 	if cfg != nil {
 		o.Debug = cfg.Debug
+		if !s.rs.noReportFiles {
+			o.OutputFile = cfg.OutputFile
+		}
 	}
 	p := ci.Detect(o)
 	for _, secret := range s.secrets {
@@ -203,12 +224,18 @@ func (s *surroundings) reportFiles(cfg *config.Config) (dotenv, summaryFile, jun
 }
 
 // outputFiles are the files p writes when the step ends, by the input that
-// names each: the result file and, off GitHub, the report files. (A later
-// files_dir or output_file joins the list.)
+// names each: the result file, the directory of the downloaded files and,
+// off GitHub, the report files and the answer file.
 func (s *surroundings) outputFiles(cfg *config.Config, p ci.Platform) []config.OutputFile {
-	files := []config.OutputFile{{Input: "result_file", Path: cfg.ResultFile}}
+	files := []config.OutputFile{
+		{Input: "files_dir", Path: cfg.FilesDir, Dir: true},
+		{Input: "result_file", Path: cfg.ResultFile},
+	}
 	if p.Name() == "github" {
 		return files
+	}
+	if !s.rs.noReportFiles {
+		files = append(files, config.OutputFile{Input: "output_file", Path: cfg.OutputFile})
 	}
 	dotenv, summaryFile, junitFile := s.reportFiles(cfg)
 	if !cfg.Summary {
@@ -248,6 +275,10 @@ func outcome(cfg *config.Config, res runner.Result) string {
 		state = fmt.Sprintf(" (state %s)", res.State)
 	}
 	switch {
+	case res.Conclusion == config.Submitted && res.Followup != nil:
+		fmt.Fprintf(&b, "follow-up sent to run %s (outcome %s), not waited for (wait: false)%s", id, res.Followup.Outcome, state)
+	case res.Conclusion == config.TimedOut && res.FollowupPending:
+		fmt.Fprintf(&b, "run %s did not pick up the follow-up within %s (timeout)%s", id, config.FormatDuration(cfg.Timeout), state)
 	case res.Conclusion == config.Submitted && res.Attached:
 		fmt.Fprintf(&b, "run %s is still working%s; not waited for (wait: false)", id, state)
 	case res.Conclusion == config.Submitted:
@@ -298,6 +329,7 @@ func buildReport(cfg *config.Config, res runner.Result, code int, text bool) ci.
 			r.SummaryText = summary.Text(res, summary.Options{FailOn: cfg.FailOn})
 		}
 	}
+	r.Answer = res.Work.Answer
 	if cfg.ResultFile != "" && res.RunID != "" { // no run, no run object
 		r.ResultFile = cfg.ResultFile
 		r.ResultJSON = resultJSON(res)
@@ -335,9 +367,24 @@ func outputs(res runner.Result) []ci.Output {
 	if sm == nil {
 		sm = &oz.StatusMessage{}
 	}
-	credits := ""
+	credits, costUSD, tokens := "", "", ""
 	if c, ok := run.RequestUsage.Credits(); ok {
 		credits = strconv.FormatFloat(c, 'f', -1, 64)
+	}
+	if usd, ok := run.RequestUsage.CostUSD(); ok {
+		// To the millionth of a dollar: no float noise (0.30000000000000004).
+		costUSD = strconv.FormatFloat(math.Round(usd*1e6)/1e6, 'f', -1, 64)
+	}
+	if n, ok := run.RequestUsage.Tokens(); ok {
+		tokens = strconv.FormatInt(n, 10)
+	}
+	conversationID := res.Work.ConversationID
+	if conversationID == "" {
+		conversationID = run.ConversationID
+	}
+	files := make([]string, 0, len(res.Work.Files))
+	for _, f := range res.Work.Files {
+		files = append(files, f.Path)
 	}
 	artifacts := "[]"
 	if len(run.Artifacts) > 0 {
@@ -357,6 +404,11 @@ func outputs(res runner.Result) []ci.Output {
 		{Name: "artifacts", Value: artifacts},
 		{Name: "credits", Value: credits},
 		{Name: "run_time", Value: run.RunTime},
+		{Name: "agent_output", Value: res.Work.Answer},
+		{Name: "conversation_id", Value: conversationID},
+		{Name: "files", Value: strings.Join(files, "\n")},
+		{Name: "cost_usd", Value: costUSD},
+		{Name: "tokens", Value: tokens},
 		{Name: "comment_url"}, // set once the comment is written
 	}
 }

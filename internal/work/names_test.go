@@ -38,7 +38,7 @@ func TestCleanName(t *testing.T) {
 		{".bashrc", ".bashrc"},
 		{long + ".txt", long[:251] + ".txt"},
 		{strings.Repeat("é", 200) + ".md", strings.Repeat("é", 126) + ".md"}, // 255 bytes: whole characters
-		{"x." + long, "x." + long[:253]}, // an extension over 32 bytes is not kept
+		{"x." + long, "x." + long[:253]},                                     // an extension over 32 bytes is not kept
 		{strings.Repeat("d/", 20) + "f.txt", strings.Repeat("d/", 15) + "f.txt"},
 	}
 	for _, c := range cases {

@@ -299,8 +299,8 @@ func TestReadDownloadFailures(t *testing.T) {
 		name     string
 		faults   []ozfake.Fault
 		opts     func(*Options)
-		files    int // downloaded of the two
-		nwarn    int // warnings
+		files    int      // downloaded of the two
+		nwarn    int      // warnings
 		warnings []string // in them
 		check    func(t *testing.T, e *env)
 	}{
