@@ -141,8 +141,9 @@ type proc struct {
 	cmd       *exec.Cmd
 	out, errb bytes.Buffer
 	started   time.Time
-	signalled time.Time // zero unless a signal was sent
-	err       error     // what went wrong driving the process
+	signalled time.Time       // zero unless a signal was sent
+	err       error           // what went wrong driving the process
+	before    map[string]bool // the workspace's files before the start
 }
 
 // start starts the checked program; ctx kills it if it outlives the test.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type faultCase struct {
 	fake   []ozfake.Option
 	faults []ozfake.Fault
 	down   bool                   // the API is down from the start
+	setup  func(*proc) error      // acts before the program starts
 	during func(*proc) error      // acts while the program runs
 	forge  func(*forgefake.Forge) // with comment: true on a pull request, the fake GitHub's faults
 
@@ -73,7 +75,8 @@ func faultCases() []faultCase {
 	noFilter := []ozfake.Option{ozfake.WithMetadataFilter(false)}
 	html := header("Content-Type", "text/html; charset=utf-8")
 
-	cases := []faultCase{
+	cases := workFaultCases()
+	cases = append(cases, []faultCase{
 		// Transient failures are retried and change nothing.
 		{name: "poll/5xx burst", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 3, Status: 503})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1},
@@ -198,7 +201,7 @@ func faultCases() []faultCase {
 		{name: "timeout/during a retry sleep", inputs: with(slow, "timeout", "1s"),
 			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second},
-	}
+	}...)
 
 	cases = append(cases, hostileCases()...)
 	cases = append(cases, forgeHangsAtTheEndCases()...)
@@ -313,6 +316,13 @@ func TestFaultMatrix(t *testing.T) {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
+			if tc.setup != nil {
+				if err := tc.setup(p); err != nil {
+					p.err = fmt.Errorf("setting the row up: %w", err)
+					return
+				}
+			}
+			p.before = snapshot(p.s.dir)
 			if err := p.start(ctx, bin); err != nil {
 				p.err = err
 				return
@@ -373,6 +383,10 @@ func checkFaultCase(t *testing.T, tc faultCase, p *proc) {
 		assert.Less(t, p.started.Add(s.elapsed).Sub(p.signalled), afterSignal, "the exit after the signal")
 	}
 	s.assertNoKey()
+	checkNothingWrittenOutsideFilesDir(t, p)
+	if p.fake != nil {
+		checkKeyOnlyToTheAPI(t, p.fake)
+	}
 	if tc.check != nil {
 		tc.check(t, p)
 	}

@@ -36,6 +36,9 @@ type File struct {
 	Size int64
 	// NoSize leaves size_bytes out of the artifact.
 	NoSize bool
+	// NoLength sends the download without Content-Length (chunked): a
+	// client learns the size only as the bytes come.
+	NoLength bool
 }
 
 // fileEntry is a File of one run.
@@ -355,7 +358,9 @@ func (s *Server) answerFile(w http.ResponseWriter, r *http.Request) {
 	}
 	f := ref.file
 	w.Header().Set("Content-Type", f.mime())
-	w.Header().Set("Content-Length", strconv.FormatInt(f.size(), 10))
+	if !f.spec.NoLength {
+		w.Header().Set("Content-Length", strconv.FormatInt(f.size(), 10))
+	}
 	w.Header().Set("Cache-Control", "private, max-age=0")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
