@@ -28,7 +28,7 @@ type Options struct {
 	// OutputFile is where the agent's answer goes (GitLab and other CIs),
 	// when there is one; empty writes none.
 	OutputFile string
-	Now                            func() time.Time
+	Now        func() time.Time
 }
 
 func (o Options) withDefaults() Options {
