@@ -110,6 +110,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if r.largest, err = measureLargest(ctx, bin, work, largestRuns); err != nil {
 		return err
 	}
+	progress("peak RSS while downloading a file of 100 MiB (the limit)")
+	if err := measureBigDownload(ctx, bin, work, &r.start); err != nil {
+		return err
+	}
 	lengths := []time.Duration{20 * time.Second, 2 * time.Minute, 10 * time.Minute}
 	repsBy := map[time.Duration]int{}
 	for _, l := range lengths {

@@ -14,22 +14,25 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
-// recorder serves the fake API and timestamps what the bench measures:
-// the first request it receives, each run's create, each status read, and
-// the moment it first answers a run's terminal state.
+// recorder serves the fake API (and its file server, on the same host) and
+// timestamps what the bench measures: the first request it receives, each
+// run's create, each status read, the moment it first answers a run's
+// terminal state, its conversation reads, and the last answer of all.
 type recorder struct {
 	fake *ozfake.Server
 
 	mu    sync.Mutex
 	first time.Time // the first request since reset
+	last  time.Time // when the last answer (any request) was written
 	runs  map[string]*runRecord
 }
 
 // runRecord is what the recorder saw of one run.
 type runRecord struct {
-	created  time.Time // when the create request arrived
-	gets     int       // status reads
-	terminal time.Time // when the first terminal state was answered
+	created       time.Time // when the create request arrived
+	gets          int       // status reads
+	terminal      time.Time // when the first terminal state was answered
+	conversations int       // conversation reads
 }
 
 // serveRecorder serves a fake made with opts on loopback until ctx ends.
@@ -60,6 +63,13 @@ func (rc *recorder) firstRequest() time.Time {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.first
+}
+
+// lastAnswer is when the last answer to any request was written.
+func (rc *recorder) lastAnswer() time.Time {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.last
 }
 
 // run returns a copy of what was seen of run id.
@@ -95,6 +105,9 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bw := &ozfake.Recorder{ResponseWriter: w, Keep: 1 << 20} // bodies here are small
 	rc.fake.ServeHTTP(bw, r)
 	answered := time.Now()
+	rc.mu.Lock()
+	rc.last = answered
+	rc.mu.Unlock()
 
 	runs := ozfake.BasePath + "/agent/runs"
 	switch {
@@ -107,6 +120,11 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rc.record(resp.RunID).created = arrived
 			rc.mu.Unlock()
 		}
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, runs+"/") && strings.HasSuffix(r.URL.Path, "/conversation"):
+		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, runs+"/"), "/conversation")
+		rc.mu.Lock()
+		rc.record(id).conversations++
+		rc.mu.Unlock()
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, runs+"/"):
 		id := strings.TrimPrefix(r.URL.Path, runs+"/")
 		var run struct {

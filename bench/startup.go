@@ -17,9 +17,17 @@ import (
 type startupResult struct {
 	ozRun, curl []time.Duration // exec -> first request at the fake
 	curlVersion string
-	exit        []time.Duration // terminal answer -> process exit
+	exit        []time.Duration // terminal answer -> process exit (the work read in between)
+	exitAfter   []time.Duration // the last answer it needs (the conversation, the files) -> process exit
+	convReads   []int           // conversation reads per run
+	workReqs    []int           // requests per run after the terminal answer
 	maxRSSKiB   int64           // the peak RSS of a whole run as a GitHub step
 	rssExact    bool            // measured by GNU time (else an upper bound)
+
+	bigRSSKiB int64         // the peak RSS of a run downloading a file at the limit
+	bigExact  bool          // measured by GNU time
+	bigTime   time.Duration // that run's wall time
+	bigBytes  int64         // the file written
 }
 
 // measureStartup alternates oz-run and curl n times (in random order per
@@ -93,9 +101,12 @@ func measureStartup(ctx context.Context, bin, work string, n int, res *startupRe
 	return nil
 }
 
-// measureExit runs oz-run n times to the end of a short run, as a GitHub
-// step (outputs and summary written), and takes the time from the fake's
-// first answer with a terminal state to the process's exit.
+// measureExit runs oz-run n times to the end of a short run with an answer
+// and two files, as a GitHub step (the conversation read, the files
+// downloaded, outputs and summary written), and takes the time to the
+// process's exit from the fake's first answer with a terminal state and
+// from the last answer of all (the last file's bytes). It counts the
+// conversation reads and the requests after the terminal answer.
 func measureExit(ctx context.Context, bin, work string, n int, res *startupResult) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -108,13 +119,18 @@ func measureExit(ctx context.Context, bin, work string, n int, res *startupResul
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		env, err := githubEnv(dir, base, map[string]string{"poll_interval": "10ms", "poll_max_interval": "50ms", "result_file": "oz-result.json"})
+		env, err := githubEnv(dir, base, map[string]string{"poll_interval": "10ms", "poll_max_interval": "50ms", "result_file": "oz-result.json",
+			"prompt": "[fake:files] bench: fix the build", "files_dir": "oz-files"})
 		if err != nil {
 			return err
 		}
+		before := len(rc.fake.Requests())
 		p, err := runProc(ctx, bin, nil, env, dir)
 		if err != nil || p.code != 0 {
 			return fmt.Errorf("oz-run exited %d: %v\n%s", p.code, err, p.log)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "oz-files", "reports", "oz-report.md")); err != nil {
+			return fmt.Errorf("oz-run did not download the report: %w\n%s", err, p.log)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, "output"))
 		if err != nil {
@@ -128,9 +144,49 @@ func measureExit(ctx context.Context, bin, work string, n int, res *startupResul
 		if !ok || rec.terminal.IsZero() {
 			return fmt.Errorf("the fake never answered run %q with a terminal state", outs["run_id"])
 		}
+		after := 0
+		for _, r := range rc.fake.Requests()[before:] {
+			if r.At.After(rec.terminal) {
+				after++
+			}
+		}
 		res.exit = append(res.exit, p.exit.Sub(rec.terminal))
+		res.exitAfter = append(res.exitAfter, p.exit.Sub(rc.lastAnswer()))
+		res.convReads = append(res.convReads, rec.conversations)
+		res.workReqs = append(res.workReqs, after)
 	}
 	return nil
+}
+
+// measureBigDownload runs oz-run once through GNU time on a run whose file
+// is exactly at the 100 MiB limit ([fake:bigfile]), downloaded into
+// files_dir, and keeps its peak RSS: the file streams to disk.
+func measureBigDownload(ctx context.Context, bin, work string, res *startupResult) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, base, err := serveRecorder(ctx, ozfake.WithTimeScale(0.01))
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(work, "bigfile")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	env, err := githubEnv(dir, base, map[string]string{"poll_interval": "10ms", "poll_max_interval": "50ms",
+		"prompt": "[fake:bigfile] bench: a file at the limit", "files_dir": "oz-files"})
+	if err != nil {
+		return err
+	}
+	p, exact, err := runMeasured(ctx, bin, nil, env, dir)
+	if err != nil || p.code != 0 {
+		return fmt.Errorf("oz-run exited %d: %v\n%s", p.code, err, p.log)
+	}
+	st, err := os.Stat(filepath.Join(dir, "oz-files", "big.bin"))
+	if err != nil {
+		return fmt.Errorf("oz-run did not download big.bin: %w\n%s", err, p.log)
+	}
+	res.bigRSSKiB, res.bigExact, res.bigTime, res.bigBytes = p.maxRSSKiB, exact, p.exit.Sub(p.start), st.Size()
+	return os.RemoveAll(filepath.Join(dir, "oz-files"))
 }
 
 // measureRSS runs oz-run n times to the end of a short run as a GitHub step

@@ -3,6 +3,7 @@ package soak
 import (
 	"fmt"
 	"html"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,10 +19,22 @@ func (r *result) readFiles(p *plan) {
 	r.files = map[string]string{}
 	entries, _ := os.ReadDir(r.dir)
 	for _, e := range entries {
+		r.entries = append(r.entries, e.Name())
 		if b, err := os.ReadFile(filepath.Join(r.dir, e.Name())); err == nil {
 			r.files[e.Name()] = string(b)
 		}
 	}
+	r.downloaded = map[string]string{}
+	dir := filepath.Join(r.dir, ozFilesDir)
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		b, _ := os.ReadFile(path)
+		r.downloaded[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
 	if !p.gitlab {
 		r.outputs, r.outputsErr = ci.ParseGitHubOutput([]byte(r.files["output"]))
 		return
@@ -88,6 +101,25 @@ func check(p *plan, r *result) []string {
 			bad("the summary lost its last section (%d bytes)", len(summary))
 		}
 	}
+	for name, text := range r.downloaded {
+		if strings.Contains(text, key) || strings.Contains(name, key) {
+			bad("the key is in the downloaded file %s", name)
+		}
+	}
+	for _, name := range r.entries {
+		if !stepFiles[name] {
+			bad("the step wrote %s, which is neither a report nor files_dir", name)
+		}
+	}
+	if r.followupsTaken > 1 || r.followupPosts > 2 || (r.followupPosts == 2 && !strings.Contains(strings.Join(p.faultNames, ";"), "follow-up 429")) {
+		bad("%d follow-ups taken, %d sent: never two", r.followupsTaken, r.followupPosts)
+	}
+	if !p.followup && r.followupPosts > 0 {
+		bad("%d follow-ups sent without the followup input", r.followupPosts)
+	}
+	if r.conversations > 1 && !strings.Contains(strings.Join(p.faultNames, ";"), "conversation") {
+		bad("%d conversation reads, want at most 1", r.conversations)
+	}
 
 	out := r.outputs
 	code, conclusion := p.natural()
@@ -107,6 +139,7 @@ func check(p *plan, r *result) []string {
 	if p.hostile == "" && runConclusions[out["conclusion"]] && !aborted && r.runState != "" && out["state"] != r.runState {
 		bad("state output %q, but the run is %s", out["state"], r.runState)
 	}
+	checkWork(p, r, out, aborted, bad)
 	switch {
 	case aborted && !p.cancelAbort && r.cancels > 0:
 		bad("cancel_on_abort is false, but %d cancels were sent", r.cancels)
@@ -128,4 +161,47 @@ var detector = redact.New(key)
 // decoded).
 func leaks(text string) bool {
 	return detector.Contains(text) || detector.Contains(html.UnescapeString(strings.ReplaceAll(text, `\`, "")))
+}
+
+// stepFiles are the names the step may leave at the top of its directory:
+// the CI's files, the reports, the result file and files_dir.
+var stepFiles = map[string]bool{
+	"output": true, "summary": true, "oz-run.env": true, "oz-run-summary.md": true, "oz-run-junit.xml": true,
+	"oz-run-output.md": true, "oz-result.json": true, ozFilesDir: true,
+}
+
+// checkWork checks the agent's work once the run ended by its own state
+// (not aborted, not timed out, nothing final from the API): the answer is
+// published unless the run never had a conversation or it could not be
+// read; with files_dir, the files of [fake:files] are there, whole.
+func checkWork(p *plan, r *result, out map[string]string, aborted bool, bad func(string, ...any)) {
+	if aborted || !runConclusions[out["conclusion"]] || (out["conclusion"] == "submitted") {
+		if p.filesDir && len(r.downloaded) > 0 && out["conclusion"] == "timed_out" {
+			bad("files were downloaded after a timeout")
+		}
+		return
+	}
+	// These runs never work (they fail before the agent starts) or have no
+	// conversation: no answer.
+	noConversation := strings.Contains(p.scenario, "noconversation") || strings.Contains(p.scenario, "nocredits") ||
+		strings.Contains(p.scenario, "[fake:fail]")
+	switch {
+	case p.answerLost || noConversation:
+	case p.gitlab && r.files["oz-run-output.md"] == "":
+		bad("no answer file, although the run has an answer")
+	case !p.gitlab && out["agent_output"] == "":
+		bad("agent_output is empty, although the run has an answer")
+	}
+	if !p.filesDir || p.followup || !strings.Contains(p.scenario, "[fake:files]") {
+		if len(r.downloaded) > 0 {
+			bad("files downloaded that the run did not make: %v", r.downloaded)
+		}
+		return
+	}
+	if !strings.Contains(r.downloaded["reports/oz-report.md"], "VERDICT: PASS") || r.downloaded["changes.patch"] == "" || len(r.downloaded) != 2 {
+		bad("files_dir holds %d files, want the report and the patch", len(r.downloaded))
+	}
+	if want := ozFilesDir + "/reports/oz-report.md\n" + ozFilesDir + "/changes.patch"; !p.gitlab && out["files"] != want {
+		bad("the files output is %q, want %q", out["files"], want)
+	}
 }

@@ -16,9 +16,12 @@ import (
 
 // Routes of the fake API.
 const (
-	routeCreate = "POST /agent/runs"
-	routeGet    = "GET /agent/runs/{id}"
-	routeCancel = "POST /agent/runs/{id}/cancel"
+	routeCreate       = "POST /agent/runs"
+	routeGet          = "GET /agent/runs/{id}"
+	routeCancel       = "POST /agent/runs/{id}/cancel"
+	routeConversation = "GET /agent/runs/{id}/conversation"
+	routeFollowup     = "POST /agent/runs/{id}/followups"
+	routeFile         = "GET /files/{uid}"
 )
 
 // plan is one invocation: what the run does, the inputs, the faults, and
@@ -52,7 +55,15 @@ type plan struct {
 	// hostile names the hostile answer every status read gets (a terminal
 	// run: the key echoed, control characters, huge fields); "" for none.
 	hostile string
+
+	// The agent's work.
+	followup   bool // an earlier run is followed up (run_id + followup) instead of a run created
+	filesDir   bool // files_dir is set
+	answerLost bool // the conversation cannot be read: no answer, but no other change
 }
+
+// ozFilesDir is files_dir when set.
+const ozFilesDir = "oz-files"
 
 // scenarios pick the run's course and the conclusion it comes to.
 var scenarios = []struct{ tag, conclusion string }{
@@ -60,6 +71,7 @@ var scenarios = []struct{ tag, conclusion string }{
 	{"[fake:fail]", "failed"}, {"[fake:nocredits]", "failed"}, {"[fake:error]", "error"},
 	{"[fake:block]", "blocked"}, {"[fake:cancel]", "cancelled"}, {"[fake:capacity]", "succeeded"},
 	{"[fake:slow]", "timed_out"}, {"[fake:slow]", "timed_out"}, {"[fake:slow] [fake:uncancellable]", "timed_out"},
+	{"[fake:files]", "succeeded"}, {"[fake:files] [fake:error]", "error"}, {"[fake:noconversation]", "succeeded"},
 }
 
 var failOns = []string{"", "none", "failed", "failed,error,blocked,cancelled", "timed_out"}
@@ -187,6 +199,24 @@ var cancelFaults = []fault{
 	}},
 }
 
+// workFaults are answers to the reads of the agent's work; none changes
+// the exit code or the conclusion.
+var workFaults = []fault{
+	{"conversation 5xx burst", func(r *rand.Rand, p *plan) {
+		p.faults = append(p.faults, ozfake.Fault{Path: routeConversation, Nth: 1, Times: 1 + r.IntN(2), Status: 502})
+	}},
+	{"conversation unreadable", func(_ *rand.Rand, p *plan) {
+		p.answerLost = true
+		p.faults = append(p.faults, ozfake.Fault{Path: routeConversation, Status: 200, Header: hdr("Content-Type", "text/html"), Body: proxyHTML})
+	}},
+	{"download URL expired once", func(_ *rand.Rand, p *plan) {
+		p.faults = append(p.faults, ozfake.Fault{Path: routeFile, Nth: 1, Status: 403})
+	}},
+	{"follow-up 429 once", func(_ *rand.Rand, p *plan) {
+		p.faults = append(p.faults, ozfake.Fault{Path: routeFollowup, Nth: 1, Status: 429})
+	}},
+}
+
 // newPlan draws invocation i from r.
 func newPlan(i int, r *rand.Rand) *plan {
 	p := &plan{index: i, inputs: map[string]string{}, env: map[string]string{}, wait: true, cancelAbort: true}
@@ -223,6 +253,22 @@ func newPlan(i int, r *rand.Rand) *plan {
 	if r.IntN(5) == 0 {
 		p.inputs["result_file"] = "oz-result.json"
 	}
+	if r.IntN(3) == 0 {
+		p.filesDir = true
+		p.inputs["files_dir"] = ozFilesDir
+	}
+	if r.IntN(6) == 0 {
+		// Follow up an earlier run (made before the program starts): the
+		// scenario's tags are in the follow-up and pick what the run's new
+		// execution does.
+		p.followup = true
+		delete(p.inputs, "prompt")
+		p.inputs["run_id"] = "fake-run-000001"
+		p.inputs["followup"] = strings.TrimSpace(sc.tag + " soak follow-up " + fmt.Sprint(i))
+		if strings.Contains(sc.tag, "uncancellable") {
+			p.cancelFaults = true // the run's own script decides; a follow-up's tag does not
+		}
+	}
 
 	add := func(f fault) {
 		f.apply(r, p)
@@ -235,9 +281,15 @@ func newPlan(i int, r *rand.Rand) *plan {
 		add(pollFaults[r.IntN(len(pollFaults))])
 	}
 	timeout := 800 + r.IntN(1200) // ms, when the run never ends
-	if r.IntN(3) == 0 {
+	if r.IntN(3) == 0 && !p.followup {
 		add(createFaults[r.IntN(len(createFaults))])
 		timeout += 2500 // room for the create's retries: the timeout covers the create too
+	}
+	if r.IntN(4) == 0 {
+		add(workFaults[r.IntN(len(workFaults))])
+	}
+	if p.followup {
+		timeout += 1000 // the follow-up's pickup window comes first
 	}
 	if p.pollFinal {
 		timeout += 5000 // room for transient poll faults' retries before the final one shows
@@ -320,8 +372,12 @@ func (p *plan) String() string {
 	if p.gitlab {
 		b.WriteString(" gitlab")
 	}
-	fmt.Fprintf(&b, " prompt=%q", p.inputs["prompt"])
-	for _, k := range []string{"fail_on", "timeout", "on_timeout", "cancel_on_abort", "wait"} {
+	if p.followup {
+		fmt.Fprintf(&b, " run_id=%s followup=%q", p.inputs["run_id"], p.inputs["followup"])
+	} else {
+		fmt.Fprintf(&b, " prompt=%q", p.inputs["prompt"])
+	}
+	for _, k := range []string{"fail_on", "timeout", "on_timeout", "cancel_on_abort", "wait", "files_dir"} {
 		if v, ok := p.inputs[k]; ok {
 			fmt.Fprintf(&b, " %s=%s", k, v)
 		}

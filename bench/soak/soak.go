@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -176,6 +177,12 @@ type result struct {
 	creates    int
 	cancels    int
 	runState   string // the run's state in the fake at the end
+
+	entries        []string          // the names at the top of the step's directory
+	downloaded     map[string]string // files_dir's files, by path below it
+	followupsTaken int               // follow-ups the run received
+	followupPosts  int               // follow-up requests
+	conversations  int               // conversation reads
 }
 
 func (r *result) log() string { return r.stdout + r.stderr }
@@ -193,6 +200,14 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 		return nil, err
 	}
 	defer func() { stopFake(); _ = fake.Wait() }()
+	if p.followup {
+		if err := earlierRun(ctx, base); err != nil {
+			return nil, fmt.Errorf("the earlier run to follow up: %w", err)
+		}
+	}
+	// What the program does is counted from here (the earlier run's
+	// requests are not its own).
+	setupRequests, setupGets := len(fake.Requests()), fake.Count(routeGet)
 	for _, f := range p.faults {
 		fake.Inject(f)
 	}
@@ -223,7 +238,7 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 			defer drivers.Done()
 			// From the first request on, the program handles signals (a
 			// signal during the Go runtime's start would just kill it).
-			for len(fake.Requests()) == 0 {
+			for len(fake.Requests()) <= setupRequests {
 				select {
 				case <-done:
 					return
@@ -249,7 +264,7 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 					return
 				case <-time.After(2 * time.Millisecond):
 				}
-				if fake.Count(routeGet) > 0 {
+				if fake.Count(routeGet) > setupGets {
 					fake.Delete("fake-run-000001")
 					return
 				}
@@ -271,11 +286,39 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	res.created = fake.CreatedCount()
 	res.creates = fake.Count(routeCreate)
 	res.cancels = fake.Count(routeCancel)
+	res.followupsTaken = len(fake.Followups("fake-run-000001"))
+	res.followupPosts = fake.Count(routeFollowup)
+	res.conversations = fake.Count(routeConversation)
 	if runs := fake.Runs(); len(runs) == 1 {
 		res.runState = string(runs[0].State)
 	}
 	res.readFiles(p)
 	return res, nil
+}
+
+// earlierRun creates the run a follow-up plan follows up, as an earlier
+// step would have, and waits until it has ended.
+func earlierRun(ctx context.Context, base string) error {
+	c, err := oz.NewClient(base, oz.WithAPIKey(key))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	resp, err := c.CreateRun(ctx, oz.CreateRunRequest{Prompt: "the earlier step's run"})
+	if err != nil {
+		return err
+	}
+	for {
+		run, err := c.GetRun(ctx, resp.RunID)
+		if err != nil {
+			return err
+		}
+		if run.State.IsTerminal() {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // environ is the step's environment: a GitHub Actions container step or a
