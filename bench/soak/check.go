@@ -175,7 +175,9 @@ var stepFiles = map[string]bool{
 // published unless the run never had a conversation or it could not be
 // read; with files_dir, the files of [fake:files] are there, whole.
 func checkWork(p *plan, r *result, out map[string]string, aborted bool, bad func(string, ...any)) {
-	if aborted || !runConclusions[out["conclusion"]] || (out["conclusion"] == "submitted") {
+	// A signal after the run ended stops the reads at once, the outcome
+	// unchanged: then the work may be missing.
+	if aborted || r.signalled || !runConclusions[out["conclusion"]] {
 		if p.filesDir && len(r.downloaded) > 0 && out["conclusion"] == "timed_out" {
 			bad("files were downloaded after a timeout")
 		}

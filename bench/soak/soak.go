@@ -183,9 +183,10 @@ type result struct {
 	followupsTaken int               // follow-ups the run received
 	followupPosts  int               // follow-up requests
 	conversations  int               // conversation reads
+	fakeNote       string            // what the fake says of the run, for the report
 }
 
-func (r *result) log() string { return r.stdout + r.stderr }
+func (r *result) log() string { return r.stdout + r.stderr + r.fakeNote }
 
 // invoke runs one invocation against a fake of its own.
 func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, error) {
@@ -209,6 +210,9 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	// requests are not its own).
 	setupRequests, setupGets := len(fake.Requests()), fake.Count(routeGet)
 	for _, f := range p.faults {
+		if f.Nth > 0 {
+			f.Nth += fake.Count(f.Path) // the Nth call of the program's own
+		}
 		fake.Inject(f)
 	}
 
@@ -286,7 +290,14 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	res.created = fake.CreatedCount()
 	res.creates = fake.Count(routeCreate)
 	res.cancels = fake.Count(routeCancel)
-	res.followupsTaken = len(fake.Followups("fake-run-000001"))
+	fus := fake.Followups("fake-run-000001")
+	res.followupsTaken = len(fus)
+	for _, f := range fus {
+		res.fakeNote += fmt.Sprintf("fake: follow-up %s at %s, %s, picked up at %s\n", f.ID, f.At.Format(time.RFC3339Nano), f.Outcome, f.Picked.Format(time.RFC3339Nano))
+	}
+	if run, ok := fake.Run("fake-run-000001"); ok {
+		res.fakeNote += fmt.Sprintf("fake: run fake-run-000001 is %s since %s\n", run.State, run.UpdatedAt)
+	}
 	res.followupPosts = fake.Count(routeFollowup)
 	res.conversations = fake.Count(routeConversation)
 	if runs := fake.Runs(); len(runs) == 1 {

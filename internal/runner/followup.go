@@ -35,13 +35,14 @@ type Followup struct {
 //
 //   - it was seen working (QUEUED ... INPROGRESS) since; or
 //   - it shows another terminal state than before the follow-up; or
-//   - its updated_at (the server's clock) is later than the acceptance by
-//     the server's clock (its Date header, to the second: so at least a
-//     second after it) and than its updated_at before the follow-up.
+//   - its updated_at is later than before the follow-up (the stale state
+//     keeps its updated_at), and not before the second in which the API
+//     accepted the follow-up (its Date header, when it sent one).
 //
-// Both clocks compared are the server's, so the runner's own clock, which
-// may be off, plays no part. Without a Date header only the first two
-// count. A run that was working when the follow-up was handed to it
+// Every time compared is the server's, so the runner's own clock, which
+// may be off, plays no part. The third rule matters when a new execution
+// runs from start to end between two reads (a fast run, a slow poll): its
+// working states are never seen. A run that was working when the follow-up was handed to it
 // (live_session, queued_prompt) has no stale state: its next terminal
 // state is the outcome. The wait is bounded by the timeout input: a run
 // that never moves ends the step timed_out, saying that the run did not
@@ -127,10 +128,10 @@ func (w *waiter) hasMoved(run *oz.Run) bool {
 	if w.moved || run.State.IsWorking() || (w.before.State.IsTerminal() && run.State != w.before.State) {
 		return true
 	}
-	accepted := w.res.Followup.Accepted
-	if accepted.IsZero() {
+	u, was := oz.Time(run.UpdatedAt), oz.Time(w.before.UpdatedAt)
+	if u.IsZero() || was.IsZero() || !u.After(was) {
 		return false
 	}
-	u := oz.Time(run.UpdatedAt)
-	return !u.IsZero() && !u.Before(accepted.Add(time.Second)) && u.After(oz.Time(w.before.UpdatedAt))
+	accepted := w.res.Followup.Accepted // to the second; zero when unknown
+	return accepted.IsZero() || !u.Before(accepted.Truncate(time.Second))
 }
