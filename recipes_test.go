@@ -146,7 +146,7 @@ func TestRecipeContinueAConversation(t *testing.T) {
 func TestRecipeShareTheSession(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
-	s := githubStep(t, base, map[string]string{"environment": "env-1", "prompt": "Review", "share": "viewer", "idle_timeout": "5m"})
+	s := githubStep(t, base, map[string]string{"environment": "env-1", "prompt": "Review", "share": "viewer", "idle_timeout": "5m", "comment": "true"})
 	s.run()
 	require.Equal(t, 0, s.code)
 	conf, _ := createBody(t, fake, 1)["config"].(map[string]any)
