@@ -305,16 +305,24 @@ func snapshot(dir string) map[string]bool {
 }
 
 // checkNothingWrittenOutsideFilesDir walks the workspace: every file the
-// step made is a file of the GitHub step (its outputs and summary) or is
-// in files_dir; nothing appeared beside the workspace or at an absolute
-// path an artifact named.
+// step made is a file of the step (its outputs and summary, there before
+// it), a file an input names (result_file, the report files) or is in
+// files_dir; nothing appeared beside the workspace or at an absolute path
+// an artifact named.
 func checkNothingWrittenOutsideFilesDir(t *testing.T, p *proc) {
 	t.Helper()
 	if p.before == nil {
 		return // the row did not start
 	}
+	// The files the inputs name, and the report files' defaults.
+	named := map[string]bool{"oz-run.env": true, "oz-run-summary.md": true, "oz-run-junit.xml": true, "oz-run-output.md": true}
+	for _, in := range []string{"RESULT_FILE", "DOTENV", "SUMMARY_FILE", "JUNIT_FILE", "OUTPUT_FILE"} {
+		if v := p.s.env["INPUT_"+in]; v != "" {
+			named[filepath.ToSlash(filepath.Clean(v))] = true
+		}
+	}
 	for rel := range snapshot(p.s.dir) {
-		if p.before[rel] || strings.HasPrefix(rel, filesDir+"/") {
+		if p.before[rel] || named[rel] || strings.HasPrefix(rel, filesDir+"/") {
 			continue
 		}
 		t.Errorf("the step wrote %s, outside files_dir", rel)

@@ -111,7 +111,11 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	// published, so that every report has it. Its failures are warnings.
 	if work.Due(res) {
 		res.Work = work.Read(ctx, client, res.RunID, res.Run, p, workOptions(cfg, sur.ws, env))
-		for _, w := range res.Work.Warnings {
+		for i, w := range res.Work.Warnings {
+			if i == maxWorkWarnings { // GitHub shows 10 annotations of a kind per step
+				p.Warning("The agent's work", fmt.Sprintf("%d more warnings like these (the job summary lists them)", len(res.Work.Warnings)-i))
+				break
+			}
 			p.Warning("The agent's work", w)
 		}
 	}
@@ -133,6 +137,10 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	announce(p, cfg, shown, code)
 	return code
 }
+
+// maxWorkWarnings is how many warnings about the agent's work are
+// annotations; one more says how many were left out.
+const maxWorkWarnings = 9
 
 // workOptions are where the run's files go (files_dir) and, for tests,
 // hidden settings: OZ_RUN_DOWNLOAD_TIME (a Go duration) bounds the

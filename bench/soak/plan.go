@@ -312,7 +312,10 @@ func newPlan(i int, r *rand.Rand) *plan {
 	// Drawn last, so that the plans above stay what they were for a seed.
 	if r.IntN(5) == 0 && !p.pollFinal {
 		h := hostileAnswers[r.IntN(len(hostileAnswers))]
-		if !h.huge || p.env["OZ_RUN_REQUEST_TIMEOUT"] == "" { // a 16 MiB answer needs more than 200 ms on a loaded machine
+		// A 16 MiB answer needs more than 200 ms on a loaded machine; a
+		// follow-up waits for the run to move, which a fixed answer never
+		// does.
+		if (!h.huge || p.env["OZ_RUN_REQUEST_TIMEOUT"] == "") && !p.followup {
 			p.hostile = h.name
 			p.conclusion = h.conclusion
 			p.inputs["timeout"] = "30s" // the run ends with the answer
