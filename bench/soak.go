@@ -100,6 +100,8 @@ func soakMarkdown(r soak.Report, build, command string) string {
 	fmt.Fprintf(&b, "| timed out | %d |\n", r.Timeouts)
 	fmt.Fprintf(&b, "| signalled (SIGINT/SIGTERM) / ended by it | %d / %d |\n", r.Signals, r.Aborted)
 	fmt.Fprintf(&b, "| GitLab jobs (dotenv) / GitHub steps | %d / %d |\n", r.GitLab, r.Invocations-r.GitLab)
+	fmt.Fprintf(&b, "| follow-ups of an earlier run / with files_dir / an answer published / files downloaded | %d / %d / %d / %d |\n",
+		r.Followups, r.WithFilesDir, r.Answers, r.Files)
 	var faults []string
 	for _, k := range slices.Sorted(mapsKeys(r.ByFault)) {
 		faults = append(faults, fmt.Sprintf("%s %d", k, r.ByFault[k]))
@@ -108,7 +110,9 @@ func soakMarkdown(r soak.Report, build, command string) string {
 	b.WriteString("\nChecked after every invocation: no hang, leak, race or panic; at most one run created; exit code and " +
 		"conclusion as the scenario and faults imply (transient faults change nothing); run_id and state matching the " +
 		"fake's run; outputs parsing by GitHub's or GitLab's rules; the key in no stream or file in any form the redactor knows (nor as a reader of the Markdown sees it); no output holding a control or bidi character; no cancel when " +
-		"on_timeout is leave or cancel_on_abort is false, a cancelled run otherwise. About one invocation in five gets a hostile " +
+		"on_timeout is leave or cancel_on_abort is false, a cancelled run otherwise; the agent's answer published and the files of a " +
+		"run that made them downloaded whole once it ended by its own state, nothing written outside files_dir, never two follow-ups, " +
+		"at most one conversation read unless it failed. About one invocation in five gets a hostile " +
 		"answer to its status reads (the key echoed in one of its encoded forms, control and bidi characters in every field, a 16 MiB " +
 		"status message, the largest run the client reads): then also the summary's last section in place.\n")
 	return b.String()

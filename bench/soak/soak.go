@@ -64,7 +64,10 @@ type Report struct {
 	RunsCreated int
 	Recovered   int // lost create answers whose run was found again
 	GitLab      int
-	Failures    []Failure
+	// The agent's work: invocations that followed up an earlier run, that
+	// had files_dir, that published an answer, and the files downloaded.
+	Followups, WithFilesDir, Answers, Files int
+	Failures                                []Failure
 }
 
 // Failure is an invariant broken by one invocation.
@@ -152,6 +155,16 @@ func (r *Report) add(p *plan, res *result) {
 	if p.gitlab {
 		r.GitLab++
 	}
+	if p.followup {
+		r.Followups++
+	}
+	if p.filesDir {
+		r.WithFilesDir++
+	}
+	if res.outputs["agent_output"] != "" || res.files["oz-run-output.md"] != "" {
+		r.Answers++
+	}
+	r.Files += len(res.downloaded)
 	r.RunsCreated += res.created
 	if p.recovers && strings.Contains(res.log(), "answer to the create was lost") {
 		r.Recovered++
