@@ -179,8 +179,12 @@ func (f *Forge) Ours() []Comment {
 }
 
 // begin logs the call and returns its fault, if any; it answers 401 to a
-// wrong token. ok is false when the answer has been written.
-func (f *Forge) begin(w http.ResponseWriter, r *http.Request, op string, authorized bool) (Fault, bool) {
+// wrong token. ok is false when the answer has been written. apply, when
+// not nil, is the call's effect on the comments: it runs with f.mu held,
+// under the same lock as the log entry, so that whoever sees the call in
+// Calls sees its effect too (a test that waits for a create and then
+// deletes the comment deletes the one created).
+func (f *Forge) begin(w http.ResponseWriter, r *http.Request, op string, authorized bool, apply func()) (Fault, bool) {
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
 	flt, found := f.always[op]
@@ -189,6 +193,10 @@ func (f *Forge) begin(w http.ResponseWriter, r *http.Request, op string, authori
 	}
 	if q := f.faults[op]; !found && len(q) > 0 {
 		flt, f.faults[op] = q[0], q[1:]
+	}
+	do := authorized && !flt.Hang && !flt.Reset && (flt.Status == 0 || flt.Apply)
+	if do && apply != nil {
+		apply()
 	}
 	f.mu.Unlock()
 	if !authorized {
@@ -212,7 +220,7 @@ func (f *Forge) begin(w http.ResponseWriter, r *http.Request, op string, authori
 			}
 		}
 		panic(http.ErrAbortHandler)
-	case flt.Status != 0 && !flt.Apply:
+	case !do:
 		writeFault(w, flt)
 		return flt, false
 	}
@@ -242,7 +250,7 @@ func writeJSON(w http.ResponseWriter, status int, v any, flt Fault) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// page cuts the comments into the page asked for.
+// page cuts the comments into the page asked for; f.mu is held.
 func (f *Forge) page(r *http.Request) (items []Comment, page, last int) {
 	page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
@@ -250,25 +258,22 @@ func (f *Forge) page(r *http.Request) (items []Comment, page, last int) {
 	if per <= 0 {
 		per = 30 // GitHub's default page size
 	}
-	all := f.Comments()
+	all := f.comments
 	last = max((len(all)+per-1)/per, 1)
 	lo, hi := min((page-1)*per, len(all)), min(page*per, len(all))
-	return all[lo:hi], page, last
+	return append([]Comment(nil), all[lo:hi]...), page, last
 }
 
-// create adds a comment by the token's user.
+// create adds a comment by the token's user; f.mu is held.
 func (f *Forge) create(body string) Comment {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.nextID++
 	c := Comment{ID: f.nextID, Body: body, Login: f.SelfLogin, UID: f.SelfID, Bot: f.SelfBot}
 	f.comments = append(f.comments, c)
 	return c
 }
 
+// update edits comment id; f.mu is held.
 func (f *Forge) update(id int64, body string) (Comment, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	for i := range f.comments {
 		if f.comments[i].ID == id {
 			f.comments[i].Body = body
@@ -292,7 +297,7 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 		gql = "/api/graphql"
 	}
 	if path == gql && r.Method == http.MethodPost {
-		flt, ok := f.begin(w, r, OpGraphQL, authorized)
+		flt, ok := f.begin(w, r, OpGraphQL, authorized, nil)
 		if !ok {
 			return
 		}
@@ -312,7 +317,7 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 	issueComments := len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[5] == "comments"
 	switch {
 	case rest == "user" && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpUser, authorized)
+		flt, ok := f.begin(w, r, OpUser, authorized, nil)
 		if !ok {
 			return
 		}
@@ -322,11 +327,12 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": "User"}, flt)
 	case issueComments && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpList, authorized)
+		var items []Comment
+		var page, last int
+		flt, ok := f.begin(w, r, OpList, authorized, func() { items, page, last = f.page(r) })
 		if !ok {
 			return
 		}
-		items, page, last := f.page(r)
 		link := func(p int, rel string) string {
 			u := *r.URL
 			q := u.Query()
@@ -350,18 +356,22 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, out, flt)
 	case issueComments && r.Method == http.MethodPost:
-		flt, ok := f.begin(w, r, OpCreate, authorized)
+		body := readBody(r)
+		var c Comment
+		flt, ok := f.begin(w, r, OpCreate, authorized, func() { c = f.create(body) })
 		if !ok {
 			return
 		}
-		writeJSON(w, 201, githubJSON(f.create(readBody(r))), flt)
+		writeJSON(w, 201, githubJSON(c), flt)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[4] == "comments" && r.Method == http.MethodPatch:
-		flt, ok := f.begin(w, r, OpEdit, authorized)
+		id, _ := strconv.ParseInt(parts[5], 10, 64)
+		body := readBody(r)
+		var c Comment
+		var found bool
+		flt, ok := f.begin(w, r, OpEdit, authorized, func() { c, found = f.update(id, body) })
 		if !ok {
 			return
 		}
-		id, _ := strconv.ParseInt(parts[5], 10, 64)
-		c, found := f.update(id, readBody(r))
 		if !found {
 			writeFault(w, Fault{Status: 404, Body: `{"message":"Not Found"}`})
 			return
@@ -394,7 +404,7 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 	notes := len(parts) >= 5 && parts[0] == "projects" && parts[2] == "merge_requests" && parts[4] == "notes"
 	switch {
 	case rest == "user" && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpUser, authorized)
+		flt, ok := f.begin(w, r, OpUser, authorized, nil)
 		if !ok {
 			return
 		}
@@ -404,7 +414,9 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"id": f.SelfID, "username": f.SelfLogin}, flt)
 	case notes && len(parts) == 5 && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpList, authorized)
+		var items []Comment
+		var page, last int
+		flt, ok := f.begin(w, r, OpList, authorized, func() { items, page, last = f.page(r) })
 		if !ok {
 			return
 		}
@@ -412,7 +424,6 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "want sort=asc", 400)
 			return
 		}
-		items, page, last := f.page(r)
 		w.Header().Set("X-Page", strconv.Itoa(page))
 		w.Header().Set("X-Total-Pages", strconv.Itoa(last))
 		w.Header().Set("X-Next-Page", "")
@@ -425,18 +436,22 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, out, flt)
 	case notes && len(parts) == 5 && r.Method == http.MethodPost:
-		flt, ok := f.begin(w, r, OpCreate, authorized)
+		body := readBody(r)
+		var c Comment
+		flt, ok := f.begin(w, r, OpCreate, authorized, func() { c = f.create(body) })
 		if !ok {
 			return
 		}
-		writeJSON(w, 201, gitlabJSON(f.create(readBody(r))), flt)
+		writeJSON(w, 201, gitlabJSON(c), flt)
 	case notes && len(parts) == 6 && r.Method == http.MethodPut:
-		flt, ok := f.begin(w, r, OpEdit, authorized)
+		id, _ := strconv.ParseInt(parts[5], 10, 64)
+		body := readBody(r)
+		var c Comment
+		var found bool
+		flt, ok := f.begin(w, r, OpEdit, authorized, func() { c, found = f.update(id, body) })
 		if !ok {
 			return
 		}
-		id, _ := strconv.ParseInt(parts[5], 10, 64)
-		c, found := f.update(id, readBody(r))
 		if !found {
 			writeFault(w, Fault{Status: 404, Body: `{"message":"404 Not found"}`})
 			return
