@@ -97,8 +97,6 @@ func (a Artifact) PR() (PullRequestArtifact, bool) {
 			pr.Branch = d.ident(maxBranch)
 		case "status":
 			pr.Status = d.ident(maxState)
-		default:
-			d.skip()
 		}
 	})
 	if d.end() != nil || pr.URL == "" {
@@ -154,8 +152,6 @@ func (a Artifact) File() (FileArtifact, bool) {
 			f.Description = d.text(maxDescription)
 		case "size_bytes":
 			f.SizeBytes = d.integer()
-		default:
-			d.skip()
 		}
 	})
 	if d.end() != nil || f.UID == "" {
@@ -243,12 +239,8 @@ func decodeArtifactResponse(r io.Reader) (*ArtifactResponse, error) {
 						dd.Description = d.text(maxDescription)
 					case "size_bytes":
 						dd.SizeBytes = d.integer()
-					default:
-						d.skip()
 					}
 				})
-			default:
-				d.skip()
 			}
 		})
 	})

@@ -214,8 +214,6 @@ func decodeConversation(r io.Reader) (*Conversation, error) {
 			case "steps":
 				cd.answer = nil // a repeated key: the last one wins, as in encoding/json
 				conv.Steps = cd.steps(0, true)
-			default:
-				d.skip()
 			}
 		})
 	})
@@ -330,8 +328,6 @@ func (cd *convDecoder) step(depth int, keep bool) (Step, bool) {
 			})
 		case "steps":
 			st.Steps = cd.steps(depth+1, keep)
-		default:
-			d.skip()
 		}
 	})
 	if ok && answer != nil {
@@ -371,8 +367,6 @@ func (cd *convDecoder) message(root, keep bool) (m Message, answer []string, ok 
 					m.Content = append(m.Content, b)
 				}
 			})
-		default:
-			d.skip()
 		}
 	})
 	if ok && root && strings.EqualFold(m.Role, RoleAssistant) && len(texts) > 0 {
@@ -434,8 +428,6 @@ func (cd *convDecoder) block(answerLimit int, keep bool) (blk ContentBlock, kept
 			blk.Output = payload()
 		case "data":
 			blk.Data = payload()
-		default:
-			d.skip()
 		}
 	})
 	isText = ok && strings.EqualFold(blk.Type, BlockText)

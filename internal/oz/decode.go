@@ -186,8 +186,6 @@ func (d *jsonReader) readRun(r *Run) {
 			r.Metadata = d.metadata()
 		case "is_run_type_cancellable":
 			r.IsRunTypeCancellable = d.boolean()
-		default:
-			d.skip()
 		}
 	})
 }
@@ -209,8 +207,6 @@ func (d *jsonReader) statusMessage() *StatusMessage {
 			m.ErrorCode = d.ident(maxCode)
 		case "retryable":
 			m.Retryable = d.boolean()
-		default:
-			d.skip()
 		}
 	}) {
 		return nil
@@ -236,8 +232,6 @@ func (d *jsonReader) usage() *Usage {
 			u.PlatformCostUSD = d.float()
 		case "total_tokens":
 			u.TotalTokens = d.integer()
-		default:
-			d.skip()
 		}
 	}) {
 		return nil
@@ -442,12 +436,8 @@ func decodeList(r io.Reader) (*ListRunsResponse, error) {
 						}
 					case "next_cursor":
 						out.PageInfo.NextCursor = d.ident(maxCursor)
-					default:
-						d.skip()
 					}
 				})
-			default:
-				d.skip()
 			}
 		})
 	})
@@ -481,8 +471,6 @@ func decodeCreated(r io.Reader) (*CreateRunResponse, error) {
 				if v := d.boolean(); v != nil {
 					out.AtCapacity = *v
 				}
-			default:
-				d.skip()
 			}
 		})
 	})

@@ -162,8 +162,6 @@ func decodeFollowup(r io.Reader) (*FollowupResponse, error) {
 				}
 			case "outcome":
 				out.Outcome = d.ident(maxState)
-			default:
-				d.skip()
 			}
 		})
 	})

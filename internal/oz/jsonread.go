@@ -155,76 +155,56 @@ func (d *jsonReader) open() bool {
 func (d *jsonReader) close() { d.depth-- }
 
 // object reads an object, calling member with each key (at most maxKey
-// bytes; cut reports a longer one). member must read the value, for example
-// with skip. It reports whether the value was an object: any other value
-// (null, or one of the wrong type) is read through and ignored, so that a
-// field of an unexpected type loses only itself.
+// bytes; cut reports a longer one) to read its value; a value member
+// leaves unread is skipped. It reports whether the value was an object:
+// any other value (null, or one of the wrong type) is read through and
+// ignored, so that a field of an unexpected type loses only itself.
 func (d *jsonReader) object(member func(key string, cut bool)) bool {
 	if d.kind() != '{' {
 		d.skip()
 		return false
 	}
-	d.readByte()
-	if !d.open() {
-		return false
-	}
-	defer d.close()
-	if c, ok := d.next(); ok && c == '}' {
-		d.readByte()
-		return true
-	}
-	for d.err == nil {
+	return d.entries('}', func() {
 		if !d.expectString() {
-			return false
+			return
 		}
 		key, cut := d.readString(maxKey)
-		if !d.expect(':') {
-			return false
+		if d.expect(':') {
+			d.value(func() { member(key, cut) })
 		}
-		depth, off := d.depth, d.off
-		member(key, cut)
-		if d.err == nil && (d.depth != depth || d.off == off) {
-			d.syntax("internal: a member was not read") // a bug, not the input
-		}
-		c, ok := d.next()
-		if !ok {
-			return false
-		}
-		d.readByte()
-		switch c {
-		case ',':
-		case '}':
-			return true
-		default:
-			d.syntax("expected ',' or '}', found %q", c)
-		}
-	}
-	return false
+	})
 }
 
-// array reads an array, calling elem for each element (numbered from 0);
-// elem must read the element. It reports whether the value was an array;
-// any other value is read through and ignored.
+// array reads an array, calling elem for each element (numbered from 0)
+// to read it; an element elem leaves unread is skipped. It reports whether
+// the value was an array; any other value is read through and ignored.
 func (d *jsonReader) array(elem func(i int)) bool {
 	if d.kind() != '[' {
 		d.skip()
 		return false
 	}
+	i := 0
+	return d.entries(']', func() {
+		d.value(func() { elem(i) })
+		i++
+	})
+}
+
+// entries reads an object or array from its opening byte to closer: entry
+// reads each entry, and commas separate them. It reports whether the whole
+// container was read.
+func (d *jsonReader) entries(closer byte, entry func()) bool {
 	d.readByte()
 	if !d.open() {
 		return false
 	}
 	defer d.close()
-	if c, ok := d.next(); ok && c == ']' {
+	if c, ok := d.next(); ok && c == closer {
 		d.readByte()
 		return true
 	}
-	for i := 0; d.err == nil; i++ {
-		depth, off := d.depth, d.off
-		elem(i)
-		if d.err == nil && (d.depth != depth || d.off == off) {
-			d.syntax("internal: an element was not read")
-		}
+	for d.err == nil {
+		entry()
 		c, ok := d.next()
 		if !ok {
 			return false
@@ -232,13 +212,27 @@ func (d *jsonReader) array(elem func(i int)) bool {
 		d.readByte()
 		switch c {
 		case ',':
-		case ']':
+		case closer:
 			return true
 		default:
-			d.syntax("expected ',' or ']', found %q", c)
+			d.syntax("expected ',' or %q, found %q", closer, c)
 		}
 	}
 	return false
+}
+
+// value calls read to read the value that comes next, and skips the value
+// when read has left it alone.
+func (d *jsonReader) value(read func()) {
+	depth, off := d.depth, d.off
+	read()
+	switch {
+	case d.err != nil:
+	case d.off == off:
+		d.skip()
+	case d.depth != depth:
+		d.syntax("internal: a value was read in part") // a bug, not the input
+	}
 }
 
 // skip reads one value of any kind and throws it away, without recursion:
