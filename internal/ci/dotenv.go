@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // dotenvKeys maps contract outputs to GitLab dotenv keys. Outputs not listed
@@ -60,7 +62,7 @@ func formatDotenv(outs []Output) []byte {
 		if !ok {
 			continue
 		}
-		value := strings.ReplaceAll(oneLine(sanitize(out.Value, true)), "$", "$$")
+		value := strings.ReplaceAll(oneLine(textclean.Value(out.Value, true)), "$", "$$")
 		if i, seen := index[key]; seen {
 			entries[i].value = value
 			continue

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 func TestParseDotenv(t *testing.T) {
@@ -127,13 +129,13 @@ func FuzzDotenv(f *testing.F) {
 		}
 		for k, v := range got {
 			require.True(t, keys[k], "key %q is not one of ours", k)
-			if i := strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || hidden(r) }); i >= 0 {
+			if i := strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) || textclean.Hidden(r) }); i >= 0 {
 				t.Fatalf("%s holds %q", k, v[i:])
 			}
 		}
 		if got[truncatedKey] == "" {
-			require.Equal(t, strings.ReplaceAll(oneLine(sanitize(status, true)), "$", "$$"), got["OZ_STATUS_MESSAGE"])
-			require.Equal(t, strings.ReplaceAll(oneLine(sanitize(other, true)), "$", "$$"), got["OZ_CREDITS"])
+			require.Equal(t, strings.ReplaceAll(oneLine(textclean.Value(status, true)), "$", "$$"), got["OZ_STATUS_MESSAGE"])
+			require.Equal(t, strings.ReplaceAll(oneLine(textclean.Value(other, true)), "$", "$$"), got["OZ_CREDITS"])
 		}
 	})
 }

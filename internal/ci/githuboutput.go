@@ -9,6 +9,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // maxOutputValue is the most bytes one GitHub output value takes; longer
@@ -24,7 +26,7 @@ var outputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,99}$`)
 // and bidi characters dropped (as prepareOutputs already did), then cut to
 // maxOutputValue.
 func outputValue(v string) string {
-	return truncate(sanitize(v, true), maxOutputValue)
+	return truncate(textclean.Value(v, true), maxOutputValue)
 }
 
 // formatGitHubOutput renders outputs in the $GITHUB_OUTPUT format, every

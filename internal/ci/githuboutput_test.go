@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 func TestParseGitHubOutput(t *testing.T) {
@@ -86,7 +88,7 @@ func FuzzGitHubOutput(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, want, got, "names round-trip, no entry forged")
 		for name, v := range got {
-			if i := strings.IndexFunc(v, func(r rune) bool { return r != '\n' && unicode.IsControl(r) || hidden(r) }); i >= 0 {
+			if i := strings.IndexFunc(v, func(r rune) bool { return r != '\n' && unicode.IsControl(r) || textclean.Hidden(r) }); i >= 0 {
 				t.Fatalf("%s holds %q", name, v[i:])
 			}
 			require.LessOrEqual(t, len(v), maxOutputValue)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 type gitlab struct {
@@ -127,6 +129,6 @@ func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 // control or invisible characters (line breaks kept), valid UTF-8, at most
 // maxOutputValue bytes, ending with a newline.
 func answerFile(sec *secrets, answer string) []byte {
-	a := sec.redact(truncate(sanitize(sec.redact(answer), true), maxOutputValue))
+	a := sec.redact(truncate(textclean.Value(sec.redact(answer), true), maxOutputValue))
 	return []byte(strings.TrimRight(a, "\n") + "\n")
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 type junitSuites struct {
@@ -99,7 +101,7 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 // junitText is s as XML can hold it, without bidi characters, cut to limit
 // bytes.
 func junitText(s string, limit int) string {
-	return truncate(xmlText(sanitize(s, true)), limit)
+	return truncate(xmlText(textclean.Value(s, true)), limit)
 }
 
 // junitLine is junitText of s on one line. Only the start of a long s is
@@ -110,7 +112,7 @@ func junitLine(s string, limit int) string {
 		head := truncateQuiet(s, most)
 		cut, s = len(s)-len(head), head
 	}
-	return truncateAfter(xmlText(sanitize(oneLine(s), true)), limit, cut)
+	return truncateAfter(xmlText(textclean.Value(oneLine(s), true)), limit, cut)
 }
 
 // xmlText drops what XML 1.0 cannot hold (most control characters, invalid

@@ -3,9 +3,9 @@ package ci
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
@@ -19,7 +19,8 @@ import (
 //   - control characters go (but the LF between lines of a multi-line
 //     output; a tab becomes a space, CRLF and lone CRs become LF), and so do
 //     the invisible characters that reorder or hide text (bidi controls,
-//     U+200E/F, U+061C, U+FEFF); invalid UTF-8 becomes U+FFFD;
+//     U+200E/F, U+061C, U+FEFF); invalid UTF-8 becomes U+FFFD: the rule of
+//     textclean.Value, which the summary follows too;
 //   - single-line outputs (run_id, state...) get spaces for line breaks;
 //   - URL outputs are published only as ShellSafeURL accepts them, else
 //     left empty (pr_urls: the bad line is left out), with one warning that
@@ -119,7 +120,7 @@ func publishable(s *secrets, out Output) (value, note string) {
 		return jsonValue(s, v)
 	}
 	v = s.redact(v)
-	v = sanitize(v, multiLineOutputs[name])
+	v = textclean.Value(v, multiLineOutputs[name])
 	return s.redact(truncate(v, maxOutputValue)), ""
 }
 
@@ -127,58 +128,6 @@ func publishable(s *secrets, out Output) (value, note string) {
 // (should it have been redacted before).
 func masked(s *secrets, v string) bool {
 	return strings.Contains(v, redact.Mark) || s.r.Contains(v)
-}
-
-// sanitize drops control and invisible characters and makes the text
-// valid UTF-8. With multiLine, line breaks become LF; otherwise spaces.
-func sanitize(v string, multiLine bool) string {
-	if plainValue(v, multiLine) {
-		return v
-	}
-	v = strings.ToValidUTF8(v, "\uFFFD")
-	var b strings.Builder
-	b.Grow(len(v))
-	for i, r := range v {
-		switch {
-		case r == '\r' && strings.HasPrefix(v[i+1:], "\n"):
-		case r == '\n' || r == '\r':
-			if multiLine {
-				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
-			}
-		case r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r), hidden(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// plainValue reports whether v is printable ASCII (and LF, with
-// multiLine): sanitize leaves it as it is.
-func plainValue(v string, multiLine bool) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < ' ' && (c != '\n' || !multiLine)) || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// hidden reports the format characters that reorder or hide text: bidi
-// marks, embeddings, overrides and isolates, the Arabic letter mark and the
-// BOM.
-func hidden(r rune) bool {
-	switch {
-	case r == '\u061c', r == '\u200e', r == '\u200f', r == '\ufeff':
-		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
-	}
-	return false
 }
 
 // lineList publishes a list, one item a line: blank lines go, a URL list
@@ -198,7 +147,7 @@ func lineList(s *secrets, name, v string) (value, note string) {
 			}
 			continue
 		}
-		if line = strings.TrimSpace(sanitize(line, false)); line == "" {
+		if line = strings.TrimSpace(textclean.Value(line, false)); line == "" {
 			continue
 		}
 		if masked(s, line) {
@@ -242,10 +191,10 @@ func lineList(s *secrets, name, v string) (value, note string) {
 func jsonValue(s *secrets, v string) (value, note string) {
 	data, cut := capJSON(v, maxOutputValue, false)
 	if data == nil { // not a JSON array or object
-		return s.redact(truncate(sanitize(s.redact(v), false), maxOutputValue)), ""
+		return s.redact(truncate(textclean.Value(s.redact(v), false), maxOutputValue)), ""
 	}
 	// Cleaning can lengthen (invalid UTF-8 becomes U+FFFD): cut again.
-	if clean := sanitize(string(data), false); len(clean) > maxOutputValue {
+	if clean := textclean.Value(string(data), false); len(clean) > maxOutputValue {
 		if data, _ = capJSON(clean, maxOutputValue, false); data == nil {
 			data = []byte("[]")
 		}

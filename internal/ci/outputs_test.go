@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 	"github.com/oz-run/oz-run-action/internal/weburl"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
@@ -78,7 +79,7 @@ func TestPrepareOutputs(t *testing.T) {
 		"pr_urls: 2 line(s) not well-formed https URLs without user info: left out; 1 line(s) holding a masked secret: left out", warnings[0])
 	for _, o := range outs {
 		for _, r := range o.Value {
-			assert.False(t, r != '\n' && unicode.IsControl(r) || hidden(r), "%s holds %q", o.Name, r)
+			assert.False(t, r != '\n' && unicode.IsControl(r) || textclean.Hidden(r), "%s holds %q", o.Name, r)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // The agent's answer is Markdown written by a model that read untrusted
@@ -33,7 +35,7 @@ import (
 // a longer answer is cut at a line and ends with a line that says so. A
 // blank answer gives "".
 func answerMarkdown(answer string, maxBytes int) string {
-	answer = strings.TrimRight(clean(answer), " \n")
+	answer = strings.TrimRight(textclean.Lines(answer), " \n")
 	if isBlank(answer) || maxBytes <= 0 {
 		return ""
 	}

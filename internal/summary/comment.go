@@ -7,6 +7,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // DefaultCommentMaxBytes is the comment's size cap when
@@ -150,7 +151,7 @@ func writeAnswer(b *strings.Builder, answer string, maxBytes int) {
 	if isBlank(answer) || maxBytes < len(heading)+len(open)+len(closing)+64 {
 		return
 	}
-	lines := strings.Count(strings.TrimSpace(clean(answer)), "\n") + 1
+	lines := strings.Count(strings.TrimSpace(textclean.Lines(answer)), "\n") + 1
 	long := lines > answerOpenLines || len(answer) > answerOpenBytes
 	budget := maxBytes - len(heading)
 	if long {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // Text from the API is untrusted. The functions here turn any string into
@@ -19,7 +21,7 @@ const zwj = "\u200d"
 // text. Line breaks become spaces; space around s is dropped (indentation
 // could make a code block in a list item).
 func inline(s string) string {
-	s = strings.TrimSpace(clean(s))
+	s = strings.TrimSpace(textclean.Lines(s))
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	writeEscaped(&b, s)
@@ -31,7 +33,7 @@ func inline(s string) string {
 // the same paragraph. Blank lines at the start and end are dropped; s must
 // not be blank.
 func quote(b *strings.Builder, s string) {
-	lines := strings.Split(strings.Trim(clean(s), "\n"), "\n")
+	lines := strings.Split(strings.Trim(textclean.Lines(s), "\n"), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimRightFunc(lines[i], unicode.IsSpace)
 	}
@@ -51,58 +53,7 @@ func quote(b *strings.Builder, s string) {
 
 // isBlank reports whether s shows nothing once cleaned.
 func isBlank(s string) bool {
-	return strings.TrimFunc(clean(s), unicode.IsSpace) == ""
-}
-
-// clean makes s valid UTF-8 (invalid bytes become U+FFFD), turns every line
-// break into "\n" and tabs into spaces, and drops control characters and the
-// invisible characters that reorder text (bidi overrides).
-func clean(s string) string {
-	if plain(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			b.WriteRune(utf8.RuneError)
-		case r == '\r':
-			if !strings.HasPrefix(s[i+1:], "\n") {
-				b.WriteByte('\n')
-			}
-		case r == '\n', r == '\u2028', r == '\u2029':
-			b.WriteByte('\n')
-		case r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r), invisible(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// plain reports whether s is printable ASCII and newlines: clean as it is.
-func plain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' && c != '\n') || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// invisible reports the format characters that change how the text around
-// them is shown: bidi marks, embeddings, overrides and isolates, and the BOM.
-func invisible(r rune) bool {
-	switch {
-	case r == '\u061c', r == '\u200e', r == '\u200f', r == '\ufeff':
-		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
-	}
-	return false
+	return strings.TrimFunc(textclean.Lines(s), unicode.IsSpace) == ""
 }
 
 // escapes maps the ASCII bytes that Markdown or HTML could read as syntax
@@ -118,7 +69,7 @@ var escapes = func() (e [utf8.RuneSelf]string) {
 	return e
 }()
 
-// writeEscaped writes s, which clean has made printable, escaped. s is
+// writeEscaped writes s, which textclean.Lines has made printable, escaped. s is
 // read as if it started a block (a quoted line, a list item): indentation
 // is kept as no-break spaces (so it cannot make a code block), and a
 // leading `-`, `+`, `=` or `1.` is escaped (so it cannot make a list, a

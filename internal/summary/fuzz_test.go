@@ -13,6 +13,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // ourHeadings are the only headings a summary may hold besides its title.
@@ -58,7 +59,7 @@ func checkInvariants(t testing.TB, s string, maxBytes int) {
 	}
 	text := destination.ReplaceAllString(s, "]()") // where mentions are made
 	for i, r := range text {
-		if (unicode.IsControl(r) && r != '\n') || invisible(r) {
+		if (unicode.IsControl(r) && r != '\n') || textclean.Hidden(r) {
 			t.Fatalf("control or bidi character %U at %d in:\n%q", r, i, s)
 		}
 		if r == '@' && !strings.HasPrefix(text[i+1:], zwj) {

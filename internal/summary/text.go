@@ -8,6 +8,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
@@ -60,7 +61,7 @@ var plainText = format{
 
 // plainInline is s cleaned, on one line, trimmed.
 func plainInline(s string) string {
-	return strings.Join(strings.Fields(clean(s)), " ")
+	return strings.Join(strings.Fields(textclean.Lines(s)), " ")
 }
 
 // plainURL is target for a terminal, and false when it is not a URL that
@@ -100,7 +101,7 @@ func writeTextBlock(b *strings.Builder, s string) { writeIndented(b, s, "  ") }
 
 // writeIndented writes s, cleaned, as lines that start with indent.
 func writeIndented(b *strings.Builder, s, indent string) {
-	for _, line := range strings.Split(strings.Trim(clean(s), "\n"), "\n") {
+	for _, line := range strings.Split(strings.Trim(textclean.Lines(s), "\n"), "\n") {
 		b.WriteString(strings.TrimRight(indent+line, " ") + "\n")
 	}
 }

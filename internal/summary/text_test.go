@@ -14,6 +14,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // The plain-text summary: the golden cases of Render, as a terminal shows
@@ -52,7 +53,7 @@ func checkTextInvariants(t testing.TB, s string, maxBytes int) {
 		t.Fatalf("len %d > MaxBytes %d", len(s), maxBytes)
 	}
 	for i, r := range s {
-		if (unicode.IsControl(r) && r != '\n') || invisible(r) {
+		if (unicode.IsControl(r) && r != '\n') || textclean.Hidden(r) {
 			t.Fatalf("control or bidi character %U at %d in:\n%q", r, i, s)
 		}
 	}
