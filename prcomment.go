@@ -116,7 +116,7 @@ func (pc *prComment) renderProgress(pr comment.Progress) string {
 // escaped, and from the Markdown after.
 func (pc *prComment) render(res runner.Result) string {
 	res = redact.Copy(pc.secrets, res)
-	body := summary.Comment(res, summary.CommentOptions{
+	body := summary.Comment(res, summary.Options{
 		FailOn:   pc.cfg.FailOn,
 		Title:    pc.cfg.Title,
 		MaxBytes: min(summary.DefaultCommentMaxBytes, pc.st.MaxBody()),
@@ -178,6 +178,6 @@ func (pc *prComment) close() {
 
 // printComment prints the comment's final body, for `oz-run demo --comment`.
 func printComment(w io.Writer, cfg *config.Config, res runner.Result) {
-	body := summary.Comment(res, summary.CommentOptions{FailOn: cfg.FailOn, Title: cfg.Title})
+	body := summary.Comment(res, summary.Options{FailOn: cfg.FailOn, Title: cfg.Title})
 	fmt.Fprintf(w, "\n--- the PR/MR comment (comment: true; not sent: the demo has no pull request) ---\n%s", body)
 }

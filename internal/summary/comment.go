@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
-// DefaultCommentMaxBytes is the comment's size cap when
-// CommentOptions.MaxBytes is not set: under GitHub's limit of 65,536
+// DefaultCommentMaxBytes is the comment's size cap when Options.MaxBytes
+// is not set: under GitHub's limit of 65,536
 // characters for a comment, with room for the comment package's marker.
 const DefaultCommentMaxBytes = 64000
 
@@ -24,17 +23,6 @@ const (
 // maxCommentFiles is how many downloaded files the comment lists.
 const maxCommentFiles = 30
 
-// CommentOptions shape the PR/MR comment.
-type CommentOptions struct {
-	// FailOn decides whether the conclusion fails the step; nil fails none.
-	FailOn config.FailOn
-	// MaxBytes caps the comment's size in bytes; 0 or less means
-	// DefaultCommentMaxBytes.
-	MaxBytes int
-	// Title names the run in the heading; empty means "Oz run".
-	Title string
-}
-
 // Comment renders the body of the comment that oz-run keeps on the pull
 // request or merge request, from the same Result as the summary and escaped
 // the same way. A Result whose Ended is zero and that has no conclusion, no
@@ -42,18 +30,15 @@ type CommentOptions struct {
 // state and its links. Otherwise it shows the outcome: the conclusion, the
 // status message, the agent's answer, the pull requests, the files, the
 // cost and the duration. The comment package adds its hidden marker.
-func Comment(r runner.Result, opts CommentOptions) string {
-	maxBytes := opts.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultCommentMaxBytes
-	}
+func Comment(r runner.Result, opts Options) string {
+	maxBytes := opts.maxBytes(DefaultCommentMaxBytes)
 	var b strings.Builder
 	b.Grow(2048)
 	if working(r) {
 		writeWorking(&b, r, opts)
 		return capSize(b.String(), maxBytes)
 	}
-	writeHeading(&b, r, Options{FailOn: opts.FailOn, Title: opts.Title})
+	writeHeading(&b, r, opts)
 	writeCommentTable(&b, r)
 	writeStatus(&b, r.Run, commentLimits)
 	writeProblems(&b, r, commentLimits)
@@ -72,11 +57,8 @@ func working(r runner.Result) bool {
 	return r.Ended.IsZero() && r.Conclusion == "" && r.Err == nil && !r.Aborted
 }
 
-func writeWorking(b *strings.Builder, r runner.Result, opts CommentOptions) {
-	title := "Oz run"
-	if !isBlank(opts.Title) {
-		title = inline(cut(strings.TrimSpace(opts.Title), maxTitle))
-	}
+func writeWorking(b *strings.Builder, r runner.Result, opts Options) {
+	title := opts.title(markdown)
 	s := state(r)
 	icon, words := "⏳", " is starting"
 	switch s {
@@ -98,46 +80,26 @@ func writeWorking(b *strings.Builder, r runner.Result, opts CommentOptions) {
 // writeCommentTable is the summary's table cut to what a reviewer needs:
 // the run, its state, the session, and once ended, duration and cost.
 func writeCommentTable(b *strings.Builder, r runner.Result) {
-	id := r.RunID
-	if id == "" && r.Run != nil {
-		id = r.Run.RunID
-	}
-	run := "— (no run was created)"
-	if !isBlank(id) {
-		run = link(cut(id, maxID), runURL(id))
-	}
-	b.WriteString("| Run | " + run + " |\n|---|---|\n")
-	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
+	rows := []tableRow{{"Run", runCell(r, markdown)}}
 	if s := state(r); s != "" {
-		row("State", code(cut(string(s), maxWord)))
+		rows = append(rows, tableRow{"State", markdown.code(string(s), maxWord)})
 	}
-	if u := r.Run.SessionURL(); !isBlank(u) {
-		if _, ok := safeURL(u); ok {
-			row("Session", link("Open the session", u))
-		} else {
-			row("Session", "— (the API gave a link that is not a well-formed https URL: not shown)")
-		}
+	if s, ok := sessionCell(r.Run.SessionURL()); ok {
+		rows = append(rows, tableRow{"Session", s})
 	} else if working(r) {
-		row("Session", "— (the link appears once the agent starts)")
+		rows = append(rows, tableRow{"Session", "— (the link appears once the agent starts)"})
 	}
 	if !working(r) {
-		row("Duration", duration(r))
-		row("Cost", cost(r))
+		cost := "—"
+		if c, ok := credits(r); ok {
+			cost = c + " credits"
+		}
+		rows = append(rows, tableRow{"Duration", duration(r, markdown)}, tableRow{"Cost", cost})
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", inline(cut(strings.TrimSpace(r.Run.Title), maxTitle)))
+		rows = append(rows, tableRow{"Title", markdown.text(r.Run.Title, maxTitle)})
 	}
-	b.WriteString("\n")
-}
-
-// cost is what the run cost as far as it is known: its credits.
-func cost(r runner.Result) string {
-	if r.Run != nil {
-		if c, ok := r.Run.RequestUsage.Credits(); ok {
-			return fmt.Sprintf("%.2f credits", c)
-		}
-	}
-	return "—"
+	writeMarkdownTable(b, rows)
 }
 
 // writeAnswer writes the agent's answer in at most maxBytes bytes: shown
@@ -202,15 +164,5 @@ func size(n int64) string {
 }
 
 func writeCommentFooter(b *strings.Builder, r runner.Result) {
-	id := r.RunID
-	if id == "" && r.Run != nil {
-		id = r.Run.RunID
-	}
-	b.WriteString("---\n\n")
-	if isBlank(id) {
-		b.WriteString("oz-run · no run was created.\n")
-		return
-	}
-	u := runURL(id)
-	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + "; the job summary has the timeline.\n")
+	writeRunFooter(b, r, "no run was created", "; the job summary has the timeline")
 }

@@ -38,9 +38,9 @@ const hostileAnswer = "# Done <b>bold</b>\n\n" +
 
 func commentCases(t testing.TB) map[string]struct {
 	r    runner.Result
-	opts CommentOptions
+	opts Options
 } {
-	failOn := CommentOptions{FailOn: defaultFailOn()}
+	failOn := Options{FailOn: defaultFailOn()}
 
 	workingRun := runner.Result{
 		RunID: "run_8f3a", State: oz.StateInProgress, Started: t0,
@@ -89,15 +89,15 @@ func commentCases(t testing.TB) map[string]struct {
 
 	return map[string]struct {
 		r    runner.Result
-		opts CommentOptions
+		opts Options
 	}{
 		"comment_queued":      {queued, failOn},
-		"comment_working":     {workingRun, CommentOptions{Title: "Review the PR"}},
+		"comment_working":     {workingRun, Options{Title: "Review the PR"}},
 		"comment_succeeded":   {succeeded, failOn},
 		"comment_long_answer": {long, failOn},
 		"comment_failed":      {failed, failOn},
 		"comment_aborted":     {aborted, failOn},
-		"comment_hostile":     {hostile, CommentOptions{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b> @here"}},
+		"comment_hostile":     {hostile, Options{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b> @here"}},
 	}
 }
 
@@ -123,11 +123,11 @@ func TestCommentGolden(t *testing.T) {
 func TestCommentWorkingThenEnded(t *testing.T) {
 	t.Parallel()
 	r := runner.Result{RunID: "r1", State: oz.StateInProgress}
-	assert.Contains(t, Comment(r, CommentOptions{}), "is working")
-	assert.Contains(t, Comment(r, CommentOptions{}), "the link appears once the agent starts")
+	assert.Contains(t, Comment(r, Options{}), "is working")
+	assert.Contains(t, Comment(r, Options{}), "the link appears once the agent starts")
 	r.Ended = t0
 	r.Conclusion = config.TimedOut
-	got := Comment(r, CommentOptions{FailOn: defaultFailOn()})
+	got := Comment(r, Options{FailOn: defaultFailOn()})
 	assert.Contains(t, got, "timed out")
 	assert.NotContains(t, got, "is working")
 }
@@ -137,7 +137,7 @@ func TestCommentCapped(t *testing.T) {
 	r := terminal(oz.StateSucceeded, config.Succeeded, nil)
 	r.Work.Answer = strings.Repeat("é <x> @u `c` line\n", 5000) + "```\nopen fence " + strings.Repeat("z", 3000)
 	for _, max := range []int{300, 1000, 4096, 20000, DefaultCommentMaxBytes} {
-		got := Comment(r, CommentOptions{MaxBytes: max})
+		got := Comment(r, Options{MaxBytes: max})
 		checkComment(t, got, max)
 		if max >= 4096 {
 			assert.Contains(t, got, "the answer is cut here", "MaxBytes %d", max)
@@ -247,7 +247,7 @@ func TestCommentCmarkGFM(t *testing.T) {
 		r := terminal(oz.StateSucceeded, config.Succeeded, nil)
 		r.Work.Answer = hostileAnswerText(rnd)
 		r.Work.Files = []runner.File{{Path: "f.txt", Size: 1}}
-		docs = append(docs, Comment(r, CommentOptions{MaxBytes: 200 + rnd.IntN(6000)}))
+		docs = append(docs, Comment(r, Options{MaxBytes: 200 + rnd.IntN(6000)}))
 	}
 	const sep = "\n\n<hr class=\"sep\">\n\n"
 	cmd := exec.Command(bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter")

@@ -20,23 +20,36 @@ import (
 // under GitHub's limit of 1 MiB per step summary.
 const DefaultMaxBytes = 1<<20 - 1024
 
-// Options shape the summary.
+// Options shape the summary and the PR/MR comment.
 type Options struct {
 	// FailOn decides whether the conclusion fails the step; nil fails none.
 	FailOn config.FailOn
-	// MaxBytes caps the summary's size in bytes; 0 or less means
-	// DefaultMaxBytes.
+	// MaxBytes caps the size in bytes; 0 or less means DefaultMaxBytes for
+	// the summary (Render, Text), DefaultCommentMaxBytes for the comment.
 	MaxBytes int
 	// Title names the run in the heading; empty means "Oz run".
 	Title string
 }
 
+// maxBytes is MaxBytes, or def when it is not set.
+func (o Options) maxBytes(def int) int {
+	if o.MaxBytes <= 0 {
+		return def
+	}
+	return o.MaxBytes
+}
+
+// title names the run in the heading, as f shows it.
+func (o Options) title(f format) string {
+	if isBlank(o.Title) {
+		return "Oz run"
+	}
+	return f.text(o.Title, maxTitle)
+}
+
 // Render writes the job summary for r.
 func Render(r runner.Result, opts Options) string {
-	maxBytes := opts.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
-	}
+	maxBytes := opts.maxBytes(DefaultMaxBytes)
 	var b, tail strings.Builder
 	b.Grow(4096)
 	writeHeading(&b, r, opts)
@@ -83,22 +96,45 @@ var conclusions = map[config.Conclusion]struct {
 	"": {"❔", " ended without a conclusion", nil},
 }
 
-// format is how the sentences shared by the Markdown and the plain-text
-// summaries write their parts.
+// format is how the parts shared by the Markdown and the plain-text
+// summaries are written.
 type format struct {
 	// lit shows a trusted literal (an input name, a setting) as code.
 	lit func(string) string
-	// word shows an untrusted word (a state, a conclusion, an id) as code.
-	word func(string) string
 	// strong stresses trusted words.
 	strong func(string) string
+	// clip cuts untrusted text to at most limit bytes (the Markdown trims
+	// it first); show makes clipped text one line of this format.
+	clip func(s string, limit int) string
+	show func(string) string
+	// code shows an untrusted word (a state, a type), cut to limit bytes,
+	// as code.
+	code func(s string, limit int) string
+	// detail is ": text", with target (a URL) as this format shows a link;
+	// "" when there is nothing to show.
+	detail func(text, target string) string
+	// link is text linked to target (a URL), when that is safe.
+	link func(text, target string) string
+	// session is the session's link, false when there is none to show.
+	session func(u string) (string, bool)
 }
+
+// text shows untrusted text on one line, cut to limit bytes.
+func (f format) text(s string, limit int) string { return f.show(f.clip(s, limit)) }
+
+// word shows an untrusted word (a state, a conclusion, an id) as code.
+func (f format) word(s string) string { return f.code(s, maxID) }
 
 // markdown is the format of the Markdown summary.
 var markdown = format{
-	lit:    func(s string) string { return "`" + s + "`" },
-	word:   func(s string) string { return code(cut(s, maxID)) },
-	strong: func(s string) string { return "**" + s + "**" },
+	lit:     func(s string) string { return "`" + s + "`" },
+	strong:  func(s string) string { return "**" + s + "**" },
+	clip:    func(s string, limit int) string { return cut(strings.TrimSpace(s), limit) },
+	show:    inline,
+	code:    func(s string, limit int) string { return code(cut(s, limit)) },
+	detail:  detail,
+	link:    link,
+	session: sessionCell,
 }
 
 // outcome is the heading's icon and the words that follow the title; show
@@ -117,10 +153,7 @@ func outcome(r runner.Result, show func(string) string) (icon, words string) {
 }
 
 func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
-	title := "Oz run"
-	if !isBlank(opts.Title) {
-		title = inline(cut(strings.TrimSpace(opts.Title), maxTitle))
-	}
+	title := opts.title(markdown)
 	icon, words := outcome(r, func(s string) string { return inline(cut(s, maxWord)) })
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
 	b.WriteString(verdict(r, opts, markdown))
@@ -200,50 +233,82 @@ func state(r runner.Result) oz.State {
 }
 
 func writeTable(b *strings.Builder, r runner.Result) {
-	id := r.RunID
-	if id == "" && r.Run != nil {
-		id = r.Run.RunID
-	}
-	run := "— (no run was created)"
-	if !isBlank(id) {
-		run = link(cut(id, maxID), runURL(id))
-	}
-	b.WriteString("| Run | " + run + " |\n|---|---|\n")
-	row := func(name, value string) { b.WriteString("| " + name + " | " + value + " |\n") }
+	writeMarkdownTable(b, tableRows(r, markdown))
+}
 
+// tableRow is one row of a table of facts.
+type tableRow struct{ name, value string }
+
+// tableRows are the rows of the summary's table, as f shows them: the
+// run, its state and duration, what it cost, its session, its title, and
+// whether it waited for a slot.
+func tableRows(r runner.Result, f format) []tableRow {
+	rows := []tableRow{{"Run", runCell(r, f)}, {"State", "—"}, {"Duration", duration(r, f)}, {"Credits", "—"}}
 	if s := state(r); s != "" {
-		row("State", code(cut(string(s), maxWord)))
-	} else {
-		row("State", "—")
+		rows[1].value = f.code(string(s), maxWord)
 	}
-	row("Duration", duration(r))
-	credits := "—"
-	if r.Run != nil {
-		if c, ok := r.Run.RequestUsage.Credits(); ok {
-			credits = fmt.Sprintf("%.2f", c)
+	if c, ok := credits(r); ok {
+		rows[3].value = c
+	}
+	add := func(name, value string) {
+		if value != "" {
+			rows = append(rows, tableRow{name, value})
 		}
 	}
-	row("Credits", credits)
-	if c := costUSD(r); c != "" {
-		row("Cost", c)
-	}
-	if n := tokens(r); n != "" {
-		row("Tokens", n)
-	}
-	if u := r.Run.SessionURL(); !isBlank(u) {
-		if _, ok := safeURL(u); ok {
-			row("Session", link("Open the session", u))
-		} else {
-			row("Session", "— (the API gave a link that is not a well-formed https URL: not shown)")
-		}
+	add("Cost", costUSD(r))
+	add("Tokens", tokens(r))
+	if s, ok := f.session(r.Run.SessionURL()); ok {
+		add("Session", s)
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", inline(cut(strings.TrimSpace(r.Run.Title), maxTitle)))
+		add("Title", f.text(r.Run.Title, maxTitle))
 	}
 	if r.AtCapacity {
-		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
+		add("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
+	}
+	return rows
+}
+
+// writeMarkdownTable writes rows as a table of two columns, the first row
+// as its heading.
+func writeMarkdownTable(b *strings.Builder, rows []tableRow) {
+	for i, row := range rows {
+		b.WriteString("| " + row.name + " | " + row.value + " |\n")
+		if i == 0 {
+			b.WriteString("|---|---|\n")
+		}
 	}
 	b.WriteString("\n")
+}
+
+// runCell is the run's id, linked to its run page as f links.
+func runCell(r runner.Result, f format) string {
+	id := runID(r)
+	if isBlank(id) {
+		return "— (no run was created)"
+	}
+	return f.link(cut(id, maxID), runURL(id))
+}
+
+// credits is what the run cost in credits, when known.
+func credits(r runner.Result) (string, bool) {
+	if r.Run == nil {
+		return "", false
+	}
+	c, ok := r.Run.RequestUsage.Credits()
+	return fmt.Sprintf("%.2f", c), ok
+}
+
+// sessionCell is the session link in the Markdown: false when the run has
+// none.
+func sessionCell(u string) (string, bool) {
+	switch _, ok := safeURL(u); {
+	case isBlank(u):
+		return "", false
+	case ok:
+		return link("Open the session", u), true
+	}
+	return "— (the API gave a link that is not a well-formed https URL: not shown)", true
 }
 
 // runURL is the run's page, its id escaped as one path segment.
@@ -251,12 +316,12 @@ func runURL(id string) string { return oz.RunURL(url.PathEscape(id)) }
 
 // duration is the run's run_time if it has one, else the time the step
 // waited for it.
-func duration(r runner.Result) string {
+func duration(r runner.Result, f format) string {
 	if r.Run != nil && !isBlank(r.Run.RunTime) {
 		if d, ok := parseRunTime(r.Run.RunTime); ok {
 			return human(d)
 		}
-		return inline(cut(strings.TrimSpace(r.Run.RunTime), maxRunTime))
+		return f.text(r.Run.RunTime, maxRunTime)
 	}
 	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
 		return "—"
@@ -370,36 +435,39 @@ func writeArtifacts(b *strings.Builder, run *oz.Run, lim limits) {
 			l.more++
 			continue
 		}
-		var d artifactData
-		_ = json.Unmarshal(a.Data, &d) // shown as far as it reads
-		var item string
-		switch a.Type {
-		case oz.ArtifactPullRequest:
-			item = "Pull request (no URL)"
-		case oz.ArtifactPlan:
-			item = "Plan" + detail(d.Title, d.URL)
-		case oz.ArtifactScreenshot:
-			item = "Screenshot" + detail(cut(strings.TrimSpace(d.Description), maxName), "")
-		case oz.ArtifactFile:
-			name := d.Filename
-			if isBlank(name) {
-				name = d.Title
-			}
-			item = "File" + detail(cut(strings.TrimSpace(name), maxName), "")
-		case oz.ArtifactExternalReference:
-			item = "Reference"
-			if !isBlank(d.ReferenceType) {
-				item += " (" + inline(cut(strings.TrimSpace(d.ReferenceType), maxWord)) + ")"
-			}
-			item += detail(d.Title, d.URL)
-		case "":
-			item = "Artifact of no type"
-		default:
-			item = code(cut(a.Type, maxWord))
-		}
-		l.add("- " + item)
+		l.add("- " + artifactItem(a, markdown))
 	}
 	l.write(b)
+}
+
+// artifactItem is how an artifact that is not a pull request is listed:
+// its kind, and what names it as far as its data reads.
+func artifactItem(a oz.Artifact, f format) string {
+	var d artifactData
+	_ = json.Unmarshal(a.Data, &d) // shown as far as it reads
+	switch a.Type {
+	case oz.ArtifactPullRequest:
+		return "Pull request (no URL)"
+	case oz.ArtifactPlan:
+		return "Plan" + f.detail(d.Title, d.URL)
+	case oz.ArtifactScreenshot:
+		return "Screenshot" + f.detail(f.clip(d.Description, maxName), "")
+	case oz.ArtifactFile:
+		name := d.Filename
+		if isBlank(name) {
+			name = d.Title
+		}
+		return "File" + f.detail(f.clip(name, maxName), "")
+	case oz.ArtifactExternalReference:
+		item := "Reference"
+		if !isBlank(d.ReferenceType) {
+			item += " (" + f.text(d.ReferenceType, maxWord) + ")"
+		}
+		return item + f.detail(d.Title, d.URL)
+	case "":
+		return "Artifact of no type"
+	}
+	return f.code(a.Type, maxWord)
 }
 
 // detail is ": text", linked to target when that is a safe URL; the URL
@@ -464,45 +532,70 @@ func btoi(ok bool) int {
 }
 
 func writeTimeline(b *strings.Builder, r runner.Result) {
-	if len(r.Timeline) == 0 {
+	rows := timelineRows(r, markdown)
+	if len(rows) == 0 {
 		return
 	}
 	b.WriteString("### Timeline\n\n| Elapsed | Time (UTC) | State |\n|---|---|---|\n")
-	for i, t := range r.Timeline {
-		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
-			if i == maxTimeline-timelineTail {
-				fmt.Fprintf(b, "| … | | %d more changes |\n", skipped)
-			}
+	for _, row := range rows {
+		if row.more > 0 {
+			fmt.Fprintf(b, "| … | | %d more changes |\n", row.more)
 			continue
 		}
-		since, clock := "—", "—"
-		if !t.At.IsZero() {
-			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
-			if !r.Started.IsZero() {
-				since = elapsed(t.At.Sub(r.Started))
-			}
-		}
-		s := "—"
-		if t.State != "" {
-			s = code(cut(string(t.State), maxWord))
-		}
-		b.WriteString("| " + since + " | " + clock + " | " + s + " |\n")
+		b.WriteString("| " + row.since + " | " + row.clock + " | " + row.state + " |\n")
 	}
 	b.WriteString("\n")
 }
 
-func writeFooter(b *strings.Builder, r runner.Result) {
-	id := r.RunID
-	if id == "" && r.Run != nil {
-		id = r.Run.RunID
+// timelineRow is a state change as the timeline shows it: the time since
+// the step started, the time of day (UTC) and the state; or, with more,
+// the changes left out between the first ones and the last ones.
+type timelineRow struct {
+	since, clock, state string
+	more                int
+}
+
+// timelineRows are the rows of the timeline: the first changes and the last
+// ones, at most maxTimeline in all, and a row counting those in between.
+func timelineRows(r runner.Result, f format) []timelineRow {
+	var rows []timelineRow
+	for i, t := range r.Timeline {
+		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
+			if i == maxTimeline-timelineTail {
+				rows = append(rows, timelineRow{more: skipped})
+			}
+			continue
+		}
+		row := timelineRow{since: "—", clock: "—", state: "—"}
+		if !t.At.IsZero() {
+			row.clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
+			if !r.Started.IsZero() {
+				row.since = elapsed(t.At.Sub(r.Started))
+			}
+		}
+		if t.State != "" {
+			row.state = f.code(string(t.State), maxWord)
+		}
+		rows = append(rows, row)
 	}
+	return rows
+}
+
+func writeFooter(b *strings.Builder, r runner.Result) {
+	writeRunFooter(b, r, "no run was created, so there is no run page", "")
+}
+
+// writeRunFooter writes the line under a rule that links the run's page
+// (then more follows the link), or says noRun.
+func writeRunFooter(b *strings.Builder, r runner.Result, noRun, more string) {
+	id := runID(r)
 	b.WriteString("---\n\n")
 	if isBlank(id) {
-		b.WriteString("oz-run · no run was created, so there is no run page.\n")
+		b.WriteString("oz-run · " + noRun + ".\n")
 		return
 	}
 	u := runURL(id)
-	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + ".\n")
+	b.WriteString("oz-run · the full run (conversation, logs, artifacts) is at " + link(u, u) + more + ".\n")
 }
 
 // InputError is the summary of a step that stopped on invalid input, before

@@ -361,7 +361,7 @@ func TestTextAndCommentSurviveHugeFields(t *testing.T) {
 		"The agent's answer:", "Timeline (UTC):", "more changes", "The full run (conversation, logs, artifacts): https://oz.warp.dev/runs/"} {
 		assert.True(t, strings.Contains(text, section), "the text lacks %q", section)
 	}
-	comment := Comment(r, CommentOptions{FailOn: defaultFailOn(), Title: strings.Repeat("<t>", 1<<20)})
+	comment := Comment(r, Options{FailOn: defaultFailOn(), Title: strings.Repeat("<t>", 1<<20)})
 	t.Logf("comment: %d bytes", len(comment))
 	assert.LessOrEqual(t, len(comment), DefaultCommentMaxBytes)
 	assert.NotContains(t, comment, "bytes over the limit", "nothing was cut at the end")

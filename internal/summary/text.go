@@ -1,10 +1,8 @@
 package summary
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
@@ -22,10 +20,7 @@ import (
 func Text(r runner.Result, opts Options) string {
 	var b strings.Builder
 	b.Grow(2048)
-	title := "Oz run"
-	if !isBlank(opts.Title) {
-		title = plainInline(cut(opts.Title, maxTitle))
-	}
+	title := opts.title(plainText)
 	icon, words := outcome(r, func(s string) string { return plainInline(cut(s, maxWord)) })
 	b.WriteString(icon + " " + title + words + "\n")
 	b.WriteString(verdict(r, opts, plainText) + "\n")
@@ -45,18 +40,25 @@ func Text(r runner.Result, opts Options) string {
 			b.WriteString("The full run (conversation, logs, artifacts): " + u + "\n")
 		}
 	}
-	maxBytes := opts.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
-	}
-	return capSize(b.String(), maxBytes)
+	return capSize(b.String(), opts.maxBytes(DefaultMaxBytes))
 }
 
-// plainText is the format of the plain-text summary: words as they are.
+// plainText is the format of the plain-text summary: words as they are,
+// and URLs after their text.
 var plainText = format{
 	lit:    func(s string) string { return s },
-	word:   func(s string) string { return plainInline(cut(s, maxID)) },
 	strong: func(s string) string { return s },
+	clip:   cut,
+	show:   plainInline,
+	code:   func(s string, limit int) string { return plainInline(cut(s, limit)) },
+	detail: func(text, target string) string {
+		if s := textLink(text, target); s != "" {
+			return ": " + s
+		}
+		return ""
+	},
+	link:    textLink,
+	session: plainURL,
 }
 
 // plainInline is s cleaned, on one line, trimmed.
@@ -107,55 +109,10 @@ func writeIndented(b *strings.Builder, s, indent string) {
 }
 
 func writeTextTable(b *strings.Builder, r runner.Result) {
-	row := func(name, value string) { fmt.Fprintf(b, "%-10s %s\n", name+":", value) }
-	if id := runID(r); !isBlank(id) {
-		row("Run", textLink(cut(id, maxID), runURL(id)))
-	} else {
-		row("Run", "— (no run was created)")
-	}
-	if s := state(r); s != "" {
-		row("State", plainInline(cut(string(s), maxWord)))
-	} else {
-		row("State", "—")
-	}
-	row("Duration", plainDuration(r))
-	credits := "—"
-	if r.Run != nil {
-		if c, ok := r.Run.RequestUsage.Credits(); ok {
-			credits = fmt.Sprintf("%.2f", c)
-		}
-	}
-	row("Credits", credits)
-	if c := costUSD(r); c != "" {
-		row("Cost", c)
-	}
-	if n := tokens(r); n != "" {
-		row("Tokens", n)
-	}
-	if u, ok := plainURL(r.Run.SessionURL()); ok {
-		row("Session", u)
-	}
-	if r.Run != nil && !isBlank(r.Run.Title) {
-		row("Title", plainInline(cut(r.Run.Title, maxTitle)))
-	}
-	if r.AtCapacity {
-		row("Capacity", "The team was at its concurrency limit: the run was queued until a slot was free.")
+	for _, row := range tableRows(r, plainText) {
+		fmt.Fprintf(b, "%-10s %s\n", row.name+":", row.value)
 	}
 	b.WriteString("\n")
-}
-
-// plainDuration is duration for text.
-func plainDuration(r runner.Result) string {
-	if r.Run != nil && !isBlank(r.Run.RunTime) {
-		if d, ok := parseRunTime(r.Run.RunTime); ok {
-			return human(d)
-		}
-		return plainInline(cut(r.Run.RunTime, maxRunTime))
-	}
-	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
-		return "—"
-	}
-	return human(r.Ended.Sub(r.Started)) + " (waited)"
 }
 
 func writeTextStatus(b *strings.Builder, run *oz.Run) {
@@ -232,46 +189,10 @@ func writeTextLists(b *strings.Builder, run *oz.Run) {
 			others.more++
 			continue
 		}
-		others.add("  - " + textArtifact(a))
+		others.add("  - " + artifactItem(a, plainText))
 	}
 	writeTextList(b, &prs)
 	writeTextList(b, &others)
-}
-
-// textArtifact is one artifact that is not a pull request, as
-// writeArtifacts words it.
-func textArtifact(a oz.Artifact) string {
-	var d artifactData
-	_ = json.Unmarshal(a.Data, &d) // shown as far as it reads
-	detail := func(text, target string) string {
-		if s := textLink(text, target); s != "" {
-			return ": " + s
-		}
-		return ""
-	}
-	switch a.Type {
-	case oz.ArtifactPullRequest:
-		return "Pull request (no URL)"
-	case oz.ArtifactPlan:
-		return "Plan" + detail(d.Title, d.URL)
-	case oz.ArtifactScreenshot:
-		return "Screenshot" + detail(cut(d.Description, maxName), "")
-	case oz.ArtifactFile:
-		name := d.Filename
-		if isBlank(name) {
-			name = d.Title
-		}
-		return "File" + detail(cut(name, maxName), "")
-	case oz.ArtifactExternalReference:
-		item := "Reference"
-		if !isBlank(d.ReferenceType) {
-			item += " (" + plainInline(cut(d.ReferenceType, maxWord)) + ")"
-		}
-		return item + detail(d.Title, d.URL)
-	case "":
-		return "Artifact of no type"
-	}
-	return plainInline(cut(a.Type, maxWord))
 }
 
 // writeTextList writes l's items under its heading, and how many more
@@ -298,29 +219,17 @@ func writeTextAnswer(b *strings.Builder, answer string) {
 }
 
 func writeTextTimeline(b *strings.Builder, r runner.Result) {
-	if len(r.Timeline) == 0 {
+	rows := timelineRows(r, plainText)
+	if len(rows) == 0 {
 		return
 	}
 	b.WriteString("Timeline (UTC):\n")
-	for i, t := range r.Timeline {
-		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
-			if i == maxTimeline-timelineTail {
-				fmt.Fprintf(b, "  …        %d more changes\n", skipped)
-			}
+	for _, row := range rows {
+		if row.more > 0 {
+			fmt.Fprintf(b, "  …        %d more changes\n", row.more)
 			continue
 		}
-		since, clock := "—", "—"
-		if !t.At.IsZero() {
-			clock = t.At.UTC().Round(time.Second).Format(time.TimeOnly)
-			if !r.Started.IsZero() {
-				since = elapsed(t.At.Sub(r.Started))
-			}
-		}
-		s := "—"
-		if t.State != "" {
-			s = plainInline(cut(string(t.State), maxWord))
-		}
-		fmt.Fprintf(b, "  %-8s %s  %s\n", since, clock, s)
+		fmt.Fprintf(b, "  %-8s %s  %s\n", row.since, row.clock, row.state)
 	}
 	b.WriteString("\n")
 }
