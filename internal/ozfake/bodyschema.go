@@ -1,9 +1,11 @@
 package ozfake
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -12,8 +14,8 @@ import (
 )
 
 // jsonType is what a value of a request body must be, after the spec's
-// RunAgentRequest schema. Properties the fake does not know are let through,
-// as the schema allows.
+// schemas (RunAgentRequest, FollowupRequest). Properties the fake does not
+// know are let through, as the schema allows.
 type jsonType struct {
 	kind     string // "string", "boolean", "integer", "object" or "array"
 	base64   bool   // a string's format is byte
@@ -29,6 +31,27 @@ var (
 	strType  = jsonType{kind: "string"}
 	boolType = jsonType{kind: "boolean"}
 )
+
+// decode reads body, one JSON object, into v once it has checked the
+// object against t; the error says what is wrong with the body.
+func (t jsonType) decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return fmt.Errorf("the request body is not valid: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("the request body is not valid: it goes on after the JSON object")
+	}
+	if err := t.check("", raw); err != nil {
+		return fmt.Errorf("the request body is not valid: %w", err)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("the request body is not valid: %v", err)
+	}
+	return nil
+}
 
 func enumOf(values ...string) jsonType { return jsonType{kind: "string", enum: values} }
 

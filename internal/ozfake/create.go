@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -75,20 +74,8 @@ func parseCreate(body []byte) (createRequest, error) {
 	if trimmed[0] != '{' {
 		return req, fmt.Errorf("the request body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, fmt.Errorf("the request body is not valid: it goes on after the JSON object")
-	}
-	if err := createBodyType.check("", v); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %w", err)
-	}
-	if err := json.Unmarshal(trimmed, &req); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %v", err)
+	if err := createBodyType.decode(trimmed, &req); err != nil {
+		return req, err
 	}
 	if strings.TrimSpace(req.Prompt) == "" && strings.TrimSpace(req.Skill) == "" && strings.TrimSpace(req.ConversationID) == "" &&
 		(req.Config == nil || strings.TrimSpace(req.Config.SkillSpec) == "") {

@@ -2,9 +2,7 @@ package ozfake
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -45,20 +43,8 @@ func parseFollowup(body []byte) (followupRequest, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return req, fmt.Errorf("the request body must be a JSON object with a message")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, fmt.Errorf("the request body is not valid: it goes on after the JSON object")
-	}
-	if err := followupBodyType.check("", v); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %w", err)
-	}
-	if err := json.Unmarshal(trimmed, &req); err != nil {
-		return req, fmt.Errorf("the request body is not valid: %v", err)
+	if err := followupBodyType.decode(trimmed, &req); err != nil {
+		return req, err
 	}
 	if strings.TrimSpace(req.Message) == "" {
 		return req, fmt.Errorf("message is required")
