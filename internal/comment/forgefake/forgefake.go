@@ -289,6 +289,81 @@ func readBody(r *http.Request) string {
 	return in.Body
 }
 
+// dialect is how GitHub or GitLab writes what both serve alike: a
+// comment, the token's user, a 404, and where the pages of a list are.
+type dialect struct {
+	comment func(Comment) map[string]any
+	user    func(f *Forge) map[string]any
+	// userRefused is the body of GET /user's 403 (UserFails).
+	userRefused string
+	notFound    string
+	// pages writes the list's paging headers; false when it has answered
+	// the request itself (a request the real forge would refuse).
+	pages func(f *Forge, w http.ResponseWriter, r *http.Request, page, last int) bool
+}
+
+var github = dialect{
+	comment: func(c Comment) map[string]any {
+		typ := "User"
+		if c.Bot {
+			typ = "Bot"
+		}
+		return map[string]any{
+			"id": c.ID, "body": c.Body, "html_url": fmt.Sprintf("https://github.com/acme/app/pull/7#issuecomment-%d", c.ID),
+			"user": map[string]any{"login": c.Login, "id": c.UID, "type": typ},
+		}
+	},
+	user: func(f *Forge) map[string]any {
+		return map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": "User"}
+	},
+	userRefused: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","status":"403"}`,
+	notFound:    `{"message":"Not Found"}`,
+	pages: func(f *Forge, w http.ResponseWriter, r *http.Request, page, last int) bool {
+		link := func(p int, rel string) string {
+			u := *r.URL
+			q := u.Query()
+			q.Set("page", strconv.Itoa(p))
+			u.RawQuery = q.Encode()
+			return fmt.Sprintf("<%s%s>; rel=%q", f.srv.URL, u.RequestURI(), rel)
+		}
+		var links []string
+		if page < last {
+			links = append(links, link(page+1, "next"), link(last, "last"))
+		}
+		if page > 1 {
+			links = append(links, link(1, "first"), link(page-1, "prev"))
+		}
+		if len(links) > 0 {
+			w.Header().Set("Link", strings.Join(links, ", "))
+		}
+		return true
+	},
+}
+
+var gitlab = dialect{
+	comment: func(c Comment) map[string]any {
+		return map[string]any{"id": c.ID, "body": c.Body, "system": c.Login == "system", "author": map[string]any{"id": c.UID, "username": c.Login}}
+	},
+	user: func(f *Forge) map[string]any {
+		return map[string]any{"id": f.SelfID, "username": f.SelfLogin}
+	},
+	userRefused: `{"message":"403 Forbidden"}`,
+	notFound:    `{"message":"404 Not found"}`,
+	pages: func(_ *Forge, w http.ResponseWriter, r *http.Request, page, last int) bool {
+		if r.URL.Query().Get("sort") != "asc" {
+			http.Error(w, "want sort=asc", 400)
+			return false
+		}
+		w.Header().Set("X-Page", strconv.Itoa(page))
+		w.Header().Set("X-Total-Pages", strconv.Itoa(last))
+		w.Header().Set("X-Next-Page", "")
+		if page < last {
+			w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
+		}
+		return true
+	},
+}
+
 func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 	authorized := r.Header.Get("Authorization") == "Bearer "+f.Token
 	path := r.URL.Path
@@ -317,79 +392,15 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 	issueComments := len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[5] == "comments"
 	switch {
 	case rest == "user" && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpUser, authorized, nil)
-		if !ok {
-			return
-		}
-		if f.UserFails {
-			writeFault(w, Fault{Status: 403, Body: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","status":"403"}`})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": "User"}, flt)
+		f.serveUser(w, r, authorized, github)
 	case issueComments && r.Method == http.MethodGet:
-		var items []Comment
-		var page, last int
-		flt, ok := f.begin(w, r, OpList, authorized, func() { items, page, last = f.page(r) })
-		if !ok {
-			return
-		}
-		link := func(p int, rel string) string {
-			u := *r.URL
-			q := u.Query()
-			q.Set("page", strconv.Itoa(p))
-			u.RawQuery = q.Encode()
-			return fmt.Sprintf("<%s%s>; rel=%q", f.srv.URL, u.RequestURI(), rel)
-		}
-		var links []string
-		if page < last {
-			links = append(links, link(page+1, "next"), link(last, "last"))
-		}
-		if page > 1 {
-			links = append(links, link(1, "first"), link(page-1, "prev"))
-		}
-		if len(links) > 0 {
-			w.Header().Set("Link", strings.Join(links, ", "))
-		}
-		out := []any{}
-		for _, c := range items {
-			out = append(out, githubJSON(c))
-		}
-		writeJSON(w, 200, out, flt)
+		f.serveList(w, r, authorized, github)
 	case issueComments && r.Method == http.MethodPost:
-		body := readBody(r)
-		var c Comment
-		flt, ok := f.begin(w, r, OpCreate, authorized, func() { c = f.create(body) })
-		if !ok {
-			return
-		}
-		writeJSON(w, 201, githubJSON(c), flt)
+		f.serveCreate(w, r, authorized, github)
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[4] == "comments" && r.Method == http.MethodPatch:
-		id, _ := strconv.ParseInt(parts[5], 10, 64)
-		body := readBody(r)
-		var c Comment
-		var found bool
-		flt, ok := f.begin(w, r, OpEdit, authorized, func() { c, found = f.update(id, body) })
-		if !ok {
-			return
-		}
-		if !found {
-			writeFault(w, Fault{Status: 404, Body: `{"message":"Not Found"}`})
-			return
-		}
-		writeJSON(w, 200, githubJSON(c), flt)
+		f.serveEdit(w, r, authorized, parts[5], github)
 	default:
 		http.NotFound(w, r)
-	}
-}
-
-func githubJSON(c Comment) map[string]any {
-	typ := "User"
-	if c.Bot {
-		typ = "Bot"
-	}
-	return map[string]any{
-		"id": c.ID, "body": c.Body, "html_url": fmt.Sprintf("https://github.com/acme/app/pull/7#issuecomment-%d", c.ID),
-		"user": map[string]any{"login": c.Login, "id": c.UID, "type": typ},
 	}
 }
 
@@ -404,64 +415,70 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 	notes := len(parts) >= 5 && parts[0] == "projects" && parts[2] == "merge_requests" && parts[4] == "notes"
 	switch {
 	case rest == "user" && r.Method == http.MethodGet:
-		flt, ok := f.begin(w, r, OpUser, authorized, nil)
-		if !ok {
-			return
-		}
-		if f.UserFails {
-			writeFault(w, Fault{Status: 403, Body: `{"message":"403 Forbidden"}`})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"id": f.SelfID, "username": f.SelfLogin}, flt)
+		f.serveUser(w, r, authorized, gitlab)
 	case notes && len(parts) == 5 && r.Method == http.MethodGet:
-		var items []Comment
-		var page, last int
-		flt, ok := f.begin(w, r, OpList, authorized, func() { items, page, last = f.page(r) })
-		if !ok {
-			return
-		}
-		if r.URL.Query().Get("sort") != "asc" {
-			http.Error(w, "want sort=asc", 400)
-			return
-		}
-		w.Header().Set("X-Page", strconv.Itoa(page))
-		w.Header().Set("X-Total-Pages", strconv.Itoa(last))
-		w.Header().Set("X-Next-Page", "")
-		if page < last {
-			w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
-		}
-		out := []any{}
-		for _, c := range items {
-			out = append(out, gitlabJSON(c))
-		}
-		writeJSON(w, 200, out, flt)
+		f.serveList(w, r, authorized, gitlab)
 	case notes && len(parts) == 5 && r.Method == http.MethodPost:
-		body := readBody(r)
-		var c Comment
-		flt, ok := f.begin(w, r, OpCreate, authorized, func() { c = f.create(body) })
-		if !ok {
-			return
-		}
-		writeJSON(w, 201, gitlabJSON(c), flt)
+		f.serveCreate(w, r, authorized, gitlab)
 	case notes && len(parts) == 6 && r.Method == http.MethodPut:
-		id, _ := strconv.ParseInt(parts[5], 10, 64)
-		body := readBody(r)
-		var c Comment
-		var found bool
-		flt, ok := f.begin(w, r, OpEdit, authorized, func() { c, found = f.update(id, body) })
-		if !ok {
-			return
-		}
-		if !found {
-			writeFault(w, Fault{Status: 404, Body: `{"message":"404 Not found"}`})
-			return
-		}
-		writeJSON(w, 200, gitlabJSON(c), flt)
+		f.serveEdit(w, r, authorized, parts[5], gitlab)
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-func gitlabJSON(c Comment) map[string]any {
-	return map[string]any{"id": c.ID, "body": c.Body, "system": c.Login == "system", "author": map[string]any{"id": c.UID, "username": c.Login}}
+// serveUser answers GET /user: the token's user.
+func (f *Forge) serveUser(w http.ResponseWriter, r *http.Request, authorized bool, d dialect) {
+	flt, ok := f.begin(w, r, OpUser, authorized, nil)
+	if !ok {
+		return
+	}
+	if f.UserFails {
+		writeFault(w, Fault{Status: 403, Body: d.userRefused})
+		return
+	}
+	writeJSON(w, 200, d.user(f), flt)
+}
+
+// serveList answers a page of the comments.
+func (f *Forge) serveList(w http.ResponseWriter, r *http.Request, authorized bool, d dialect) {
+	var items []Comment
+	var page, last int
+	flt, ok := f.begin(w, r, OpList, authorized, func() { items, page, last = f.page(r) })
+	if !ok || !d.pages(f, w, r, page, last) {
+		return
+	}
+	out := []any{}
+	for _, c := range items {
+		out = append(out, d.comment(c))
+	}
+	writeJSON(w, 200, out, flt)
+}
+
+// serveCreate adds the comment of the request's body.
+func (f *Forge) serveCreate(w http.ResponseWriter, r *http.Request, authorized bool, d dialect) {
+	body := readBody(r)
+	var c Comment
+	flt, ok := f.begin(w, r, OpCreate, authorized, func() { c = f.create(body) })
+	if !ok {
+		return
+	}
+	writeJSON(w, 201, d.comment(c), flt)
+}
+
+// serveEdit sets the body of the comment id (404 when there is none).
+func (f *Forge) serveEdit(w http.ResponseWriter, r *http.Request, authorized bool, id string, d dialect) {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	body := readBody(r)
+	var c Comment
+	var found bool
+	flt, ok := f.begin(w, r, OpEdit, authorized, func() { c, found = f.update(n, body) })
+	if !ok {
+		return
+	}
+	if !found {
+		writeFault(w, Fault{Status: 404, Body: d.notFound})
+		return
+	}
+	writeJSON(w, 200, d.comment(c), flt)
 }
