@@ -7,12 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // CreateBelow creates the new file rel below the directory dir, for a file
 // whose name came from elsewhere (a downloaded artifact's): rel is a clean
-// relative path, as Join leaves it. dir and its missing parents are made
+// relative path (filepath.IsLocal, as work cleans a name). dir and its missing parents are made
 // as Create makes a file's directories (in CI dir must stay inside the
 // workspace, links resolved). Below dir nothing is reached through a
 // symbolic link: a link among rel's directories is refused (ErrSymlink),
@@ -24,14 +23,7 @@ import (
 func (w *Workspace) CreateBelow(what, dir, rel string) (*os.File, string, error) {
 	path := filepath.Join(dir, rel)
 	f, err := w.createBelow(dir, rel, path)
-	if err != nil {
-		var we *Error
-		if errors.As(err, &we) {
-			we.Op, we.What = "writing", what
-		}
-		return nil, path, err
-	}
-	return f, path, nil
+	return f, path, named(err, what)
 }
 
 func (w *Workspace) createBelow(dir, rel, path string) (*os.File, error) {
@@ -66,12 +58,11 @@ func (w *Workspace) createBelow(dir, rel, path string) (*os.File, error) {
 		cur, abs := filepath.Join(base, relCur), filepath.Join(td.abs, relCur)
 		fi, err := fsys.Lstat(cur)
 		if errors.Is(err, fs.ErrNotExist) {
-			if err := fsys.Mkdir(cur, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-				return nil, w.fail(t, fmt.Errorf("creating the directory %s: %w", abs, err))
-			} else if err == nil {
-				if err := w.chown(abs, func(uid, gid int) error { return fsys.Lchown(cur, uid, gid) }); err != nil {
-					return nil, w.fail(t, fmt.Errorf("giving the directory %s its owner: %w", abs, err))
-				}
+			made, merr := w.mkdir(fsys, t, cur, abs)
+			if merr != nil {
+				return nil, merr
+			}
+			if made {
 				continue
 			}
 			fi, err = fsys.Lstat(cur) // made meanwhile
@@ -85,16 +76,7 @@ func (w *Workspace) createBelow(dir, rel, path string) (*os.File, error) {
 			return nil, w.fail(t, fmt.Errorf("%w (%s)", ErrNotDirectory, abs))
 		}
 	}
-	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return nil, w.fail(t, err)
-	}
-	if err := w.chown(t.abs, f.Chown); err != nil {
-		_ = f.Close()
-		_ = fsys.Remove(name)
-		return nil, w.fail(t, err)
-	}
-	return f, nil
+	return w.createNew(fsys, t, name)
 }
 
 // Remove removes the file at path (a file oz-run wrote and gives up on,

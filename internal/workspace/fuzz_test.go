@@ -7,8 +7,7 @@ import (
 )
 
 // FuzzPaths: whatever the path, a confined workspace places it inside
-// itself or refuses it as outside; Join places any name under its
-// directory or refuses it.
+// itself or refuses it as outside.
 func FuzzPaths(f *testing.F) {
 	for _, s := range []string{"a", "../a", "/etc/passwd", "a/../../b", "./", "", "..", "a\x00b", "/ws/../ws/x", `a\..\..\b`} {
 		f.Add(s)
@@ -23,13 +22,6 @@ func FuzzPaths(f *testing.F) {
 			}
 		case p != "" && !errors.Is(err, ErrOutside):
 			t.Fatalf("Abs(%q): %v, not ErrOutside", p, err)
-		}
-		joined, err := Join("/f", p)
-		if err != nil {
-			return
-		}
-		if rel, rerr := filepath.Rel("/f", joined); rerr != nil || !filepath.IsLocal(rel) {
-			t.Fatalf("Join(/f, %q) = %q, not below /f", p, joined)
 		}
 	})
 }

@@ -1,6 +1,6 @@
 // Package workspace is the one home of the files oz-run reads because an
 // input names them (prompt_file, an mcp file) and of every file it writes
-// into the workspace (result_file, the report files, and later downloads):
+// into the workspace (result_file, the report files, the downloaded files):
 // where a path leads, whether it may be read or written, the directories
 // it needs and who owns them, and how a file is opened.
 //
@@ -77,21 +77,6 @@ func (w *Workspace) Confined() bool { return w.confined }
 func (w *Workspace) Abs(path string) (string, error) {
 	t, err := w.resolve(path)
 	return t.abs, err
-}
-
-// Join is name, a path that came from elsewhere (an artifact's file path,
-// say), placed under dir: cleaned as if dir were the root, so that no
-// `..` or absolute form leads out of dir. It refuses a name that is empty,
-// is dir itself, or holds control characters.
-func Join(dir, name string) (string, error) {
-	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", fmt.Errorf("the name %q holds control characters", name)
-	}
-	rel := strings.TrimPrefix(filepath.Clean("/"+filepath.ToSlash(name)), "/")
-	if rel == "" {
-		return "", fmt.Errorf("the name %q names no file", name)
-	}
-	return filepath.Join(dir, filepath.FromSlash(rel)), nil
 }
 
 // The reasons a path is refused; an *Error wraps one of them or what the

@@ -43,13 +43,8 @@ func (w *Workspace) CheckWrite(path string) error {
 // workspace the workspace's owner. what names the file in errors ("the
 // result file"). Errors are *Error.
 func (w *Workspace) Create(what, path string) (*os.File, error) {
-	return w.create(what, path, false)
-}
-
-// CreateNew is Create for a file that must not exist yet: the error of an
-// existing one matches fs.ErrExist (a download then tries another name).
-func (w *Workspace) CreateNew(what, path string) (*os.File, error) {
-	return w.create(what, path, true)
+	f, err := w.createFile(path)
+	return f, named(err, what)
 }
 
 // WriteFile writes data to the file at path as Create opens it.
@@ -72,19 +67,16 @@ func (w *Workspace) WriteFile(what, path string, data []byte) (err error) {
 	return nil
 }
 
-func (w *Workspace) create(what, path string, exclusive bool) (*os.File, error) {
-	f, err := w.createFile(path, exclusive)
-	if err != nil {
-		var we *Error
-		if errors.As(err, &we) {
-			we.Op, we.What = "writing", what
-		}
-		return nil, err
+// named says, in err (an *Error), that what was being written.
+func named(err error, what string) error {
+	var we *Error
+	if errors.As(err, &we) {
+		we.Op, we.What = "writing", what
 	}
-	return f, nil
+	return err
 }
 
-func (w *Workspace) createFile(path string, exclusive bool) (*os.File, error) {
+func (w *Workspace) createFile(path string) (*os.File, error) {
 	t, fsys, name, done, err := w.reach(path)
 	if err != nil {
 		return nil, err
@@ -98,25 +90,14 @@ func (w *Workspace) createFile(path string, exclusive bool) (*os.File, error) {
 	for range 2 {
 		fi, err := fsys.Lstat(name)
 		if errors.Is(err, fs.ErrNotExist) {
-			f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
-			if errors.Is(err, fs.ErrExist) && !exclusive {
+			f, err := w.createNew(fsys, t, name)
+			if errors.Is(err, fs.ErrExist) {
 				continue
 			}
-			if err != nil {
-				return nil, w.fail(t, err)
-			}
-			if err := w.chown(t.abs, f.Chown); err != nil {
-				_ = f.Close()
-				_ = fsys.Remove(name)
-				return nil, w.fail(t, err)
-			}
-			return f, nil
+			return f, err
 		}
 		if err != nil {
 			return nil, w.fail(t, err)
-		}
-		if exclusive {
-			return nil, w.fail(t, fs.ErrExist)
 		}
 		if err := writable(fi); err != nil {
 			return nil, w.fail(t, err)
@@ -143,6 +124,22 @@ func (w *Workspace) createFile(path string, exclusive bool) (*os.File, error) {
 	return nil, w.fail(t, ErrChanged)
 }
 
+// createNew creates the file name in fsys (t is where it leads), which must
+// not exist yet (the error then matches fs.ErrExist), without following a
+// link, and gives it the workspace's owner.
+func (w *Workspace) createNew(fsys fsys, t target, name string) (*os.File, error) {
+	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil, w.fail(t, err)
+	}
+	if err := w.chown(t.abs, f.Chown); err != nil {
+		_ = f.Close()
+		_ = fsys.Remove(name)
+		return nil, w.fail(t, err)
+	}
+	return f, nil
+}
+
 // writable refuses to write over what is not a regular file.
 func writable(fi fs.FileInfo) error {
 	if fi.Mode()&fs.ModeSymlink != 0 {
@@ -166,13 +163,12 @@ func (w *Workspace) dirs(fsys fsys, t target, name string, create bool) error {
 			if !create {
 				return nil
 			}
-			if err := fsys.Mkdir(d, 0o755); err == nil {
-				if err := w.chown(abs, func(uid, gid int) error { return fsys.Lchown(d, uid, gid) }); err != nil {
-					return w.fail(t, fmt.Errorf("giving the directory %s its owner: %w", abs, err))
-				}
+			made, merr := w.mkdir(fsys, t, d, abs)
+			if merr != nil {
+				return merr
+			}
+			if made {
 				continue
-			} else if !errors.Is(err, fs.ErrExist) {
-				return w.fail(t, fmt.Errorf("creating the directory %s: %w", abs, err))
 			}
 			fi, err = fsys.Stat(d) // made meanwhile, or a dangling link
 		}
@@ -184,6 +180,22 @@ func (w *Workspace) dirs(fsys fsys, t target, name string, create bool) error {
 		}
 	}
 	return nil
+}
+
+// mkdir makes the directory name in fsys (abs is where it leads) with the
+// workspace's owner; made is false when something is there already.
+func (w *Workspace) mkdir(fsys fsys, t target, name, abs string) (made bool, err error) {
+	err = fsys.Mkdir(name, 0o755)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return false, nil
+	case err != nil:
+		return false, w.fail(t, fmt.Errorf("creating the directory %s: %w", abs, err))
+	}
+	if err := w.chown(abs, func(uid, gid int) error { return fsys.Lchown(name, uid, gid) }); err != nil {
+		return false, w.fail(t, fmt.Errorf("giving the directory %s its owner: %w", abs, err))
+	}
+	return true, nil
 }
 
 // chown gives what was created at abs the workspace's owner, when oz-run
