@@ -52,7 +52,7 @@ type prComment struct {
 	st      *comment.Sticky
 	p       ci.Platform
 	cfg     *config.Config
-	secrets *redact.Redactor // the key and the tokens
+	secrets *redact.Redactor // the step's: the key, the tokens, api_url's credentials
 	started time.Time
 
 	abortedAt atomic.Int64 // UnixNano of the abort; 0 while not aborted
@@ -60,13 +60,14 @@ type prComment struct {
 }
 
 // startComment sets up the comment when cfg asks for one (and rs does not
-// print it instead). It returns nil (and prints one notice or warning) when
-// there is no PR/MR or it cannot be written; no forge is called here.
-func startComment(ctx context.Context, p ci.Platform, cfg *config.Config, getenv func(string) string, rs runSettings) *prComment {
+// print it instead); red is the step's redactor. It returns nil (and prints
+// one notice or warning) when there is no PR/MR or it cannot be written; no
+// forge is called here.
+func startComment(ctx context.Context, p ci.Platform, cfg *config.Config, red *redact.Redactor, getenv func(string) string, rs runSettings) *prComment {
 	if !cfg.Comment || rs.printComment {
 		return nil
 	}
-	pc := &prComment{p: p, cfg: cfg, secrets: redact.New(append(cfg.Tokens(), cfg.APIKey)...), started: time.Now()}
+	pc := &prComment{p: p, cfg: cfg, secrets: red, started: time.Now()}
 	ccfg := comment.Config{
 		Getenv:      getenv,
 		GitHubToken: cfg.GitHubToken,
@@ -102,20 +103,19 @@ func (pc *prComment) observer() runner.Observer {
 	return pc.st
 }
 
-// renderProgress is the body while the run works: its links and state.
+// renderProgress is the body while the run works: its links and state,
+// redacted before they are escaped.
 func (pc *prComment) renderProgress(pr comment.Progress) string {
 	state := oz.State(pr.State)
-	return pc.render(runner.Result{
+	return pc.render(redact.Copy(pc.secrets, runner.Result{
 		RunID: pr.RunID, State: state, Started: pc.started,
 		Run: &oz.Run{RunID: pr.RunID, State: state, SessionLink: pr.SessionLink},
-	})
+	}))
 }
 
-// render is the comment's body for res (Ended zero: the run still works),
-// with the key and the tokens redacted from the result before it is
-// escaped, and from the Markdown after.
+// render is the comment's body for res, redacted already (Ended zero: the
+// run still works); the Markdown is redacted again after escaping.
 func (pc *prComment) render(res runner.Result) string {
-	res = redact.Copy(pc.secrets, res)
 	body := summary.Comment(res, summary.Options{
 		FailOn:   pc.cfg.FailOn,
 		Title:    pc.cfg.Title,
@@ -124,8 +124,8 @@ func (pc *prComment) render(res runner.Result) string {
 	return pc.secrets.String(body)
 }
 
-// finish writes the outcome into the comment and returns its web URL, or
-// "" when none was written. ctx is the step's: ended when the step was
+// finish writes the outcome res (redacted) into the comment and returns
+// its web URL, or "" when none was written. ctx is the step's: ended when the step was
 // aborted, and then the edit must fit in what is left of the abort window.
 // Without a run id (nothing was created) the comment is left as it was.
 func (pc *prComment) finish(ctx context.Context, res runner.Result) string {

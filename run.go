@@ -100,7 +100,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return runner.ExitInput
 	}
 
-	pc := startComment(ctx, p, cfg, env.Get, rs)
+	pc := startComment(ctx, p, cfg, red, env.Get, rs)
 	defer pc.close()
 	runOpts.Observer = pc.observer()
 
