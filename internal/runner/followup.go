@@ -42,11 +42,11 @@ type Followup struct {
 // Every time compared is the server's, so the runner's own clock, which
 // may be off, plays no part. The third rule matters when a new execution
 // runs from start to end between two reads (a fast run, a slow poll): its
-// working states are never seen. A run that was working when the follow-up was handed to it
-// (live_session, queued_prompt) has no stale state: its next terminal
-// state is the outcome. The wait is bounded by the timeout input: a run
-// that never moves ends the step timed_out, saying that the run did not
-// pick up the follow-up.
+// working states are never seen. A run that was working when the
+// follow-up was handed to it (live_session, queued_prompt) has no stale
+// state: its next terminal state is the outcome. The wait is bounded by
+// the timeout input: a run that never moves ends the step timed_out,
+// saying that the run did not pick up the follow-up.
 
 // followUp reads the run, then sends it the follow-up once; false when the
 // step ends here (w.res.Err or an abort says why).
@@ -74,8 +74,10 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 		return false
 	}
 	w.res.Followup = &Followup{ID: resp.FollowupID, Outcome: resp.Outcome, Accepted: resp.ServerDate}
-	w.staleRisk = before.State.IsTerminal() || resp.Outcome == oz.OutcomeHandoffExecution || resp.Outcome == oz.OutcomeQueuePending
-	w.moved = !w.staleRisk
+	// Only a run that was not working when it was handed the follow-up
+	// can show a stale state.
+	staleRisk := before.State.IsTerminal() || resp.Outcome == oz.OutcomeHandoffExecution || resp.Outcome == oz.OutcomeQueuePending
+	w.moved = !staleRisk
 	w.rep.Logf("The follow-up was accepted: %s", outcomeWords(resp.Outcome))
 	return true
 }

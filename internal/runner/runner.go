@@ -118,9 +118,9 @@ type waiter struct {
 	sessionShown  bool
 
 	// After a follow-up (followup.go): the run as it was before, whether
-	// its state may be stale for a while, and whether it has moved since.
+	// it has moved since (its state may be stale until then), and whether
+	// the log has said so.
 	before     *oz.Run
-	staleRisk  bool
 	moved      bool
 	staleShown bool
 }
@@ -474,7 +474,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	w.rep.Warning("Timed out", msg)
 	if w.cfg.OnTimeout == config.OnTimeoutCancel {
 		w.cancelRemote(ctx, "the timeout passed")
-	} else if w.res.RunID != "" {
+	} else {
 		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s; to wait for it again, attach with run_id: %s", w.res.RunID, oz.RunURL(w.res.RunID), w.res.RunID)
 	}
 }
