@@ -1,12 +1,11 @@
 package ci
 
 import (
-	"encoding/json"
-	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/ghevent"
 )
 
 // Oz metadata limits: keys 1-64 bytes of [a-zA-Z0-9._-], values at most
@@ -14,7 +13,6 @@ import (
 const (
 	maxMetadataKeys  = 10
 	maxMetadataValue = 256
-	maxEventFile     = 32 << 20
 )
 
 var metadataKey = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
@@ -40,7 +38,9 @@ func githubMetadata(getenv func(string) string) map[string]string {
 	if m := pullRef.FindStringSubmatch(getenv("GITHUB_REF")); m != nil {
 		pr = m[1]
 	}
-	if ev := readEvent(getenv("GITHUB_EVENT_PATH")); ev.PullRequest != nil {
+	// A payload that cannot be read adds nothing: the metadata is a
+	// convenience.
+	if ev, err := ghevent.Read(getenv("GITHUB_EVENT_PATH")); err == nil && ev.PullRequest != nil {
 		if ev.PullRequest.Head.SHA != "" {
 			sha = ev.PullRequest.Head.SHA
 		}
@@ -66,34 +66,6 @@ func githubMetadata(getenv func(string) string) map[string]string {
 }
 
 // githubEvent is the part of the event payload oz-run reads.
-type githubEvent struct {
-	PullRequest *struct {
-		Number int `json:"number"`
-		Head   struct {
-			SHA string `json:"sha"`
-		} `json:"head"`
-	} `json:"pull_request"`
-}
-
-// readEvent reads the event payload; a missing, huge or malformed file
-// reads as an empty event (the metadata is a convenience).
-func readEvent(path string) githubEvent {
-	var ev githubEvent
-	if path == "" {
-		return ev
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return ev
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEventFile))
-	if err != nil || json.Unmarshal(data, &ev) != nil {
-		return githubEvent{}
-	}
-	return ev
-}
-
 func gitlabMetadata(getenv func(string) string) map[string]string {
 	return metadata(
 		[2]string{"gitlab_project", getenv("CI_PROJECT_PATH")},

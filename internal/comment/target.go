@@ -1,13 +1,12 @@
 package comment
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/ghevent"
 )
 
 // target is the pull request or merge request to comment on.
@@ -31,10 +30,6 @@ var prEvents = map[string]bool{
 	"pull_request_review": true, "pull_request_review_comment": true,
 }
 
-// maxEventFile caps the event payload read (GitHub's payloads are far
-// smaller; a push with many commits is the largest).
-const maxEventFile = 32 << 20
-
 // GitHub's names for owners and repositories.
 var repoName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
 
@@ -52,22 +47,16 @@ func findTarget(getenv func(string) string) (target, error) {
 }
 
 // githubEvent is the part of the event payload read here.
-type githubEvent struct {
-	PullRequest *struct {
-		Number int `json:"number"`
-	} `json:"pull_request"`
-	Issue *struct {
-		Number      int              `json:"number"`
-		PullRequest *json.RawMessage `json:"pull_request"`
-	} `json:"issue"`
-}
-
 func githubTarget(getenv func(string) string) (target, error) {
 	event := getenv("GITHUB_EVENT_NAME")
 	if !prEvents[event] && event != "issue_comment" {
 		return target{}, fmt.Errorf("%w: the %q event concerns no pull request", ErrNoPullRequest, event)
 	}
-	ev, err := readEvent(getenv("GITHUB_EVENT_PATH"))
+	path := getenv("GITHUB_EVENT_PATH")
+	if path == "" {
+		return target{}, fmt.Errorf("GITHUB_EVENT_PATH is not set: the pull request is unknown")
+	}
+	ev, err := ghevent.Read(path)
 	if err != nil {
 		return target{}, err
 	}
@@ -92,30 +81,6 @@ func githubTarget(getenv func(string) string) (target, error) {
 	}
 	t.owner, t.repo = owner, repo
 	return t, nil
-}
-
-// readEvent reads the event payload, capped.
-func readEvent(path string) (githubEvent, error) {
-	var ev githubEvent
-	if path == "" {
-		return ev, fmt.Errorf("GITHUB_EVENT_PATH is not set: the pull request is unknown")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return ev, fmt.Errorf("read the event payload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEventFile+1))
-	switch {
-	case err != nil:
-		return ev, fmt.Errorf("read the event payload: %w", err)
-	case len(data) > maxEventFile:
-		return ev, fmt.Errorf("the event payload %s is larger than %d MiB", path, maxEventFile>>20)
-	}
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return ev, fmt.Errorf("the event payload %s is not the JSON expected: %v", path, err)
-	}
-	return ev, nil
 }
 
 func gitlabTarget(getenv func(string) string) (target, error) {
