@@ -27,7 +27,6 @@ func (r *Redactor) JSON(data []byte) []byte {
 	if !json.Valid(data) {
 		return r.Bytes(data)
 	}
-	mark := r.markText()
 	var out, buf []byte
 	last := 0
 	replace := func(start, end int, rep []byte) {
@@ -43,7 +42,7 @@ func (r *Redactor) JSON(data []byte) []byte {
 		case c == '"':
 			end := stringEnd(data, i)
 			var rep []byte
-			if rep, buf = redactLiteral(m, data[i+1:end-1], mark, buf); rep != nil {
+			if rep, buf = redactLiteral(m, data[i+1:end-1], buf); rep != nil {
 				replace(i, end, rep)
 			}
 			i = end
@@ -53,7 +52,7 @@ func (r *Redactor) JSON(data []byte) []byte {
 				end++
 			}
 			if sp := find(m, data[i:end]); sp != nil {
-				replace(i, end, appendJSONString(nil, replaceSpans(data[i:end], sp, mark)))
+				replace(i, end, appendJSONString(nil, replaceSpans(data[i:end], sp, Mark)))
 			}
 			i = end
 		default:
@@ -83,7 +82,7 @@ func stringEnd(data []byte, i int) int {
 // redactLiteral redacts the decoded value of a string literal's body and
 // returns the literal to write instead, or nil when it holds no secret.
 // buf is reused for decoding; the one to reuse next is returned.
-func redactLiteral(m *matcher, body []byte, mark string, buf []byte) (rep, next []byte) {
+func redactLiteral(m *matcher, body, buf []byte) (rep, next []byte) {
 	value := body
 	if bytes.IndexByte(body, '\\') >= 0 {
 		buf = decodeJSONString(buf[:0], body)
@@ -93,7 +92,7 @@ func redactLiteral(m *matcher, body []byte, mark string, buf []byte) (rep, next 
 	if sp == nil {
 		return nil, buf
 	}
-	return appendJSONString(nil, replaceSpans(value, sp, mark)), buf
+	return appendJSONString(nil, replaceSpans(value, sp, Mark)), buf
 }
 
 // decodeJSONString appends the decoded body of a valid JSON string literal

@@ -42,7 +42,7 @@ import (
 	"sync/atomic"
 )
 
-// Mark replaces each secret found, unless NewMarked chose another.
+// Mark replaces each secret found.
 const Mark = "***"
 
 // MinEncodedLen is the shortest secret whose encoded and escaped forms are
@@ -54,12 +54,10 @@ const MinEncodedLen = 8
 // redacted only as they are.
 const MaxEncodedLen = 256
 
-// Redactor replaces secrets, in every form it knows, by a mark. The zero
-// value holds no secret and marks with Mark. It is safe for concurrent use:
-// Add may run while other goroutines redact.
+// Redactor replaces secrets, in every form it knows, by Mark. The zero
+// value holds no secret. It is safe for concurrent use: Add may run while
+// other goroutines redact.
 type Redactor struct {
-	mark string
-
 	mu      sync.Mutex // serialises Add
 	secrets []string
 	m       atomic.Pointer[matcher] // nil: no secret
@@ -68,13 +66,6 @@ type Redactor struct {
 // New returns a Redactor for the secrets given (blank ones are ignored).
 func New(secrets ...string) *Redactor {
 	r := &Redactor{}
-	r.Add(secrets...)
-	return r
-}
-
-// NewMarked is New with another mark than Mark.
-func NewMarked(mark string, secrets ...string) *Redactor {
-	r := &Redactor{mark: mark}
 	r.Add(secrets...)
 	return r
 }
@@ -99,13 +90,6 @@ func (r *Redactor) Add(secrets ...string) {
 // Empty reports whether the Redactor holds no secret.
 func (r *Redactor) Empty() bool { return r.m.Load() == nil }
 
-func (r *Redactor) markText() string {
-	if r.mark == "" {
-		return Mark
-	}
-	return r.mark
-}
-
 // String returns s with every secret found replaced by the mark; s itself
 // when nothing was found.
 func (r *Redactor) String(s string) string {
@@ -122,7 +106,7 @@ func (r *Redactor) String(s string) string {
 	last := 0
 	for _, x := range sp {
 		b.WriteString(s[last:x.start])
-		b.WriteString(r.markText())
+		b.WriteString(Mark)
 		last = x.end
 	}
 	b.WriteString(s[last:])
@@ -140,7 +124,7 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if sp == nil {
 		return b
 	}
-	return replaceSpans(b, sp, r.markText())
+	return replaceSpans(b, sp, Mark)
 }
 
 // Contains reports whether s holds a secret in any form String would

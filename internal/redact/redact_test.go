@@ -243,7 +243,7 @@ func TestOverlapsMerge(t *testing.T) {
 	r := New("abcdefgh", "efghijkl")
 	assert.Equal(t, "x *** y", r.String("x abcdefghijkl y"))
 	assert.Equal(t, "******", r.String("abcdefghabcdefgh"))
-	assert.Equal(t, "[R] [R]g=", NewMarked("[R]", "abcdefgh").String("abcdefgh YWJjZGVmZ2g="))
+	assert.Equal(t, "*** ***g=", New("abcdefgh").String("abcdefgh YWJjZGVmZ2g="))
 }
 
 func TestZeroValueAndAdd(t *testing.T) {
