@@ -16,6 +16,10 @@ import (
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
+// The demo and fake-server subcommands: the embedded fake Oz API on
+// loopback, with the whole flow run against it (demo) or served alone for a
+// user's own workflows (fake-server).
+
 // demoKey is the key the demo's fake API accepts; it is not a secret.
 const demoKey = "wk-demo-not-a-secret"
 

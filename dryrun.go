@@ -14,6 +14,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
+// dry_run: what the step would send, printed in the log instead of sent.
+
 // hidden stands for a value a dry run does not show.
 const hidden = "***"
 

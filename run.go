@@ -23,6 +23,11 @@ import (
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
+// The run subcommand: the inputs loaded and checked, the platform set up,
+// the run created or attached to and waited for, the agent's work read, and
+// the outcome published (outputs, summaries, report files, the PR/MR
+// comment) with the exit code.
+
 // runAction is the product: inputs -> run -> outputs, summary, exit code.
 // version goes into the User-Agent.
 func runAction(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer, version string) int {

@@ -9,6 +9,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
+// The GitLab dotenv report (dotenv): the outputs as OZ_* keys, cut to fit
+// GitLab's limits, and the parser the tests read it back with.
+
 // dotenvKeys maps contract outputs to GitLab dotenv keys. Outputs not listed
 // (artifacts: JSON, often long; agent_output and files: multi-line) are not
 // in the dotenv report.

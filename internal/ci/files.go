@@ -7,6 +7,10 @@ import (
 	"os"
 )
 
+// The files a platform writes besides the report files: one the runner
+// names by a variable ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY) and the result
+// file.
+
 // appendFile appends data to a file the runner gave by its variable (given,
 // such as $GITHUB_OUTPUT), at path outside the workspace: it creates the
 // file (mode 0644) but no directory.

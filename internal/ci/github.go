@@ -11,6 +11,9 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
+// The GitHub Actions platform: workflow commands (escaped, masked),
+// annotations, log groups, the job summary and the outputs.
+
 // maxSummary is what GitHub accepts in one step's summary (1 MiB), less the
 // final newline.
 const maxSummary = 1<<20 - 1

@@ -13,6 +13,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
+// GitHub's outputs file ($GITHUB_OUTPUT): each value under a delimiter of
+// its own, and the parser the tests read it back with.
+
 // maxOutputValue is the most bytes one GitHub output value takes; longer
 // values are cut (on a UTF-8 boundary) and end with "… [truncated N bytes]".
 const maxOutputValue = 64 << 10

@@ -9,6 +9,10 @@ import (
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
+// The GitLab platform, and that of any other CI: plain log lines (with
+// GitLab's collapsible sections), the CI context, and the report files
+// (dotenv, summary, JUnit, the answer file).
+
 type gitlab struct {
 	plainLog // on Stdout
 	o        Options

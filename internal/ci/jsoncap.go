@@ -2,6 +2,9 @@ package ci
 
 import "bytes"
 
+// JSON cut to a size and still valid: whole elements are left out from the
+// end (the artifacts output, the result file).
+
 // capJSON reads a string (an output) or bytes (the result file).
 // capJSON cuts a JSON document (an array or an object) to at most limit
 // bytes and keeps it valid: it keeps the longest prefix that ends after a

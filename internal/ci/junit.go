@@ -8,6 +8,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
+// The JUnit report (junit_file): one test case for the run, failed when
+// the step fails, its texts cleaned and capped.
+
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
 	Suites  []junitSuite `xml:"testsuite"`

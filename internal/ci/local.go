@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// The terminal platform: plain log lines on stderr, and the outputs that
+// have a value and the summary as plain text on stdout.
+
 type local struct {
 	plainLog // on Stderr: progress
 	o        Options

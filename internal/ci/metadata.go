@@ -8,6 +8,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ghevent"
 )
 
+// The CI context attached to a created run as its metadata (GitHub's and
+// GitLab's variables, the pull request from the event payload).
+
 // Oz metadata limits: keys 1-64 bytes of [a-zA-Z0-9._-], values at most
 // 256 bytes without NUL; a platform sends at most 10 keys.
 const (

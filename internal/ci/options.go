@@ -9,6 +9,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
+// How the platform is chosen and set up: Options, Detect, and where the
+// CI's workspace is.
+
 // Options are what every Platform needs from its surroundings. Zero fields
 // take the process's own: os.Getenv, os.Stdout, os.Stderr, time.Now, and the
 // current directory as the workspace (confined, as in CI).

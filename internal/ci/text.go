@@ -10,6 +10,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
+// Text as every platform prints it: log lines cleaned and capped, values
+// cut with a marker, and the secrets redacted.
+
 // clean makes untrusted text safe to print as log lines: invalid UTF-8 is
 // replaced, CRLF and lone CR become LF (runners and terminals break lines on
 // a lone CR), and control characters other than LF and tab are dropped (no

@@ -11,6 +11,9 @@ import (
 	"unicode"
 )
 
+// What the Sticky needs of a forge, and how a failed call is sorted by what
+// to do about it and worded without the token.
+
 // forge is what the sticky comment needs from GitHub or GitLab. Every call
 // is bounded by the context it gets; errors are *apiError.
 type forge interface {

@@ -10,6 +10,9 @@ import (
 	"github.com/google/go-github/v88/github"
 )
 
+// GitHub's side of the comment: a pull request's issue comments through
+// go-github, the token's user through GraphQL (or GET /user).
+
 // githubLimit is GitHub's limit on a comment body: 65,536 characters, so at
 // most that many bytes.
 const githubLimit = 65536

@@ -13,6 +13,8 @@ import (
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
+// GitLab's side of the comment: a merge request's notes through client-go.
+
 // gitlabLimit is GitLab's limit on a note: 1,000,000 characters.
 const gitlabLimit = 1_000_000
 

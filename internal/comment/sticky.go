@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// The Sticky: the one comment kept up to date from a goroutine of its own,
+// found again by its marker, created or edited, its failures turned into
+// warnings and waits.
+
 // maxBackoff caps the time between two tries after failures.
 const maxBackoff = 5 * time.Minute
 

@@ -9,6 +9,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ghevent"
 )
 
+// Which pull request or merge request the job is about, from the CI's
+// environment and GitHub's event payload.
+
 // target is the pull request or merge request to comment on.
 type target struct {
 	gitlab bool

@@ -10,6 +10,10 @@ import (
 	"strings"
 )
 
+// The HTTP client under both forges' clients: answers capped, redirects
+// kept on the API's host, and the API's base URL checked before a token
+// is sent to it.
+
 // maxResponse caps what is read of one answer from a forge: a page of 100
 // comments of the largest size GitHub allows is about 7 MiB of JSON.
 const maxResponse = 16 << 20

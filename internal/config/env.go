@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// The environment as Load reads it, and the INPUT_ variables that name no
+// input (with the closest name).
+
 // Env is the environment as Load reads it: each variable's value by name.
 // A variable that is set but empty is in the map with "": for a few inputs
 // (the report files) an empty value given on purpose turns the file off,

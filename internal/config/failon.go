@@ -6,6 +6,8 @@ import (
 	"unicode"
 )
 
+// The fail_on input: the conclusions that fail the step.
+
 // failOnNone is the fail_on word for the empty set.
 const failOnNone = "none"
 

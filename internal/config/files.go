@@ -8,6 +8,9 @@ import (
 	"unicode"
 )
 
+// The inputs that name files: files read (prompt_file, mcp) and files
+// the step writes, checked before anything is sent.
+
 // Files is the file system as config sees it: main passes the workspace
 // (internal/workspace), tests a fake. config words what goes wrong; Files
 // does the looking.

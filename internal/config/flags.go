@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// Command-line flags: --name value and --name=value, by input name.
+
 // parseArgs reads command-line flags into values by input name. A flag is
 // --name value or --name=value (one dash works too; hyphens in the name read
 // as underscores). A boolean input's value may be left out (--debug means

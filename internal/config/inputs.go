@@ -6,6 +6,8 @@ import (
 	"time"
 )
 
+// The table of inputs, and the usage text made from it.
+
 // input defines one input: its name (flag --name, env INPUT_NAME), default,
 // meaning and how its value is parsed into a Config. The table below is the
 // only list of inputs: parsing, Inputs, Usage, Settings and the warnings

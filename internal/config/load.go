@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// Load: each input resolved (flag, INPUT_ variable, fallback variable,
+// default), set, and the whole checked together.
+
 // ErrHelp is returned by Load when -h or --help is given: print Usage.
 var ErrHelp = errors.New("help requested")
 

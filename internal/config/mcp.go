@@ -10,6 +10,8 @@ import (
 	"strings"
 )
 
+// The mcp input: a JSON object of MCP servers, inline or in a file.
+
 const mcpAccepted = `give a JSON object of MCP servers such as {"github": {"warp_id": "..."}}, or the path of a JSON file holding one (relative to the workspace)`
 
 // setMCP reads the mcp input: inline JSON when it starts with "{" (or

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// The metadata input.
+
 // RequestIDKey is the metadata key oz-run uses for its own request id (to
 // make a create safe to retry). Users may not set it.
 const RequestIDKey = "oz_run_request_id"

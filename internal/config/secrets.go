@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// The values to mask and redact, read before the inputs are checked.
+
 // MinSecret is the shortest value Secrets returns: a shorter one (a key
 // "x", the `1` of `?a=1`) would hide every occurrence of a common word.
 // Such a key is refused anyway, and the error about api_url shows none of

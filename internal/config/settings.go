@@ -10,6 +10,8 @@ import (
 	"unicode"
 )
 
+// The effective settings as the log shows them, secrets never among them.
+
 // Setting is one input's effective value, as the log shows it.
 type Setting struct {
 	Name  string

@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 )
 
+// The setters of the inputs that are plain values: text, booleans,
+// durations and words from a list.
+
 // one wraps a single error (or none) for a setter.
 func one(e *InputError) []*InputError {
 	if e == nil {

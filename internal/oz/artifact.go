@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// Artifacts: the data of the known types (pull requests, files), their
+// JSON for the outputs, and GetArtifact (a file's download URL).
+
 // Types named by the UnmarshalTypeErrors of this package's decoders.
 var (
 	runType      = reflect.TypeFor[Run]()

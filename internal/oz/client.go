@@ -21,6 +21,9 @@ import (
 	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
+// The Client: its options, its endpoints, and one exchange with the API
+// (sent, logged, its answer read within a size limit, its failure typed).
+
 // Default settings of a Client.
 const (
 	DefaultUserAgent      = "oz-run/dev"

@@ -10,6 +10,9 @@ import (
 	"unicode/utf8"
 )
 
+// A run's conversation (GetConversation), decoded as a stream within caps,
+// and the agent's answer taken from it.
+
 // ErrNoConversation is wrapped by the error of GetConversation when the API
 // answers 404: the run has no conversation (it never started, or the server
 // is older than the endpoint). Callers treat it as "no answer".

@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// CreateRun, safe against duplicates: a request id in the metadata, and
+// after an ambiguous failure, the run looked up by it before another try.
+
 // RequestIDKey is the metadata key under which CreateRun stores a random id
 // of its call, to find the run again when the create's answer is lost.
 const RequestIDKey = "oz_run_request_id"

@@ -14,6 +14,9 @@ import (
 	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
+// Download: a FILE artifact's signed URL fetched into a writer, with no key
+// sent, each redirect checked, and the size limit enforced while streaming.
+
 // Download failures, wrapped by *DownloadError.
 var (
 	// ErrDownloadExpired: the storage host answered 403, which is how

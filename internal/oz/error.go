@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// APIError: a failed call, what it means for the user, and whether it is
+// worth trying again.
+
 // Error codes the client acts on. Codes are compared without regard to case.
 const (
 	// CodeOutOfCredits (header X-Warp-Error-Code on a 429): do not retry.

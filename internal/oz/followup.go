@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// SubmitFollowup: a message sent to a run once, never twice, saying when it
+// may or may not have arrived.
+
 // ErrUncertainFollowup is wrapped by the error of a follow-up whose fate is
 // unknown: it may or may not have reached the run, and it was not sent
 // again so that it does not arrive twice.

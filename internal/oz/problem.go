@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 )
 
+// Reading an error answer (problem+json, JSON, HTML or text from a proxy)
+// into an APIError, cleaned, capped and without the key.
+
 // Lengths, in bytes, to which texts from the API are cut.
 const (
 	maxMessage = 200

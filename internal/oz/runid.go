@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 )
 
+// The shape of a run id, checked on what the API returns as on the input.
+
 // MaxRunIDLen is the longest run id accepted, from the API as from the
 // run_id input.
 const MaxRunIDLen = 128

@@ -10,6 +10,8 @@ import (
 	"time"
 )
 
+// A run by its id (GetRun, CancelRun), and the list of runs (ListRuns).
+
 // GetRun reads one run.
 func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
 	if runID == "" {

@@ -14,6 +14,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// POST /agent/runs: the create's body read and checked as the API does.
+
 // Metadata limits the API enforces on create.
 const (
 	maxMetadataKeys   = 20

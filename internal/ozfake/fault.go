@@ -7,6 +7,8 @@ import (
 	"time"
 )
 
+// Faults: the fake misbehaving on chosen calls, for tests.
+
 // Fault makes the fake misbehave on chosen calls of one route, for tests.
 //
 // What it does, in order: wait Delay; then Hang (answer nothing until the

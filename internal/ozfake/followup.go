@@ -10,6 +10,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// POST /agent/runs/{id}/followups, and the follow-ups the fake received.
+
 // Followup is a follow-up the fake received.
 type Followup struct {
 	ID      string

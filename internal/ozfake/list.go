@@ -15,6 +15,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// GET /agent/runs: the list's query read and checked, and its pages.
+
 // List limits, as the API documents them.
 const (
 	defaultListLimit = 20

@@ -8,6 +8,8 @@ import (
 	"strings"
 )
 
+// Error answers as the API writes them: application/problem+json.
+
 // ProblemTypeBase prefixes a problem's type: Warp links each error code's
 // documentation page, spelled with hyphens (feature_not_available →
 // .../errors/feature-not-available).

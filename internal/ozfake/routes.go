@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+// The routes the fake serves, and how a request finds its handler.
+
 // BasePath is where the API is mounted: the base URL ends with it.
 const BasePath = "/api/v1"
 

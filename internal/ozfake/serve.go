@@ -12,6 +12,8 @@ import (
 	"time"
 )
 
+// Serve: the fake (and its file server) on a listener, until ctx ends.
+
 // shutdownGrace is how long answers in flight get once Serve's context ends.
 const shutdownGrace = time.Second
 

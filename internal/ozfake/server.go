@@ -15,6 +15,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// The Server: its options, its runs, and the requests it recorded.
+
 // DefaultAPIKey is the key the fake accepts unless told otherwise.
 const DefaultAPIKey = "wk-fake"
 

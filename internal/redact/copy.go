@@ -7,6 +7,8 @@ import (
 	"time"
 )
 
+// Copy: a value with every string in it redacted, errors included.
+
 // maxCopyDepth bounds how deep Copy walks; deeper values are kept as they
 // are (no value oz-run redacts comes near it).
 const maxCopyDepth = 64

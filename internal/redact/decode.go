@@ -6,6 +6,9 @@ import (
 	"unicode/utf8"
 )
 
+// The escapes the matcher reads through (JSON, Markdown, HTML, URL) and the
+// invisible characters it skips.
+
 // text is what the matcher reads: a string or a byte slice (copy and
 // indexing work on both).
 type text interface{ ~string | ~[]byte }

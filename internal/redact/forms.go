@@ -7,6 +7,8 @@ import (
 	"strings"
 )
 
+// The forms of a secret that are looked for: as it is, escaped and encoded.
+
 // pattern is one byte string to look for. decoded says it is also looked
 // for in the decoded text (one layer of escapes undone, invisible
 // characters skipped); raw-only patterns are the short secrets.

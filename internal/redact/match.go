@@ -2,6 +2,9 @@ package redact
 
 import "slices"
 
+// The matcher: one Aho-Corasick automaton, run over the text and over each
+// decoded reading of it.
+
 // span is a part of the text to replace: [start, end).
 type span struct{ start, end int }
 

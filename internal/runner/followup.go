@@ -9,6 +9,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// Follow-ups: one sent to an existing run, and the wait past the stale
+// state the run shows until it picks it up.
+
 // FollowupsAPI sends follow-ups to runs (*oz.Client has it). The runner
 // sends one (the followup input) only through a RunsAPI that has it too.
 type FollowupsAPI interface {

@@ -7,6 +7,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// The Result of a step: the run as last seen, its conclusion, and the
+// agent's work.
+
 // Transition is one state change seen while waiting.
 type Transition struct {
 	State oz.State

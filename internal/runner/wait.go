@@ -10,6 +10,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
+// The poll's backoff, its sleeps and how elapsed time is shown.
+
 // maxRetryAfter caps how long a Retry-After can hold the poll loop back.
 const maxRetryAfter = 10 * time.Minute
 

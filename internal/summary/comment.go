@@ -9,6 +9,9 @@ import (
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
+// The PR/MR comment's body: the summary cut to what a reviewer needs, and
+// the parts it shares with the summary (the answer, the files).
+
 // DefaultCommentMaxBytes is the comment's size cap when Options.MaxBytes
 // is not set: under GitHub's limit of 65,536
 // characters for a comment, with room for the comment package's marker.

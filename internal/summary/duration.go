@@ -9,6 +9,8 @@ import (
 	"time"
 )
 
+// Durations: run_time read, and times shown as 1h2m3s and +1:02.
+
 // isoDuration matches the ISO 8601 durations the API writes as run_time:
 // PnW, PnDTnHnMnS with any part left out, decimals on any part.
 var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)

@@ -6,6 +6,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
+// Links in the Markdown: only URLs the outputs would publish are linked.
+
 // maxLinkURL is the longest URL linked: a longer one (a signed URL, a
 // padded one) is shown as text, cut, so that one link cannot crowd out the
 // summary's other sections.

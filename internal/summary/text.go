@@ -10,6 +10,8 @@ import (
 	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
+// The summary as plain text, for a terminal.
+
 // Text writes the summary for r as plain text, for a terminal: the same
 // outcome, table, status message, links and timeline as Render, from the
 // same Result, with the same size cap (Options.MaxBytes), but without

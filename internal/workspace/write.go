@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// Writing files: checked, created or truncated, their directories made,
+// what is made given the workspace's owner.
+
 // CheckWrite reports, creating nothing, whether a file could be written at
 // path now: it is not a symbolic link, a directory or another special
 // file; each of its existing directories is a directory and, in CI, inside
