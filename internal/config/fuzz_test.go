@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // sep separates the fuzzed values of the inputs after warp_api_key, in the
@@ -129,7 +131,7 @@ func FuzzLoad(f *testing.F) {
 		default:
 			t.Fatalf("bad agent_mode %q", c.AgentMode)
 		}
-		if len(c.Metadata) > maxMetadataKeys || c.Metadata[RequestIDKey] != "" {
+		if len(c.Metadata) > maxMetadataKeys || c.Metadata[oz.RequestIDKey] != "" {
 			t.Fatalf("bad metadata %v", c.Metadata)
 		}
 		for _, p := range []string{c.ResultFile, c.Dotenv, c.SummaryFile, c.JUnitFile} {

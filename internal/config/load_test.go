@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -411,6 +412,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"run_id slash", env{"INPUT_RUN_ID": "runs/1"}, "run_id", []string{`contains "/"`}},
 		{"run_id space", env{"INPUT_RUN_ID": "run 1"}, "run_id", []string{"whitespace"}},
 		{"run_id long", env{"INPUT_RUN_ID": strings.Repeat("r", 129)}, "run_id", []string{"longer than 128"}},
+		{"run_id bidi", env{"INPUT_RUN_ID": "run\u202e1"}, "run_id", []string{"format characters"}},
+		{"run_id dot-dot", env{"INPUT_RUN_ID": ".."}, "run_id", []string{`".."`}},
 		{"mcp", env{"INPUT_MCP": `{"a": [1]}`}, "mcp", []string{`server "a"`, "not a JSON object"}},
 		{"metadata", env{"INPUT_METADATA": "a=1\nnot a pair"}, "metadata", []string{"on line 2 is not key=value"}},
 		{"conversation_id slash", env{"INPUT_CONVERSATION_ID": "c/1"}, "conversation_id", []string{`contains "/"`, "conversation_id output"}},
@@ -501,5 +504,24 @@ func TestInputErrorMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.err.Error())
+	}
+}
+
+// TestRunIDIsTheClientsRule: the run_id input accepts exactly the ids the
+// client accepts from the API (oz.CheckRunID), so that an id refused as
+// input is never first sent, and one accepted is never refused later as
+// an invalid answer (exit 3 for a typo).
+func TestRunIDIsTheClientsRule(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{
+		"run-1", "0f8c1d9e-7a4b-4c2e-9f1a-2b3c4d5e6f70", "r", "é", strings.Repeat("r", 128), strings.Repeat("r", 129),
+		"a b", "a\tb", "a\x00b", "a\u200eb", "a\u202eb", "a\ufeffb", "a/b", ".", "..", "...", "a..b", "\xff",
+	} {
+		_, _, err := Load(nil, Env(base.with(env{"INPUT_PROMPT": "", "INPUT_RUN_ID": id})), files(nil))
+		if oz.CheckRunID(id) == nil {
+			assert.NoError(t, err, "%q", id)
+		} else {
+			assert.ErrorContains(t, err, `input "run_id"`, "%q", id)
+		}
 	}
 }

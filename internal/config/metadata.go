@@ -3,15 +3,15 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // The metadata input.
 
-// RequestIDKey is the metadata key oz-run uses for its own request id (to
-// make a create safe to retry). Users may not set it.
-const RequestIDKey = "oz_run_request_id"
-
-// The API's metadata limits. One of the API's 20 keys is RequestIDKey.
+// The API's metadata limits. One of the API's 20 keys is oz.RequestIDKey,
+// the client's request id (it makes a create safe to retry): users may not
+// set it.
 const (
 	maxMetadataKeys     = 20 - 1
 	maxMetadataKeyLen   = 64
@@ -48,8 +48,8 @@ func setMetadata(_ *loader, c *Config, v string) []*InputError {
 			bad(n, line, fmt.Sprintf("has a value of %d bytes", len(value)), metadataAccepted)
 		case strings.ContainsRune(value, 0):
 			bad(n, line, "has a NUL byte in its value", metadataAccepted)
-		case key == RequestIDKey:
-			bad(n, line, "uses the key "+RequestIDKey+", which oz-run sets itself", "choose another key")
+		case key == oz.RequestIDKey:
+			bad(n, line, "uses the key "+oz.RequestIDKey+", which oz-run sets itself", "choose another key")
 		default:
 			if _, dup := md[key]; dup {
 				bad(n, line, "repeats the key "+key, "give each key once")
@@ -61,7 +61,7 @@ func setMetadata(_ *loader, c *Config, v string) []*InputError {
 	if len(md) > maxMetadataKeys {
 		errs = append(errs, &InputError{
 			Problem:  fmt.Sprintf("has %d keys", len(md)),
-			Accepted: fmt.Sprintf("give at most %d keys (the API takes 20 and oz-run uses one, %s)", maxMetadataKeys, RequestIDKey),
+			Accepted: fmt.Sprintf("give at most %d keys (the API takes 20 and oz-run uses one, %s)", maxMetadataKeys, oz.RequestIDKey),
 		})
 	}
 	if errs != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // The setters of the inputs that are plain values: text, booleans,
@@ -190,26 +192,23 @@ func setTeamUID(_ *loader, c *Config, v string) []*InputError {
 	return nil
 }
 
-// maxRunIDLen is the longest run id accepted.
-const maxRunIDLen = 128
-
+// setRunID accepts what the client accepts as a run id from the API
+// (oz.CheckRunID: one rule for the input and the answers), worded as for
+// any id input.
 func setRunID(_ *loader, c *Config, v string) []*InputError {
-	problem := ""
+	if v == "" || oz.CheckRunID(v) == nil {
+		c.RunID = v
+		return nil
+	}
+	problem := idProblem(v)
 	switch {
-	case len(v) > maxRunIDLen:
-		problem = "is longer than " + strconv.Itoa(maxRunIDLen) + " bytes"
-	case strings.ContainsFunc(v, isBlank):
-		problem = "contains whitespace or control characters"
-	case strings.Contains(v, "/"):
-		problem = `contains "/"`
-	case !utf8.ValidString(v):
-		problem = "is not UTF-8 text"
+	case problem != "":
+	case strings.ContainsFunc(v, func(r rune) bool { return unicode.Is(unicode.Cf, r) }):
+		problem = "contains invisible format characters (such as bidi controls)"
+	default:
+		problem = `is "." or ".."`
 	}
-	if problem != "" {
-		return one(&InputError{Value: v, Problem: problem, Accepted: "give a run id as Oz shows it (the run_id output of an earlier step)"})
-	}
-	c.RunID = v
-	return nil
+	return one(&InputError{Value: v, Problem: problem, Accepted: "give a run id as Oz shows it (the run_id output of an earlier step)"})
 }
 
 func setAPIURL(_ *loader, c *Config, v string) []*InputError {

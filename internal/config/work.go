@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // The inputs of the agent's work: continuing a conversation, following
@@ -122,8 +124,8 @@ func (l *loader) checkWork(c *Config) []*InputError {
 // a URL path or a request), or "".
 func idProblem(v string) string {
 	switch {
-	case len(v) > maxRunIDLen:
-		return fmt.Sprintf("is longer than %d bytes", maxRunIDLen)
+	case len(v) > oz.MaxRunIDLen:
+		return fmt.Sprintf("is longer than %d bytes", oz.MaxRunIDLen)
 	case strings.ContainsFunc(v, isBlank):
 		return "contains whitespace or control characters"
 	case strings.Contains(v, "/"):
