@@ -29,7 +29,7 @@ type github struct {
 	inGroup bool       // GitHub groups do not nest
 }
 
-// NewGitHub is the GitHub Actions platform. Masks, annotations, groups and
+// newGitHub is the GitHub Actions platform. Masks, annotations, groups and
 // debug lines are workflow commands on Stdout (go-githubactions); outputs and
 // the summary are appended to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY by our
 // own writer (a random delimiter per value).
@@ -39,7 +39,7 @@ type github struct {
 // the legacy `##[` (which the runner accepts anywhere in a line) is written
 // `##\[`. Lone CRs end lines, control characters are dropped, and masked
 // secrets are replaced by `***`.
-func NewGitHub(o Options) Platform {
+func newGitHub(o Options) Platform {
 	o = o.withDefaults()
 	out := quietWriter{o.Stdout}
 	return &github{

@@ -29,7 +29,7 @@ func newTestGitHub(t *testing.T, extra map[string]string) (*github, *bytes.Buffe
 		vars[k] = v
 	}
 	stdout, stderr := newBuffers()
-	g := NewGitHub(Options{Getenv: env(vars), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, true), Now: fixedNow}).(*github)
+	g := newGitHub(Options{Getenv: env(vars), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, true), Now: fixedNow}).(*github)
 	g.rand = &seqReader{}
 	return g, stdout, vars
 }
@@ -239,7 +239,7 @@ func FuzzGitHubLog(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var out bytes.Buffer
-		g := NewGitHub(Options{Getenv: env(nil), Stdout: &out, Stderr: &out})
+		g := newGitHub(Options{Getenv: env(nil), Stdout: &out, Stderr: &out})
 		g.Logf("%s", s)
 		g.Group(s)()
 		for _, l := range runnerLines(out.String()) {
@@ -283,7 +283,7 @@ func TestGitHubMetadata(t *testing.T) {
 				vars[k] = v
 			}
 			vars["GITHUB_REF"] = tt.ref
-			g := NewGitHub(Options{Getenv: env(vars)})
+			g := newGitHub(Options{Getenv: env(vars)})
 			want := map[string]string{
 				"github_repository":  "o/r",
 				"github_run_id":      "99",
@@ -301,5 +301,5 @@ func TestGitHubMetadata(t *testing.T) {
 			assert.LessOrEqual(t, len(got), maxMetadataKeys)
 		})
 	}
-	assert.Empty(t, NewGitHub(Options{Getenv: env(nil)}).Metadata())
+	assert.Empty(t, newGitHub(Options{Getenv: env(nil)}).Metadata())
 }

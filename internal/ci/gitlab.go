@@ -20,19 +20,19 @@ type gitlab struct {
 	sections int  // numbers section names, so that each is unique; under mu
 }
 
-// NewGitLab is the platform for GitLab CI: plain log lines on Stdout (never
+// newGitLab is the platform for GitLab CI: plain log lines on Stdout (never
 // a `::` command), collapsible sections, and report files (dotenv, Markdown
 // summary, JUnit) in the workspace. Control characters are dropped from log
 // text, so it cannot forge section markers.
-func NewGitLab(o Options) Platform {
+func newGitLab(o Options) Platform {
 	o = o.withDefaults()
 	return &gitlab{plainLog: newPlainLog(o.Stdout, o.Debug), o: o}
 }
 
-// NewOtherCI is the platform for any other CI (Jenkins, Buildkite,
+// newOtherCI is the platform for any other CI (Jenkins, Buildkite,
 // CircleCI...): GitLab's report files and plain log lines, but no section
 // markers (other CIs would print them as escape codes) and no metadata.
-func NewOtherCI(o Options) Platform {
+func newOtherCI(o Options) Platform {
 	o = o.withDefaults()
 	return &gitlab{plainLog: newPlainLog(o.Stdout, o.Debug), o: o, other: true}
 }

@@ -17,7 +17,7 @@ func newTestGitLab(t *testing.T, vars map[string]string) (*gitlab, *strings.Buil
 	t.Helper()
 	dir := t.TempDir()
 	var out strings.Builder
-	g := NewGitLab(Options{
+	g := newGitLab(Options{
 		Getenv: env(vars), Stdout: &out, Workspace: workspace.New(dir, true), Now: fixedNow,
 		Dotenv: "oz-run.env", SummaryFile: "oz-run-summary.md", JUnitFile: "oz-run-junit.xml",
 	}).(*gitlab)
@@ -130,7 +130,7 @@ func TestOtherCI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	var out strings.Builder
-	p := NewOtherCI(Options{
+	p := newOtherCI(Options{
 		Getenv: env(map[string]string{"CI": "true", "CI_PROJECT_PATH": "not/gitlab"}), Stdout: &out, Workspace: workspace.New(dir, true), Now: fixedNow,
 		Dotenv: "oz-run.env", SummaryFile: "oz-run-summary.md", JUnitFile: "oz-run-junit.xml",
 	})
@@ -186,7 +186,7 @@ func TestGitLabAnswerFile(t *testing.T) {
 	dir := t.TempDir()
 	o := Options{Getenv: env(nil), Stdout: &strings.Builder{}, Workspace: workspace.New(dir, true), Now: fixedNow,
 		OutputFile: "out/oz-run-output.md"}
-	g := NewGitLab(o)
+	g := newGitLab(o)
 	g.Mask("wk-answer-secret-0123456789")
 	r := Report{Outputs: []Output{{Name: "run_id", Value: "r"}}, Answer: "# Done\n\nVERDICT: PASS\x1b[31m\r\nkey wk-answer-secret-0123456789 \u202eend\n\n"}
 	require.NoError(t, g.Publish(r))
@@ -194,6 +194,6 @@ func TestGitLabAnswerFile(t *testing.T) {
 
 	dir = t.TempDir()
 	o.Workspace = workspace.New(dir, true)
-	require.NoError(t, NewOtherCI(o).Publish(Report{Answer: " \n"}))
+	require.NoError(t, newOtherCI(o).Publish(Report{Answer: " \n"}))
 	assert.NoFileExists(t, filepath.Join(dir, "out", "oz-run-output.md"), "no answer, no file")
 }

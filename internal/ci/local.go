@@ -15,14 +15,14 @@ type local struct {
 	out      io.Writer // Stdout: the outputs and summary
 }
 
-// NewLocal is the platform for a terminal: plain log lines on Stderr, and
+// newLocal is the platform for a terminal: plain log lines on Stderr, and
 // Publish prints the outputs that have a value (`name: value`) and the
 // plain-text summary (Report.SummaryText; the Markdown goes only to the
 // summary file) on Stdout. It
 // also writes the dotenv, answer, summary and JUnit files whose paths are
 // set in Options (on a terminal, only those asked for).
 // Control characters are dropped from printed text.
-func NewLocal(o Options) Platform {
+func newLocal(o Options) Platform {
 	o = o.withDefaults()
 	return &local{plainLog: newPlainLog(o.Stderr, o.Debug), o: o, out: quietWriter{o.Stdout}}
 }

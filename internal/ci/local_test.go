@@ -14,7 +14,7 @@ func TestLocal(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	stdout, stderr := newBuffers()
-	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, false)})
+	l := newLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(dir, false)})
 	assert.Equal(t, "local", l.Name())
 	l.Mask("key-1")
 	end := l.Group("Run key-1")
@@ -40,7 +40,7 @@ func TestLocal(t *testing.T) {
 func TestLocalPrintsWhatIsKnown(t *testing.T) {
 	t.Parallel()
 	stdout, stderr := newBuffers()
-	l := NewLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(t.TempDir(), false)})
+	l := newLocal(Options{Getenv: env(nil), Stdout: stdout, Stderr: stderr, Workspace: workspace.New(t.TempDir(), false)})
 	r := Report{
 		Outputs:     []Output{{"run_id", "r-1"}, {"state", ""}, {"status_message", " \n"}, {"conclusion", "succeeded"}, {"artifacts", "[]"}},
 		Summary:     "## Markdown \\: escaped",

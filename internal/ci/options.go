@@ -59,13 +59,13 @@ func (o Options) withDefaults() Options {
 func Detect(o Options) Platform {
 	switch detect(o.withDefaults().Getenv) {
 	case "github":
-		return NewGitHub(o)
+		return newGitHub(o)
 	case "gitlab":
-		return NewGitLab(o)
+		return newGitLab(o)
 	case "other-ci":
-		return NewOtherCI(o)
+		return newOtherCI(o)
 	}
-	return NewLocal(o)
+	return newLocal(o)
 }
 
 // detect is the name of the platform the environment asks for.

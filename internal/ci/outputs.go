@@ -22,7 +22,7 @@ import (
 //     U+200E/F, U+061C, U+FEFF); invalid UTF-8 becomes U+FFFD: the rule of
 //     textclean.Value, which the summary follows too;
 //   - single-line outputs (run_id, state...) get spaces for line breaks;
-//   - URL outputs are published only as ShellSafeURL accepts them, else
+//   - URL outputs are published only as weburl.ShellSafe accepts them, else
 //     left empty (pr_urls: the bad line is left out), with one warning that
 //     names the output;
 //   - each value is at most maxOutputValue bytes: text is cut with a marker,
@@ -110,7 +110,7 @@ func publishable(s *secrets, out Output) (value, note string) {
 		if masked(s, v) { // a URL with a part masked leads somewhere else
 			return "", "the value holds a masked secret: left empty"
 		}
-		if u, ok := ShellSafeURL(v); ok && !s.r.Contains(u) {
+		if u, ok := weburl.ShellSafe(v); ok && !s.r.Contains(u) {
 			return u, ""
 		}
 		return "", "the value is not a well-formed https URL without user info: left empty"
@@ -131,7 +131,7 @@ func masked(s *secrets, v string) bool {
 }
 
 // lineList publishes a list, one item a line: blank lines go, a URL list
-// keeps only the lines ShellSafeURL accepts, and lines are kept whole
+// keeps only the lines weburl.ShellSafe accepts, and lines are kept whole
 // while the value fits maxOutputValue. It stops reading there: a list of
 // 100k URLs costs what the first few hundred do.
 func lineList(s *secrets, name, v string) (value, note string) {
@@ -155,7 +155,7 @@ func lineList(s *secrets, name, v string) (value, note string) {
 			continue
 		}
 		if urls {
-			u, ok := ShellSafeURL(line)
+			u, ok := weburl.ShellSafe(line)
 			if !ok || s.r.Contains(u) {
 				bad++
 				continue
@@ -207,7 +207,3 @@ func jsonValue(s *secrets, v string) (value, note string) {
 	}
 	return string(s.r.JSON(data)), note
 }
-
-// ShellSafeURL is weburl.ShellSafe: the rule every URL output, and every
-// link in the summary, follows.
-func ShellSafeURL(raw string) (string, bool) { return weburl.ShellSafe(raw) }

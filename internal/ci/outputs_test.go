@@ -15,20 +15,8 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/textclean"
-	"github.com/oz-run/oz-run-action/internal/weburl"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
-
-// ShellSafeURL is weburl's rule (tested there).
-func TestShellSafeURLIsWeburls(t *testing.T) {
-	t.Parallel()
-	for _, raw := range []string{"https://github.com/o/r/pull/1", "https://x.dev/$(id)", "http://x.dev/", "https://a@b/"} {
-		got, ok := ShellSafeURL(raw)
-		want, wantOK := weburl.ShellSafe(raw)
-		assert.Equal(t, want, got, raw)
-		assert.Equal(t, wantOK, ok, raw)
-	}
-}
 
 // hostileOutputs are what a hostile server can make of each output.
 func hostileOutputs(key string) []Output {
@@ -175,7 +163,7 @@ func TestPublishRedactsEveryForm(t *testing.T) {
 				o := Options{Getenv: env(vars), Workspace: workspace.New(dir, true), Dotenv: "oz.env", SummaryFile: "s.md", JUnitFile: "j.xml", Now: fixedNow}
 				stdout, stderr := newBuffers()
 				o.Stdout, o.Stderr = stdout, stderr
-				p := map[string]func(Options) Platform{"github": NewGitHub, "gitlab": NewGitLab, "local": NewLocal}[platform](o)
+				p := map[string]func(Options) Platform{"github": newGitHub, "gitlab": newGitLab, "local": newLocal}[platform](o)
 				p.Mask(key)
 				r := Report{
 					Outputs: append(hostileOutputs(form), Output{"run_id", form}),

@@ -34,7 +34,7 @@ func (s *syncBuffer) String() string {
 // signal handler) and never splits a line or leaks a secret masked before.
 func TestPlatformsConcurrentUse(t *testing.T) {
 	t.Parallel()
-	for _, newPlatform := range []func(Options) Platform{NewGitHub, NewGitLab, NewOtherCI, NewLocal} {
+	for _, newPlatform := range []func(Options) Platform{newGitHub, newGitLab, newOtherCI, newLocal} {
 		var out syncBuffer
 		p := newPlatform(Options{Getenv: env(nil), Stdout: &out, Stderr: &out, Workspace: workspace.New(t.TempDir(), true), Now: fixedNow, Debug: true})
 		t.Run(p.Name(), func(t *testing.T) {

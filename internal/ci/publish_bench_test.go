@@ -80,7 +80,7 @@ func BenchmarkPublish(b *testing.B) {
 				Getenv: env(vars), Stdout: io.Discard, Stderr: io.Discard, Workspace: workspace.New(dir, true), Now: fixedNow,
 				Dotenv: "oz.env", SummaryFile: "s.md", JUnitFile: "j.xml",
 			}
-			p := map[string]func(Options) Platform{"github": NewGitHub, "gitlab": NewGitLab}[platform](o)
+			p := map[string]func(Options) Platform{"github": newGitHub, "gitlab": newGitLab}[platform](o)
 			p.Mask("wk-0123456789abcdef0123456789")
 			b.ReportAllocs()
 			for b.Loop() {

@@ -25,7 +25,7 @@ func TestCapLines(t *testing.T) {
 func TestLogLinesStayShort(t *testing.T) {
 	t.Parallel()
 	huge := strings.Repeat("%\n", 1<<16) + strings.Repeat("y", 4<<20)
-	for name, mk := range map[string]func(Options) Platform{"github": NewGitHub, "gitlab": NewGitLab, "local": NewLocal} {
+	for name, mk := range map[string]func(Options) Platform{"github": newGitHub, "gitlab": newGitLab, "local": newLocal} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer

@@ -51,13 +51,8 @@ type Warner interface {
 	Warning(title, message string)
 }
 
-// Observer is told about the run as it goes. The runner calls it on every
-// change it sees; it returns at once.
-type Observer interface {
-	Observe(runID, state, sessionLink string)
-}
-
-// Progress is what an Observer hears, passed to Config.Render.
+// Progress is what Sticky.Observe hears (the runner calls it as a
+// runner.Observer), passed to Config.Render.
 type Progress struct {
 	RunID       string
 	State       string

@@ -67,7 +67,7 @@ func ShellSafe(raw string) (string, bool) {
 	return out, true
 }
 
-// inertInURL are the bytes ShellSafeURL keeps as they are.
+// inertInURL are the bytes ShellSafe keeps as they are.
 var inertInURL = func() (t [256]bool) {
 	for c := range 256 {
 		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
