@@ -125,8 +125,9 @@ func (pc *prComment) render(res runner.Result) string {
 }
 
 // finish writes the outcome res (redacted) into the comment and returns
-// its web URL, or "" when none was written. ctx is the step's: ended when the step was
-// aborted, and then the edit must fit in what is left of the abort window.
+// its web URL, or "" when none was written. ctx is the step's: ended when
+// the step was aborted, and then the edit must fit in what is left of the
+// abort window.
 // Without a run id (nothing was created) the comment is left as it was.
 func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 	if pc == nil {
@@ -149,11 +150,13 @@ func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 		}
 	}
 	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-	defer cancel()
 	// A signal while the edit waits on the forge cuts it to the abort
 	// window from that moment: the outputs, written after it, must be out
-	// before the runner kills the step.
+	// before the runner kills the step. The goroutine that waits for it
+	// ends before finish returns.
+	cut := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(cut)
 		t := time.NewTimer(abortWindow(ctx))
 		defer t.Stop()
 		select {
@@ -162,7 +165,12 @@ func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 		case <-fctx.Done():
 		}
 	})
-	defer stop()
+	defer func() {
+		cancel()
+		if !stop() {
+			<-cut
+		}
+	}()
 	pc.st.Finish(fctx, pc.render(res))
 	return pc.st.URL()
 }
