@@ -65,9 +65,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	for _, s := range append([]string{cfg.APIKey}, cfg.Tokens()...) {
 		if !slices.Contains(sur.secrets, s) {
 			sur.secrets = append(sur.secrets, s)
-			red.Add(s)
 		}
 	}
+	red.Add(sur.secrets...) // one rebuild, only when one is new
 	p := sur.platform(cfg)
 	warnUnknownInputs(p, warnings)
 	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
@@ -216,9 +216,7 @@ func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 		}
 	}
 	p := ci.Detect(o)
-	for _, secret := range s.secrets {
-		p.Mask(secret)
-	}
+	p.Mask(s.secrets...)
 	return p
 }
 

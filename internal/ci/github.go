@@ -54,15 +54,17 @@ func (g *github) Name() string { return "github" }
 
 // Mask registers each line of the secret with ::add-mask:: (the runner masks
 // line by line) and redacts it from our own output.
-func (g *github) Mask(secret string) {
-	g.sec.add(secret)
-	s := strings.ReplaceAll(secret, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
+func (g *github) Mask(secrets ...string) {
+	g.sec.add(secrets...)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, l := range strings.Split(s, "\n") {
-		if strings.TrimSpace(l) != "" {
-			g.act.AddMask(l)
+	for _, secret := range secrets {
+		s := strings.ReplaceAll(secret, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+		for _, l := range strings.Split(s, "\n") {
+			if strings.TrimSpace(l) != "" {
+				g.act.AddMask(l)
+			}
 		}
 	}
 }

@@ -24,7 +24,7 @@ func newPlainLog(w io.Writer, debug bool) plainLog {
 }
 
 // Mask only redacts: outside GitHub there is no runtime masking.
-func (l *plainLog) Mask(secret string) { l.sec.add(secret) }
+func (l *plainLog) Mask(secrets ...string) { l.sec.add(secrets...) }
 
 func (l *plainLog) Logf(format string, args ...any) { l.print(l.w, fmt.Sprintf(format, args...)) }
 

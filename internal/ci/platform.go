@@ -43,8 +43,9 @@ type Platform interface {
 	// Name is "github", "gitlab", "other-ci" (any other CI) or "local" (a
 	// terminal). Every platform but GitHub's writes the report files.
 	Name() string
-	// Mask hides a secret in the logs from now on, where the CI can.
-	Mask(secret string)
+	// Mask hides secrets in the logs from now on, where the CI can (give
+	// them at once: each call rebuilds what finds them).
+	Mask(secrets ...string)
 	// Logf prints one informational line (or several).
 	Logf(format string, args ...any)
 	// Debugf prints only in debug mode (on GitHub also as ::debug::).

@@ -95,7 +95,7 @@ func truncateQuiet(s string, limit int) string {
 // platform (GitHub masks too, but only the raw value, and only in its logs).
 type secrets struct{ r redact.Redactor }
 
-func (s *secrets) add(secret string) { s.r.Add(secret) }
+func (s *secrets) add(secrets ...string) { s.r.Add(secrets...) }
 
 func (s *secrets) redact(text string) string { return s.r.String(text) }
 
