@@ -123,6 +123,11 @@ func TestGitLabLog(t *testing.T) {
 	out.Reset()
 	g.Debugf("shown %d", 1)
 	assert.Equal(t, "[debug] shown 1\n", out.String())
+
+	// Bidi controls would make a line read otherwise than it is.
+	out.Reset()
+	g.Logf("run \u202eabc\u2066def\u200f ended")
+	assert.Equal(t, "run abcdef ended\n", out.String())
 }
 
 // Any other CI: GitLab's report files, plain lines, no section markers.

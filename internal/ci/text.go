@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // Text as every platform prints it: log lines cleaned and capped, values
@@ -16,13 +17,15 @@ import (
 // clean makes untrusted text safe to print as log lines: invalid UTF-8 is
 // replaced, CRLF and lone CR become LF (runners and terminals break lines on
 // a lone CR), and control characters other than LF and tab are dropped (no
-// ANSI sequences, no forged GitLab section markers, no NUL).
+// ANSI sequences, no forged GitLab section markers, no NUL), and so are the
+// invisible characters that reorder the text around them (bidi controls,
+// textclean.Hidden): a log line reads as it is.
 func clean(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) && !textclean.Hidden(r) {
 			return r
 		}
 		return -1
