@@ -42,7 +42,7 @@ type plan struct {
 	conclusion   string // the conclusion the run comes to when nothing breaks
 	failOn       map[string]bool
 	createFinal  bool // the create fails for good: exit 3
-	pollFinal    bool // a poll fails for good: exit 3 (when waiting)
+	pollFinal    bool // a poll fails for good: exit 3 (when waiting, or reading the run before a follow-up)
 	lostCreate   bool // the create is ambiguous and cannot be looked up: exit 3, a run may exist
 	recovers     bool // the create's answer is lost and the run found again
 	leave        bool // on_timeout: leave
@@ -124,16 +124,26 @@ var pollFaults = []fault{
 	{"poll slow answer", func(r *rand.Rand, p *plan) {
 		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Times: 3, Delay: time.Duration(10+r.IntN(90)) * time.Millisecond}))
 	}},
-	{"poll 401", func(r *rand.Rand, p *plan) {
+	{"poll 401", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
-		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1 + r.IntN(2), Status: 401})}, p.faults...) // first: it wins
+		// The first read: a run may be terminal by then (a create answered
+		// late, then found by its request id), and no second read comes.
+		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 401})}, p.faults...) // first: it wins
 	}},
-	{"poll 403", func(r *rand.Rand, p *plan) {
+	{"poll 403", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
-		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1 + r.IntN(2), Status: 403})}, p.faults...) // first: it wins
+		// The first read: a run may be terminal by then (a create answered
+		// late, then found by its request id), and no second read comes.
+		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 403})}, p.faults...) // first: it wins
 	}},
 	{"run vanishes", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
+		if p.followup && p.inputs["wait"] == "false" {
+			// The run's one read comes before the follow-up is sent: gone
+			// by then, or the follow-up and the deletion would race.
+			p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 404})}, p.faults...)
+			return
+		}
 		p.deleteRun = true
 	}},
 }
@@ -353,6 +363,9 @@ var hostileAnswers = []struct {
 func (p *plan) natural() (code int, conclusion string) {
 	switch {
 	case p.createFinal || p.lostCreate:
+		return 3, ""
+	case p.followup && p.pollFinal:
+		// The run is read before the follow-up is sent, waiting or not.
 		return 3, ""
 	case !p.wait:
 		return 0, "submitted"
