@@ -177,8 +177,8 @@ Each input is a flag --name (or with hyphens, --fail-on) or the environment
 variable INPUT_<NAME> (flags win). Values are trimmed. Booleans are true or
 false; durations are Go durations (90s, 30m, 1h30m), and a bare number is
 minutes for timeout and idle_timeout, seconds for poll_interval and
-poll_max_interval. An
-INPUT_ variable that names no input is warned about, and the run goes on.
+poll_max_interval. An INPUT_ variable that names no input is warned about,
+and the run goes on.
 
 Inputs:
 `)
