@@ -329,8 +329,16 @@ func newPlan(i int, r *rand.Rand) *plan {
 			p.hostile = h.name
 			p.conclusion = h.conclusion
 			p.inputs["timeout"] = "30s" // the run ends with the answer
-			// Every status read the other faults leave gets it.
-			p.faults = append(p.faults, get(ozfake.Fault{Status: 200, Body: h.body(r)}))
+			// Every status read the other faults leave gets it, and so does
+			// a slowed read (a fault with only a Delay would serve the fake's
+			// own run, which may end otherwise).
+			body := h.body(r)
+			for i, f := range p.faults {
+				if f.Path == routeGet && f.Delay > 0 && f.Status == 0 && f.Body == "" && !f.Hang && !f.CloseConn {
+					p.faults[i].Status, p.faults[i].Body = 200, body
+				}
+			}
+			p.faults = append(p.faults, get(ozfake.Fault{Status: 200, Body: body}))
 			p.faultNames = append(p.faultNames, h.name)
 		}
 	}
