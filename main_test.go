@@ -655,9 +655,9 @@ func TestProcessTerminalPathsMayLeadAnywhere(t *testing.T) {
 }
 
 // A result file that can no longer be written when the run has ended (it
-// passed the check before the run) is an error, and result_file stays
-// empty; the exit code is still the conclusion's, as the contract has no
-// code for it.
+// passed the check before the run) fails the step: exit 2, an error that
+// says what was not written, and an empty result_file; the other outputs
+// are written.
 func TestProcessResultFileUnwritableAtTheEnd(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
@@ -673,9 +673,11 @@ func TestProcessResultFileUnwritableAtTheEnd(t *testing.T) {
 	err := cmd.Wait()
 	s.finish(cmd, err, &out, &errb, start)
 
-	assert.Equal(t, 0, s.code)
+	assert.Equal(t, 2, s.code)
 	assert.Contains(t, s.stdout, "::error title=Writing outputs::writing the result file out/r.json")
 	assert.Contains(t, s.stdout, "it is a directory")
+	assert.Contains(t, s.stdout, "the step fails (exit 2) though the run succeeded")
+	assert.Contains(t, s.stdout, "::notice title=Oz run succeeded::")
 	outs := s.outputs()
 	assert.Equal(t, "succeeded", outs["conclusion"])
 	assert.Empty(t, outs["result_file"])

@@ -131,15 +131,25 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	shown := redact.Copy(red, res)
 	report := buildReport(cfg, shown, code, p.Name() == "local")
 	setOutput(report.Outputs, "comment_url", pc.finish(ctx, shown))
-	if err := p.Publish(report); err != nil {
-		// The exit code stays the run's (the contract has none for this);
-		// the error says what was not written, and result_file stays empty.
-		p.Error("Writing outputs", err.Error())
+	published := p.Publish(report)
+	if published != nil {
+		// Later steps read these files: one that could not be written
+		// fails the step. Every check that can be made beforehand was
+		// (exit 2, nothing sent); this is a full disk or a path changed
+		// during the run. A failing run keeps its own code.
+		msg := published.Error()
+		if code == runner.ExitOK {
+			msg += "; the step fails (exit 2) though the run " + string(shown.Conclusion)
+		}
+		p.Error("Writing outputs", msg)
 	}
 	if rs.printComment && cfg.Comment {
 		printComment(stdout, cfg, shown)
 	}
 	announce(p, cfg, shown, code)
+	if published != nil && code == runner.ExitOK {
+		return runner.ExitInput
+	}
 	return code
 }
 
