@@ -62,8 +62,14 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 	}
 	before, err := w.api.GetRun(ctx, id)
 	if err != nil {
+		if parent.Err() != nil {
+			return false // aborted before anything was sent
+		}
 		if ctx.Err() != nil {
-			return false // interrupted: aborted or timed out before anything was sent
+			// Timed out before anything was sent: the step did not do
+			// what it was asked, and the run is as it was (not timed out,
+			// not cancelled), as a create never answered is no run.
+			err = fmt.Errorf("the timeout (%s) passed first: %w", w.cfg.Timeout, err)
 		}
 		w.res.Err = fmt.Errorf("reading run %s before sending the follow-up (it was not sent): %w", id, err)
 		return false

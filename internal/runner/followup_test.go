@@ -188,8 +188,22 @@ func TestFollowupFailures(t *testing.T) {
 		})
 	}
 
+	// Reads failing until the timeout: nothing was sent, so the step
+	// neither times out nor cancels the run; the API could not be used.
+	slow := &followupAPI{fakeAPI: &fakeAPI{script: []step{{state: oz.StateSucceeded}}}}
+	slow.onGet = func(int) { time.Sleep(150 * time.Millisecond) }
+	cfg := followupConfig()
+	cfg.Timeout = 50 * time.Millisecond
+	res := Run(context.Background(), cfg, slow, &logReporter{}, fastOpts)
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "before sending the follow-up (it was not sent): the timeout (50ms) passed first")
+	assert.Equal(t, ExitAPI, res.ExitCode(cfg.FailOn))
+	assert.Empty(t, res.Conclusion, "not timed_out")
+	assert.Zero(t, slow.sent())
+	assert.Zero(t, slow.cancels, "the step did nothing to the run: it is not cancelled")
+
 	// Through an API that cannot send follow-ups.
-	res := Run(context.Background(), followupConfig(), &fakeAPI{script: []step{{state: oz.StateSucceeded}}}, &logReporter{}, fastOpts)
+	res = Run(context.Background(), followupConfig(), &fakeAPI{script: []step{{state: oz.StateSucceeded}}}, &logReporter{}, fastOpts)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "nothing was sent")
 }
