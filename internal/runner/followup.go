@@ -133,6 +133,23 @@ func (w *waiter) followupFailed(parent context.Context, err error) {
 	}
 }
 
+// awaitPickup reads the run until it has picked up the follow-up (true)
+// or ctx ends (false); w.res.State is then its state.
+func (w *waiter) awaitPickup(ctx context.Context) bool {
+	for sleep(ctx, w.opts.ConflictRetry) {
+		run, err := w.api.GetRun(ctx, w.res.RunID)
+		if err != nil {
+			w.rep.Debugf("reading run %s while waiting for it to pick up the follow-up: %v", w.res.RunID, err)
+			continue
+		}
+		w.observe(run)
+		if w.moved = w.hasMoved(run); w.moved {
+			return true
+		}
+	}
+	return false
+}
+
 // hasMoved reports whether run, read after the follow-up was accepted,
 // shows that the run has moved since (see above).
 func (w *waiter) hasMoved(run *oz.Run) bool {

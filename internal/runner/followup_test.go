@@ -129,11 +129,81 @@ func TestFollowupWaitsPastTheStaleState(t *testing.T) {
 			require.NotNil(t, res.Followup)
 			assert.Equal(t, tc.resp.Outcome, res.Followup.Outcome)
 			assert.True(t, res.Attached)
-			assert.Zero(t, api.cancels, "nothing to cancel: the run shows an ended state")
+			if tc.pending {
+				// The follow-up would start the run again: on_timeout cancel.
+				assert.Equal(t, 1, api.cancels, "the run that has not picked up the follow-up is cancelled")
+			} else {
+				assert.Zero(t, api.cancels, "nothing to cancel: the run has ended")
+			}
 			if tc.pending {
 				assert.Contains(t, rep.text(), "did not pick up the follow-up within 300ms")
 				assert.Contains(t, rep.text(), "still shows its state from before the follow-up (SUCCEEDED)")
 			}
+		})
+	}
+}
+
+// pickupAPI is a run that picks up the follow-up only after a cancel has
+// been refused because it still showed its ended state (the real API
+// answers 400 then), or never.
+type pickupAPI struct {
+	*followupAPI
+	never   bool
+	mu      sync.Mutex
+	refused bool
+	reads   int // after the refusal
+}
+
+func (p *pickupAPI) GetRun(ctx context.Context, id string) (*oz.Run, error) {
+	p.mu.Lock()
+	refused := p.refused
+	if refused {
+		p.reads++
+	}
+	p.mu.Unlock()
+	if refused && !p.never {
+		return &oz.Run{RunID: id, State: oz.StateInProgress}, nil
+	}
+	return p.followupAPI.GetRun(ctx, id)
+}
+
+func (p *pickupAPI) CancelRun(ctx context.Context, id string) error {
+	_ = p.followupAPI.CancelRun(ctx, id) // counts it
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refused && !p.never {
+		return nil
+	}
+	p.refused = true
+	return &oz.APIError{Op: "cancel run " + id, StatusCode: 400, Message: "the run has already ended (SUCCEEDED)"}
+}
+
+func TestFollowupTimedOutBeforePickupIsCancelledOncePickedUp(t *testing.T) {
+	t.Parallel()
+	ended := step{state: oz.StateSucceeded, updated: stamp(t0)}
+	handoff := oz.FollowupResponse{FollowupID: "fu-1", Outcome: oz.OutcomeHandoffExecution, ServerDate: t1}
+	for _, never := range []bool{false, true} {
+		t.Run(fmt.Sprintf("never picked up %v", never), func(t *testing.T) {
+			t.Parallel()
+			api := &pickupAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: []step{ended}}, resp: handoff}, never: never}
+			cfg := followupConfig()
+			rep := &logReporter{}
+			res := Run(context.Background(), cfg, api, rep, Options{CancelBudget: 200 * time.Millisecond, ConflictRetry: 5 * time.Millisecond})
+			require.NoError(t, res.Err)
+			assert.Equal(t, config.TimedOut, res.Conclusion)
+			assert.Equal(t, 1, api.sent())
+			if never {
+				assert.False(t, res.Cancelled)
+				require.Error(t, res.CancelErr)
+				assert.Contains(t, res.CancelErr.Error(), "had not picked up the follow-up within 200ms, so it could not be cancelled")
+				assert.Equal(t, 1, api.cancels, "no cancel while it shows its ended state")
+				return
+			}
+			assert.True(t, res.Cancelled, "cancelled once it picked the follow-up up")
+			assert.NoError(t, res.CancelErr)
+			assert.Equal(t, 2, api.cancels)
+			assert.Positive(t, api.reads)
+			assert.Equal(t, oz.StateInProgress, res.State)
 		})
 	}
 }

@@ -527,9 +527,12 @@ func (w *waiter) recoverRun(ctx context.Context, createErr error) lookupResult {
 
 // cancelRemote cancels the run, retrying while the API answers 409 (the run
 // is PENDING), then reads the run once more so that the outputs show its
-// last state.
+// last state. A run that has not yet picked up the step's follow-up still
+// shows its ended state and cannot be cancelled: it is cancelled once it
+// has, within the budget, as the follow-up would start it again.
 func (w *waiter) cancelRemote(ctx context.Context, why string) {
-	if w.res.RunID == "" || (w.res.State != "" && w.res.State.IsTerminal()) {
+	pending := func() bool { return w.res.Followup != nil && !w.moved }
+	if w.res.RunID == "" || (!pending() && w.res.State != "" && w.res.State.IsTerminal()) {
 		return
 	}
 	w.rep.Logf("Cancelling run %s because %s", w.res.RunID, why)
@@ -542,6 +545,17 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 		var apiErr *oz.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 409 && sleep(ctx, max(w.opts.ConflictRetry, apiErr.RetryAfter)) {
 			continue
+		}
+		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && pending() {
+			if !w.awaitPickup(ctx) {
+				w.res.CancelErr = fmt.Errorf("cancelling run %s: it had not picked up the follow-up within %s, so it could not be cancelled, and it may still start working on it", w.res.RunID, w.opts.CancelBudget)
+				return
+			}
+			if w.res.State.IsWorking() {
+				continue
+			}
+			w.rep.Logf("Run %s picked up the follow-up and had already ended; nothing to cancel", w.res.RunID)
+			break
 		}
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
 			w.rep.Logf("Run %s had already ended; nothing to cancel", w.res.RunID)
