@@ -127,6 +127,16 @@ func workFaultCases() []faultCase {
 			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1,
 			says:  []string{"did not pick up the follow-up within 1s", "Cancelling run fake-run-000001 because the timeout passed"},
 			check: all(followups(1, 1), routeCount(routeCancel, 2), noAnswer)},
+		{name: "followup/the run unreadable until the timeout: not sent", inputs: with(followup, "timeout", "1s"),
+			setup: func(p *proc) error { // every read from the step's first on fails
+				if err := endedRun(p); err != nil {
+					return err
+				}
+				p.fake.Inject(onGet(ozfake.Fault{Nth: p.fake.Count(routeGet) + 1, Times: 1000, Status: 503}))
+				return nil
+			},
+			code: 3, created: 1, says: []string{"before sending the follow-up (it was not sent): the timeout (1s) passed first", "HTTP 503"},
+			check: all(followups(0, 0), routeCount(routeCancel, 0))},
 		{name: "followup/wait false", inputs: with(followup, "wait", "false"), setup: endedRun,
 			code: 0, conclusion: "submitted", created: 1, check: all(followups(1, 1), routeCount(routeConversation, 0))},
 		{name: "followup/409", inputs: followup, setup: endedRun, faults: []ozfake.Fault{onFollowup(ozfake.Fault{Status: 409})},
