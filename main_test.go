@@ -676,7 +676,7 @@ func TestProcessResultFileUnwritableAtTheEnd(t *testing.T) {
 	assert.Equal(t, 2, s.code)
 	assert.Contains(t, s.stdout, "::error title=Writing outputs::writing the result file out/r.json")
 	assert.Contains(t, s.stdout, "it is a directory")
-	assert.Contains(t, s.stdout, "the step fails (exit 2) though the run succeeded")
+	assert.Contains(t, s.stdout, "so the step fails (exit 2), though the run's conclusion (succeeded) passes")
 	assert.Contains(t, s.stdout, "::notice title=Oz run succeeded::")
 	outs := s.outputs()
 	assert.Equal(t, "succeeded", outs["conclusion"])

@@ -131,15 +131,16 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	shown := redact.Copy(red, res)
 	report := buildReport(cfg, shown, code, p.Name() == "local")
 	setOutput(report.Outputs, "comment_url", pc.finish(ctx, shown))
-	published := p.Publish(report)
-	if published != nil {
+	exit := code
+	if err := p.Publish(report); err != nil {
 		// Later steps read these files: one that could not be written
 		// fails the step. Every check that can be made beforehand was
 		// (exit 2, nothing sent); this is a full disk or a path changed
 		// during the run. A failing run keeps its own code.
-		msg := published.Error()
+		msg := err.Error()
 		if code == runner.ExitOK {
-			msg += "; the step fails (exit 2) though the run " + string(shown.Conclusion)
+			exit = runner.ExitInput
+			msg += fmt.Sprintf("; so the step fails (exit 2), though the run's conclusion (%s) passes", shown.Conclusion)
 		}
 		p.Error("Writing outputs", msg)
 	}
@@ -147,10 +148,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		printComment(stdout, cfg, shown)
 	}
 	announce(p, cfg, shown, code)
-	if published != nil && code == runner.ExitOK {
-		return runner.ExitInput
-	}
-	return code
+	return exit
 }
 
 // maxWorkWarnings is how many warnings about the agent's work are
