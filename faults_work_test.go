@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -234,27 +233,8 @@ func followups(posted, taken int) func(*testing.T, *proc) {
 // endedRun creates a run through the fake's API, as an earlier step would
 // have, and waits until it has ended.
 func endedRun(p *proc) error {
-	base := p.s.env["INPUT_API_URL"]
-	c, err := oz.NewClient(base, oz.WithAPIKey(testKey))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	resp, err := c.CreateRun(ctx, oz.CreateRunRequest{Prompt: "the earlier step's run"})
-	if err != nil {
-		return err
-	}
-	for {
-		run, err := c.GetRun(ctx, resp.RunID)
-		if err != nil {
-			return err
-		}
-		if run.State.IsTerminal() {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	_, err := ozfake.EndedRun(context.Background(), p.s.env["INPUT_API_URL"], testKey)
+	return err
 }
 
 // addFile is a driver that gives the run a FILE artifact as soon as it is

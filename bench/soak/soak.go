@@ -26,7 +26,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -215,7 +214,7 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	}
 	defer func() { stopFake(); _ = fake.Wait() }()
 	if p.followup {
-		if err := earlierRun(ctx, base); err != nil {
+		if _, err := ozfake.EndedRun(ctx, base, key); err != nil {
 			return nil, fmt.Errorf("the earlier run to follow up: %w", err)
 		}
 	}
@@ -318,31 +317,6 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	}
 	res.readFiles(p)
 	return res, nil
-}
-
-// earlierRun creates the run a follow-up plan follows up, as an earlier
-// step would have, and waits until it has ended.
-func earlierRun(ctx context.Context, base string) error {
-	c, err := oz.NewClient(base, oz.WithAPIKey(key))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	resp, err := c.CreateRun(ctx, oz.CreateRunRequest{Prompt: "the earlier step's run"})
-	if err != nil {
-		return err
-	}
-	for {
-		run, err := c.GetRun(ctx, resp.RunID)
-		if err != nil {
-			return err
-		}
-		if run.State.IsTerminal() {
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // environ is the step's environment: a GitHub Actions container step or a

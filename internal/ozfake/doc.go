@@ -102,7 +102,8 @@
 // connection, a create or a follow-up that succeeds but answers an error),
 // the file server's downloads included. Requests, Runs, Run, Followups and
 // CreatedCount show what happened; SetState, Finish, FinishWithMessage,
-// Delete and AddFile change runs.
+// Delete and AddFile change runs; EndedRun makes, through the API, the
+// ended run of an earlier step that a follow-up continues.
 //
 // Two races that a client must survive on the real API:
 //

@@ -2,6 +2,7 @@ package ozfake
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -130,4 +131,30 @@ func (s *Server) Followups(id string) []Followup {
 		return nil
 	}
 	return append([]Followup(nil), rn.followups...)
+}
+
+// EndedRun creates a run through the API at base (a fake's URL) with the
+// given key and waits until it has ended, as an earlier step's run that a
+// follow-up then continues; it returns the run's id.
+func EndedRun(ctx context.Context, base, key string) (string, error) {
+	c, err := oz.NewClient(base, oz.WithAPIKey(key))
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	resp, err := c.CreateRun(ctx, oz.CreateRunRequest{Prompt: "the earlier step's run"})
+	if err != nil {
+		return "", err
+	}
+	for {
+		run, err := c.GetRun(ctx, resp.RunID)
+		if err != nil {
+			return "", err
+		}
+		if run.State.IsTerminal() {
+			return run.RunID, nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
