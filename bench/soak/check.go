@@ -130,13 +130,20 @@ func check(p *plan, r *result) []string {
 	if unsent && (r.code != 3 || out["conclusion"] != "") {
 		bad("the follow-up was not sent before the timeout, but exit %d with conclusion %q, want exit 3", r.code, out["conclusion"])
 	}
-	if !aborted && !unsent && (r.code != code || out["conclusion"] != conclusion) {
+	// Likewise a create whose failures (each answer an error after which
+	// the run is looked up, and a re-post waits for the lookup to settle)
+	// outlast a short timeout: no run was started.
+	unstarted := !aborted && !p.followup && conclusion == "timed_out" && r.created == 0 && strings.Contains(strings.Join(p.faultNames, ";"), "create ")
+	if unstarted && (r.code != 3 || !strings.Contains(r.stdout, "no run was started within")) {
+		bad("no run was created before the timeout, but exit %d without saying that no run was started, want exit 3", r.code)
+	}
+	if !aborted && !unsent && !unstarted && (r.code != code || out["conclusion"] != conclusion) {
 		bad("exit %d with conclusion %q, want exit %d with %q", r.code, out["conclusion"], code, conclusion)
 	}
 	if id := out["run_id"]; id != "" && (r.created != 1 || id != "fake-run-000001") {
 		bad("run_id %q, but the fake created %d runs", id, r.created)
 	}
-	if !aborted && !p.createFinal && !p.lostCreate && out["run_id"] == "" {
+	if !aborted && !unstarted && !p.createFinal && !p.lostCreate && out["run_id"] == "" {
 		bad("run_id is empty although the create succeeded")
 	}
 	if p.recovers && r.creates != 1 {
