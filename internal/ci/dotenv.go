@@ -2,7 +2,6 @@ package ci
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -146,8 +145,6 @@ func shrinkDotenvValue(v string, by int) string {
 	return kept + truncMarker(len(v)-len(kept))
 }
 
-var dotenvKey = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
-
 // dotenvSpace is what GitLab's parser (Ruby's String#strip) trims.
 const dotenvSpace = " \t\n\v\f\r\x00"
 
@@ -174,7 +171,7 @@ func ParseDotenv(data []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("ci: dotenv report line %d: invalid format %q: want KEY=value", i+1, line)
 		}
 		key = strings.Trim(key, dotenvSpace)
-		if !dotenvKey.MatchString(key) {
+		if !isDotenvKey(key) {
 			return nil, fmt.Errorf("ci: dotenv report line %d: key %q is not valid: letters, digits and _ only", i+1, key)
 		}
 		vars[key] = strings.Trim(value, dotenvSpace)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/oz-run/oz-run-action/internal/textclean"
@@ -19,10 +18,6 @@ import (
 // maxOutputValue is the most bytes one GitHub output value takes; longer
 // values are cut (on a UTF-8 boundary) and end with "… [truncated N bytes]".
 const maxOutputValue = 64 << 10
-
-// outputName is what GitHub accepts as an output name (and what an
-// expression `steps.x.outputs.NAME` can refer to).
-var outputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,99}$`)
 
 // outputValue is the value ParseGitHubOutput returns for a value written by
 // a GitHub platform: invalid UTF-8 replaced, line breaks made LF, control
@@ -39,7 +34,7 @@ func formatGitHubOutput(outs []Output, rnd io.Reader) ([]byte, error) {
 	var buf bytes.Buffer
 	var errs []error
 	for _, out := range outs {
-		if !outputName.MatchString(out.Name) {
+		if !isOutputName(out.Name) {
 			errs = append(errs, fmt.Errorf("ci: output name %q is not valid (letters, digits, _ and -, starting with a letter or _): left out", out.Name))
 			continue
 		}

@@ -1,7 +1,6 @@
 package ci
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,15 +17,13 @@ const (
 	maxMetadataValue = 256
 )
 
-var metadataKey = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
-
 // metadata builds Oz run metadata from key/value pairs in order, skipping
 // empty values and invalid keys, cutting values to the limit.
 func metadata(pairs ...[2]string) map[string]string {
 	m := map[string]string{}
 	for _, p := range pairs {
 		key, value := p[0], oneLine(p[1])
-		if value == "" || !metadataKey.MatchString(key) || len(m) == maxMetadataKeys {
+		if value == "" || !isMetadataKey(key) || len(m) == maxMetadataKeys {
 			continue
 		}
 		m[key] = truncateQuiet(value, maxMetadataValue)
@@ -34,12 +31,10 @@ func metadata(pairs ...[2]string) map[string]string {
 	return m
 }
 
-var pullRef = regexp.MustCompile(`^refs/pull/(\d+)/(?:merge|head)$`)
-
 func githubMetadata(getenv func(string) string) map[string]string {
 	sha, pr := getenv("GITHUB_SHA"), ""
-	if m := pullRef.FindStringSubmatch(getenv("GITHUB_REF")); m != nil {
-		pr = m[1]
+	if n, ok := pullNumber(getenv("GITHUB_REF")); ok {
+		pr = n
 	}
 	// A payload that cannot be read adds nothing: the metadata is a
 	// convenience.
