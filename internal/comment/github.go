@@ -91,41 +91,58 @@ func (g *githubForge) edit(ctx context.Context, id int64, body string) (note, er
 
 // self asks GraphQL for the viewer first: it answers for every kind of
 // token, the GITHUB_TOKEN of Actions and an app's installation token too
-// (as the app's bot, whose login there lacks the "[bot]" that REST shows).
-// GET /user, which installation tokens may not call, is the fallback.
+// (as the app's bot, whose login there may lack the "[bot]" that REST
+// shows), with the account's id (databaseId). GET /user, which
+// installation tokens may not call, is the fallback, and also gives the id
+// when GraphQL named the viewer without one.
 func (g *githubForge) self(ctx context.Context) (identity, error) {
 	var out struct {
 		Data struct {
 			Viewer struct {
-				Login string `json:"login"`
+				Login      string `json:"login"`
+				DatabaseID int64  `json:"databaseId"`
 			} `json:"viewer"`
 		} `json:"data"`
 	}
-	req, err := g.c.NewRequest(ctx, http.MethodPost, g.graphql, map[string]string{"query": "query { viewer { login } }"})
+	var viewer identity
+	req, err := g.c.NewRequest(ctx, http.MethodPost, g.graphql, map[string]string{"query": "query { viewer { login databaseId } }"})
 	if err == nil {
 		var resp *github.Response
 		resp, err = g.c.Do(req, &out)
 		if err == nil && out.Data.Viewer.Login != "" {
-			return identity{login: out.Data.Viewer.Login}, nil
+			viewer = identity{login: out.Data.Viewer.Login, id: max(out.Data.Viewer.DatabaseID, 0)}
+			if viewer.id != 0 {
+				return viewer, nil
+			}
 		}
 		if err != nil && ctx.Err() != nil {
 			return identity{}, g.fail(ctx, "find the token's user", resp, err)
 		}
 	}
 	u, resp, err := g.c.Users.Get(ctx, "")
-	if err != nil {
-		return identity{}, g.fail(ctx, "find the token's user", resp, err)
+	switch {
+	case err == nil && u.GetID() > 0:
+		return identity{login: u.GetLogin(), id: u.GetID()}, nil
+	case viewer.login != "" && ctx.Err() == nil:
+		// GraphQL's login without an id: only the app's Bot can match it.
+		return viewer, nil
+	case err == nil:
+		return identity{login: u.GetLogin()}, nil
 	}
-	return identity{login: u.GetLogin(), id: u.GetID()}, nil
+	return identity{}, g.fail(ctx, "find the token's user", resp, err)
 }
 
-// mine compares logins: a bot's is "name[bot]" in REST and "name" in
-// GraphQL; no person's login can end in "[bot]".
+// mine reports a comment written with the token: by the same account id,
+// or, when the viewer is an app, by a Bot whose login is the viewer's with
+// "[bot]" (GraphQL may name an app's bot "name" where REST says
+// "name[bot]"; only a Bot's login can end so). A login alone never
+// matches: a User may well be called what an app's GraphQL login is.
 func (g *githubForge) mine(a author, me identity) bool {
-	if me.login == "" || a.login == "" {
-		return false
+	if me.id != 0 && a.id == me.id {
+		return true
 	}
-	return strings.EqualFold(a.login, me.login) || (a.bot && strings.EqualFold(a.login, me.login+"[bot]"))
+	base := strings.TrimSuffix(strings.ToLower(me.login), "[bot]")
+	return a.bot && base != "" && strings.ToLower(a.login) == base+"[bot]"
 }
 
 func githubNote(c *github.IssueComment) note {

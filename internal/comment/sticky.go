@@ -25,11 +25,12 @@ const maxBackoff = 5 * time.Minute
 //
 // Which earlier comment is ours: the first one, oldest first in at most 10
 // pages of 100, whose body starts with our marker and whose author is the
-// token's own user (GitHub: GraphQL's viewer, else GET /user; a bot's
-// "name[bot]" matches the viewer "name"; GitLab: GET /user, by id). A
-// comment with our marker by anyone else is left alone, and when the
-// token's user cannot be learned at all, no earlier comment is taken: a
-// second comment is better than editing someone else's. The user is asked
+// token's own user (GitHub: GraphQL's viewer, else GET /user, by account
+// id, or a Bot whose login is the viewer's with "[bot]"; GitLab: GET
+// /user, by id; never by login text alone). A comment with our marker by
+// anyone else is left alone, and when the token's user cannot be learned
+// at all, no earlier comment is taken: a second comment is better than
+// editing someone else's. The user is asked
 // only when a comment with our marker is found (a first run lists and
 // creates: two calls).
 type Sticky struct {

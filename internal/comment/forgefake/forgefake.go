@@ -33,6 +33,11 @@ type Forge struct {
 	// GQLFails makes GitHub's GraphQL answer 500.
 	UserFails bool
 	GQLFails  bool
+	// GitHub's GraphQL viewer is SelfLogin without "[bot]" and SelfID as
+	// its databaseId; GQLNoID leaves the id out, GQLBotSuffix keeps the
+	// "[bot]" (both forms are seen).
+	GQLNoID      bool
+	GQLBotSuffix bool
 
 	prefix string // where the REST API is mounted: "", "/api/v3" or "/api/v4"
 	srv    *httptest.Server
@@ -314,7 +319,11 @@ var github = dialect{
 		}
 	},
 	user: func(f *Forge) map[string]any {
-		return map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": "User"}
+		typ := "User"
+		if f.SelfBot {
+			typ = "Bot"
+		}
+		return map[string]any{"login": f.SelfLogin, "id": f.SelfID, "type": typ}
 	},
 	userRefused: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","status":"403"}`,
 	notFound:    `{"message":"Not Found"}`,
@@ -380,7 +389,7 @@ func (f *Forge) serveGitHub(w http.ResponseWriter, r *http.Request) {
 			writeFault(w, Fault{Status: 500})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"data": map[string]any{"viewer": map[string]any{"login": strings.TrimSuffix(f.SelfLogin, "[bot]")}}}, flt)
+		writeJSON(w, 200, map[string]any{"data": map[string]any{"viewer": f.viewer()}}, flt)
 		return
 	}
 	rest, ok := strings.CutPrefix(path, f.prefix+"/")
@@ -425,6 +434,18 @@ func (f *Forge) serveGitLab(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// viewer is GitHub's GraphQL viewer: the token's user.
+func (f *Forge) viewer() map[string]any {
+	v := map[string]any{"login": strings.TrimSuffix(f.SelfLogin, "[bot]")}
+	if f.GQLBotSuffix {
+		v["login"] = f.SelfLogin
+	}
+	if !f.GQLNoID {
+		v["databaseId"] = f.SelfID
+	}
+	return v
 }
 
 // serveUser answers GET /user: the token's user.
