@@ -280,7 +280,10 @@ func TestCreateRunLooksAgainBeforeReposting(t *testing.T) {
 	}
 }
 
-// TestCreateRunSettleDelayRealWait waits for real, with a tiny delay.
+// TestCreateRunSettleDelayRealWait waits for real, with a tiny delay: the
+// call takes at least the settle delay. (The exact waits are checked with
+// a fake timer above; no upper bound here, which a busy machine could
+// break.)
 func TestCreateRunSettleDelayRealWait(t *testing.T) {
 	t.Parallel()
 	s := newStub(t, reply{status: 503}, reply{status: 200, body: noneJSON}, reply{status: 200, body: foundJSON})
@@ -290,8 +293,8 @@ func TestCreateRunSettleDelayRealWait(t *testing.T) {
 	if _, err := c.CreateRun(t.Context(), CreateRunRequest{Prompt: "p"}); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 60*time.Millisecond || d > 900*time.Millisecond {
-		t.Errorf("took %s, want about the 60ms settle delay", d)
+	if d := time.Since(start); d < 60*time.Millisecond {
+		t.Errorf("took %s, want at least the 60ms settle delay", d)
 	}
 }
 

@@ -139,10 +139,8 @@ func TestFaultHang(t *testing.T) {
 	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Hang: true})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err := f.try(ctx, "GET", "/agent/runs/x", "")
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 2*time.Second)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the hang ends with the request, not on its own")
 	// The handler has returned: httptest's Close (in Cleanup) would block otherwise.
 }
 

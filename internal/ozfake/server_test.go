@@ -198,7 +198,7 @@ func TestServe(t *testing.T) {
 		}
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return len(srv.Requests()) == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.Requests()) == 2 }, 30*time.Second, time.Millisecond, "a hang detector, with room for a busy machine")
 	cancel()
 	require.NoError(t, srv.Wait())
 	<-done

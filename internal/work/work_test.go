@@ -69,7 +69,7 @@ func (e *env) ended(t *testing.T, prompt string) *oz.Run {
 	ctx := context.Background()
 	resp, err := e.client.CreateRun(ctx, oz.CreateRunRequest{Prompt: prompt})
 	require.NoError(t, err)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute) // a hang detector: a busy machine needs room
 	for {
 		run, err := e.client.GetRun(ctx, resp.RunID)
 		require.NoError(t, err)
@@ -373,7 +373,10 @@ func TestReadFileLargerThanAnnounced(t *testing.T) {
 }
 
 // TestReadStopsAtOnce: the end of the step's context (a signal) stops a
-// download that hangs at once, and leaves no partial file.
+// download that hangs at once, and leaves no partial file. The warning
+// names the stop: neither the downloads' own time (5 minutes) nor a
+// request timeout ended the hang. (It is not timed: a busy machine would
+// make any bound fragile.)
 func TestReadStopsAtOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -386,9 +389,7 @@ func TestReadStopsAtOnce(t *testing.T) {
 		}
 		cancel(errors.New("received terminated"))
 	}()
-	start := time.Now()
 	w, _ := e.read(t, ctx, run, e.options("oz-files"))
-	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Empty(t, w.Files)
 	all := strings.Join(w.Warnings, "\n")
 	assert.Contains(t, all, "the step was stopped (received terminated)")
