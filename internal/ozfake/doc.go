@@ -43,7 +43,11 @@
 // the run still shows its old terminal state and updated_at, as the real
 // API does; then it is QUEUED again (updated_at moves) and goes on as the
 // default script, with the scenario tags found in the follow-up's message,
-// says. More follow-ups during the window queue behind it (queue_pending).
+// says. With [fake:touch] in the message, the acceptance writes the run:
+// updated_at moves at once while the old state is still served (the real
+// API may do that too); with [fake:quick], the new execution starts and
+// ends in an instant, so that only updated_at and the conversation show
+// it. More follow-ups during the window queue behind it (queue_pending).
 // Followups lists what a run received; the conversation gains a root step
 // per execution, ending with the agent's answer to the follow-up.
 //
@@ -92,6 +96,8 @@
 //	[fake:bigfile]        a FILE artifact of exactly 100 MiB, generated as it is sent
 //	[fake:longanswer]     the agent's answer is longer than 64 KiB
 //	[fake:noconversation] the conversation answers 404, as on older servers
+//	[fake:touch]          in a follow-up: its acceptance moves updated_at while the old state is served
+//	[fake:quick]          the working states pass in an instant (starts and ends between two polls)
 //
 // Scenarios returns the same list. The same tags in a follow-up's message
 // pick what the new execution does.

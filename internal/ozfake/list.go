@@ -187,7 +187,7 @@ func (q listQuery) keep(rn *run, it runItem, tl timeline) bool {
 	}
 	if !q.createdAfter.IsZero() && !rn.created.After(q.createdAfter) ||
 		!q.createdBefore.IsZero() && !rn.created.Before(q.createdBefore) ||
-		!q.updatedAfter.IsZero() && !tl.since.After(q.updatedAfter) {
+		!q.updatedAfter.IsZero() && !tl.updated().After(q.updatedAfter) {
 		return false
 	}
 	if q.source != "" && q.source != it.Source || q.location != "" && q.location != it.ExecutionLocation ||
@@ -268,7 +268,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		case "title":
 			c = strings.Compare(a.it.Title, b.it.Title)
 		default:
-			c = a.tl.since.Compare(b.tl.since)
+			c = a.tl.updated().Compare(b.tl.updated())
 		}
 		if c == 0 {
 			c = cmp.Compare(a.rn.seq, b.rn.seq)

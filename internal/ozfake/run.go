@@ -145,6 +145,11 @@ func (r *run) history(now time.Time) (timeline, []segment) {
 		}
 		sg.inProgress, sg.state, sg.since = tl.segInProgress, tl.state, tl.since
 	}
+	for _, e := range r.execs {
+		if e.script.AcceptWrites && !now.Before(e.accepted) && e.accepted.After(tl.written) {
+			tl.written = e.accepted
+		}
+	}
 	return tl, segs
 }
 
@@ -188,7 +193,7 @@ func (r *run) item(now time.Time) runItem {
 		ExecutionLocation:    "REMOTE",
 		Prompt:               r.req.Prompt,
 		CreatedAt:            timestamp(r.created),
-		UpdatedAt:            timestamp(tl.since),
+		UpdatedAt:            timestamp(tl.updated()),
 		Source:               "API",
 		Creator:              fakeCreator,
 		ConversationID:       r.req.ConversationID,

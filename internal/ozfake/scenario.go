@@ -88,6 +88,14 @@ var scenarios = []scenario{
 	{Scenario{"[fake:noconversation]", "the conversation answers 404, as on servers older than the endpoint"}, true, func(sc *Script) {
 		sc.NoConversation = true
 	}},
+	{Scenario{"[fake:touch]", "in a follow-up: accepting it writes the run, so updated_at moves at once while the old terminal state is still served"}, true, func(sc *Script) {
+		sc.AcceptWrites = true
+	}},
+	{Scenario{"[fake:quick]", "the working states pass in an instant: the run (or a follow-up's new execution) starts and ends between two polls"}, true, func(sc *Script) {
+		for i := range sc.Steps {
+			sc.Steps[i].For = 0
+		}
+	}},
 }
 
 // workingSteps is the usual start of a run, then INPROGRESS for d (zero:

@@ -47,6 +47,11 @@ type Script struct {
 	// NoConversation makes the run's conversation 404, as on servers older
 	// than the endpoint.
 	NoConversation bool
+	// AcceptWrites, in the script of a follow-up's new execution, makes
+	// the follow-up's acceptance write the run: its updated_at moves at
+	// once, while its old terminal state is still served until the new
+	// execution is picked up (as the real API may do).
+	AcceptWrites bool
 }
 
 // DefaultScript is a run that succeeds in about five seconds and opens a
@@ -87,8 +92,11 @@ func (sc Script) scaled(f float64) Script {
 // timeline is where a run stands at one instant.
 type timeline struct {
 	state oz.State
-	// since is when the run entered state: the run's updated_at.
+	// since is when the run entered state.
 	since time.Time
+	// written is when a follow-up's acceptance last wrote the run
+	// (Script.AcceptWrites) without changing its state; zero if never.
+	written time.Time
 	// started is when the run was first CLAIMED or INPROGRESS; zero if never.
 	started time.Time
 	// inProgress reports whether the run has reached INPROGRESS (the agent
@@ -126,6 +134,15 @@ func (sc Script) follow(tl *timeline, start, now time.Time) {
 		final = oz.StateSucceeded
 	}
 	tl.enter(final, t)
+}
+
+// updated is the run's updated_at: when it entered its state, or when a
+// follow-up's acceptance wrote it since.
+func (tl timeline) updated() time.Time {
+	if tl.written.After(tl.since) {
+		return tl.written
+	}
+	return tl.since
 }
 
 // enter moves the timeline to state st at instant t.
