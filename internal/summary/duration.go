@@ -6,14 +6,19 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Durations: run_time read, and times shown as 1h2m3s and +1:02.
 
 // isoDuration matches the ISO 8601 durations the API writes as run_time:
-// PnW, PnDTnHnMnS with any part left out, decimals on any part.
-var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)
+// PnW, PnDTnHnMnS with any part left out, decimals on any part. Compiled
+// when a run_time is first read, not at every start (a dry run, an input
+// error or a run that fails to start never needs it).
+var isoDuration = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$`)
+})
 
 // maxDuration bounds what is shown as a duration; longer is nonsense.
 const maxDuration = 100 * 365 * 24 * time.Hour
@@ -25,7 +30,7 @@ func parseRunTime(s string) (time.Duration, bool) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return d, d >= 0
 	}
-	m := isoDuration.FindStringSubmatch(strings.ToUpper(s))
+	m := isoDuration().FindStringSubmatch(strings.ToUpper(s))
 	if m == nil || s == "P" || strings.HasSuffix(strings.ToUpper(s), "T") {
 		return 0, false
 	}
