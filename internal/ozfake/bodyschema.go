@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // jsonType is what a value of a request body must be, after the spec's
@@ -62,46 +63,55 @@ func objectOf(props map[string]jsonType, required ...string) jsonType {
 func mapOf(t jsonType) jsonType   { return jsonType{kind: "object", values: &t} }
 func arrayOf(t jsonType) jsonType { return jsonType{kind: "array", values: &t} }
 
+// The schemas are built on first use, as everything of the fake: it is
+// linked into every oz-run, and its init must cost nothing.
+
 // mcpServerType is the spec's MCPServerConfig.
-var mcpServerType = objectOf(map[string]jsonType{
-	"warp_id": strType, "command": strType, "args": arrayOf(strType),
-	"url": strType, "env": mapOf(strType), "headers": mapOf(strType),
-})
+func mcpServerType() jsonType {
+	return objectOf(map[string]jsonType{
+		"warp_id": strType, "command": strType, "args": arrayOf(strType),
+		"url": strType, "env": mapOf(strType), "headers": mapOf(strType),
+	})
+}
 
 // agentConfigType is the spec's AmbientAgentConfig.
-var agentConfigType = objectOf(map[string]jsonType{
-	"name": strType, "model_id": strType, "base_prompt": strType,
-	"environment_id": strType, "runner_id": strType, "skill_spec": strType,
-	"skills":                arrayOf(strType),
-	"mcp_servers":           mapOf(mcpServerType),
-	"computer_use_enabled":  boolType,
-	"computer_use_model_id": strType,
-	"idle_timeout_minutes":  {kind: "integer", min: 1, max: 60},
-	"worker_host":           strType,
-	"harness": objectOf(map[string]jsonType{
-		"type": enumOf("oz", "claude", "gemini", "codex"), "model_id": strType, "reasoning_level": strType,
-	}),
-	"harness_auth_secrets": objectOf(map[string]jsonType{"claude_auth_secret_name": strType, "codex_auth_secret_name": strType}),
-	"session_sharing":      objectOf(map[string]jsonType{"public_access": enumOf("VIEWER", "EDITOR")}),
-	"memory_stores": arrayOf(objectOf(map[string]jsonType{
-		"uid": strType, "access": enumOf("read_write", "read_only"), "instructions": strType,
-	}, "uid", "access", "instructions")),
-	"inference_providers": objectOf(map[string]jsonType{
-		"aws": objectOf(map[string]jsonType{"disabled": boolType, "role_arn": strType, "region": strType}),
-	}),
-	"credential_strategy": {kind: "string", enum: []string{"CREATOR", "EXECUTOR"}, nullable: true},
-})
+func agentConfigType() jsonType {
+	return objectOf(map[string]jsonType{
+		"name": strType, "model_id": strType, "base_prompt": strType,
+		"environment_id": strType, "runner_id": strType, "skill_spec": strType,
+		"skills":                arrayOf(strType),
+		"mcp_servers":           mapOf(mcpServerType()),
+		"computer_use_enabled":  boolType,
+		"computer_use_model_id": strType,
+		"idle_timeout_minutes":  {kind: "integer", min: 1, max: 60},
+		"worker_host":           strType,
+		"harness": objectOf(map[string]jsonType{
+			"type": enumOf("oz", "claude", "gemini", "codex"), "model_id": strType, "reasoning_level": strType,
+		}),
+		"harness_auth_secrets": objectOf(map[string]jsonType{"claude_auth_secret_name": strType, "codex_auth_secret_name": strType}),
+		"session_sharing":      objectOf(map[string]jsonType{"public_access": enumOf("VIEWER", "EDITOR")}),
+		"memory_stores": arrayOf(objectOf(map[string]jsonType{
+			"uid": strType, "access": enumOf("read_write", "read_only"), "instructions": strType,
+		}, "uid", "access", "instructions")),
+		"inference_providers": objectOf(map[string]jsonType{
+			"aws": objectOf(map[string]jsonType{"disabled": boolType, "role_arn": strType, "region": strType}),
+		}),
+		"credential_strategy": {kind: "string", enum: []string{"CREATOR", "EXECUTOR"}, nullable: true},
+	})
+}
 
 // createBodyType is the spec's RunAgentRequest.
-var createBodyType = objectOf(map[string]jsonType{
-	"prompt": strType, "mode": enumOf("normal", "plan", "orchestrate"), "skill": strType,
-	"config": agentConfigType, "title": strType, "team": boolType,
-	"agent_identity_uid": strType, "on_behalf_of": strType, "conversation_id": strType,
-	"attachments": arrayOf(objectOf(map[string]jsonType{
-		"file_name": strType, "mime_type": strType, "data": {kind: "string", base64: true},
-	}, "file_name", "mime_type", "data")),
-	"parent_run_id": strType, "interactive": boolType,
-	"metadata": mapOf(strType),
+var createBodyType = sync.OnceValue(func() jsonType {
+	return objectOf(map[string]jsonType{
+		"prompt": strType, "mode": enumOf("normal", "plan", "orchestrate"), "skill": strType,
+		"config": agentConfigType(), "title": strType, "team": boolType,
+		"agent_identity_uid": strType, "on_behalf_of": strType, "conversation_id": strType,
+		"attachments": arrayOf(objectOf(map[string]jsonType{
+			"file_name": strType, "mime_type": strType, "data": {kind: "string", base64: true},
+		}, "file_name", "mime_type", "data")),
+		"parent_run_id": strType, "interactive": boolType,
+		"metadata": mapOf(strType),
+	})
 })
 
 // check reports the first place where v (decoded with UseNumber) is not of

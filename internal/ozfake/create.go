@@ -48,7 +48,7 @@ func (c createRequest) title() string {
 	t := strings.TrimSpace(c.Title)
 	if t == "" {
 		t, _, _ = strings.Cut(strings.TrimSpace(c.Prompt), "\n")
-		t = strings.TrimSpace(tagPattern.ReplaceAllString(t, ""))
+		t = strings.TrimSpace(tagPattern().ReplaceAllString(t, ""))
 	}
 	if t == "" {
 		t = c.Skill
@@ -76,7 +76,7 @@ func parseCreate(body []byte) (createRequest, error) {
 	if trimmed[0] != '{' {
 		return req, fmt.Errorf("the request body must be a JSON object")
 	}
-	if err := createBodyType.decode(trimmed, &req); err != nil {
+	if err := createBodyType().decode(trimmed, &req); err != nil {
 		return req, err
 	}
 	if strings.TrimSpace(req.Prompt) == "" && strings.TrimSpace(req.Skill) == "" && strings.TrimSpace(req.ConversationID) == "" &&

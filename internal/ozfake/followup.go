@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -34,9 +35,11 @@ type followupRequest struct {
 	Mode    string `json:"mode"`
 }
 
-// followupBodyType is the spec's FollowupRequest.
-var followupBodyType = objectOf(map[string]jsonType{
-	"message": strType, "mode": enumOf("normal", "plan", "orchestrate"),
+// followupBodyType is the spec's FollowupRequest, built on first use.
+var followupBodyType = sync.OnceValue(func() jsonType {
+	return objectOf(map[string]jsonType{
+		"message": strType, "mode": enumOf("normal", "plan", "orchestrate"),
+	})
 })
 
 // parseFollowup reads and checks a follow-up body.
@@ -46,7 +49,7 @@ func parseFollowup(body []byte) (followupRequest, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return req, fmt.Errorf("the request body must be a JSON object with a message")
 	}
-	if err := followupBodyType.decode(trimmed, &req); err != nil {
+	if err := followupBodyType().decode(trimmed, &req); err != nil {
 		return req, err
 	}
 	if strings.TrimSpace(req.Message) == "" {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -41,8 +42,11 @@ var (
 	artifactValues = []string{oz.ArtifactPlan, oz.ArtifactPullRequest, oz.ArtifactScreenshot, oz.ArtifactFile, oz.ArtifactExternalReference}
 )
 
-// dateTimePattern is RFC 3339's date-time, as the spec's format means it.
-var dateTimePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
+// dateTimePattern is RFC 3339's date-time, as the spec's format means it;
+// compiled on first use.
+var dateTimePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
+})
 
 // listQuery is a parsed GET /agent/runs query.
 type listQuery struct {
@@ -127,7 +131,7 @@ func parseList(raw string) (listQuery, error) {
 	}
 	for name, t := range map[string]*time.Time{"created_after": &q.createdAfter, "created_before": &q.createdBefore, "updated_after": &q.updatedAfter} {
 		if s, ok := first(v, name); ok {
-			if *t, err = time.Parse(time.RFC3339Nano, s); err != nil || !dateTimePattern.MatchString(s) {
+			if *t, err = time.Parse(time.RFC3339Nano, s); err != nil || !dateTimePattern().MatchString(s) {
 				return q, fmt.Errorf("%s must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z, not %s", name, quoteClip(s))
 			}
 		}

@@ -26,14 +26,26 @@ const (
 	codeInternal              = "internal_error"
 )
 
-var problemTitles = map[string]string{
-	codeInvalidRequest:        "The request contains invalid or missing parameters.",
-	codeAuthenticationNeeded:  "A valid API key is required.",
-	codeFeatureNotAvailable:   "This feature is not available for your team.",
-	codeNotFound:              "The requested resource was not found.",
-	codeConflict:              "The resource is in a state that conflicts with the request.",
-	codeOperationNotSupported: "This operation is not supported for this resource.",
-	codeInternal:              "An internal error occurred.",
+// problemTitle is the title of the platform error code (a switch, not a
+// map built at init: the fake's init must cost nothing).
+func problemTitle(code string) string {
+	switch code {
+	case codeInvalidRequest:
+		return "The request contains invalid or missing parameters."
+	case codeAuthenticationNeeded:
+		return "A valid API key is required."
+	case codeFeatureNotAvailable:
+		return "This feature is not available for your team."
+	case codeNotFound:
+		return "The requested resource was not found."
+	case codeConflict:
+		return "The resource is in a state that conflicts with the request."
+	case codeOperationNotSupported:
+		return "This operation is not supported for this resource."
+	case codeInternal:
+		return "An internal error occurred."
+	}
+	return ""
 }
 
 // problem is the RFC 7807 error body (the spec's Error schema).
@@ -58,7 +70,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 }
 
 func newProblem(r *http.Request, status int, code, detail string) problem {
-	title := problemTitles[code]
+	title := problemTitle(code)
 	if title == "" {
 		title = http.StatusText(status)
 	}

@@ -151,7 +151,7 @@ func TestScenariosListed(t *testing.T) {
 	list := Scenarios()
 	require.Len(t, list, len(scenarios))
 	for _, s := range list {
-		assert.Regexp(t, tagPattern, s.Tag)
+		assert.Regexp(t, tagPattern(), s.Tag)
 		assert.NotEmpty(t, s.Description)
 		assert.Contains(t, docText(t), s.Tag, "doc.go must document every scenario")
 	}
@@ -309,7 +309,7 @@ func TestScenariosDocumented(t *testing.T) {
 		tags = append(tags, s.Tag)
 	}
 	assert.Equal(t, tags, listed, "doc.go's scenario list must match Scenarios, in order")
-	for _, tag := range tagPattern.FindAllString(doc, -1) {
+	for _, tag := range tagPattern().FindAllString(doc, -1) {
 		_, ok := lookupScenario(tag)
 		assert.True(t, ok, "doc.go mentions %s, which is not a scenario", tag)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -117,12 +118,14 @@ func Scenarios() []Scenario {
 	return out
 }
 
-var tagPattern = regexp.MustCompile(`(?i)\[fake:[^\]\s]{0,40}\]`)
+// tagPattern finds the scenario tags in a prompt; compiled on first use
+// (the fake is linked into every oz-run, and its init must cost nothing).
+var tagPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\[fake:[^\]\s]{0,40}\]`) })
 
 // scriptFor applies the scenario tags found in prompt to base: outcomes
 // first (the last one wins), then modifiers. An unknown tag is an error.
 func scriptFor(prompt string, base Script) (Script, error) {
-	tags := tagPattern.FindAllString(prompt, -1)
+	tags := tagPattern().FindAllString(prompt, -1)
 	if len(tags) == 0 {
 		return base, nil
 	}
