@@ -127,7 +127,7 @@ func (w *waiter) followupFailed(parent context.Context, err error) {
 	}
 	w.rep.Warning("Aborted", w.res.Err.Error())
 	if w.cfg.CancelOnAbort {
-		ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
+		ctx, cancel := w.cancelContext()
 		defer cancel()
 		w.cancelRemote(ctx, "the step was aborted")
 	}

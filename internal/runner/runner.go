@@ -44,9 +44,16 @@ type Options struct {
 	// (default 1m; the line comes with the first read after it is due).
 	Heartbeat time.Duration
 	// CancelBudget bounds the remote cancel after a timeout or an abort,
-	// retries of a 409 included (default 4s: GitHub sends SIGTERM 7.5 s
-	// after SIGINT, and outputs must be written before that).
+	// retries of a 409 included (default 4s). After an abort the signal's
+	// deadline bounds it too, through CancelContext.
 	CancelBudget time.Duration
+	// CancelContext, when set, bounds the context of the remote cancel
+	// (and of the lookup and the read around it) further: it returns
+	// parent ended also when the abort's share for the cancel has passed,
+	// once a signal has come, and a func that releases it. main's ends at
+	// the signal's deadline's share (internal/abort), which a signal during
+	// a cancel after a timeout brings in too.
+	CancelContext func(parent context.Context) (context.Context, context.CancelFunc)
 	// ConflictRetry is the wait between cancel attempts answered 409 (default 500ms).
 	ConflictRetry time.Duration
 	// Metadata is the CI context attached to a created run; the user's
@@ -418,7 +425,7 @@ func (w *waiter) heartbeat() {
 // interrupted handles the wait (or the create) ending early: parent ctx
 // done means aborted, otherwise the timeout passed. What follows (finding a
 // run the interrupted create may have started, cancelling it, reading it
-// once more) shares one fresh context bounded by CancelBudget.
+// once more) shares one fresh context (cancelContext).
 func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	// A create cut short may have started a run: its error carries the
 	// request id that finds it.
@@ -427,7 +434,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	if !aborted && context.Cause(waitCtx) != errTimedOut {
 		return // the create or a read failed on its own: w.res.Err says how
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.opts.CancelBudget)
+	ctx, cancel := w.cancelContext()
 	defer cancel()
 	w.res.Conclusion = ""
 	var lookup lookupResult
@@ -548,7 +555,7 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 		}
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && pending() {
 			if !w.awaitPickup(ctx) {
-				w.res.CancelErr = fmt.Errorf("cancelling run %s: it had not picked up the follow-up within %s, so it could not be cancelled, and it may still start working on it", w.res.RunID, w.opts.CancelBudget)
+				w.res.CancelErr = fmt.Errorf("cancelling run %s: it had not picked up the follow-up within %s, so it could not be cancelled, and it may still start working on it", w.res.RunID, allowance(ctx))
 				return
 			}
 			if w.res.State.IsWorking() {
