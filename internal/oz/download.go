@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,7 +28,8 @@ var (
 	// Content-Length, or by the bytes that came).
 	ErrDownloadTooLarge = errors.New("the file is larger than the limit")
 	// ErrDownloadRefusedURL: the URL was not fetched (not https, user
-	// info, a redirect to such a URL, or too many redirects).
+	// info, the API key in it, a redirect to such a URL, or too many
+	// redirects).
 	ErrDownloadRefusedURL = errors.New("the download URL was refused")
 )
 
@@ -76,15 +78,22 @@ func WithDownloadHTTPClient(hc *http.Client) Option {
 }
 
 // newDownloadClient is the HTTP client of downloads: rt (nil: a transport
-// of its own) behind a guard, redirects checked, no timeout but the
-// context's.
+// of its own) behind a guard, no timeout but the context's. It follows no
+// redirect: Download sets the policy that checks each one against the key
+// (checkHop), on a copy of it for the call.
 func newDownloadClient(rt http.RoundTripper) *http.Client {
 	if rt == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone() // proxies from the environment
 		tr.ResponseHeaderTimeout = DefaultRequestTimeout
 		rt = tr
 	}
-	return &http.Client{Transport: noCredentials{rt}, CheckRedirect: checkDownloadRedirect}
+	return &http.Client{Transport: noCredentials{rt}, CheckRedirect: refuseRedirects}
+}
+
+// refuseRedirects is the policy of the download client when it is not
+// used through Download.
+func refuseRedirects(*http.Request, []*http.Request) error {
+	return fmt.Errorf("%w: a redirect outside Download", ErrDownloadRefusedURL)
 }
 
 // noCredentials refuses any request that carries credentials: downloads
@@ -103,33 +112,66 @@ func (g noCredentials) RoundTrip(r *http.Request) (*http.Response, error) {
 	return g.rt.RoundTrip(r)
 }
 
-func checkDownloadRedirect(req *http.Request, via []*http.Request) error {
+// checkRedirect is the redirect policy of a download: each hop is checked
+// as the first URL was (checkHop), at most maxDownloadRedirects of them.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxDownloadRedirects {
 		return fmt.Errorf("%w: more than %d redirects", ErrDownloadRefusedURL, maxDownloadRedirects)
 	}
-	if err := checkDownloadURL(req.URL); err != nil {
-		return fmt.Errorf("redirected to %s: %w", req.URL.Host, err)
+	location := ""
+	if req.Response != nil {
+		location = req.Response.Header.Get("Location") // as sent, before it was resolved
+	}
+	if err := c.checkHop(req.URL, location); err != nil {
+		return fmt.Errorf("a redirect: %w", err)
 	}
 	for _, h := range []string{"Authorization", "Cookie"} {
 		req.Header.Del(h) // never set; a redirect adds none either
 	}
+	// Go sets the previous URL as the Referer: its signature is a
+	// credential for the file, not for the next host.
+	req.Header.Del("Referer")
 	return nil
 }
 
-// checkDownloadURL accepts https URLs, and http to a loopback address (the
-// fake API's file server); never with user info.
-func checkDownloadURL(u *url.URL) error {
+// checkHop is the check of every URL a download fetches, the first one and
+// each redirect's alike: https, or http to a loopback address (the fake
+// API's file server); a host; no user info; and nothing of the API key in
+// any form the redact package knows, in the URL as parsed or as raw (the
+// text as given: the first URL, or a redirect's Location). Its error names
+// no URL; it names the host only when the URL does not hold the key.
+func (c *Client) checkHop(u *url.URL, raw string) error {
+	if c.urlHoldsKey(u, raw) {
+		return fmt.Errorf("%w: the URL holds the API key, which must go to no host but the API", ErrDownloadRefusedURL)
+	}
 	switch {
 	case u.User != nil:
-		return fmt.Errorf("%w: it holds user info", ErrDownloadRefusedURL)
+		return fmt.Errorf("%w: the URL to %s holds user info", ErrDownloadRefusedURL, u.Host)
 	case u.Host == "":
-		return fmt.Errorf("%w: it has no host", ErrDownloadRefusedURL)
+		return fmt.Errorf("%w: the URL has no host", ErrDownloadRefusedURL)
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	}
-	return fmt.Errorf("%w: only https is fetched (http only from a loopback address), not %q", ErrDownloadRefusedURL, u.Scheme)
+	return fmt.Errorf("%w: only https is fetched (http only from a loopback address), not %q from %s", ErrDownloadRefusedURL, u.Scheme, u.Host)
+}
+
+// urlHoldsKey reports whether u, or raw, holds the API key: in the text as
+// sent, as the URL prints, or once its path, query and fragment are
+// unescaped (a key that was percent-encoded twice, or split by escapes).
+func (c *Client) urlHoldsKey(u *url.URL, raw string) bool {
+	forms := []string{raw, u.String(), u.Host, u.Path, u.Fragment}
+	if q, err := url.QueryUnescape(u.RawQuery); err == nil {
+		forms = append(forms, q)
+	}
+	if u.User != nil {
+		forms = append(forms, u.User.String(), u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			forms = append(forms, pw)
+		}
+	}
+	return slices.ContainsFunc(forms, func(s string) bool { return s != "" && c.holdsKey(s) })
 }
 
 func isLoopback(host string) bool {
@@ -143,9 +185,10 @@ func isLoopback(host string) bool {
 // Download fetches a signed URL (an artifact's download_url) into w and
 // returns how many bytes it wrote. It sends no Authorization header and
 // nothing of the API key, through a transport of its own (see
-// WithDownloadHTTPClient); a URL holding the key in any usual encoding is
-// refused. It follows at most 3 redirects, each checked like the URL:
-// https only, except http to a loopback address; no user info.
+// WithDownloadHTTPClient). The URL and every redirect's alike (checkHop):
+// https only, except http to a loopback address; no user info; never a URL
+// that holds the key in any form the redact package knows (a redirect that
+// does is not followed: its host gets no request). At most 3 redirects.
 //
 // It writes at most limit bytes: a Content-Length over it is refused before
 // the body is read, and a body that goes past it stops the download at
@@ -161,11 +204,11 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 	fail := func(status int, n int64, err error) (int64, error) {
 		return n, &DownloadError{Host: u.Host, StatusCode: status, Written: n, Err: err}
 	}
-	if err := checkDownloadURL(u); err != nil {
+	if err := c.checkHop(u, signedURL); err != nil {
+		if c.urlHoldsKey(u, signedURL) {
+			u.Host = "" // the key may be in it: name no host
+		}
 		return fail(0, 0, err)
-	}
-	if c.holdsKey(signedURL) {
-		return fail(0, 0, fmt.Errorf("%w: it holds the API key, which must go to no host but the API", ErrDownloadRefusedURL))
 	}
 	if limit <= 0 {
 		return fail(0, 0, fmt.Errorf("the size limit %d is not positive", limit))
@@ -178,7 +221,9 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 	req.Header.Set("Accept", "*/*")
 
 	start := time.Now()
-	resp, err := c.dl.Do(req)
+	hc := *c.dl // the transport shared; the redirect policy this client's
+	hc.CheckRedirect = c.checkRedirect
+	resp, err := hc.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {

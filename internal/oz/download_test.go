@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -227,6 +228,7 @@ func TestDownloadRedirects(t *testing.T) {
 	for _, st := range []*storage{three, two, one, final} {
 		for _, h := range st.headers() {
 			assert.Empty(t, h.Get("Authorization"))
+			assert.Empty(t, h.Get("Referer"), "the signed URL goes to no other host")
 		}
 	}
 
@@ -239,6 +241,85 @@ func TestDownloadRedirects(t *testing.T) {
 		_, err := c.Download(t.Context(), st.srv.URL+"/f", io.Discard, 100)
 		assert.ErrorIs(t, err, ErrDownloadRefusedURL, target)
 	}
+}
+
+// TestDownloadRedirectHoldingTheKey: a redirect is checked as the first
+// URL is (issue 16 item 2): a Location that holds the key, in any form the
+// first URL's check knows, is not followed, so the host it names gets no
+// request; the error names neither the key nor the URL. Through the
+// download's own transport and a caller's client, for each redirect status.
+func TestDownloadRedirectHoldingTheKey(t *testing.T) {
+	t.Parallel()
+	thief := newStorage(t, false, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "stolen") })
+	key64 := base64.StdEncoding.EncodeToString([]byte(testKey))
+	locations := map[string]string{
+		"raw in the query":   thief.srv.URL + "/steal?k=" + testKey,
+		"raw in the path":    thief.srv.URL + "/" + testKey,
+		"query-escaped":      thief.srv.URL + "/steal?k=" + url.QueryEscape(testKey),
+		"every byte escaped": thief.srv.URL + "/steal?k=" + allEscaped(testKey),
+		"escaped twice":      thief.srv.URL + "/steal?k=" + url.QueryEscape(url.QueryEscape(testKey)),
+		"base64":             thief.srv.URL + "/steal?k=" + url.QueryEscape(key64),
+		"upper-cased":        thief.srv.URL + "/steal?k=" + strings.ToUpper(testKey),
+		"in the fragment":    thief.srv.URL + "/steal#" + testKey,
+		"as user info":       "http://" + testKey + "@" + thief.srv.Listener.Addr().String() + "/steal",
+		"as the password":    "http://u:" + testKey + "@" + thief.srv.Listener.Addr().String() + "/steal",
+		"relative":           "/steal?k=" + testKey, // to the relay itself
+	}
+	clients := map[string][]Option{"own transport": nil, "caller's client": {WithDownloadHTTPClient(&http.Client{})}}
+	for name, location := range locations {
+		for cname, opts := range clients {
+			for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+				relay := newStorage(t, false, func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Location", location)
+					w.WriteHeader(status)
+				})
+				c := downloadClient(t, opts...)
+				var buf bytes.Buffer
+				n, err := c.Download(t.Context(), relay.srv.URL+"/f", &buf, 100)
+				what := fmt.Sprintf("%s, %s, HTTP %d", name, cname, status)
+				require.ErrorIs(t, err, ErrDownloadRefusedURL, what)
+				assert.Zero(t, n, what)
+				assert.Empty(t, buf.String(), what)
+				assert.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(testKey), what)
+				assert.NotContains(t, err.Error(), "steal", "%s: the error names no URL", what)
+				assert.Contains(t, err.Error(), "holds the API key", what)
+				assert.Len(t, relay.headers(), 1, "%s: the relay's own redirect is not followed", what)
+			}
+		}
+	}
+	assert.Empty(t, thief.headers(), "the host the key was to go to got no request")
+
+	// A redirect holding the key after a first, clean one is refused too.
+	second := newStorage(t, false, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, thief.srv.URL+"/steal?k="+url.QueryEscape(key64), http.StatusTemporaryRedirect)
+	})
+	first := newStorage(t, false, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, second.srv.URL+"/f", http.StatusFound)
+	})
+	_, err := downloadClient(t).Download(t.Context(), first.srv.URL+"/f", io.Discard, 100)
+	require.ErrorIs(t, err, ErrDownloadRefusedURL)
+	assert.Len(t, second.headers(), 1)
+	assert.Empty(t, thief.headers())
+
+	// The download client used on its own follows no redirect.
+	c := downloadClient(t)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, first.srv.URL+"/f", nil)
+	require.NoError(t, err)
+	resp, err := c.dl.Do(req)
+	if resp != nil {
+		_ = resp.Body.Close()
+	}
+	assert.ErrorIs(t, err, ErrDownloadRefusedURL)
+	assert.Empty(t, thief.headers())
+}
+
+// allEscaped percent-encodes every byte of s.
+func allEscaped(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
 }
 
 // TestDownloadNeverSendsCredentials: a transport that adds an
