@@ -28,6 +28,10 @@ type Files interface {
 	// CheckWrite reports whether a file could be written at path now
 	// (missing directories are fine: they are made).
 	CheckWrite(path string) error
+	// CheckOwnDir reports whether path, however spelled (links followed),
+	// is a directory of its own: not the workspace (on a terminal the
+	// current directory), not one holding it, not .git or inside one.
+	CheckOwnDir(path string) error
 }
 
 // MaxInputFile is the most a file named by an input (prompt_file, an mcp

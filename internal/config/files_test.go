@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,6 +93,59 @@ func TestCheckOutputFiles(t *testing.T) {
 			for i, w := range tt.want {
 				assert.Contains(t, ies[i].Error(), w)
 			}
+		})
+	}
+}
+
+// files_dir is never the workspace itself, nor .git or a directory inside
+// it, however it is spelled: real symbolic links in a real workspace (on a
+// terminal the current directory stands for the workspace).
+func TestFilesDirOfItsOwn(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	ws := filepath.Join(top, "ws")
+	require.NoError(t, os.MkdirAll(filepath.Join(ws, ".git", "hooks"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(ws, "sub"), 0o755))
+	for link, to := range map[string]string{"oz-files": ".", "oz-git": ".git", "sub/up": "..", "mine": "sub"} {
+		require.NoError(t, os.Symlink(to, filepath.Join(ws, link)))
+	}
+	tests := []struct {
+		name     string
+		terminal bool
+		value    string
+		problem  string // "" when accepted
+	}{
+		{"a directory", false, "out/files", ""},
+		{"a link to a directory of its own", false, "mine", ""},
+		{"the workspace, absolute", false, ws, "it is the workspace itself"},
+		{"a link to the workspace", false, "oz-files", "it is the workspace itself (" + ws + ") through a symbolic link"},
+		{"a link to .git", false, "oz-git", "it is .git or inside it"},
+		{"below a link to .git", false, "oz-git/hooks", "it is .git or inside it"},
+		{".git below a link to the workspace", false, "oz-files/.git", "it is .git or inside it"},
+		{"a link on the way", false, "sub/up", "it is the workspace itself"},
+		{".git/sub", false, ".git/sub", "it is .git or inside it"},
+		{"terminal: a directory outside", true, filepath.Join(top, "elsewhere"), ""},
+		{"terminal: the current directory by ..", true, "../ws", "it is the workspace itself"},
+		{"terminal: a link to it", true, "oz-files", "it is the workspace itself"},
+		{"terminal: the directory holding it", true, top, "it holds the workspace"},
+		{"terminal: .git", true, filepath.Join(ws, ".git"), "it is .git or inside it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_FILES_DIR": tt.value})), workspace.New(ws, !tt.terminal))
+			if tt.problem == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.value, c.FilesDir)
+				return
+			}
+			require.Error(t, err)
+			errs := inputErrors(err)
+			require.Len(t, errs, 1, "%v", err)
+			assert.Equal(t, "files_dir", errs[0].Input)
+			assert.Contains(t, errs[0].Problem, tt.problem)
+			assert.Contains(t, errs[0].Accepted, "give a directory of its own for the files, such as oz-files")
+			assert.Contains(t, errs[0].Accepted, "nor .git or a directory inside it")
 		})
 	}
 }

@@ -78,6 +78,10 @@ func (f *fakeFiles) ReadFile(p string, limit int64) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// CheckOwnDir is the workspace's: the paths of these tests do not exist,
+// so it looks at them as written.
+func (f *fakeFiles) CheckOwnDir(p string) error { return f.ws.CheckOwnDir(p) }
+
 func (f *fakeFiles) CheckWrite(p string) error {
 	abs, err := f.ws.Abs(p)
 	if err != nil {
@@ -424,6 +428,11 @@ func TestLoadInvalid(t *testing.T) {
 		{"files_dir the workspace", env{"INPUT_FILES_DIR": "."}, "files_dir", []string{"not a directory path inside the workspace (/ws)", "not the workspace itself"}},
 		{"files_dir outside", env{"INPUT_FILES_DIR": "../files"}, "files_dir", []string{"inside the workspace"}},
 		{"files_dir control", env{"INPUT_FILES_DIR": "a\x01"}, "files_dir", []string{"inside the workspace"}},
+		{"files_dir the workspace, absolute", env{"INPUT_FILES_DIR": "/ws"}, "files_dir", []string{"is not a directory of its own (/ws: it is the workspace itself (/ws))", "nor .git"}},
+		{"files_dir the workspace, ..", env{"INPUT_FILES_DIR": "a/../b/.."}, "files_dir", []string{"inside the workspace (/ws)"}},
+		{"files_dir .git", env{"INPUT_FILES_DIR": ".git"}, "files_dir", []string{"(/ws/.git: it is .git or inside it", "nor .git or a directory inside it"}},
+		{"files_dir .git/sub", env{"INPUT_FILES_DIR": ".git/sub"}, "files_dir", []string{"(/ws/.git/sub: it is .git or inside it"}},
+		{"files_dir .git through ..", env{"INPUT_FILES_DIR": "out/../.Git/hooks"}, "files_dir", []string{"it is .git or inside it"}},
 		{"share", env{"INPUT_SHARE": "public"}, "share", []string{`"public" is not a sharing level`, "viewer", "editor"}},
 		{"idle_timeout too long", env{"INPUT_IDLE_TIMEOUT": "61"}, "idle_timeout", []string{"not between 1m and 60m", "whole minutes from 1 to 60"}},
 		{"idle_timeout too short", env{"INPUT_IDLE_TIMEOUT": "30s"}, "idle_timeout", []string{"not between 1m and 60m"}},

@@ -35,23 +35,30 @@ func showFollowup(c *Config, v string) string {
 
 // setFilesDir takes the directory downloads go into. In CI it stays inside
 // the workspace; it may not be the workspace itself, where the agent's
-// files would mix with the checkout.
+// files would mix with the checkout, nor .git or a directory inside it,
+// where a file would be git's own (a hook runs), however the path is
+// spelled: absolute, with .., through a symbolic link. On a terminal the
+// current directory stands for the workspace.
 func setFilesDir(l *loader, c *Config, v string) []*InputError {
 	if v == "" {
 		return nil
 	}
-	if _, err := l.files.Abs(v); err != nil || filepath.Clean(v) == "." || strings.ContainsFunc(v, unicode.IsControl) {
+	accepted := "give a directory of its own for the files, such as oz-files"
+	if l.files.Confined() {
+		accepted += " (relative to the workspace, without .. leading out of it; not the workspace itself, nor .git or a directory inside it)"
+	} else {
+		accepted += " (relative to the current directory, or absolute; not the current directory itself or one holding it, nor .git or a directory inside it)"
+	}
+	abs, err := l.files.Abs(v)
+	if err != nil || filepath.Clean(v) == "." || strings.ContainsFunc(v, unicode.IsControl) {
 		problem := "is not a directory path"
 		if l.files.Confined() {
 			problem += " inside the workspace (" + l.files.Dir() + ")"
 		}
-		accepted := "give a directory of its own for the files, such as oz-files"
-		if l.files.Confined() {
-			accepted += " (relative to the workspace, without .. leading out of it; not the workspace itself)"
-		} else {
-			accepted += " (relative to the current directory, or absolute; not the current directory itself)"
-		}
 		return one(&InputError{Value: v, Problem: problem, Accepted: accepted})
+	}
+	if err := l.files.CheckOwnDir(v); err != nil {
+		return one(&InputError{Value: v, Problem: fmt.Sprintf("is not a directory of its own (%s: %s)", abs, reason(err)), Accepted: accepted})
 	}
 	c.FilesDir = v
 	return nil

@@ -18,8 +18,10 @@ import (
 // as is a file where a directory is needed (ErrNotDirectory); rel's own
 // name is opened without following a link, and an existing file or link
 // there is an error matching fs.ErrExist (the caller tries another name).
-// What is made gets the workspace's owner. It returns the file and its
-// path (dir joined with rel). Errors are *Error.
+// What is made gets the workspace's owner. dir must be a directory of its
+// own (CheckOwnDir), and no part of rel may be named .git (ErrGitDir).
+// It returns the file and its path (dir joined with rel). Errors are
+// *Error.
 func (w *Workspace) CreateBelow(what, dir, rel string) (*os.File, string, error) {
 	path := filepath.Join(dir, rel)
 	f, err := w.createBelow(dir, rel, path)
@@ -30,6 +32,17 @@ func (w *Workspace) createBelow(dir, rel, path string) (*os.File, error) {
 	clean := filepath.Clean(rel)
 	if rel == "" || clean != rel || !filepath.IsLocal(rel) {
 		return nil, &Error{Path: path, Err: fmt.Errorf("%q is not a clean relative name", rel)}
+	}
+	// dir was checked before the run; a link swapped in since is caught
+	// here, and so is a .git in rel (a repository's hooks and config, or a
+	// .git file pointing git elsewhere, planted below dir).
+	if err := w.CheckOwnDir(dir); err != nil {
+		return nil, err
+	}
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if strings.EqualFold(part, ".git") {
+			return nil, &Error{Path: path, Err: ErrGitDir}
+		}
 	}
 	t, fsys, name, done, err := w.reach(path)
 	if err != nil {
