@@ -39,9 +39,10 @@ const (
 	// TerminateWindow is Window(SIGTERM): 0.5 s short of GitHub's kill.
 	TerminateWindow = 2 * time.Second
 	// PublishReserve is the end of every window kept for publishing: the
-	// comment's edit ends that long before the deadline. Publishing the
-	// largest report takes about 0.4 s on a quiet machine (bench).
-	PublishReserve = 800 * time.Millisecond
+	// comment's edit ends that long before the deadline (and the window
+	// ends 0.5 s before GitHub's next signal). Publishing the largest
+	// report takes about 0.4 s on a quiet machine (go run ./bench).
+	PublishReserve = 600 * time.Millisecond
 )
 
 // Phase is one of the things the time after a signal is shared among.
@@ -92,7 +93,19 @@ type PassedError struct {
 }
 
 func (e *PassedError) Error() string {
-	return fmt.Sprintf("the time %v left for %v has passed", e.Signal, e.Phase)
+	return fmt.Sprintf("the time %s leaves for %v has passed", Name(e.Signal), e.Phase)
+}
+
+// Name is the signal's name as the CI's documentation writes it: SIGINT,
+// SIGTERM.
+func Name(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return fmt.Sprint(sig)
 }
 
 // Is makes a PassedError a context.DeadlineExceeded, as a deadline is.
@@ -154,6 +167,9 @@ func (d *Deadline) Signal(sig os.Signal) {
 	d.mu.Unlock()
 	d.cancel(Cause{sig})
 }
+
+// Release ends Context, when no signal has, once the step is over.
+func (d *Deadline) Release() { d.cancel(context.Canceled) }
 
 // End is when phase p must end: the earliest end any signal gave it, and
 // the signal that gave it; false while no signal has arrived.

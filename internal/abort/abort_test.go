@@ -53,18 +53,18 @@ func TestEndsBySignal(t *testing.T) {
 		exit    time.Duration
 		next    time.Duration // GitHub's next signal (or kill) after t0
 	}{
-		{"SIGINT", []signal{{sigint, 0}}, sigint, 3500 * time.Millisecond, 6200 * time.Millisecond, 7 * time.Second, 7500 * time.Millisecond},
-		{"SIGTERM", []signal{{sigterm, 0}}, sigterm, time.Second, 1200 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
+		{"SIGINT", []signal{{sigint, 0}}, sigint, 3500 * time.Millisecond, 6400 * time.Millisecond, 7 * time.Second, 7500 * time.Millisecond},
+		{"SIGTERM", []signal{{sigterm, 0}}, sigterm, time.Second, 1400 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
 		{"SIGINT, then SIGTERM 7.5 s later (GitHub)", []signal{{sigint, 0}, {sigterm, 7500 * time.Millisecond}}, sigint,
-			3500 * time.Millisecond, 6200 * time.Millisecond, 7 * time.Second, 7500 * time.Millisecond},
+			3500 * time.Millisecond, 6400 * time.Millisecond, 7 * time.Second, 7500 * time.Millisecond},
 		{"SIGINT, then SIGTERM 1 s later: the SIGTERM's ends", []signal{{sigint, 0}, {sigterm, time.Second}}, sigterm,
-			2 * time.Second, 2200 * time.Millisecond, 3 * time.Second, 3500 * time.Millisecond},
+			2 * time.Second, 2400 * time.Millisecond, 3 * time.Second, 3500 * time.Millisecond},
 		{"SIGINT, then SIGTERM 4 s later: the SIGINT's cancel, the SIGTERM's comment and exit", []signal{{sigint, 0}, {sigterm, 4 * time.Second}}, sigterm,
-			3500 * time.Millisecond, 5200 * time.Millisecond, 6 * time.Second, 6500 * time.Millisecond},
+			3500 * time.Millisecond, 5400 * time.Millisecond, 6 * time.Second, 6500 * time.Millisecond},
 		{"SIGTERM, then SIGINT: a later signal moves nothing back", []signal{{sigterm, 0}, {sigint, 100 * time.Millisecond}}, sigterm,
-			time.Second, 1200 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
+			time.Second, 1400 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
 		{"SIGTERM twice: the first holds", []signal{{sigterm, 0}, {sigterm, time.Second}}, sigterm,
-			time.Second, 1200 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
+			time.Second, 1400 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestContextEndsOnTheFirstSignal(t *testing.T) {
 	assert.Equal(t, "received terminated", cause.Error())
 	end, _, ok := d.End(Comment)
 	assert.True(t, ok)
-	assert.Equal(t, t0.Add(1200*time.Millisecond), end)
+	assert.Equal(t, t0.Add(1400*time.Millisecond), end)
 	d.Signal(os.Interrupt)
 	assert.Equal(t, syscall.SIGTERM, context.Cause(ctx).(Cause).Signal, "the first signal stays the cause")
 }
@@ -141,13 +141,13 @@ func TestBound(t *testing.T) {
 
 	d.Signal(os.Interrupt)
 	dl, _ = ctx.Deadline()
-	assert.Equal(t, t0.Add(6200*time.Millisecond), dl, "SIGINT's end for the comment")
+	assert.Equal(t, t0.Add(6400*time.Millisecond), dl, "SIGINT's end for the comment")
 	require.NoError(t, ctx.Err(), "its end has not passed")
 
 	c.set(time.Second)
 	d.Signal(syscall.SIGTERM)
 	dl, _ = ctx.Deadline()
-	assert.Equal(t, t0.Add(2200*time.Millisecond), dl, "brought forward by the SIGTERM")
+	assert.Equal(t, t0.Add(2400*time.Millisecond), dl, "brought forward by the SIGTERM")
 	require.NoError(t, ctx.Err())
 
 	// Once the end has passed by the clock, the next re-arming fires.
@@ -160,7 +160,7 @@ func TestBound(t *testing.T) {
 	assert.Equal(t, Comment, passed.Phase)
 	assert.Equal(t, syscall.SIGTERM, passed.Signal)
 	assert.ErrorIs(t, passed, context.DeadlineExceeded)
-	assert.Equal(t, "the time terminated left for the final edit of the comment has passed", passed.Error())
+	assert.Equal(t, "the time SIGTERM leaves for the final edit of the comment has passed", passed.Error())
 	child, cc := context.WithCancel(ctx)
 	defer cc()
 	<-child.Done()
@@ -205,4 +205,22 @@ func TestNilDeadline(t *testing.T) {
 	assert.False(t, has)
 	cancel()
 	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+}
+
+// Release ends the step's context when no signal has; after one, the
+// signal stays the cause.
+func TestRelease(t *testing.T) {
+	t.Parallel()
+	d := New(nil)
+	d.Release()
+	assert.ErrorIs(t, context.Cause(d.Context()), context.Canceled)
+	_, _, ok := d.End(Exit)
+	assert.False(t, ok, "no deadline without a signal")
+	s := New(nil)
+	s.Signal(os.Interrupt)
+	s.Release()
+	assert.Equal(t, Cause{os.Interrupt}, context.Cause(s.Context()))
+	assert.Equal(t, "SIGINT", Name(os.Interrupt))
+	assert.Equal(t, "SIGTERM", Name(syscall.SIGTERM))
+	assert.Equal(t, "hangup", Name(syscall.SIGHUP))
 }
