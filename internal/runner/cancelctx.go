@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -35,4 +37,15 @@ type allowanceKey struct{}
 func allowance(ctx context.Context) time.Duration {
 	d, _ := ctx.Value(allowanceKey{}).(time.Duration)
 	return d
+}
+
+// withCause is err, a failure of the cancel, with the reason its context
+// ended when that says more than err does (the share of a signal's
+// deadline that passed, say).
+func withCause(ctx context.Context, err error) error {
+	cause := context.Cause(ctx)
+	if ctx.Err() == nil || cause == nil || cause == ctx.Err() || errors.Is(err, cause) { //nolint:errorlint // the same error, not one like it
+		return err
+	}
+	return fmt.Errorf("%w (%v)", err, cause)
 }

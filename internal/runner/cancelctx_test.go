@@ -70,6 +70,7 @@ func TestCancelContextBoundsTheCancel(t *testing.T) {
 	assert.Equal(t, 1, api.cancels)
 	require.Error(t, res.CancelErr, "the run may still be going")
 	assert.ErrorIs(t, res.CancelErr, context.DeadlineExceeded)
+	assert.Contains(t, res.CancelErr.Error(), "(the time SIGTERM leaves for the remote cancel has passed)", "the message says why the cancel was given up")
 	assert.False(t, res.Cancelled)
 }
 

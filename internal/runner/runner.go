@@ -569,7 +569,7 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 			break
 		}
 		// Said once, when the step ends (Result.CancelErr), not here too.
-		w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, err)
+		w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, withCause(ctx, err))
 		return
 	}
 	if run, err := w.api.GetRun(ctx, w.res.RunID); err == nil {
