@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/redact"
 )
@@ -96,38 +96,33 @@ func isWord(s string) bool {
 	return true
 }
 
-// signalCause is the cause of signalContext's end: the first signal.
-type signalCause struct{ sig os.Signal }
-
-func (c signalCause) Error() string { return fmt.Sprintf("received %v", c.sig) }
-
-// terminated reports whether ctx ended on SIGTERM: GitHub's second signal
-// (2.5 s before it kills the step) and GitLab's only one, after which little
-// time is left.
-func terminated(ctx context.Context) bool {
-	var c signalCause
-	return errors.As(context.Cause(ctx), &c) && c.sig == syscall.SIGTERM
-}
-
-// signalContext is cancelled, with the signal as its cause, on the first
-// SIGINT or SIGTERM. Later signals are absorbed, so that the remote cancel
-// and the outputs can finish within the runner's budget.
+// signalContext is the step's context: it ends, with the signal as its
+// cause (abort.Cause), on the first SIGINT or SIGTERM, and carries the
+// abort deadline (abort.From) that the handler owns: each signal sets one
+// when it arrives, which the remote cancel, the comment's final edit and
+// publishing share; a SIGTERM after a SIGINT brings it forward. No signal
+// kills the process: the outputs are whole when it exits.
 func signalContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
+	d := abort.New(nil)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
+	done, ended := make(chan struct{}), make(chan struct{})
 	go func() {
-		select {
-		case s := <-sigs:
-			cancel(signalCause{s})
-		case <-done:
+		defer close(ended)
+		for {
+			select {
+			case s := <-sigs:
+				d.Signal(s)
+			case <-done:
+				return
+			}
 		}
 	}()
 	// The handler is left installed: a signal arriving after the run ended,
 	// while main exits, is absorbed instead of killing the process (143).
-	return ctx, func() {
+	return d.Context(), func() {
 		close(done)
-		cancel(nil)
+		<-ended
+		d.Release()
 	}
 }

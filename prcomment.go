@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/comment"
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -24,26 +24,6 @@ import (
 // Nothing here changes the exit code: a missing PR/MR is a notice, any
 // other failure a warning.
 
-// commentAbortWindow is how long after SIGINT the final edit of the comment
-// may end: GitHub sends SIGTERM 7.5 s after SIGINT (then kills 2.5 s
-// later), and the outputs, written after the comment, must be out before
-// that. The remote cancel (runner.Options.CancelBudget, 4 s) comes first.
-const commentAbortWindow = 6500 * time.Millisecond
-
-// commentTermWindow is commentAbortWindow after SIGTERM: GitHub kills the
-// step 2.5 s after it (GitLab's grace may be as short), and the outputs
-// come after the comment.
-const commentTermWindow = 1200 * time.Millisecond
-
-// abortWindow is how long after the abort that ended ctx the final edit
-// may end.
-func abortWindow(ctx context.Context) time.Duration {
-	if terminated(ctx) {
-		return commentTermWindow
-	}
-	return commentAbortWindow
-}
-
 // minFinalEdit is the least time worth trying the final edit in.
 const minFinalEdit = 300 * time.Millisecond
 
@@ -54,9 +34,6 @@ type prComment struct {
 	cfg     *config.Config
 	secrets *redact.Redactor // the step's: the key, the tokens, api_url's credentials
 	started time.Time
-
-	abortedAt atomic.Int64 // UnixNano of the abort; 0 while not aborted
-	stopAbort func() bool
 }
 
 // startComment sets up the comment when cfg asks for one (and rs does not
@@ -90,7 +67,6 @@ func startComment(ctx context.Context, p ci.Platform, cfg *config.Config, red *r
 		return nil
 	}
 	pc.st = st
-	pc.stopAbort = context.AfterFunc(ctx, func() { pc.abortedAt.Store(time.Now().UnixNano()) })
 	return pc
 }
 
@@ -125,9 +101,11 @@ func (pc *prComment) render(res runner.Result) string {
 }
 
 // finish writes the outcome res (redacted) into the comment and returns
-// its web URL, or "" when none was written. ctx is the step's: ended when
-// the step was aborted, and then the edit must fit in what is left of the
-// abort window.
+// its web URL, or "" when none was written. ctx is the step's: after a
+// signal, the edit ends when the signal's deadline leaves publishing its
+// reserve (abort.Comment: the remote cancel has had its share before), and
+// a signal while it waits on the forge cuts it there, so that the outputs,
+// written after it, are out before the runner kills the step.
 // Without a run id (nothing was created) the comment is left as it was.
 func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 	if pc == nil {
@@ -137,40 +115,16 @@ func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
 	if res.RunID == "" {
 		return ""
 	}
-	// Finish has its own budget (10 s); an abort leaves less.
-	deadline := time.Now().Add(comment.DefaultFinishBudget)
-	if at := pc.abortedAt.Load(); at != 0 || ctx.Err() != nil {
-		if at == 0 { // the AfterFunc has not run yet: the abort is this moment
-			at = time.Now().UnixNano()
-		}
-		deadline = time.Unix(0, at).Add(abortWindow(ctx))
-		if time.Until(deadline) < minFinalEdit {
-			pc.p.Warning("PR comment", "The comment was not updated with the outcome: the step was aborted and no time is left before the runner stops it.")
-			return pc.st.URL()
-		}
+	d := abort.From(ctx)
+	if left, ok := d.Left(abort.Comment); ok && left < minFinalEdit {
+		pc.p.Warning("PR comment", "The comment was not updated with the outcome: the step was aborted and no time is left before the runner stops it.")
+		return pc.st.URL()
 	}
-	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-	// A signal while the edit waits on the forge cuts it to the abort
-	// window from that moment: the outputs, written after it, must be out
-	// before the runner kills the step. The goroutine that waits for it
-	// ends before finish returns.
-	cut := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(cut)
-		t := time.NewTimer(abortWindow(ctx))
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancel()
-		case <-fctx.Done():
-		}
-	})
-	defer func() {
-		cancel()
-		if !stop() {
-			<-cut
-		}
-	}()
+	// Finish has its own budget (10 s); a signal leaves less.
+	budget, cancelBudget := context.WithTimeout(context.WithoutCancel(ctx), comment.DefaultFinishBudget)
+	defer cancelBudget()
+	fctx, cancel := d.Bound(budget, abort.Comment)
+	defer cancel()
 	pc.st.Finish(fctx, pc.render(res))
 	return pc.st.URL()
 }
@@ -180,7 +134,6 @@ func (pc *prComment) close() {
 	if pc == nil {
 		return
 	}
-	pc.stopAbort()
 	pc.st.Close()
 }
 

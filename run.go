@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -95,7 +96,13 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if d, err := time.ParseDuration(env.Get("OZ_RUN_REQUEST_TIMEOUT")); err == nil && d > 0 {
 		clientOpts = append(clientOpts, oz.WithRequestTimeout(d))
 	}
-	runOpts := runner.Options{Metadata: p.Metadata()}
+	// After a signal, the remote cancel has its share of the signal's
+	// deadline (internal/abort); the comment's final edit and publishing
+	// come after it.
+	deadline := abort.From(ctx)
+	runOpts := runner.Options{Metadata: p.Metadata(), CancelContext: func(parent context.Context) (context.Context, context.CancelFunc) {
+		return deadline.Bound(parent, abort.Cancel)
+	}}
 	if d, err := time.ParseDuration(env.Get("OZ_RUN_HEARTBEAT")); err == nil && d > 0 {
 		runOpts.Heartbeat = d
 	}
