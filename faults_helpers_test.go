@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -139,15 +142,18 @@ type proc struct {
 	forge    *forgefake.Forge // the fake GitHub of a row with a PR comment
 
 	cmd       *exec.Cmd
+	ctx       context.Context // kills the program if it outlives the test
 	out, errb bytes.Buffer
 	started   time.Time
 	signalled time.Time       // zero unless a signal was sent
+	exited    time.Time       // when Wait returned
 	err       error           // what went wrong driving the process
 	before    map[string]bool // the workspace's files before the start
 }
 
 // start starts the checked program; ctx kills it if it outlives the test.
 func (p *proc) start(ctx context.Context, bin string) error {
+	p.ctx = ctx
 	p.cmd = exec.CommandContext(ctx, bin)
 	p.cmd.Dir = p.s.dir
 	for k, v := range p.s.env {
@@ -166,7 +172,11 @@ func (p *proc) start(ctx context.Context, bin string) error {
 // wait waits for the exit and fills the step's results.
 func (p *proc) wait() error {
 	err := p.cmd.Wait()
-	p.s.elapsed = time.Since(p.started)
+	p.exited = time.Now()
+	p.s.elapsed = p.exited.Sub(p.started)
+	if p.ctx.Err() != nil {
+		return fmt.Errorf("the program hung: it was still running when the test's deadline passed, and was killed after %s", p.s.elapsed.Round(time.Millisecond))
+	}
 	p.s.stdout, p.s.stderr = p.out.String(), p.errb.String()
 	p.s.code = -1
 	if p.cmd.ProcessState != nil {
@@ -199,12 +209,18 @@ func (p *proc) requestTimes(route string) []time.Time {
 	return out
 }
 
+// hangLimit is how long a process test waits for something the program
+// does in milliseconds when all is well (a request, the run's end) before
+// it calls the program hung. It only detects a hang: a process built with
+// the race detector, started on a busy machine, needs room.
+const hangLimit = time.Minute
+
 // awaitRequests waits until the fake has received n requests of route.
 func (p *proc) awaitRequests(route string, n int) error {
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(hangLimit)
 	for p.requests(route) < n {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the fake got %d requests of %s in 15s, want %d", p.requests(route), route, n)
+			return fmt.Errorf("the fake got %d requests of %s in %s, want %d", p.requests(route), route, hangLimit, n)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -228,6 +244,40 @@ func signalAt(route string, n int, pause time.Duration, sig syscall.Signal) func
 		}
 		time.Sleep(pause)
 		return p.signal(sig)
+	}
+}
+
+// checkSignalOrder checks the order a signal sets: every cancel the fake
+// got came after the signal and before the program exited. How soon the
+// program exits after a signal is a figure of `go run ./bench`, not a
+// test's: on a busy machine any bound would fail for nothing.
+func checkSignalOrder(t *testing.T, p *proc) {
+	t.Helper()
+	if p.signalled.IsZero() || p.fake == nil {
+		return
+	}
+	for i, at := range p.requestTimes(routeCancel) {
+		assert.False(t, at.Before(p.signalled), "cancel %d came before the signal", i+1)
+		assert.True(t, at.Before(p.exited), "cancel %d was received after the program exited", i+1)
+	}
+}
+
+// checkFilesWhole checks that the step's files were written whole, as a
+// kill right after the exit would find them: the outputs parse by the
+// platform's rules, the summary ends with its last line (a summary of
+// invalid input has none), and the result file, when there is one, is
+// valid JSON.
+func checkFilesWhole(t *testing.T, s *step) {
+	t.Helper()
+	s.stepOutputs()
+	if sum, err := os.ReadFile(filepath.Join(s.dir, summaryName(s))); err == nil && len(sum) > 0 && s.code != 2 {
+		lines := strings.Split(strings.TrimRight(string(sum), "\n"), "\n")
+		assert.True(t, strings.HasPrefix(lines[len(lines)-1], "oz-run · "), "the summary ends with its last line, not with %q", lines[len(lines)-1])
+	}
+	if name := s.env["INPUT_RESULT_FILE"]; name != "" {
+		if b, err := os.ReadFile(filepath.Join(s.dir, name)); err == nil {
+			assert.True(t, json.Valid(b), "the result file %s is valid JSON", name)
+		}
 	}
 }
 

@@ -107,7 +107,7 @@ func faultCases() []faultCase {
 		{name: "poll/connection reset", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 2, CloseConn: true})},
 			code: 0, conclusion: "succeeded", created: 1},
 		{name: "poll/hanging answer", env: requestTimeout("300ms"), faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Hang: true})},
-			code: 0, conclusion: "succeeded", created: 1, within: 5 * time.Second, check: gapAtLeast(routeGet, 0, 300*time.Millisecond)},
+			code: 0, conclusion: "succeeded", created: 1, check: gapAtLeast(routeGet, 0, 300*time.Millisecond)},
 		{name: "create/5xx burst", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Times: 2, Status: 502, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 3, check: routeCount(routeList, -1)},
 		{name: "create/429 Retry-After", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
@@ -119,14 +119,14 @@ func faultCases() []faultCase {
 
 		// The three ambiguous creates: the run was created, its answer lost.
 		{name: "ambiguous/create times out", env: requestTimeout("300ms"), faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code: 0, conclusion: "succeeded", created: 1, creates: 1, within: 5 * time.Second, says: []string{"answer to the create was lost"}},
+			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
 		{name: "ambiguous/create answers 500", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
 		{name: "ambiguous/create connection reset", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
 		{name: "ambiguous/create times out, no metadata filter", env: requestTimeout("300ms"), fake: noFilter,
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code:   3, created: 1, creates: 1, lostID: true, within: 5 * time.Second, says: []string{"may or may not have been created", "oz_run_request_id="}},
+			code:   3, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
 		{name: "ambiguous/create answers 500, no metadata filter", fake: noFilter, faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
 			code: 3, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
 		{name: "ambiguous/create connection reset, no metadata filter", fake: noFilter, faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
@@ -138,7 +138,7 @@ func faultCases() []faultCase {
 		{name: "create/401", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 401})}, code: 3, creates: 1, says: []string{"warp_api_key"}},
 		{name: "create/403", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 403})}, code: 3, creates: 1, says: []string{"team_uid"}},
 		{name: "create/5xx past the retries", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 503})},
-			code: 3, creates: 5, within: 20 * time.Second, says: []string{"gave up after 5 attempts", "try again later"}},
+			code: 3, creates: 5, says: []string{"gave up after 5 attempts", "try again later"}},
 		{name: "poll/401 mid-run", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Status: 401})},
 			code: 3, created: 1, creates: 1, says: []string{"warp_api_key"}},
 		{name: "poll/403 mid-run", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Status: 403})},
@@ -159,7 +159,7 @@ func faultCases() []faultCase {
 			}
 			p.stopFake()
 			return nil
-		}, code: 4, conclusion: "timed_out", created: 1, creates: 1, within: 10 * time.Second, says: []string{"may still be going"}},
+		}, code: 4, conclusion: "timed_out", created: 1, creates: 1, says: []string{"may still be going"}},
 
 		// The cancel after a timeout, answered 409, 422 and 400, or not at all.
 		{name: "cancel/409 then cancelled", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Nth: 1, Times: 2, Status: 409})},
@@ -169,38 +169,38 @@ func faultCases() []faultCase {
 		{name: "cancel/400", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Status: 400})},
 			code: 4, conclusion: "timed_out", created: 1, says: []string{"already ended"}, check: routeCount(routeCancel, 1)},
 		{name: "cancel/hangs", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Hang: true})},
-			code: 4, conclusion: "timed_out", state: "INPROGRESS", created: 1, within: 8 * time.Second, says: []string{"may still be going"}},
+			code: 4, conclusion: "timed_out", state: "INPROGRESS", created: 1, says: []string{"may still be going"}},
 
 		// The timeout in each phase.
 		// A create cut short is looked up by its request id: the run it
 		// started is reported and cancelled, or its outcome stands.
 		{name: "timeout/during the create", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"),
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, creates: 1, within: 6 * time.Second,
+			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, creates: 1,
 			says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, -1)},
 		{name: "timeout/during the create of a run that has ended", inputs: map[string]string{"timeout": "1s"}, env: requestTimeout("10s"),
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code:   0, conclusion: "succeeded", state: "SUCCEEDED", created: 1, creates: 1, within: 6 * time.Second,
+			code:   0, conclusion: "succeeded", state: "SUCCEEDED", created: 1, creates: 1,
 			says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, 0)},
 		// A create without an answer whose run cannot be found is no
 		// timed-out run: the API could not be used (exit 3), whatever
 		// fail_on says.
 		{name: "timeout/during the create, no metadata filter", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"), fake: noFilter,
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
-			code:   3, created: 1, creates: 1, lostID: true, within: 6 * time.Second,
+			code:   3, created: 1, creates: 1, lostID: true,
 			says: []string{"may or may not have been created", "oz_run_request_id="}},
 		{name: "timeout/a create that never answers, fail_on failed", inputs: with(slow, "timeout", "1s", "fail_on", "failed"), env: requestTimeout("10s"),
 			faults: []ozfake.Fault{onCreate(ozfake.Fault{Hang: true})},
-			code:   3, created: 0, creates: 1, within: 6 * time.Second,
+			code:   3, created: 0, creates: 1,
 			says: []string{"no run was started within 1s (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
 		{name: "timeout/during a poll request", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"),
 			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Hang: true})},
-			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second},
+			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1},
 		{name: "timeout/during the poll sleep", inputs: with(slow, "timeout", "1s", "poll_interval", "1m", "poll_max_interval", "1m"),
-			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second, check: routeCount(routeGet, 2)},
+			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1, check: routeCount(routeGet, 2)},
 		{name: "timeout/during a retry sleep", inputs: with(slow, "timeout", "1s"),
 			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
-			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, within: 6 * time.Second},
+			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1},
 	}...)
 
 	cases = append(cases, hostileCases()...)
@@ -277,7 +277,9 @@ func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	bin := checkedBinary(t)
 	cases := faultCases()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// The rows take seconds; the deadline only kills a program that hung
+	// (the row then fails saying so), with room for a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	procs := make([]*proc, len(cases))
@@ -370,18 +372,10 @@ func checkFaultCase(t *testing.T, tc faultCase, p *proc) {
 	for _, w := range tc.says {
 		assert.Contains(t, log, w)
 	}
-	within := tc.within
-	if within == 0 {
-		within = 8 * time.Second
-	}
-	assert.Less(t, s.elapsed, within, "the step's duration")
-	if !p.signalled.IsZero() {
-		afterSignal := tc.afterSignal
-		if afterSignal == 0 {
-			afterSignal = 2 * time.Second
-		}
-		assert.Less(t, p.started.Add(s.elapsed).Sub(p.signalled), afterSignal, "the exit after the signal")
-	}
+	// No row is timed: the order of what happened and the files' state
+	// are checked instead (the time figures are bench's).
+	checkSignalOrder(t, p)
+	checkFilesWhole(t, s)
 	s.assertNoKey()
 	checkNothingWrittenOutsideFilesDir(t, p)
 	if p.fake != nil {

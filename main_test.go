@@ -266,17 +266,24 @@ func TestProcessSignals(t *testing.T) {
 				require.Eventually(t, func() bool {
 					runs := fake.Runs()
 					return len(runs) == 1 && runs[0].State == oz.StateInProgress && fake.Count(routeGet) > 0
-				}, 10*time.Second, 10*time.Millisecond)
+				}, hangLimit, 10*time.Millisecond)
 				signalled := time.Now()
 				require.NoError(t, cmd.Process.Signal(sig))
 				err := cmd.Wait()
+				exited := time.Now()
 				s.finish(cmd, err, &out, &errb, start)
+				// The order, not the time (bench measures how soon it exits).
 				assert.Equal(t, 5, s.code)
-				assert.Less(t, time.Since(signalled), 5*time.Second, "done well before GitHub's kill")
 				outs := s.outputs()
+				checkFilesWhole(t, s)
 				assert.Equal(t, fake.Runs()[0].RunID, outs["run_id"])
 				if cancelOnAbort == "true" {
 					assert.Equal(t, 1, fake.Count(routeCancel))
+					for _, r := range fake.Requests() {
+						if r.Route == routeCancel {
+							assert.True(t, r.At.After(signalled) && r.At.Before(exited), "the cancel came after the signal, before the exit")
+						}
+					}
 					assert.Equal(t, "cancelled", outs["conclusion"])
 				} else {
 					assert.Zero(t, fake.Count(routeCancel))
@@ -326,8 +333,7 @@ func TestProcessInvalidInputSendsNothing(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(s.dir, "big.md"), bytes.Repeat([]byte("x"), 1<<20+1), 0o644))
 			s.run()
 			assert.Equal(t, 2, s.code)
-			assert.Less(t, s.elapsed, 5*time.Second, "refused at once")
-			assert.Empty(t, fake.Requests(), "nothing is sent")
+			assert.Empty(t, fake.Requests(), "nothing is sent: refused before any request")
 			assert.Contains(t, s.stdout, "::error")
 			assert.Contains(t, s.stdout, strings.ReplaceAll(tc.says, "WS", s.dir))
 			s.assertNoKey()
@@ -390,7 +396,7 @@ func TestProcessHostileStatusMessage(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	require.NoError(t, cmd.Start())
-	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, hangLimit, 5*time.Millisecond)
 	hostile := "boom\n::set-output name=conclusion::succeeded\n::add-mask::boom\nghadelimiter_0123\nEOF\n" +
 		"##[error]forged\n<script>alert(1)</script> | cell | @team [x](javascript:alert(1))"
 	require.NoError(t, fake.FinishWithMessage(fake.Runs()[0].RunID, oz.StateFailed, &oz.StatusMessage{Message: hostile}))
@@ -667,7 +673,7 @@ func TestProcessResultFileUnwritableAtTheEnd(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	require.NoError(t, cmd.Start())
-	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return fake.CreatedCount() == 1 }, hangLimit, 5*time.Millisecond)
 	require.NoError(t, os.MkdirAll(filepath.Join(s.dir, "out", "r.json"), 0o755)) // a directory now
 	require.NoError(t, fake.SetState(fake.Runs()[0].RunID, oz.StateSucceeded))
 	err := cmd.Wait()

@@ -215,8 +215,10 @@ func TestProcessCommentCannotBeWritten(t *testing.T) {
 	}
 }
 
-// On SIGINT the final edit says the run was aborted (and cancelled), well
-// within GitHub's 7.5 s before SIGTERM.
+// On SIGINT the final edit says the run was aborted and cancelled (so it
+// was made after the cancel), and the cancel came after the signal, before
+// the exit. (How soon, against GitHub's 7.5 s before SIGTERM, is bench's
+// figure: a bound here would fail on a busy machine.)
 func TestProcessCommentOnAbort(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
@@ -230,13 +232,22 @@ func TestProcessCommentOnAbort(t *testing.T) {
 	require.Eventually(t, func() bool {
 		runs := fake.Runs()
 		return len(marked(f, githubMarker)) == 1 && len(runs) == 1 && runs[0].State == oz.StateInProgress && fake.Count(routeGet) > 1
-	}, 10*time.Second, 10*time.Millisecond, "the comment is made once the run id is known")
+	}, hangLimit, 10*time.Millisecond, "the comment is made once the run id is known")
 	signalled := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	err := cmd.Wait()
+	exited := time.Now()
 	s.finish(cmd, err, &out, &errb, start)
 	assert.Equal(t, 5, s.code)
-	assert.Less(t, time.Since(signalled), 7500*time.Millisecond, "done before GitHub's SIGTERM")
+	checkFilesWhole(t, s)
+	var cancelled time.Time
+	for _, r := range fake.Requests() {
+		if r.Route == routeCancel {
+			cancelled = r.At
+		}
+	}
+	require.False(t, cancelled.IsZero(), "the run was cancelled")
+	assert.True(t, cancelled.After(signalled) && cancelled.Before(exited), "the cancel came after the signal, before the exit")
 	ours := marked(f, githubMarker)
 	require.Len(t, ours, 1)
 	assert.Contains(t, ours[0].Body, "was aborted")
@@ -248,26 +259,24 @@ func TestProcessCommentOnAbort(t *testing.T) {
 // The comment's forge faults, as rows of the fault matrix: each is one
 // warning at most, and never changes the exit code.
 func forgeFaultCases() []faultCase {
-	row := func(name string, set func(*forgefake.Forge), within time.Duration, says ...string) faultCase {
+	row := func(name string, set func(*forgefake.Forge), says ...string) faultCase {
 		return faultCase{name: "comment/" + name, forge: set, code: 0, conclusion: "succeeded", created: 1, creates: 1,
-			within: within, says: says, check: oneCommentWarning}
+			says: says, check: oneCommentWarning}
 	}
 	always := func(op string, flt forgefake.Fault) func(*forgefake.Forge) {
 		return func(f *forgefake.Forge) { f.FailAlways(op, flt) }
 	}
-	// The step's usual duration here, plus the comment's 10 s at most.
-	const delayed = 8*time.Second + 10*time.Second
 	cases := []faultCase{
-		row("401", always(forgefake.OpAny, forgefake.Fault{Status: 401, Body: `{"message":"Bad credentials"}`}), delayed, "the token was not accepted"),
-		row("403 on a fork", always(forgefake.OpCreate, forgefake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`}), delayed, "on a pull request from a fork"),
-		row("404", always(forgefake.OpList, forgefake.Fault{Status: 404, Body: `{"message":"Not Found"}`}), delayed, "does not exist or the token cannot see it"),
-		row("422", always(forgefake.OpCreate, forgefake.Fault{Status: 422, Body: `{"message":"Validation Failed"}`}), delayed, "rejected the comment (422)"),
+		row("401", always(forgefake.OpAny, forgefake.Fault{Status: 401, Body: `{"message":"Bad credentials"}`}), "the token was not accepted"),
+		row("403 on a fork", always(forgefake.OpCreate, forgefake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`}), "on a pull request from a fork"),
+		row("404", always(forgefake.OpList, forgefake.Fault{Status: 404, Body: `{"message":"Not Found"}`}), "does not exist or the token cannot see it"),
+		row("422", always(forgefake.OpCreate, forgefake.Fault{Status: 422, Body: `{"message":"Validation Failed"}`}), "rejected the comment (422)"),
 		row("429 Retry-After", func(f *forgefake.Forge) {
 			f.Fail(forgefake.OpCreate, forgefake.Fault{Status: 429, Header: map[string]string{"Retry-After": "2"}})
-		}, delayed, "rate-limited"),
-		row("500", always(forgefake.OpAny, forgefake.Fault{Status: 500}), delayed, "it is tried again with the next update"),
-		row("connection reset", always(forgefake.OpAny, forgefake.Fault{Reset: true}), delayed),
-		row("hang", always(forgefake.OpAny, forgefake.Fault{Hang: true}), delayed, "no answer within the time allowed"),
+		}, "rate-limited"),
+		row("500", always(forgefake.OpAny, forgefake.Fault{Status: 500}), "it is tried again with the next update"),
+		row("connection reset", always(forgefake.OpAny, forgefake.Fault{Reset: true})),
+		row("hang", always(forgefake.OpAny, forgefake.Fault{Hang: true}), "no answer within the time allowed"),
 	}
 	// A rate limit waited out: the final edit still holds the outcome.
 	cases[4].check = func(t *testing.T, p *proc) {
@@ -277,13 +286,13 @@ func forgeFaultCases() []faultCase {
 		assert.Contains(t, ours[0].Body, "succeeded")
 		assert.Equal(t, p.forge.Calls(), []string{forgefake.OpList, forgefake.OpCreate, forgefake.OpCreate})
 	}
-	// A hanging forge and SIGINT: the in-flight call is dropped, and the
-	// final edit is given up in time for the outputs to be written before
-	// GitHub's SIGTERM (7.5 s after SIGINT).
-	abort := row("hang, then SIGINT", always(forgefake.OpAny, forgefake.Fault{Hang: true}), delayed)
+	// A hanging forge and SIGINT: the in-flight call is dropped, the final
+	// edit is given up, and the outputs are written whole (how soon, against
+	// GitHub's SIGTERM 7.5 s after SIGINT, is bench's figure).
+	abort := row("hang, then SIGINT", always(forgefake.OpAny, forgefake.Fault{Hang: true}))
 	abort.inputs = map[string]string{"prompt": "[fake:slow] fix the build"}
 	abort.during = signalAt(routeGet, 2, 20*time.Millisecond, syscall.SIGINT)
-	abort.code, abort.conclusion, abort.state, abort.afterSignal = 5, "cancelled", "CANCELLED", 7500*time.Millisecond
+	abort.code, abort.conclusion, abort.state = 5, "cancelled", "CANCELLED"
 	abort.check = func(t *testing.T, p *proc) {
 		oneCommentWarning(t, p)
 		assert.Positive(t, p.requests(routeCancel), "the run is cancelled first")
