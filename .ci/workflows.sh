@@ -54,7 +54,7 @@ if ! command -v shellcheck >/dev/null; then
 	{ apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; } ||
 		fail "could not install shellcheck: actionlint would skip the run: scripts"
 fi
-shellcheck -x .ci/image.sh .ci/standins.sh .ci/release-check.sh .ci/workflows.sh
+shellcheck -x .ci/image.sh .ci/standins.sh .ci/release-check.sh .ci/workflows.sh .ci/busy.sh
 go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -no-color ||
 	fail "actionlint found problems in .github/workflows"
 echo "workflows: OK (local action in step with action.yml, release check, shellcheck, actionlint)"
