@@ -18,7 +18,7 @@
 # Exit status 1 when any iteration failed; the failed runs' logs are kept
 # (their paths are printed).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 n=3 loops=3 keep=false
 while getopts "n:l:k" opt; do
