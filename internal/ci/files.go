@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // The files a platform writes besides the report files: one the runner
@@ -21,7 +22,11 @@ func appendFile(what, given, path string, data []byte) (err error) {
 		}
 		return fmt.Errorf("ci: %s %s %s (%s): %w", verb, what, given, path, err)
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	// O_NONBLOCK: a FIFO that nobody reads fails the open at once (ENXIO)
+	// instead of blocking it out of reach of a signal; one being read (a
+	// shell's process substitution) is written as before. O_NOCTTY: a
+	// terminal never becomes ours.
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0o644)
 	if err != nil {
 		return failed("appending to", err)
 	}

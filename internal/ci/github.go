@@ -167,7 +167,7 @@ func (g *github) Group(title string) (end func()) {
 	}
 }
 
-func (g *github) Metadata() map[string]string { return githubMetadata(g.o.Getenv) }
+func (g *github) Metadata() map[string]string { return githubMetadata(g.o.Getenv, g.Warning) }
 
 // Publish writes the result file, then the outputs to $GITHUB_OUTPUT (to the
 // log when it is unset), then the summary to $GITHUB_STEP_SUMMARY.

@@ -1,6 +1,8 @@
 package ci
 
 import (
+	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -31,14 +33,20 @@ func metadata(pairs ...[2]string) map[string]string {
 	return m
 }
 
-func githubMetadata(getenv func(string) string) map[string]string {
+func githubMetadata(getenv func(string) string, warn func(title, message string)) map[string]string {
 	sha, pr := getenv("GITHUB_SHA"), ""
 	if n, ok := pullNumber(getenv("GITHUB_REF")); ok {
 		pr = n
 	}
 	// A payload that cannot be read adds nothing: the metadata is a
-	// convenience.
-	if ev, err := ghevent.Read(getenv("GITHUB_EVENT_PATH")); err == nil && ev.PullRequest != nil {
+	// convenience. One that is there but is no regular file (a FIFO is
+	// refused, never waited on), too large or not JSON is worth a warning.
+	path := getenv("GITHUB_EVENT_PATH")
+	ev, err := ghevent.Read(path)
+	if err != nil && path != "" && !errors.Is(err, fs.ErrNotExist) {
+		warn("Event payload", "GITHUB_EVENT_PATH was not read: "+err.Error()+"; the run's metadata goes without it.")
+	}
+	if err == nil && ev.PullRequest != nil {
 		if ev.PullRequest.Head.SHA != "" {
 			sha = ev.PullRequest.Head.SHA
 		}

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,5 +41,48 @@ func TestRead(t *testing.T) {
 	} {
 		_, err := Read(tc.path)
 		assert.ErrorContains(t, err, tc.want, tc.path)
+	}
+}
+
+// Only a regular file is read: a FIFO (with no writer, or one that never
+// writes), a directory or a device is refused at once, never waited on.
+func TestReadRefusesWhatIsNotARegularFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	link := filepath.Join(dir, "link.json")
+	require.NoError(t, os.Symlink(fifo, link))
+	held := filepath.Join(dir, "held")
+	require.NoError(t, syscall.Mkfifo(held, 0o600))
+	// A writer that holds the FIFO open and never writes.
+	w, err := os.OpenFile(held, os.O_RDWR, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Close() })
+	cases := []struct{ name, path, what string }{
+		{"a FIFO", fifo, "a FIFO"},
+		{"a link to a FIFO", link, "a FIFO"},
+		{"a FIFO held open by a writer", held, "a FIFO"},
+		{"a directory", dir, "a directory"},
+		{"a device", os.DevNull, "a device or a socket"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := Read(tc.path)
+				done <- err
+			}()
+			// Only a hang detector: a refusal takes microseconds, but a
+			// busy machine may pause the test for seconds.
+			select {
+			case err := <-done:
+				require.ErrorIs(t, err, ErrNotRegular)
+				assert.ErrorContains(t, err, "the event payload "+tc.path+" is not a regular file ("+tc.what+"): it is not read")
+			case <-time.After(30 * time.Second):
+				t.Fatal("Read blocked on a file that is not regular")
+			}
+		})
 	}
 }
