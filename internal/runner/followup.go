@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -30,26 +31,162 @@ type Followup struct {
 	Accepted time.Time
 }
 
+// ConversationAPI reads a run's conversation (*oz.Client has it). After a
+// follow-up to a run that had ended, the runner looks in it for the
+// agent's reply to the follow-up, through a RunsAPI that has it too.
+type ConversationAPI interface {
+	GetConversation(ctx context.Context, runID string) (*oz.Conversation, error)
+}
+
 // A follow-up to an ended run starts a new execution of the same run, but
 // for a while after the API accepts it the run still shows its old
-// terminal state: that state is not the follow-up's outcome. The wait
-// after a follow-up therefore takes a terminal state as the end only once
-// the run has moved since the follow-up was accepted:
+// terminal state: that state is not the follow-up's outcome. Accepting the
+// follow-up writes the run, so its updated_at may move at once while the
+// old state is still served: updated_at proves nothing. The wait after a
+// follow-up therefore takes a terminal state as the end only once the run
+// has picked the follow-up up:
 //
 //   - it was seen working (QUEUED ... INPROGRESS) since; or
 //   - it shows another terminal state than before the follow-up; or
-//   - its updated_at is later than before the follow-up (the stale state
-//     keeps its updated_at), and not before the second in which the API
-//     accepted the follow-up (its Date header, when it sent one).
+//   - its conversation holds an assistant message after the follow-up's
+//     own message (one more user message holding its text than before it
+//     was sent), and the state was read again after that.
 //
-// Every time compared is the server's, so the runner's own clock, which
-// may be off, plays no part. The third rule matters when a new execution
-// runs from start to end between two reads (a fast run, a slow poll): its
-// working states are never seen. A run that was working when the
-// follow-up was handed to it (live_session, queued_prompt) has no stale
-// state: its next terminal state is the outcome. The wait is bounded by
-// the timeout input: a run that never moves ends the step timed_out,
-// saying that the run did not pick up the follow-up.
+// The third rule matters when a new execution runs from start to end
+// between two reads (a fast run, a slow poll): its working states are
+// never seen. The conversation is read at most once a poll, and only when
+// it may have changed: at once when the run's updated_at has moved since
+// the last look (before the follow-up, or at the last read), otherwise at
+// polls further and further apart (replyWatch.due); a run that has not
+// been written since the follow-up is not read at all. A run that was
+// working when the follow-up was handed to it (live_session,
+// queued_prompt) has no stale state: its next terminal state is the
+// outcome. The wait is bounded by the timeout input: a run that never
+// picks the follow-up up ends the step timed_out, saying so.
+
+// replyReadLimit bounds one read of the conversation while the run may
+// still show its stale state, so that an endpoint that hangs costs the
+// wait little.
+const replyReadLimit = 10 * time.Second
+
+// maxReplyGap is the most polls between two reads of the conversation
+// while the run is not written.
+const maxReplyGap = 8
+
+// replyWatch looks for the agent's reply to the follow-up in the run's
+// conversation.
+type replyWatch struct {
+	api     ConversationAPI
+	message string // the follow-up's text, normalized (words)
+	seen    int    // user messages holding it before the follow-up was sent
+	stamp   string // the run's updated_at at the last look
+	read    bool   // the conversation was read since the follow-up
+	polls   int    // polls since the last read
+	gap     int    // polls between two reads of a run not written since
+}
+
+// words normalizes a text for comparison: its words, one space apart.
+func words(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// due reports whether, at a poll that read the run with updated_at stamp,
+// the conversation is worth reading (at most once a poll).
+func (r *replyWatch) due(stamp string) bool {
+	switch {
+	case stamp != r.stamp: // written since the last look
+		r.stamp, r.polls, r.gap = stamp, 0, 1
+	case !r.read && stamp != "":
+		return false // not written since the follow-up was sent
+	default:
+		r.polls++
+		if r.polls < r.gap {
+			return false
+		}
+		r.polls, r.gap = 0, min(max(2*r.gap, 1), maxReplyGap)
+	}
+	r.read = true
+	return true
+}
+
+// count is how many user messages of the root steps hold the follow-up's
+// text, and whether an assistant message follows one beyond the first
+// r.seen of them.
+func (r *replyWatch) count(conv *oz.Conversation) (n int, replied bool) {
+	for _, st := range conv.Steps {
+		for _, m := range st.Messages {
+			switch {
+			case strings.EqualFold(m.Role, oz.RoleUser) && r.holds(m):
+				n++
+			case n > r.seen && strings.EqualFold(m.Role, oz.RoleAssistant):
+				replied = true
+			}
+		}
+	}
+	return n, replied
+}
+
+// holds reports whether a message's text is the follow-up's.
+func (r *replyWatch) holds(m oz.Message) bool {
+	var texts []string
+	for _, b := range m.Content {
+		if strings.EqualFold(b.Type, oz.BlockText) {
+			texts = append(texts, b.Text)
+		}
+	}
+	return words(strings.Join(texts, " ")) == r.message
+}
+
+// watchReplies reads the conversation of the run, which has ended, before
+// the follow-up is sent: how many messages already hold its text (a
+// re-run of the step sends the same text again). nil when the reply
+// cannot be looked for; then only the run seen working, or another
+// terminal state, shows that it picked the follow-up up.
+func (w *waiter) watchReplies(ctx context.Context, before *oz.Run) *replyWatch {
+	ca, ok := w.api.(ConversationAPI)
+	if !ok {
+		return nil
+	}
+	r := &replyWatch{api: ca, message: words(w.cfg.Followup), stamp: before.UpdatedAt}
+	if r.message == "" {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, min(replyReadLimit, w.cfg.Timeout/4))
+	defer cancel()
+	conv, err := ca.GetConversation(cctx, w.res.RunID)
+	switch {
+	case errors.Is(err, oz.ErrNoConversation):
+		return r // none yet: the run never worked
+	case err != nil:
+		w.rep.Debugf("reading the conversation of run %s before the follow-up: %v; its reply will not be looked for there", w.res.RunID, err)
+		return nil
+	case conv.Truncated:
+		w.rep.Debugf("the conversation of run %s is too large to be kept whole; the reply to the follow-up will not be looked for there", w.res.RunID)
+		return nil
+	}
+	r.seen, _ = r.count(conv)
+	return r
+}
+
+// replied reports whether the conversation, read now if it is due, holds
+// the agent's reply to the follow-up. The run read with it may be stale:
+// the caller reads it again.
+func (w *waiter) replied(ctx context.Context, run *oz.Run) bool {
+	r := w.reply
+	if r == nil || !r.due(run.UpdatedAt) {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, replyReadLimit)
+	defer cancel()
+	conv, err := r.api.GetConversation(cctx, w.res.RunID)
+	if err != nil {
+		w.rep.Debugf("reading the conversation of run %s for the reply to the follow-up: %v", w.res.RunID, err)
+		return false
+	}
+	if _, ok := r.count(conv); !ok || conv.Truncated {
+		return false
+	}
+	w.rep.Logf("Run %s picked up the follow-up: its conversation holds the agent's reply to the follow-up", w.res.RunID)
+	return true
+}
 
 // followUp reads the run, then sends it the follow-up once; false when the
 // step ends here (w.res.Err or an abort says why).
@@ -62,20 +199,16 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 	}
 	before, err := w.api.GetRun(ctx, id)
 	if err != nil {
-		if parent.Err() != nil {
-			return false // aborted before anything was sent
-		}
-		if ctx.Err() != nil {
-			// Timed out before anything was sent: the step did not do
-			// what it was asked, and the run is as it was (not timed out,
-			// not cancelled), as a create never answered is no run.
-			err = fmt.Errorf("the timeout (%s) passed first: %w", w.cfg.Timeout, err)
-		}
-		w.res.Err = fmt.Errorf("reading run %s before sending the follow-up (it was not sent): %w", id, err)
-		return false
+		return w.notSent(parent, ctx, err)
 	}
 	w.observe(before)
 	w.before = before
+	if w.cfg.Wait && before.State.IsTerminal() {
+		w.reply = w.watchReplies(ctx, before)
+		if ctx.Err() != nil {
+			return w.notSent(parent, ctx, fmt.Errorf("reading its conversation: %w", context.Cause(ctx)))
+		}
+	}
 	w.rep.Logf("Sending a follow-up to run %s (%s)", id, before.State)
 	resp, err := fa.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.cfg.Followup})
 	if err != nil {
@@ -89,6 +222,22 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 	w.moved = !staleRisk
 	w.rep.Logf("The follow-up was accepted: %s", outcomeWords(resp.Outcome))
 	return true
+}
+
+// notSent ends the step before the follow-up was sent, reading the run
+// having failed (err); false.
+func (w *waiter) notSent(parent, ctx context.Context, err error) bool {
+	if parent.Err() != nil {
+		return false // aborted before anything was sent
+	}
+	if ctx.Err() != nil {
+		// Timed out before anything was sent: the step did not do what it
+		// was asked, and the run is as it was (not timed out, not
+		// cancelled), as a create never answered is no run.
+		err = fmt.Errorf("the timeout (%s) passed first: %w", w.cfg.Timeout, err)
+	}
+	w.res.Err = fmt.Errorf("reading run %s before sending the follow-up (it was not sent): %w", w.res.RunID, err)
+	return false
 }
 
 // outcomeWords says what a follow-up's outcome means.
@@ -134,7 +283,8 @@ func (w *waiter) followupFailed(parent context.Context, err error) {
 }
 
 // awaitPickup reads the run until it has picked up the follow-up (true)
-// or ctx ends (false); w.res.State is then its state.
+// or ctx ends (false); w.res.State is then its state, read after the
+// pickup was known.
 func (w *waiter) awaitPickup(ctx context.Context) bool {
 	for sleep(ctx, w.opts.ConflictRetry) {
 		run, err := w.api.GetRun(ctx, w.res.RunID)
@@ -146,20 +296,16 @@ func (w *waiter) awaitPickup(ctx context.Context) bool {
 		if w.moved = w.hasMoved(run); w.moved {
 			return true
 		}
+		// Proven by the conversation: the next read's state is the one
+		// after the pickup.
+		w.moved = w.replied(ctx, run)
 	}
 	return false
 }
 
 // hasMoved reports whether run, read after the follow-up was accepted,
-// shows that the run has moved since (see above).
+// shows by its state that the run has picked the follow-up up (see above;
+// the conversation is the caller's).
 func (w *waiter) hasMoved(run *oz.Run) bool {
-	if w.moved || run.State.IsWorking() || (w.before.State.IsTerminal() && run.State != w.before.State) {
-		return true
-	}
-	u, was := oz.Time(run.UpdatedAt), oz.Time(w.before.UpdatedAt)
-	if u.IsZero() || was.IsZero() || !u.After(was) {
-		return false
-	}
-	accepted := w.res.Followup.Accepted // to the second; zero when unknown
-	return accepted.IsZero() || !u.Before(accepted.Truncate(time.Second))
+	return w.moved || run.State.IsWorking() || (w.before.State.IsTerminal() && run.State != w.before.State)
 }

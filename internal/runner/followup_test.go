@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,28 +79,32 @@ func TestFollowupWaitsPastTheStaleState(t *testing.T) {
 		{name: "stale, then a new execution", before: ended, resp: handoff,
 			after: []step{ended, ended, {state: oz.StateQueued}, {state: oz.StateInProgress}, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
 			want:  config.Failed, state: oz.StateFailed},
-		{name: "a new execution that ended between two reads", before: ended, resp: handoff,
+		{name: "updated_at moved, the state did not: not the outcome (no conversation to read)", before: ended, resp: handoff,
 			after: []step{ended, {state: oz.StateSucceeded, updated: stamp(t1.Add(3 * time.Second))}},
-			want:  config.Succeeded, state: oz.StateSucceeded},
+			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "another terminal state", before: ended, resp: handoff,
 			after: []step{ended, {state: oz.StateBlocked, updated: stamp(t0)}},
 			want:  config.Blocked, state: oz.StateBlocked},
 		{name: "never moves: timed out", before: ended, resp: handoff,
 			after: []step{ended},
 			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
-		{name: "a new execution within the acceptance's second, never seen working", before: ended, resp: handoff,
-			after: []step{ended, {state: oz.StateSucceeded, updated: stamp(t1.Add(500 * time.Millisecond))}},
-			want:  config.Succeeded, state: oz.StateSucceeded},
+		{name: "updated_at moved to the acceptance's second: not the outcome", before: ended, resp: handoff,
+			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(500 * time.Millisecond))}},
+			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "updated before the acceptance's second: not the new execution", before: ended, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(-500 * time.Millisecond))}},
 			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "no updated_at: only a state seen counts", before: step{state: oz.StateSucceeded}, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(time.Hour))}},
 			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
-		{name: "no Date header: a later updated_at counts", before: ended,
+		{name: "no Date header: a later updated_at does not count either", before: ended,
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution},
 			after: []step{ended, {state: oz.StateSucceeded, updated: stamp(t0.Add(time.Second))}},
-			want:  config.Succeeded, state: oz.StateSucceeded},
+			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+		{name: "updated_at moved at the acceptance, then the new execution fails", before: ended, resp: handoff,
+			after: []step{{state: oz.StateSucceeded, updated: stamp(t1)}, {state: oz.StateSucceeded, updated: stamp(t1)},
+				{state: oz.StateQueued, updated: stamp(t1.Add(time.Second))}, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
+			want: config.Failed, state: oz.StateFailed},
 		{name: "no Date header: seen working", before: ended,
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution},
 			after: []step{ended, {state: oz.StateInProgress}, ended},
@@ -298,4 +303,252 @@ func TestFollowupAborted(t *testing.T) {
 	assert.Contains(t, res.Err.Error(), "may or may not have arrived")
 	assert.Equal(t, 1, api.sent())
 	assert.Equal(t, 1, api.cancels, "cancel_on_abort: the working run is cancelled")
+}
+
+// convAPI is followupAPI that also serves the run's conversation: each
+// read gets the next of convs (the last repeats), or errs when set.
+type convAPI struct {
+	*followupAPI
+	cmu   sync.Mutex
+	convs []*oz.Conversation
+	errs  []error // by read, before convs; nil: answer
+	reads int
+	// order records, in order, "get" and "conv" reads after the follow-up.
+	order []string
+}
+
+func (c *convAPI) GetConversation(ctx context.Context, _ string) (*oz.Conversation, error) {
+	c.cmu.Lock()
+	n := c.reads
+	c.reads++
+	if c.followupAPI.sent() > 0 {
+		c.order = append(c.order, "conv")
+	}
+	c.cmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if n < len(c.errs) && c.errs[n] != nil {
+		return nil, c.errs[n]
+	}
+	return c.convs[min(n, len(c.convs)-1)], nil
+}
+
+func (c *convAPI) GetRun(ctx context.Context, id string) (*oz.Run, error) {
+	c.cmu.Lock()
+	if c.followupAPI.sent() > 0 {
+		c.order = append(c.order, "get")
+	}
+	c.cmu.Unlock()
+	return c.followupAPI.GetRun(ctx, id)
+}
+
+func (c *convAPI) convReads() int {
+	c.cmu.Lock()
+	defer c.cmu.Unlock()
+	return c.reads
+}
+
+// msg is a message with one text block.
+func msg(role, text string) oz.Message {
+	return oz.Message{Role: role, Content: []oz.ContentBlock{{Type: oz.BlockText, Text: text}}}
+}
+
+// conv is a conversation of root steps, one per list of messages.
+func conv(steps ...[]oz.Message) *oz.Conversation {
+	c := &oz.Conversation{ConversationID: "conv-7"}
+	for _, m := range steps {
+		c.Steps = append(c.Steps, oz.Step{Messages: m})
+	}
+	return c
+}
+
+var (
+	firstExecution = []oz.Message{msg(oz.RoleUser, "fix the build"), msg(oz.RoleAssistant, "Fixed.")}
+	theFollowup    = msg(oz.RoleUser, "also fix the docs")
+	aReply         = msg(oz.RoleAssistant, "Done: the docs are fixed.")
+)
+
+// TestFollowupReplyInConversation: an ended state read after the follow-up
+// counts once the conversation holds the agent's reply to it (a user
+// message with its text beyond those there before it was sent, then an
+// assistant message), and only from a read of the run made after that.
+func TestFollowupReplyInConversation(t *testing.T) {
+	t.Parallel()
+	ended := step{state: oz.StateSucceeded, updated: stamp(t0)}
+	touched := step{state: oz.StateSucceeded, updated: stamp(t1)}                    // the acceptance wrote the run
+	ranUnseen := step{state: oz.StateSucceeded, updated: stamp(t1.Add(time.Minute))} // a new execution ran between two reads
+	handoff := oz.FollowupResponse{FollowupID: "fu-1", Outcome: oz.OutcomeHandoffExecution, ServerDate: t1}
+	noConv := fmt.Errorf("get conversation: HTTP 404: %w", oz.ErrNoConversation)
+	cases := []struct {
+		name    string
+		after   []step
+		convs   []*oz.Conversation
+		errs    []error
+		want    config.Conclusion
+		pending bool
+	}{
+		{name: "a new execution that ended between two reads, shown by its reply",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.Succeeded},
+		{name: "the state read with the reply is stale: the one read after it counts",
+			after: []step{touched, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
+			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.Failed},
+		{name: "the follow-up's message, but no reply yet",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup})},
+			want:  config.TimedOut, pending: true},
+		{name: "the same text sent before, with its reply: not this follow-up's",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.TimedOut, pending: true},
+		{name: "the same text sent before, then this one and its reply",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply}),
+				conv(firstExecution, []oz.Message{theFollowup, aReply}, []oz.Message{theFollowup, aReply})},
+			want: config.Succeeded},
+		{name: "no conversation before (the run never worked), then the reply",
+			after: []step{touched, ranUnseen}, errs: []error{noConv},
+			convs: []*oz.Conversation{conv([]oz.Message{theFollowup, aReply})},
+			want:  config.Succeeded},
+		{name: "the message echoed with other spacing",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{msg(oz.RoleUser, "  also fix\n the docs\n"), aReply})},
+			want:  config.Succeeded},
+		{name: "a reply in a nested step only (a sub-agent): not the agent's",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{conv(firstExecution), {Steps: []oz.Step{{Messages: firstExecution},
+				{Messages: []oz.Message{theFollowup}, Steps: []oz.Step{{Messages: []oz.Message{aReply}}}}}}},
+			want: config.TimedOut, pending: true},
+		{name: "the conversation unreadable before the follow-up: not looked for",
+			after: []step{touched, ranUnseen}, errs: []error{&oz.APIError{Op: "get conversation", StatusCode: 500}},
+			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.TimedOut, pending: true},
+		{name: "too large to be kept whole: not looked for",
+			after: []step{touched, ranUnseen},
+			convs: []*oz.Conversation{{Steps: conv(firstExecution).Steps, Truncated: true}, conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.TimedOut, pending: true},
+		{name: "a read that fails is no proof, a later one is",
+			after: []step{touched, ranUnseen}, errs: []error{nil, &oz.APIError{Op: "get conversation", StatusCode: 502}},
+			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
+			want:  config.Succeeded},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: append([]step{ended}, tc.after...)}, resp: handoff},
+				convs: tc.convs, errs: tc.errs}
+			rep := &logReporter{}
+			res := Run(context.Background(), followupConfig(), api, rep, fastOpts)
+			require.NoError(t, res.Err)
+			assert.Equal(t, tc.want, res.Conclusion)
+			assert.Equal(t, tc.pending, res.FollowupPending)
+			assert.Equal(t, 1, api.sent())
+			if tc.pending {
+				return
+			}
+			assert.Contains(t, rep.text(), "its conversation holds the agent's reply to the follow-up")
+			// The conclusion comes from a read of the run made after the
+			// conversation showed the reply.
+			api.cmu.Lock()
+			order := api.order
+			api.cmu.Unlock()
+			require.NotEmpty(t, order)
+			assert.Equal(t, "get", order[len(order)-1], "the last read is of the run: %v", order)
+			assert.Equal(t, "conv", order[len(order)-2], "right after the conversation showed the reply: %v", order)
+		})
+	}
+}
+
+// TestFollowupConversationReadsAreBounded: while the run shows its stale
+// state, the conversation is read at most once a poll: never while the
+// run has not been written since the follow-up, at once when its
+// updated_at moves, then at polls further and further apart.
+func TestFollowupConversationReadsAreBounded(t *testing.T) {
+	t.Parallel()
+	ended := step{state: oz.StateSucceeded, updated: stamp(t0)}
+	handoff := oz.FollowupResponse{FollowupID: "fu-1", Outcome: oz.OutcomeHandoffExecution, ServerDate: t1}
+	for _, tc := range []struct {
+		name  string
+		stale step
+		most  int // conversation reads after the one before the follow-up, at most
+	}{
+		{name: "not written since: never read", stale: ended, most: 0},
+		{name: "written at the acceptance: read then, then ever less often", stale: step{state: oz.StateSucceeded, updated: stamp(t1)}, most: -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: []step{ended, tc.stale}}, resp: handoff},
+				convs: []*oz.Conversation{conv(firstExecution)}}
+			res := Run(context.Background(), followupConfig(), api, &logReporter{}, fastOpts)
+			assert.Equal(t, config.TimedOut, res.Conclusion)
+			assert.True(t, res.FollowupPending)
+			api.mu.Lock()
+			gets := api.gets
+			api.mu.Unlock()
+			polls := gets - 1 // the read before the follow-up
+			reads := api.convReads() - 1
+			require.Positive(t, polls)
+			if tc.most == 0 {
+				assert.Zero(t, reads)
+				return
+			}
+			assert.Positive(t, reads)
+			assert.LessOrEqual(t, reads, polls, "at most one a poll")
+			// Gaps of 1, 2, 4, 8, 8, ... polls: far fewer reads than polls
+			// once the wait is long.
+			if polls > 40 {
+				assert.Less(t, reads, polls/4, "%d reads in %d polls", reads, polls)
+			}
+		})
+	}
+}
+
+func TestReplyWatchDue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		before string
+		stamps []string
+		want   string // r: read, .: not
+	}{
+		{"never written", "a", []string{"a", "a", "a", "a"}, "...."},
+		{"written once", "a", []string{"b", "b", "b", "b", "b", "b", "b", "b"}, "rr.r...r"},
+		{"written again resets the gap", "a", []string{"b", "b", "b", "c", "c", "c"}, "rr.rr."},
+		{"no updated_at: on the cadence", "", []string{"", "", "", "", ""}, "rr.r."},
+		{"the gap stops growing", "a", append([]string{"b"}, make9("b")...), "rr.r...r.."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := &replyWatch{stamp: tc.before}
+			var got strings.Builder
+			for _, s := range tc.stamps {
+				if r.due(s) {
+					got.WriteByte('r')
+				} else {
+					got.WriteByte('.')
+				}
+			}
+			assert.Equal(t, tc.want, got.String())
+		})
+	}
+	r := &replyWatch{stamp: "a"}
+	r.due("b")
+	reads := 0
+	for range 100 {
+		if r.due("b") {
+			reads++
+		}
+	}
+	assert.Equal(t, 3+(100-7)/maxReplyGap, reads, "gaps of 1, 2, 4, then %d", maxReplyGap)
+}
+
+func make9(s string) []string {
+	out := make([]string, 9)
+	for i := range out {
+		out[i] = s
+	}
+	return out
 }

@@ -125,11 +125,12 @@ type waiter struct {
 	sessionShown  bool
 
 	// After a follow-up (followup.go): the run as it was before, whether
-	// it has moved since (its state may be stale until then), and whether
-	// the log has said so.
+	// it has moved since (its state may be stale until then), whether the
+	// log has said so, and the look for the agent's reply (nil: none).
 	before     *oz.Run
 	moved      bool
 	staleShown bool
+	reply      *replyWatch
 }
 
 func (w *waiter) run(ctx context.Context) {
@@ -321,6 +322,10 @@ func (w *waiter) poll(ctx context.Context) bool {
 			}
 			if w.res.Followup != nil && !w.moved {
 				w.moved = w.hasMoved(run)
+				if !w.moved && w.replied(ctx, run) {
+					w.moved = true
+					continue // the state read before the conversation may be stale: read it again
+				}
 				if !w.moved && !w.staleShown {
 					w.staleShown = true
 					w.rep.Logf("Run %s still shows its state from before the follow-up (%s): waiting for it to pick the follow-up up", w.res.RunID, run.State)
