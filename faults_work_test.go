@@ -119,8 +119,23 @@ func workFaultCases() []faultCase {
 		{name: "followup/never picked up", inputs: with(followup, "timeout", "1s"), setup: endedRun,
 			fake: []ozfake.Option{ozfake.WithFollowupPickup(time.Hour)},
 			code: 4, conclusion: "timed_out", state: "SUCCEEDED", created: 1,
-			says:  []string{"did not pick up the follow-up within 1s", "it had not picked up the follow-up within 4s, so it could not be cancelled, and it may still start working on it"},
-			check: all(followups(1, 1), routeCount(routeCancel, 1), noAnswer, routeCount(routeConversation, 0))},
+			says: []string{"did not pick up the follow-up within 1s", "it had not picked up the follow-up within 4s, so it could not be cancelled, and it may still start working on it"},
+			check: all(followups(1, 1), routeCount(routeCancel, 1), noAnswer,
+				// One conversation read, before the follow-up (the messages
+				// already there); none after: the run was not written since.
+				routeCount(routeConversation, 1))},
+		{name: "followup/updated_at moves at the acceptance while the old state is served, then the new execution fails",
+			inputs: with(followup, "followup", "[fake:touch] [fake:fail] also update the docs"), setup: endedRun,
+			code: 1, conclusion: "failed", state: "FAILED", created: 1,
+			says:  []string{"still shows its state from before the follow-up"},
+			check: followups(1, 1)},
+		{name: "followup/a new execution between two polls: only its reply in the conversation shows it",
+			inputs: with(followup, "followup", "[fake:touch] [fake:quick] also update the docs"), setup: endedRun,
+			code: 0, conclusion: "succeeded", state: "SUCCEEDED", created: 1,
+			says: []string{"its conversation holds the agent's reply to the follow-up"},
+			check: all(followups(1, 1), func(t *testing.T, p *proc) {
+				assert.Contains(t, p.s.outputs()["agent_output"], "handled the follow-up", "the new execution's answer")
+			})},
 		// The pickup comes 1.5 s after the timeout, give or take the time
 		// the follow-up took to be sent, well within the cancel's budget
 		// (4 s): room for a busy machine both ways.
