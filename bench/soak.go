@@ -112,7 +112,9 @@ func soakMarkdown(r soak.Report, build, command string) string {
 		"fake's run; outputs parsing by GitHub's or GitLab's rules; the key in no stream or file in any form the redactor knows (nor as a reader of the Markdown sees it); no output holding a control or bidi character; no cancel when " +
 		"on_timeout is leave or cancel_on_abort is false, a cancelled run otherwise; the agent's answer published and the files of a " +
 		"run that made them downloaded whole once it ended by its own state, nothing written outside files_dir, never two follow-ups, " +
-		"at most one conversation read unless it failed. About one invocation in five gets a hostile " +
+		"at most one conversation read unless it failed (after a follow-up to an ended run, one more before it and at most one a " +
+		"status read while the run may show its stale state; half the follow-ups' acceptances move updated_at at once " +
+		"([fake:touch]), a third of their new executions start and end between two polls ([fake:quick])). About one invocation in five gets a hostile " +
 		"answer to its status reads (the key echoed in one of its encoded forms, control and bidi characters in every field, a 16 MiB " +
 		"status message, the largest run the client reads): then also the summary's last section in place.\n")
 	return b.String()

@@ -342,6 +342,24 @@ func newPlan(i int, r *rand.Rand) *plan {
 			p.faultNames = append(p.faultNames, h.name)
 		}
 	}
+	// Drawn after the rest too: the follow-up's acceptance writes the run
+	// at once while its old state is still served ([fake:touch]), and the
+	// new execution starts and ends between two polls ([fake:quick]; only
+	// its reply in the conversation shows it then, so not when the
+	// conversation cannot be read). The conclusion is still the new
+	// execution's.
+	if p.followup {
+		var tags []string
+		if r.IntN(2) == 0 {
+			tags = append(tags, "[fake:touch]")
+		}
+		if r.IntN(3) == 0 && !p.answerLost {
+			tags = append(tags, "[fake:quick]")
+		}
+		if len(tags) > 0 {
+			p.inputs["followup"] = strings.Join(tags, " ") + " " + p.inputs["followup"]
+		}
+	}
 	return p
 }
 

@@ -195,6 +195,7 @@ type result struct {
 	followupsTaken int               // follow-ups the run received
 	followupPosts  int               // follow-up requests
 	conversations  int               // conversation reads
+	gets           int               // status reads of the program's own
 	fakeNote       string            // what the fake says of the run, for the report
 }
 
@@ -312,6 +313,7 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	}
 	res.followupPosts = fake.Count(routeFollowup)
 	res.conversations = fake.Count(routeConversation)
+	res.gets = fake.Count(routeGet) - setupGets
 	if runs := fake.Runs(); len(runs) == 1 {
 		res.runState = string(runs[0].State)
 	}
