@@ -229,6 +229,7 @@ func faultCases() []faultCase {
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, check: routeCount(routeCancel, -1)},
 		)
 	}
+	cases = append(cases, forgeImposterCases()...)
 	return append(cases, forgeFaultCases()...)
 }
 

@@ -35,3 +35,36 @@ func TestProcessCommentImposterIsLeftAlone(t *testing.T) {
 	assert.Equal(t, "https://github.com/acme/app/pull/7#issuecomment-"+strconv.FormatInt(ours[1].ID, 10), s.outputs()["comment_url"])
 	s.assertNoToken(f)
 }
+
+// forgeImposterCases are fault-matrix rows of a hostile forge: a comment
+// that carries the step's marker, by an author who is not the token's own
+// account however close its name. It is left as it was, and the step
+// writes a comment of its own, without a warning.
+func forgeImposterCases() []faultCase {
+	const body = githubMarker + "\nnot oz-run's: leave me"
+	row := func(name string, set func(*forgefake.Forge)) faultCase {
+		return faultCase{name: "comment/" + name, forge: set, code: 0, conclusion: "succeeded", created: 1, creates: 1,
+			check: func(t *testing.T, p *proc) {
+				ours := marked(p.forge, githubMarker)
+				require.Len(t, ours, 2, "the imposter's comment and a new one")
+				assert.Equal(t, body, ours[0].Body, "the imposter's comment is untouched")
+				assert.Equal(t, p.forge.SelfID, ours[1].UID)
+				assert.Contains(t, ours[1].Body, "succeeded")
+				assert.NotContains(t, p.s.stdout, "title=PR comment::")
+				assert.Equal(t, "https://github.com/acme/app/pull/7#issuecomment-"+strconv.FormatInt(ours[1].ID, 10), p.s.outputs()["comment_url"])
+				p.s.assertNoToken(p.forge)
+			}}
+	}
+	add := func(login string, id int64, bot bool) func(*forgefake.Forge) {
+		return func(f *forgefake.Forge) { f.Add(login, id, bot, body) }
+	}
+	return []faultCase{
+		row("a User named as the app's GraphQL viewer", add("github-actions", 666, false)),
+		row("a User named as the app's bot", add("github-actions[bot]", 666, false)),
+		row("another app's Bot", add("other-app[bot]", 667, true)),
+		row("a viewer without an id, a User of its login", func(f *forgefake.Forge) {
+			f.GQLNoID = true
+			add("github-actions", 41898282, false)(f)
+		}),
+	}
+}
