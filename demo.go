@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -149,7 +151,7 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "oz-run fake-server: listening on %s: %v\n", *listen, err)
 		return runner.ExitInput
 	}
-	fmt.Fprintf(stdout, "fake Oz API serving on %s\nuse: api_url=%s\n", baseURL, baseURL)
+	fmt.Fprint(stdout, fakeServerBanner(*listen, baseURL, srv.FilesURL()))
 	if *tlsCert != "" {
 		fmt.Fprintf(stdout, "trust its certificate: SSL_CERT_FILE=%s\n", *tlsCert)
 	}
@@ -158,6 +160,27 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	srv.Wait()
 	return runner.ExitOK
+}
+
+// fakeServerBanner says where the fake serves: the api_url to use from
+// this machine, for an unspecified listen address (0.0.0.0, ::) that any
+// address of the machine reaches it too, and that download URLs name the
+// host each request named, so that a client in another container that
+// reached the API at an address gets its files there as well.
+func fakeServerBanner(listen, baseURL, filesURL string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fake Oz API serving on %s\nuse: api_url=%s\n", baseURL, baseURL)
+	if host, _, err := net.SplitHostPort(listen); err == nil {
+		u, uerr := url.Parse(baseURL)
+		if ip := net.ParseIP(host); uerr == nil && (host == "" || ip != nil && ip.IsUnspecified()) {
+			fmt.Fprintf(&b, "listening on every address of this machine: from elsewhere (another container), use api_url=%s://ADDRESS:%s%s with an address of this machine that reaches it\n",
+				u.Scheme, u.Port(), u.Path)
+		}
+	}
+	if u, err := url.Parse(filesURL); err == nil && u.Port() != "" {
+		fmt.Fprintf(&b, "file downloads: on port %s of the address each request came in on (its Host header), not always 127.0.0.1\n", u.Port())
+	}
+	return b.String()
 }
 
 // fakeCertValidity is how long fake-server's certificate is valid: a test

@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -215,8 +218,10 @@ func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request, uid stri
 		writeProblem(w, r, http.StatusNotFound, codeNotFound, "no artifact with uid "+quoteClip(uid))
 		return
 	}
-	if base == "" {
-		base = "http://" + r.Host // served by this handler too (see Files)
+	base, err := downloadBase(base, r.Host)
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, err.Error())
+		return
 	}
 	f := ref.file
 	expires := now.Add(s.urlExpiry)
@@ -238,6 +243,80 @@ func (s *Server) handleArtifact(w http.ResponseWriter, r *http.Request, uid stri
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// downloadBase is where a download URL given in answer to a request with
+// Host header host points: the file server's scheme and port (files, its
+// URL; "": this handler serves the files too), on the host the request
+// named, so that a client that reached the API at an address of its own
+// (another container's, at a bridge address) reaches the files there as
+// well. Only a host name or an IP address is taken from the header, never
+// anything else: with a Host that is not one, the file server's own host
+// stays.
+func downloadBase(files, host string) (string, error) {
+	name, port, ok := hostPort(host)
+	if files == "" {
+		if !ok {
+			return "", fmt.Errorf("the Host header %s is not host[:port]", quoteClip(host))
+		}
+		if port != "" {
+			name = net.JoinHostPort(name, port)
+		} else if strings.Contains(name, ":") {
+			name = "[" + name + "]"
+		}
+		return "http://" + name, nil
+	}
+	u, err := url.Parse(files)
+	if err != nil || !ok {
+		return files, nil
+	}
+	if u.Port() == "" {
+		if strings.Contains(name, ":") {
+			name = "[" + name + "]"
+		}
+		u.Host = name
+	} else {
+		u.Host = net.JoinHostPort(name, u.Port())
+	}
+	return u.String(), nil
+}
+
+// hostPort splits a Host header into a host (a DNS name or an IP address,
+// without brackets) and a port (digits, or ""); ok is false when it is
+// anything else.
+func hostPort(h string) (host, port string, ok bool) {
+	if len(h) == 0 || len(h) > 260 {
+		return "", "", false
+	}
+	host = h
+	if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
+		var err error
+		if host, port, err = net.SplitHostPort(h); err != nil {
+			if !strings.HasPrefix(h, "[") || !strings.HasSuffix(h, "]") {
+				return "", "", false
+			}
+			host, port = h[1:len(h)-1], "" // [::1] without a port
+		}
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || len(port) > 5 || strings.Trim(port, "0123456789") != "" {
+			return "", "", false
+		}
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Zone() != "" {
+			return "", "", false // a zone names an interface of the client's
+		}
+		return ip.String(), port, true
+	}
+	if len(host) > 253 || !dnsName.MatchString(host) {
+		return "", "", false
+	}
+	return host, port, true
+}
+
+// dnsName is a host name: dot-separated labels of letters, digits and
+// inner hyphens, at most 63 characters each.
+var dnsName = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$`)
 
 // FilesPath prefixes the file server's paths.
 const FilesPath = "/files/"
@@ -287,7 +366,10 @@ func safeName(name string) string {
 func (s *Server) Files() http.Handler { return http.HandlerFunc(s.serveFiles) }
 
 // SetFilesURL tells the fake where Files is served (scheme://host:port),
-// for the download URLs it gives out.
+// for the download URLs it gives out. Files is on the API's host: a URL
+// given in answer to a request names the host that request named (its
+// Host header, when that is a host name or an IP address), with this
+// scheme and port.
 func (s *Server) SetFilesURL(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
