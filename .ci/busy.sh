@@ -81,7 +81,7 @@ for ((it = 1; it <= n; it++)); do
 		else
 			failed=$((failed + 1))
 			line="iteration $it: FAIL (exit $rc) in ${secs}s (load $load): $c; log: $log"
-			grep -E '^(--- FAIL|FAIL|panic:)|Error:|\.go:[0-9]+:[0-9]+: ' "$log" | head -20 | sed 's/^/    /'
+			grep -E -- '--- FAIL|^FAIL|panic:|Error:|expected|actual|Messages:|\.go:[0-9]+:[0-9]+: ' "$log" | head -30 | sed 's/^/    /'
 		fi
 		echo "$line"
 		summary+=("$line")
