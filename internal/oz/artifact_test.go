@@ -75,10 +75,18 @@ func TestArtifactCapped(t *testing.T) {
 		}
 		many.WriteString(`{"artifact_type":"PULL_REQUEST","data":{"url":"https://github.com/o/r/pull/1","branch":"b"}}`)
 	}
-	many.WriteString(`]}`)
+	many.WriteString(`,1,"x",null]}`) // not artifacts: not counted
 	run, err := decodeRun([]byte(many.String()))
 	require.NoError(t, err)
 	assert.Len(t, run.Artifacts, maxArtifacts)
+	assert.Equal(t, 50, run.ArtifactsLeftOut, "the artifacts past the cap are counted")
+	b, err := json.Marshal(run)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "LeftOut", "the count is not part of the run object")
+
+	run, err = decodeRun([]byte(`{"run_id":"r","state":"SUCCEEDED","artifacts":[{"artifact_type":"FILE","data":{}}]}`))
+	require.NoError(t, err)
+	assert.Zero(t, run.ArtifactsLeftOut)
 }
 
 func TestArtifactMadeInGo(t *testing.T) {

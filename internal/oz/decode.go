@@ -173,7 +173,7 @@ func (d *jsonReader) readRun(r *Run) {
 		case "trigger_url":
 			r.TriggerURL = d.ident(maxURL)
 		case "artifacts":
-			r.Artifacts = d.artifacts()
+			r.Artifacts, r.ArtifactsLeftOut = d.artifacts()
 		case "request_usage":
 			r.RequestUsage = d.usage()
 		case "conversation_id":
@@ -261,11 +261,16 @@ func (d *jsonReader) metadata() map[string]string {
 	return md
 }
 
-// artifacts keeps the elements that are objects, at most maxArtifacts.
-func (d *jsonReader) artifacts() []Artifact {
-	var out []Artifact
+// artifacts keeps the elements that are objects, at most maxArtifacts;
+// leftOut counts the objects past that cap.
+func (d *jsonReader) artifacts() (out []Artifact, leftOut int) {
 	d.array(func(int) {
-		if len(out) >= maxArtifacts || d.kind() != '{' {
+		if d.kind() != '{' {
+			d.skip()
+			return
+		}
+		if len(out) >= maxArtifacts {
+			leftOut++
 			d.skip()
 			return
 		}
@@ -274,7 +279,7 @@ func (d *jsonReader) artifacts() []Artifact {
 			out = append(out, a)
 		}
 	})
-	return out
+	return out, leftOut
 }
 
 // readArtifact reads an artifact object into its canonical form: decoded,

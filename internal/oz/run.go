@@ -268,7 +268,16 @@ type Run struct {
 	ParentRunID          string            `json:"parent_run_id,omitempty"`
 	Metadata             map[string]string `json:"metadata,omitempty"`
 	IsRunTypeCancellable *bool             `json:"is_run_type_cancellable,omitempty"`
+
+	// ArtifactsLeftOut is how many artifacts past the first MaxArtifacts
+	// the answer listed: they were not read (not in Artifacts, nor
+	// downloaded). Not part of the API's run object.
+	ArtifactsLeftOut int `json:"-"`
 }
+
+// MaxArtifacts is how many of a run's artifacts are read; the others are
+// counted (Run.ArtifactsLeftOut).
+const MaxArtifacts = maxArtifacts
 
 // UnmarshalJSON reads a RunItem, each field capped (caps.go). A field of
 // an unexpected type is left empty, and an element of artifacts that is not
