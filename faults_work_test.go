@@ -81,10 +81,18 @@ func workFaultCases() []faultCase {
 		{name: "download/connection reset", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Nth: 1, CloseConn: true})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"reports/oz-report.md" was not downloaded`},
 			check: downloaded("changes.patch")},
-		{name: "download/the time for downloads passes", inputs: withFiles, env: map[string]string{"OZ_RUN_DOWNLOAD_TIME": "500ms"},
+		// timeout: 3s makes the work's budget 3 s (5 minutes, or timeout when shorter).
+		{name: "download/the time for the work passes", inputs: with(withFiles, "timeout", "3s"),
 			faults: []ozfake.Fault{onFile(ozfake.Fault{Hang: true})},
-			code:   0, conclusion: "succeeded", created: 1, says: []string{"the time for downloads passed", `"changes.patch"`},
+			code:   0, conclusion: "succeeded", created: 1, says: []string{"at most 3s for both", "the time for the agent's work passed", `"changes.patch"`},
 			check: all(downloaded(), hasAnswer)},
+		{name: "conversation/hangs past the work's budget", inputs: with(withFiles, "timeout", "3s"),
+			faults: []ozfake.Fault{onConversation(ozfake.Fault{Hang: true})},
+			code:   0, conclusion: "succeeded", created: 1,
+			says:  []string{"the agent's answer was not read: the 3s for the agent's work (its answer and files) passed", "2 file(s) were not downloaded"},
+			check: all(downloaded(), noAnswer, routeCount(routeArtifact, 0))},
+		redirectCarryingTheKey(307),
+		moreArtifactsThanRead(),
 		{name: "download/over 100 MiB, announced", inputs: map[string]string{"prompt": "x", "files_dir": filesDir},
 			during: addFile(ozfake.File{Filepath: "huge.bin", Size: 100*mib + 1}),
 			code:   0, conclusion: "succeeded", created: 1, says: []string{`"huge.bin" was not downloaded`, "over the 100 MiB limit for a file"},
@@ -106,10 +114,16 @@ func workFaultCases() []faultCase {
 			setup: linksInFilesDir, during: addFile(ozfake.File{Filepath: "sub/below-the-link.txt", Content: []byte("x")}),
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"sub/below-the-link.txt" was not downloaded`, "symbolic link"},
 			check: all(downloaded(), linkTargetsUntouched)},
+		// A signal after the run ended aborts the step all the same (exit 5);
+		// the run's conclusion stands.
 		{name: "SIGTERM/during a download", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Hang: true})},
 			during: signalAt(routeFile, 1, 20*time.Millisecond, syscall.SIGTERM),
-			code:   0, conclusion: "succeeded", created: 1, says: []string{"the step was stopped (received terminated)"},
+			code:   5, conclusion: "succeeded", created: 1, says: []string{"the step was stopped (received terminated)", "aborted (received terminated) after the run ended"},
 			check: all(downloaded(), hasAnswer)},
+		{name: "SIGINT/while the conversation hangs", inputs: withFiles, faults: []ozfake.Fault{onConversation(ozfake.Fault{Hang: true})},
+			during: signalAt(routeConversation, 1, 20*time.Millisecond, syscall.SIGINT),
+			code:   5, conclusion: "succeeded", created: 1, says: []string{"the agent's answer was not read: the step was stopped (received interrupt)", "aborted (received interrupt) after the run ended"},
+			check: all(downloaded(), noAnswer)},
 
 		// Follow-ups: sent once, never twice; a refusal or an unknown fate is exit 3.
 		{name: "followup/the stale state, then the new execution", inputs: followup, setup: endedRun,

@@ -93,7 +93,7 @@ func TestProcessSIGTERMWhilePublishingTheLargestReport(t *testing.T) {
 				outs := s.stepOutputs() // every output file parses
 				checkFilesWhole(t, s)   // the summary ends with its last line, the result file is JSON
 				if when == "publishing" {
-					assert.Equal(t, 0, s.code, "the run had ended: its outcome stands")
+					assert.Equal(t, 5, s.code, "a signal aborts the step in any phase (exit 5)")
 					assert.Equal(t, "succeeded", outs["conclusion"])
 					assert.True(t, strings.Contains(s.file(summaryName(s)), "oz-run · the full run"), "the whole summary is written")
 				} else {
@@ -141,7 +141,8 @@ func forgeHangsAtTheEndCases() []faultCase {
 				time.Sleep(500 * time.Millisecond)
 				return p.signal(sig)
 			},
-			code: 0, conclusion: "succeeded", created: 1, creates: 1,
+			// Aborted (exit 5), as in any phase; the run's conclusion stands.
+			code: 5, conclusion: "succeeded", created: 1, creates: 1,
 			check: func(t *testing.T, p *proc) {
 				p.s.assertNoToken(p.forge)
 				assert.Empty(t, p.s.outputs()["comment_url"], "no comment was written")

@@ -168,6 +168,8 @@ func verdict(r runner.Result, opts Options, f format) string {
 	fails := f.strong("This fails the step")
 	c := r.Conclusion
 	switch {
+	case r.Aborted && c != "": // the run ended, or was cancelled, all the same: the error below says when the signal came
+		return fails + ": the step was stopped (SIGINT or SIGTERM: the job was cancelled or reached its time limit); the run's conclusion is " + f.word(string(c)) + "."
 	case r.Aborted:
 		return fails + ": the step was stopped (SIGINT or SIGTERM: the job was cancelled or reached its time limit) before the run ended."
 	case r.Err != nil:

@@ -1,8 +1,9 @@
 // Package work brings the agent's work back into CI once its run has
 // ended: the answer, from the run's conversation, and with files_dir the
-// run's FILE artifacts, downloaded into the workspace. It knows the Oz API
-// and the workspace, nothing about CI; what goes wrong is a warning that
-// names what was not brought back, never a changed outcome.
+// run's FILE artifacts, downloaded into the workspace, both within one
+// budget of time. It knows the Oz API and the workspace, nothing about CI;
+// what goes wrong is a warning that names what was not brought back, never
+// a changed outcome (a signal is the step's abort: see Abort).
 package work
 
 import (
@@ -42,12 +43,27 @@ const (
 	DefaultMaxFile = 100 << 20
 	// DefaultMaxTotal is the most the downloaded files may hold together.
 	DefaultMaxTotal = 500 << 20
-	// DefaultDownloadTime bounds all the downloads of a step together.
-	DefaultDownloadTime = 5 * time.Minute
+	// MaxTime is the budget that reading the answer and downloading the
+	// files share: the contract's 5 minutes at most (see Budget).
+	MaxTime = 5 * time.Minute
 	// DefaultConversationTime bounds the read of the conversation, its
-	// retries included.
+	// retries included, within the budget: a conversation that never
+	// answers leaves the files the rest of it.
 	DefaultConversationTime = 2 * time.Minute
 )
+
+// Budget is the time the work of a run gets, for a step whose timeout
+// input is timeout: MaxTime, or timeout when that is shorter. It starts
+// when the run has ended and does not depend on when that was, so that a
+// run that ends just before its timeout still has its answer and files
+// brought back; the step then ends at most the budget (and the
+// publishing) after timeout.
+func Budget(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		return MaxTime
+	}
+	return min(MaxTime, timeout)
+}
 
 // maxTries is how many names a file gets (name, name-2, ... name-100)
 // before it is given up.
@@ -63,9 +79,10 @@ type Options struct {
 	Workspace *workspace.Workspace
 	// MaxFile and MaxTotal are the size limits.
 	MaxFile, MaxTotal int64
-	// DownloadTime bounds the downloads, ConversationTime the
-	// conversation's read.
-	DownloadTime, ConversationTime time.Duration
+	// Time is the budget that reading the answer and the downloads share
+	// (see Budget; MaxTime when zero); ConversationTime bounds the
+	// conversation's read within it.
+	Time, ConversationTime time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -75,8 +92,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxTotal <= 0 {
 		o.MaxTotal = DefaultMaxTotal
 	}
-	if o.DownloadTime <= 0 {
-		o.DownloadTime = DefaultDownloadTime
+	if o.Time <= 0 {
+		o.Time = MaxTime
 	}
 	if o.ConversationTime <= 0 {
 		o.ConversationTime = DefaultConversationTime
@@ -103,17 +120,39 @@ func Due(res runner.Result) bool {
 // Read reads the ended run's work: its conversation, once (the answer
 // and the conversation id; a 404 means no answer, which is no failure),
 // then, with opts.FilesDir, each FILE artifact through a fresh signed URL
-// into the workspace. ctx ending (SIGINT, SIGTERM) stops it at once; the
-// downloads have opts.DownloadTime of their own. Every failure is one line
-// of Work.Warnings, naming the file when it is about one.
+// into the workspace; all within opts.Time, which the first log line
+// says. ctx ending (SIGINT, SIGTERM) stops it at once. Every failure is
+// one line of Work.Warnings, naming the file when it is about one; so are
+// artifacts past the ones read (oz.MaxArtifacts), in one line.
 func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, opts Options) runner.Work {
 	opts = opts.withDefaults()
 	var w runner.Work
-	w.Answer, w.ConversationID = readAnswer(ctx, api, runID, log, opts, &w.Warnings)
+	files := run.FileArtifacts()
+	download := len(files) > 0 && opts.FilesDir != "" && opts.Workspace != nil
+	budget := config.FormatDuration(opts.Time)
+	if download {
+		log.Logf("Reading the agent's answer and downloading %d file(s) into %s: at most %s for both.", len(files), opts.FilesDir, budget)
+	} else {
+		log.Logf("Reading the agent's answer: at most %s.", budget)
+	}
+	wctx, cancel := context.WithTimeoutCause(ctx, opts.Time, errWorkTime)
+	defer cancel()
+	w.Answer, w.ConversationID = readAnswer(ctx, wctx, api, runID, log, opts, &w.Warnings)
 	if w.ConversationID == "" && run != nil {
 		w.ConversationID = run.ConversationID
 	}
-	files := run.FileArtifacts()
+	if run != nil && run.ArtifactsLeftOut > 0 {
+		what := "in no output"
+		if opts.FilesDir != "" {
+			what = "not downloaded, and in no output"
+		}
+		were := "were"
+		if run.ArtifactsLeftOut == 1 {
+			were = "was"
+		}
+		w.Warnings = append(w.Warnings, fmt.Sprintf("the run lists %d artifacts, more than the %d oz-run reads: %d %s left out (%s)",
+			oz.MaxArtifacts+run.ArtifactsLeftOut, oz.MaxArtifacts, run.ArtifactsLeftOut, were, what))
+	}
 	switch {
 	case len(files) == 0:
 	case opts.FilesDir == "":
@@ -122,15 +161,23 @@ func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, o
 		w.Warnings = append(w.Warnings, "files were not downloaded: no workspace to write them into")
 	default:
 		d := &downloader{api: api, log: log, o: opts}
-		w.Files, w.Warnings = d.all(ctx, files, w.Warnings)
+		w.Files, w.Warnings = d.all(ctx, wctx, files, w.Warnings)
 	}
 	return w
 }
 
-// readAnswer reads the conversation once: the answer and the
-// conversation's id.
-func readAnswer(ctx context.Context, api API, runID string, log Logger, o Options, warnings *[]string) (answer, conversationID string) {
-	cctx, cancel := context.WithTimeout(ctx, o.ConversationTime)
+// errWorkTime is the cause of the work's deadline (Options.Time), and
+// errAnswerTime of the conversation's (Options.ConversationTime).
+var (
+	errWorkTime   = errors.New("the time for the agent's work passed")
+	errAnswerTime = errors.New("the time for reading the answer passed")
+)
+
+// readAnswer reads the conversation once, within wctx (the work's budget)
+// and o.ConversationTime: the answer and the conversation's id. ctx is
+// the step's: its end is a signal.
+func readAnswer(ctx, wctx context.Context, api API, runID string, log Logger, o Options, warnings *[]string) (answer, conversationID string) {
+	cctx, cancel := context.WithTimeoutCause(wctx, o.ConversationTime, errAnswerTime)
 	defer cancel()
 	conv, err := api.GetConversation(cctx, runID)
 	switch {
@@ -141,6 +188,14 @@ func readAnswer(ctx context.Context, api API, runID string, log Logger, o Option
 		return "", ""
 	case ctx.Err() != nil:
 		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: the step was stopped (%v)", context.Cause(ctx)))
+		return "", ""
+	case wctx.Err() != nil:
+		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: the %s for the agent's work (its answer and files) passed (%v)",
+			config.FormatDuration(o.Time), err))
+		return "", ""
+	case cctx.Err() != nil:
+		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: the %s for reading it passed (%v)",
+			config.FormatDuration(o.ConversationTime), err))
 		return "", ""
 	default:
 		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: %v", err))
@@ -164,15 +219,13 @@ type downloader struct {
 	total int64 // bytes written so far
 }
 
-// all downloads files in order, within the downloads' own time.
-func (d *downloader) all(ctx context.Context, files []oz.FileArtifact, warnings []string) ([]runner.File, []string) {
-	dctx, cancel := context.WithTimeoutCause(ctx, d.o.DownloadTime, errDownloadTime)
-	defer cancel()
-	d.log.Logf("Downloading %d file(s) into %s", len(files), d.o.FilesDir)
+// all downloads files in order, within what is left of the work's time
+// (dctx); ctx is the step's.
+func (d *downloader) all(ctx, dctx context.Context, files []oz.FileArtifact, warnings []string) ([]runner.File, []string) {
 	var out []runner.File
 	for i, f := range files {
 		if dctx.Err() != nil {
-			warnings = append(warnings, d.notDownloaded(ctx, dctx, files[i:]))
+			warnings = append(warnings, d.notDownloaded(ctx, files[i:]))
 			break
 		}
 		rf, err := d.one(dctx, f)
@@ -186,13 +239,10 @@ func (d *downloader) all(ctx context.Context, files []oz.FileArtifact, warnings 
 	return out, warnings
 }
 
-// errDownloadTime is the cause of the downloads' deadline.
-var errDownloadTime = errors.New("the time for downloads passed")
-
 // notDownloaded is the warning for the files left when the downloads
-// stopped: by a signal, or their time passing.
-func (d *downloader) notDownloaded(parent, dctx context.Context, left []oz.FileArtifact) string {
-	why := fmt.Sprintf("the %s for downloads passed", config.FormatDuration(d.o.DownloadTime))
+// stopped: by a signal, or the work's time passing.
+func (d *downloader) notDownloaded(parent context.Context, left []oz.FileArtifact) string {
+	why := fmt.Sprintf("the %s for the agent's work (its answer and files) passed", config.FormatDuration(d.o.Time))
 	if parent.Err() != nil {
 		why = fmt.Sprintf("the step was stopped (%v)", context.Cause(parent))
 	}
@@ -332,13 +382,38 @@ func (d *downloader) relative(path string) string {
 }
 
 // stopped says why err came when ctx ended: the step stopped, or the time
-// for downloads passed.
+// for the agent's work passed.
 func stopped(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
-	if cause := context.Cause(ctx); errors.Is(cause, errDownloadTime) {
-		return fmt.Errorf("the time for downloads passed: %w", err)
+	if cause := context.Cause(ctx); errors.Is(cause, errWorkTime) {
+		return fmt.Errorf("the time for the agent's work passed: %w", err)
 	}
 	return fmt.Errorf("the step was stopped (%v): %w", context.Cause(ctx), err)
+}
+
+// Abort marks res aborted when ctx, the step's, has ended (SIGINT,
+// SIGTERM) after the runner returned res: while the agent's work was read,
+// or while the outcome was being published. The step then exits 5, as in
+// any other phase (the runner marks an abort while it waits); the run's
+// conclusion, when it had one, stays: the outputs say how the run ended.
+// It reports whether it marked res; res.Err then says when the signal came.
+func Abort(ctx context.Context, res *runner.Result) bool {
+	if ctx.Err() == nil || res.Aborted {
+		return false
+	}
+	when := "after the run's outcome was known"
+	switch {
+	case Due(*res):
+		when = fmt.Sprintf("after the run ended (%s), as its answer and files were read", res.Conclusion)
+	case res.Conclusion != "":
+		when = fmt.Sprintf("after the run's outcome was known (%s)", res.Conclusion)
+	}
+	err := fmt.Errorf("aborted (%v) %s", context.Cause(ctx), when)
+	if res.Err != nil {
+		err = fmt.Errorf("%w; before that: %w", err, res.Err)
+	}
+	res.Aborted, res.Err = true, err
+	return true
 }

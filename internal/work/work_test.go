@@ -317,9 +317,10 @@ func TestReadDownloadFailures(t *testing.T) {
 			warnings: []string{`"changes.patch" was not downloaded: it is 149 bytes, over the 147 bytes limit for a file`}},
 		{name: "over the total limit", opts: func(o *Options) { o.MaxTotal = 200 }, files: 1, nwarn: 1,
 			warnings: []string{`"changes.patch" was not downloaded`, "together"}},
-		{name: "the time for downloads passes", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, Hang: true}},
-			opts: func(o *Options) { o.DownloadTime = 300 * time.Millisecond }, files: 0, nwarn: 2,
-			warnings: []string{`"reports/oz-report.md" was not downloaded: the time for downloads passed`, `1 file(s) were not downloaded, as the 300ms for downloads passed: "changes.patch"`}},
+		{name: "the time for the work passes", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, Hang: true}},
+			opts: func(o *Options) { o.Time = 300 * time.Millisecond }, files: 0, nwarn: 2,
+			warnings: []string{`"reports/oz-report.md" was not downloaded: the time for the agent's work passed`,
+				`1 file(s) were not downloaded, as the 300ms for the agent's work (its answer and files) passed: "changes.patch"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
