@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// The texts are 16 MiB, the API's body cap: plain, made of almost-secrets
-// (the automaton's worst case), dense with escapes (the decoded pass's),
-// and a JSON document of 100k objects.
+// The texts are 16 MiB, the API's body cap: plain, an agent's answer
+// (Markdown prose, with an emoji and an ampersand: decoded readings run), made of almost-secrets (the automaton's worst case),
+// the same spaced out (the separated reading's), dense with escapes (the
+// decoded pass's), and a JSON document of 100k objects.
 func benchTexts() map[string]string {
 	const size = 16 << 20
 	fill := func(unit string) string { return strings.Repeat(unit, size/len(unit)) }
@@ -24,7 +25,9 @@ func benchTexts() map[string]string {
 	doc.WriteString("]")
 	return map[string]string{
 		"plain":    fill("https://github.com/o/r/pull/1234 "),
+		"answer":   fill("## Done ✅\n\nI changed `internal/x.go` — see https://github.com/o/r/pull/1234: the *tests* & docs pass, 3/3.\n"),
 		"prefixes": fill(key[:len(key)-1] + " "),
+		"spaced":   fill(strings.Join(strings.Split(key[:len(key)-1], ""), " ") + "\n"),
 		"escapes":  fill(`\u0077\u006b%2d&#51;` + "\u200b"),
 		"json":     doc.String(),
 	}

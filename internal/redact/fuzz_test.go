@@ -5,9 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
-// FuzzRedact: a secret embedded in any text, in any form a Redactor knows,
+// FuzzRedact: a secret embedded in any text, in any form a Redactor knows
+// (the encoders, transformed forms included),
 // never survives; text left holds nothing the Redactor would find; text
 // without a secret comes back unchanged.
 func FuzzRedact(f *testing.F) {
@@ -47,6 +50,46 @@ func FuzzRedact(f *testing.F) {
 		out := r.String(prefix + encoded + suffix)
 		checkGone(t, r, out, encoded)
 		if b := string(r.Bytes([]byte(prefix + encoded + suffix))); b != out {
+			t.Fatalf("Bytes and String differ: %q, %q", b, out)
+		}
+	})
+}
+
+// FuzzTransformed: a secret written in any case, reversed or not, with any
+// separators (taken from seps) and invisible characters between its
+// characters, inside any text, leaves nothing that an oracle independent
+// of the automaton (plainLeak: case folded, separators dropped) would read
+// as the secret, nor anything the Redactor finds; and masking keeps the
+// text around it.
+func FuzzTransformed(f *testing.F) {
+	f.Add("before ", " after", " ", uint64(1))
+	f.Add("['", "']", "', '", uint64(2))
+	f.Add("x", "y", "\n\t-._", uint64(3))
+	f.Add("", "", "\u200b\u00a0\u3000\u2014", uint64(4))
+	f.Add("wk-3f9a8b7c6d5e4f", "3a2b1c0d9e8f7a", ":/|", uint64(5))
+	r := New(key, "glpat-0123456789abcdefghij")
+	f.Fuzz(func(t *testing.T, prefix, suffix, seps string, seed uint64) {
+		var use []string
+		for _, c := range seps {
+			if c < utf8.RuneSelf && separatorByte[c] || c >= utf8.RuneSelf && (unicode.IsSpace(c) || unicode.IsPunct(c) || invisible(c)) {
+				use = append(use, string(c))
+			}
+		}
+		if tail := prefix[max(0, len(prefix)-12):]; strings.ContainsAny(tail, `\&%`) {
+			prefix += " "
+		}
+		rnd := rand.New(rand.NewPCG(seed, 0))
+		secret := []string{key, "glpat-0123456789abcdefghij"}[seed%2]
+		form := transformed(secret, use, rnd)
+		in := prefix + form + suffix
+		out := r.String(in)
+		if r.Contains(out) {
+			t.Fatalf("String(%q) = %q still holds a secret", in, out)
+		}
+		if plainLeak(out, key) || plainLeak(out, "glpat-0123456789abcdefghij") {
+			t.Fatalf("String(%q) = %q: the secret is still there, transformed", in, out)
+		}
+		if b := string(r.Bytes([]byte(in))); b != out {
 			t.Fatalf("Bytes and String differ: %q, %q", b, out)
 		}
 	})

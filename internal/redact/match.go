@@ -1,56 +1,85 @@
 package redact
 
-import "slices"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // The matcher: one Aho-Corasick automaton, run over the text and over each
-// decoded reading of it.
+// decoded reading of it, each with and without its separators.
 
-// span is a part of the text to replace: [start, end).
-type span struct{ start, end int }
+// span is a part of the text to replace: [start, end). base64 says a
+// base64 form matched in it: the span is widened to the whole token.
+type span struct {
+	start, end int
+	base64     bool
+}
 
-// ringSize bounds the decoded patterns: the decoded pass remembers where
-// the last ringSize decoded bytes came from. The longest decoded pattern
-// is a URL-escaped secret of MaxEncodedLen bytes (3 bytes each).
+// ringSize bounds the decoded and separated patterns: a pass that skips
+// bytes remembers where the last ringSize bytes it read came from. The
+// longest such pattern is a URL-escaped secret of MaxEncodedLen bytes (3
+// bytes each).
 const ringSize = 1024
 
 // matcher is an Aho-Corasick automaton over the patterns, as a full
-// transition table over byte classes (bytes no pattern holds share class
-// 0), and the long secrets searched as they are. Built once per set of
-// secrets, then only read.
+// transition table over byte classes, and the long secrets searched as
+// they are. Built once per set of secrets, then only read.
+//
+// Bytes no pattern holds share class 0, and the two cases of an ASCII
+// letter share one: matching ignores case. The separated readings read the
+// text through sepClass, which sends separators to the last class, whose
+// transitions go nowhere (a state's own row), so they are skipped without a
+// branch.
 //
 // A state is its row's offset in the table (its number times k). An entry
-// holds the next state, with rawBit set when a pattern ends there and
-// decBit when a decoded pattern does: the scan looks up lengths (outRaw,
-// outDec, by state number) only on a match.
+// holds the next state, with rawBit set when a pattern looked for in the
+// raw text ends there, decBit a decoded one and sepBit a separated one: the
+// scan looks up lengths (outRaw, outDec, outSep, by state number) only on a
+// match.
 type matcher struct {
-	class          [256]uint32
-	k              int
-	next           []uint32
-	outRaw, outDec []int32
-	maxDec         int // the longest decoded pattern
-	long           []longSecret
+	class, sepClass        [256]uint32
+	step                   [256]int // 0 for a separator, else 1
+	k                      int
+	next                   []uint32
+	outRaw, outDec, outSep []int32
+	base64                 []bool // by state number: a base64 form ends there
+	maxDec, maxSep         int    // the longest decoded and separated patterns
+	raw, decoded           bool   // the readings that keep separators are needed (formSet)
+	long                   []longSecret
 }
 
 const (
 	rawBit  = 1 << 31
 	decBit  = 1 << 30
-	offMask = decBit - 1
+	sepBit  = 1 << 29
+	offMask = sepBit - 1
 )
 
 func newMatcher(fs formSet) *matcher {
 	if len(fs.patterns) == 0 && len(fs.long) == 0 {
 		return nil
 	}
-	m := &matcher{k: 1}
+	m := &matcher{k: 1, raw: fs.raw, decoded: fs.decoded}
 	for _, l := range fs.long {
 		m.long = append(m.long, newLongSecret(l))
 	}
 	for _, p := range fs.patterns {
 		for i := 0; i < len(p.text); i++ {
-			if c := p.text[i]; m.class[c] == 0 {
+			if c := lower(p.text[i]); m.class[c] == 0 {
 				m.class[c] = uint32(m.k)
 				m.k++
 			}
+		}
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		m.class[c] = m.class[lower(byte(c))]
+	}
+	skip := m.k // the separators' class, in the separated readings only
+	m.k++
+	for c := range 256 {
+		m.sepClass[c], m.step[c] = m.class[c], 1
+		if separatorByte[c] || c < utf8.RuneSelf && invisible(rune(c)) {
+			m.sepClass[c], m.step[c] = uint32(skip), 0
 		}
 	}
 	k := m.k
@@ -61,6 +90,8 @@ func newMatcher(fs formSet) *matcher {
 		}
 		m.outRaw = append(m.outRaw, 0)
 		m.outDec = append(m.outDec, 0)
+		m.outSep = append(m.outSep, 0)
+		m.base64 = append(m.base64, false)
 		return int32(len(m.outRaw) - 1)
 	}
 	newState() // the root, 0
@@ -75,17 +106,24 @@ func newMatcher(fs formSet) *matcher {
 			s = next[idx]
 		}
 		n := int32(len(p.text))
-		m.outRaw[s] = max(m.outRaw[s], n)
-		if p.decoded && n <= ringSize {
+		if p.sets&inRaw != 0 {
+			m.outRaw[s] = max(m.outRaw[s], n)
+		}
+		if p.sets&inDecoded != 0 && n <= ringSize {
 			m.outDec[s] = max(m.outDec[s], n)
 			m.maxDec = max(m.maxDec, int(n))
 		}
+		if p.sets&inSeparated != 0 && n <= ringSize {
+			m.outSep[s] = max(m.outSep[s], n)
+			m.maxSep = max(m.maxSep, int(n))
+		}
+		m.base64[s] = m.base64[s] || p.sets&isBase64 != 0
 	}
 	// Breadth first: a state's failure link (its longest proper suffix that
 	// is a state) is complete before the state itself is.
 	fail := make([]int32, len(m.outRaw))
 	var queue []int32
-	for c := range k {
+	for c := range skip {
 		if t := next[c]; t < 0 {
 			next[c] = 0
 		} else {
@@ -98,7 +136,9 @@ func newMatcher(fs formSet) *matcher {
 		f := fail[s]
 		m.outRaw[s] = max(m.outRaw[s], m.outRaw[f])
 		m.outDec[s] = max(m.outDec[s], m.outDec[f])
-		for c := range k {
+		m.outSep[s] = max(m.outSep[s], m.outSep[f])
+		m.base64[s] = m.base64[s] || m.base64[f]
+		for c := range skip {
 			idx := int(s)*k + c
 			if t := next[idx]; t < 0 {
 				next[idx] = next[int(f)*k+c]
@@ -110,6 +150,10 @@ func newMatcher(fs formSet) *matcher {
 	}
 	m.next = make([]uint32, len(next))
 	for i, t := range next {
+		if i%k == skip {
+			m.next[i] = uint32(i - skip) // its own row, no match
+			continue
+		}
 		v := uint32(int(t) * k)
 		if m.outRaw[t] > 0 {
 			v |= rawBit
@@ -117,16 +161,32 @@ func newMatcher(fs formSet) *matcher {
 		if m.outDec[t] > 0 {
 			v |= decBit
 		}
+		if m.outSep[t] > 0 {
+			v |= sepBit
+		}
 		m.next[i] = v
 	}
 	return m
+}
+
+// lower is c in lower case when it is an ASCII letter.
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // find returns the parts of t to replace, sorted and disjoint; nil when
 // there are none.
 func find[T text](m *matcher, t T) []span {
 	sp, fams := scanRaw(m, t)
-	if fams&backslashes != 0 || fams == anyFamily {
+	// The plain reading (nothing decoded, invisible characters skipped)
+	// with separators is the raw scan's; without, it has a pass of its own.
+	if fams&anyFamily != 0 && m.decoded {
+		sp = union(sp, scanDecoded(m, t, 0))
+	}
+	if fams&backslashes != 0 {
 		sp = union(sp, scanDecoded(m, t, backslashes))
 	}
 	if fams&percents != 0 {
@@ -135,69 +195,196 @@ func find[T text](m *matcher, t T) []span {
 	for _, l := range m.long {
 		sp = union(sp, searchLong(t, l))
 	}
-	return sp
+	return widen(t, sp)
 }
 
-// scanRaw runs the automaton over t's bytes, and says which decoded
-// readings could differ from them.
+// scanRaw runs the automaton over t's bytes (when a pattern needs them as
+// they are) and over its plain reading without separators, and says which
+// decoded readings could differ from them.
+//
+// The plain reading skips separators and invisible characters, so that an
+// escape introducer put between a secret's characters as a separator is
+// read as one here, whatever the escape readings make of it (`%a8` is a
+// byte in a URL, `\b` a control character in JSON).
 func scanRaw[T text](m *matcher, t T) (sp []span, fams uint8) {
-	raw, k := uint32(0), uint32(m.k)
+	k := uint32(m.k)
 	next, class := m.next, &m.class
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		fams |= families[c]
-		v := next[raw+class[c]]
-		raw = v & offMask
-		if v&rawBit != 0 {
-			sp = push(sp, i+1-int(m.outRaw[raw/k]), i+1)
+	if m.maxSep == 0 {
+		raw := uint32(0)
+		for i := 0; i < len(t); i++ {
+			c := t[i]
+			fams |= families[c]
+			v := next[raw+class[c]]
+			raw = v & offMask
+			if v&rawBit != 0 {
+				sp = push(sp, i+1-int(m.outRaw[raw/k]), i+1, m.base64[raw/k])
+			}
 		}
+		return sp, fams
+	}
+	sepClass, step := &m.sepClass, &m.step
+	var from [ringSize]int // from[p%ringSize]: where the separated reading's byte p is
+	pos := 0
+	raw, sep := uint32(0), uint32(0)
+	// rawTo runs the raw scan up to end.
+	rawAt := 0
+	rawTo := func(end int) {
+		for ; rawAt < end; rawAt++ {
+			v := next[raw+class[t[rawAt]]]
+			raw = v & offMask
+			if v&rawBit != 0 {
+				sp = push(sp, rawAt+1-int(m.outRaw[raw/k]), rawAt+1, m.base64[raw/k])
+			}
+		}
+	}
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c < utf8.RuneSelf {
+			if m.raw {
+				rawTo(i + 1)
+			}
+			fams |= families[c]
+			from[pos%ringSize] = i // overwritten when c is skipped
+			pos += step[c]
+			w := next[sep+sepClass[c]]
+			sep = w & offMask
+			if w&sepBit != 0 {
+				sp = push(sp, from[(pos-int(m.outSep[sep/k]))%ringSize], i+1, m.base64[sep/k])
+			}
+			i++
+			continue
+		}
+		fams |= anyFamily
+		u := decodeUnit(t, i, 0)
+		if m.raw {
+			rawTo(u.end)
+		}
+		if u.n > 1 && !separatorUnit(u) {
+			for j := range u.n {
+				from[pos%ringSize] = i
+				pos++
+				w := next[sep+sepClass[u.bytes[j]]]
+				sep = w & offMask
+				if w&sepBit != 0 {
+					sp = push(sp, from[(pos-int(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
+				}
+			}
+		}
+		i = u.end
 	}
 	return sp, fams
 }
 
-// scanDecoded runs the automaton over t's decoded reading in family; a
-// match covers the raw units its decoded bytes came from. The automaton's
-// state depends on the last maxDec bytes only, and the reading is the text
-// itself up to the first byte that may decode otherwise: the scan starts
-// maxDec bytes before that byte.
+// scanDecoded runs the automaton over t's decoded reading in family (0:
+// nothing decoded, invisible characters skipped) as needed: with
+// separators, and without (but for family 0: scanRaw did it). A match
+// covers the raw units its decoded bytes came from. Up to the first byte
+// that may decode otherwise, the reading is the text itself, already
+// scanned, and the automaton's state depends only on the last maxDec bytes
+// read (maxSep without separators): the scan starts that far before that
+// byte.
 func scanDecoded[T text](m *matcher, t T, family uint8) []span {
+	decoded, separated := m.decoded, m.maxSep > 0 && family != 0
+	if !decoded && !separated {
+		return nil
+	}
 	trigger := family | anyFamily
 	first := 0
 	for first < len(t) && families[t[first]]&trigger == 0 {
 		first++
 	}
+	start, kept := first, 0
+	for start > 0 && (decoded && first-start < m.maxDec || separated && kept < m.maxSep) {
+		start--
+		kept += m.step[t[start]]
+	}
 	var sp []span
-	var from [ringSize]int // from[p%ringSize]: where decoded byte p starts in t
-	pos := 0
-	dec, k := uint32(0), uint32(m.k)
-	next, class := m.next, &m.class
-	for i := max(0, first-m.maxDec); i < len(t); {
+	// fromDec[p%ringSize]: where decoded byte p starts in t; fromSep the
+	// same for the decoded bytes that are not separators.
+	var fromDec, fromSep [ringSize]int
+	posDec, posSep := 0, 0
+	dec, sep, k := uint32(0), uint32(0), uint32(m.k)
+	next, class, sepClass, step := m.next, &m.class, &m.sepClass, &m.step
+	for i := start; i < len(t); {
 		c := t[i]
-		if families[c]&trigger == 0 {
-			from[pos%ringSize] = i
-			pos++
-			w := next[dec+class[c]]
-			dec = w & offMask
-			if w&decBit != 0 {
-				sp = push(sp, from[(pos-int(m.outDec[dec/k]))%ringSize], i+1)
-			}
-			i++
-			continue
+		u := unit{bytes: [utf8.UTFMax]byte{c}, n: 1, end: i + 1}
+		if families[c]&trigger != 0 {
+			u = decodeUnit(t, i, family)
 		}
-		u := decodeUnit(t, i, family)
+		sepOK := u.n <= 1 || !separatorUnit(u)
 		for j := range u.n {
-			from[pos%ringSize] = i
-			pos++
-			w := next[dec+class[u.bytes[j]]]
-			dec = w & offMask
-			if w&decBit != 0 {
-				sp = push(sp, from[(pos-int(m.outDec[dec/k]))%ringSize], u.end)
+			b := u.bytes[j]
+			if decoded {
+				fromDec[posDec%ringSize] = i
+				posDec++
+				w := next[dec+class[b]]
+				dec = w & offMask
+				if w&decBit != 0 {
+					sp = push(sp, fromDec[(posDec-int(m.outDec[dec/k]))%ringSize], u.end, m.base64[dec/k])
+				}
+			}
+			if separated && sepOK {
+				fromSep[posSep%ringSize] = i
+				posSep += step[b]
+				w := next[sep+sepClass[b]]
+				sep = w & offMask
+				if w&sepBit != 0 {
+					sp = push(sp, fromSep[(posSep-int(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
+				}
 			}
 		}
 		i = u.end
 	}
 	return sp
 }
+
+// widen extends each span where a base64 form matched to the whole base64
+// token around it (letters, digits, `+/-_`, then `=` padding): the
+// characters at the token's ends carry bits of the secret too, and those
+// beyond them the text it was encoded with. Each byte is looked at once at
+// most: a span extends left no further than the previous one ends, and one
+// that ends inside the previous one does not extend right.
+func widen[T text](t T, sp []span) []span {
+	if !slices.ContainsFunc(sp, func(x span) bool { return x.base64 }) {
+		return sp
+	}
+	out := sp[:0]
+	for _, x := range sp {
+		prevEnd := 0
+		if len(out) > 0 {
+			prevEnd = out[len(out)-1].end
+		}
+		if x.base64 {
+			for x.start > prevEnd && base64Char[t[x.start-1]] {
+				x.start--
+			}
+			if x.end > prevEnd {
+				for x.end < len(t) && base64Char[t[x.end]] {
+					x.end++
+				}
+				for pad := 0; pad < 2 && x.end < len(t) && t[x.end] == '='; pad++ {
+					x.end++
+				}
+			}
+		}
+		if len(out) > 0 && x.start < prevEnd {
+			last := &out[len(out)-1]
+			last.end = max(last.end, x.end)
+			last.base64 = last.base64 || x.base64
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// base64Char tells the characters of both base64 alphabets.
+var base64Char = func() (b [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
+		b[c] = true
+	}
+	return b
+}()
 
 // searchLong finds the occurrences of a secret too long for the automaton
 // (Knuth-Morris-Pratt: linear in t, overlapping occurrences included).
@@ -212,7 +399,7 @@ func searchLong[T text](t T, l longSecret) []span {
 			q++
 		}
 		if q == len(l.text) {
-			sp = push(sp, i+1-q, i+1)
+			sp = push(sp, i+1-q, i+1, false)
 			q = l.fail[q-1]
 		}
 	}
@@ -243,12 +430,14 @@ func newLongSecret(s string) longSecret {
 
 // push adds [start, end) to sp, which is sorted and disjoint and whose
 // spans end at or before end, merging the spans it overlaps.
-func push(sp []span, start, end int) []span {
+func push(sp []span, start, end int, base64 bool) []span {
 	for len(sp) > 0 && start < sp[len(sp)-1].end {
-		start = min(start, sp[len(sp)-1].start)
+		last := sp[len(sp)-1]
+		start = min(start, last.start)
+		base64 = base64 || last.base64
 		sp = sp[:len(sp)-1]
 	}
-	return append(sp, span{start, end})
+	return append(sp, span{start, end, base64})
 }
 
 // union merges two sorted, disjoint lists into one.
@@ -265,6 +454,7 @@ func union(a, b []span) []span {
 	for _, x := range all[1:] {
 		if last := &out[len(out)-1]; x.start < last.end {
 			last.end = max(last.end, x.end)
+			last.base64 = last.base64 || x.base64
 		} else {
 			out = append(out, x)
 		}

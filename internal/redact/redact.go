@@ -1,38 +1,59 @@
 // Package redact hides secrets (the Oz API key, forge tokens) in any text
 // oz-run prints or writes. A hostile server can send a secret back in
-// another form, and a renderer can change its bytes, so a Redactor looks for
-// more than the raw secret:
+// another form, an agent can be talked into writing it out transformed,
+// and a renderer can change its bytes, so a Redactor looks for more than
+// the raw secret:
 //
 //   - the secret as it is, and each line of a multi-line secret;
-//   - URL query- and path-escaped, with upper- and lower-case hex digits;
+//   - URL query- and path-escaped;
 //   - base64 (standard and URL alphabets, padded or not) at each of the three
 //     alignments it can have inside a longer base64 text: the part of the
-//     encoding that does not depend on the neighbouring bytes is matched;
-//   - hex, lower and upper case;
+//     encoding that does not depend on the neighbouring bytes is matched,
+//     and the whole base64 token around it is masked (its end characters
+//     carry bits of the secret too);
+//   - hex;
+//   - in any case: ASCII letters are matched whatever their case (so hex
+//     and escapes in either case too), other letters all in upper or all in
+//     lower case;
+//   - reversed (by characters), in all the forms above;
+//   - with separators between any of its characters, in all the forms above
+//     (`w k - 3`, `w-k-3`, `['w', 'k']`, one character a line, hex with
+//     colons, base64 cut into lines): ASCII white space and punctuation but
+//     `*` (the mark is made of it, and must keep apart what it separates),
+//     Unicode spaces and punctuation;
 //   - any of the above after one layer of per-character escaping, each
 //     character escaped or not, in one of two readings: JSON (`\u0077`,
 //     surrogate pairs, `\/`), Markdown backslash escapes (`\-`, `\_`) and
 //     HTML character references (`&#119;`, `&#x77;`, `&amp;`), as Markdown
 //     renders all three; or URL percent-escapes (`%77`, any case). The two
 //     are read apart because one's escape can swallow the start of the
-//     other's (`%ab` is a byte in a URL, three characters in JSON). In both,
-//     invisible characters (control, format, zero-width, bidi, invalid UTF-8
-//     bytes) between the secret's characters are skipped, since a sink that
-//     drops them would join the secret back together.
+//     other's (`%ab` is a byte in a URL, three characters in JSON), and a
+//     third reading decodes nothing, since an escape introducer can be a
+//     separator too (`%` before `a8`). In all three, invisible characters
+//     (control, format, zero-width, bidi, invalid UTF-8 bytes) between the
+//     secret's characters are skipped, since a sink that drops them would
+//     join the secret back together.
 //
 // Two layers (Markdown inside JSON, say) are not undone by String; JSON
 // decodes a document's strings first, so a JSON text gets two. Redact before
-// escaping: that is the order sinks must follow anyway.
+// escaping: that is the order sinks must follow anyway. Not looked for: a
+// part of a secret, and encodings of a re-cased or spaced-out secret (each
+// case mix or spacing encodes differently).
 //
-// Every match is replaced by a mark (`***`) covering the whole escaped text.
-// Matching is one Aho-Corasick automaton, run over the text's bytes and,
-// when the text holds anything that decodes, over each decoded reading:
-// linear in the text, whatever it holds.
+// Every match is replaced by a mark (`***`) covering the whole escaped text,
+// from a separated secret's first character to its last. Matching is one
+// Aho-Corasick automaton, run over the plain reading without separators
+// and, when the text holds anything that decodes, over each decoded reading
+// without separators; the readings that keep them are run only for secrets
+// not looked for without (short ones). Linear in the text, whatever it
+// holds.
 //
 // Secrets shorter than MinEncodedLen bytes are redacted only as they are
 // (their encoded forms would match too much: a key "x" would hide every x);
-// the configuration refuses such keys anyway. Secrets longer than
-// MaxEncodedLen are redacted only as they are, by a plain search.
+// the configuration refuses such keys anyway. Those shorter than
+// MinTransformedLen are not looked for reversed or with separators. Secrets
+// longer than MaxEncodedLen are redacted only as they are (in their case),
+// by a plain search.
 package redact
 
 import (
@@ -48,6 +69,12 @@ const Mark = "***"
 // MinEncodedLen is the shortest secret whose encoded and escaped forms are
 // redacted; shorter ones are redacted only as they are.
 const MinEncodedLen = 8
+
+// MinTransformedLen is the shortest secret also looked for reversed and
+// with separators between its characters: short ones could be read into
+// ordinary words run together. Keys and forge tokens are at least this long
+// (the configuration refuses shorter ones).
+const MinTransformedLen = 16
 
 // MaxEncodedLen is the longest secret whose encoded and escaped forms are
 // redacted (real keys and tokens are well under it); longer ones are

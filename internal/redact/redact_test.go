@@ -76,6 +76,48 @@ var encoders = map[string]func(s string, rnd *rand.Rand) string{
 		}
 		return b.String()
 	},
+	// The transformed forms: case, order, separators (transform_test.go).
+	"upper":          func(s string, _ *rand.Rand) string { return strings.ToUpper(s) },
+	"reversed":       func(s string, _ *rand.Rand) string { return revString(s) },
+	"reversed upper": func(s string, _ *rand.Rand) string { return strings.ToUpper(revString(s)) },
+	"mixed case": func(s string, rnd *rand.Rand) string {
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' && rnd.IntN(2) == 0 {
+				b[i] = c - 'a' + 'A'
+			}
+		}
+		return string(b)
+	},
+	"separated": func(s string, rnd *rand.Rand) string { return transformed(s, nil, rnd) },
+	// A backslash of the secret's is escaped too: reversed, `\s` could
+	// become `\r`, a JSON escape.
+	"separated json": func(s string, rnd *rand.Rand) string {
+		return perRune(transformed(s, nil, rnd), rnd, 0.5, jsonEscape, `\"`)
+	},
+	"separated html": func(s string, rnd *rand.Rand) string {
+		return perRune(transformed(s, nil, rnd), rnd, 0.5, htmlEscape, `\`)
+	},
+	"hex separated": func(s string, rnd *rand.Rand) string {
+		h := randCase(hex.EncodeToString([]byte(s)), rnd)
+		var b strings.Builder
+		for i := 0; i < len(h); i += 2 {
+			if i > 0 {
+				b.WriteString([]string{"", " ", ":", "-", "\n", ", "}[rnd.IntN(6)])
+			}
+			b.WriteString(h[i : i+2])
+		}
+		return b.String()
+	},
+	"base64 separated": func(s string, rnd *rand.Rand) string {
+		plain := strings.Repeat("p", rnd.IntN(3)) + s + strings.Repeat("s", rnd.IntN(3))
+		e := []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawURLEncoding}[rnd.IntN(3)].EncodeToString([]byte(plain))
+		return wrap(e, 1+rnd.IntN(12), []string{"\n", "\r\n", " ", "\t"}[rnd.IntN(4)])
+	},
+	"base64 reversed": func(s string, rnd *rand.Rand) string {
+		plain := strings.Repeat("p", rnd.IntN(3)) + revString(s) + strings.Repeat("s", rnd.IntN(3))
+		return []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding}[rnd.IntN(2)].EncodeToString([]byte(plain))
+	},
 	"zero width": func(s string, rnd *rand.Rand) string {
 		var b strings.Builder
 		for _, r := range s {
@@ -86,10 +128,24 @@ var encoders = map[string]func(s string, rnd *rand.Rand) string{
 	},
 }
 
-func perRune(s string, rnd *rand.Rand, p float64, esc func(rune, *rand.Rand) string) string {
+// lowerEscapes writes the hex digits of e's percent-escapes in lower case.
+func lowerEscapes(e string) string {
+	b := []byte(e)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lower(b[i+1]), lower(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+// perRune escapes each character of s with probability p, and those in
+// always (at most one) always.
+func perRune(s string, rnd *rand.Rand, p float64, esc func(rune, *rand.Rand) string, always ...string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if rnd.Float64() < p {
+		if rnd.Float64() < p || len(always) > 0 && strings.ContainsRune(always[0], r) {
 			b.WriteString(esc(r, rnd))
 		} else {
 			b.WriteRune(r)
@@ -202,7 +258,7 @@ func TestOrdinaryTextUnchanged(t *testing.T) {
 		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 		base64.StdEncoding.EncodeToString([]byte("hello, world: nothing secret here")),
 		"wk-3f9a8b7c6d5e4f3a2b1c0d9e8f7", // one character short
-		"wk-3f9a8b7c6d5e\n4f3a2b1c0d9e8f7a",
+		"wk-3f9a8b7c6d5e\nX4f3a2b1c0d9e8f7a",
 		strings.Repeat("\\u00", 1000) + strings.Repeat("&#", 1000) + strings.Repeat("%", 1000),
 		"\xff\xfe invalid \x00 bytes \u202e",
 	}
@@ -225,7 +281,7 @@ func TestMultiLineSecret(t *testing.T) {
 	t.Parallel()
 	r := New("first-line-secret\r\nsecond-line-secret\n")
 	assert.Equal(t, "a *** b *** c", r.String("a first-line-secret b second-line-secret c"))
-	assert.Equal(t, "***", r.String("first-line-secret\nsecond-line-secret\n"))
+	assert.Equal(t, "***\n", r.String("first-line-secret\nsecond-line-secret\n"), "a separator at the end is not part of the mark")
 }
 
 func TestLongSecret(t *testing.T) {
@@ -243,7 +299,7 @@ func TestOverlapsMerge(t *testing.T) {
 	r := New("abcdefgh", "efghijkl")
 	assert.Equal(t, "x *** y", r.String("x abcdefghijkl y"))
 	assert.Equal(t, "******", r.String("abcdefghabcdefgh"))
-	assert.Equal(t, "*** ***g=", New("abcdefgh").String("abcdefgh YWJjZGVmZ2g="))
+	assert.Equal(t, "*** ***", New("abcdefgh").String("abcdefgh YWJjZGVmZ2g="), "the whole base64 token")
 }
 
 func TestZeroValueAndAdd(t *testing.T) {
