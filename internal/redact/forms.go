@@ -124,8 +124,9 @@ func forms(secrets []string) formSet {
 		}
 	}
 	for _, p := range fs.patterns {
-		i, ok := index[squeeze(p.text)]
-		covered := ok && fs.patterns[i].sets&inSeparated != 0
+		sq := squeeze(p.text)
+		i, ok := index[sq]
+		covered := ok && fs.patterns[i].sets&inSeparated != 0 && len(sq) <= ringSize
 		fs.raw = fs.raw || p.sets&inRaw != 0 && !covered
 		fs.decoded = fs.decoded || p.sets&inDecoded != 0 && !covered
 	}

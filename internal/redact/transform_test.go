@@ -289,3 +289,28 @@ func transformed(secret string, seps []string, rnd *rand.Rand) string {
 	}
 	return b.String()
 }
+
+// TestReadingsForEachLength: with short secrets besides a key, the
+// readings that keep separators still run for them, and only the key is
+// looked for without separators.
+func TestReadingsForEachLength(t *testing.T) {
+	t.Parallel()
+	r := New("x7", "abcdefgh12", key)
+	tests := []struct{ in, want string }{
+		{"a x7 b", "a *** b"},
+		{"a X7 b", "a *** b"},
+		{"a abc\u200bdefgh12 b", "a *** b"},
+		{`a \u0061bcdefgh12 b`, "a *** b"},
+		{"a %61bcdefgh12 b", "a *** b"},
+		{"a YWJjZGVmZ2gxMg== b", "a *** b"},
+		{"a abc defgh12 b", "a abc defgh12 b"},
+		{"a 21hgfedcba b", "a 21hgfedcba b"},
+		{"a " + joinChars(key, " ") + " b", "a *** b"},
+		{"a " + joinChars(key, "\u200b") + " b", "a *** b"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, r.String(tt.in), tt.in)
+	}
+	assert.True(t, r.m.Load().raw && r.m.Load().decoded)
+	assert.False(t, New(key).m.Load().raw || New(key).m.Load().decoded, "a key is found by the readings without separators alone")
+}
