@@ -5,6 +5,13 @@
 //	                         write it to bench/RESULTS.md
 //	go run ./bench soak      hundreds of invocations against the fake with
 //	                         seeded random faults, invariants checked
+//	go run ./bench -only startup,abort
+//	                         package init, the first request against curl's
+//	                         and each signal's time to the exit alone
+//
+// It exits 1 when package init, the first request (against curl's, in the
+// same run) or a signal's time to the exit misses its target: they hold
+// on a quiet machine, and the load average is in the report.
 //
 // Everything runs on loopback against the embedded fake API; nothing else
 // is needed but curl (the first-request baseline) and, for the image size,
@@ -50,6 +57,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 41, "first-request samples of oz-run and of curl each")
 	exits := fs.Int("exits", 21, "terminal-answer-to-exit samples")
+	inits := fs.Int("inits", 41, "package-init samples (GODEBUG=inittrace=1)")
+	aborts := fs.Int("aborts", 3, "signal-to-exit samples per case and signal")
 	scale := fs.Float64("scale", 0.05, "time scale of the run-length comparison (0.05: a 10-minute run takes 30 s)")
 	reps := fs.Int("reps", 20, "runs per run length")
 	conc := fs.Int("conc", 10, "runs watched at a time")
@@ -57,11 +66,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "a fast smoke run: few samples, a smaller scale")
 	out := fs.String("out", "bench/RESULTS.md", "where to write the table (relative to the module root); empty: nowhere")
 	readme := fs.Bool("readme", false, "also put the headline figures between <!-- bench:begin --> and <!-- bench:end --> in README.md")
+	only := fs.String("only", "", "measure only startup (package init and the first request against curl's) and abort (each signal's time to the exit), and print their rows; nothing is written")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *only != "" && *only != "startup" && *only != "abort" && *only != "startup,abort" && *only != "abort,startup" {
+		return fmt.Errorf("-only takes startup, abort or both (startup,abort), not %q", *only)
+	}
 	if *quick {
-		*n, *exits, *reps, *scale = 5, 5, 3, 0.02
+		*n, *exits, *reps, *scale, *inits, *aborts = 5, 5, 3, 0.02, 5, 1
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 
@@ -90,6 +103,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	r.imageBytes, r.imageCreated, r.imageNote = imageSize(ctx)
 
 	rng := rand.New(rand.NewPCG(*seed, 0))
+	if *only != "" {
+		return runOnly(ctx, *only, bin, work, *inits, *n, *aborts, rng, r, stdout, progress)
+	}
+	progress("package init: %d × GODEBUG=inittrace=1 oz-run version", *inits)
+	if r.init, err = measureInit(ctx, bin, *inits); err != nil {
+		return err
+	}
 	progress("first request: %d × oz-run and %d × curl, interleaved", *n, *n)
 	if err := measureStartup(ctx, bin, work, *n, &r.start, func() bool { return rng.IntN(2) == 0 }); err != nil {
 		return err
@@ -108,6 +128,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	progress("the largest answer the client reads: %d runs as a GitHub step and as a GitLab job", largestRuns)
 	if r.largest, err = measureLargest(ctx, bin, work, largestRuns); err != nil {
+		return err
+	}
+	progress("signal → exit: %d runs per case, for SIGINT and SIGTERM (SIGINT's wait out a hanging cancel: about 7 s each)", *aborts)
+	if r.abort, err = measureAbort(ctx, bin, work, *aborts); err != nil {
 		return err
 	}
 	progress("peak RSS while downloading a file of 100 MiB (the limit)")
@@ -157,6 +181,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			progress("updated README.md")
 		}
 	}
+	if len(r.failed) > 0 {
+		return fmt.Errorf("targets missed (on a quiet machine they hold; the load average was %s): %s", loadAverage(), strings.Join(r.failed, "; "))
+	}
 	return nil
 }
 
@@ -179,4 +206,36 @@ func goVersion(ctx context.Context) string {
 		return runtime.Version()
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// runOnly measures startup (package init, the first request against
+// curl's) and/or abort (each signal's time to the exit) alone, prints
+// their rows, writes nothing, and fails when a target is missed.
+func runOnly(ctx context.Context, only, bin, work string, inits, n, aborts int, rng *rand.Rand, r *benchReport,
+	stdout io.Writer, progress func(string, ...any)) error {
+	loadBefore := loadAverage()
+	var err error
+	if strings.Contains(only, "startup") {
+		progress("package init: %d × GODEBUG=inittrace=1 oz-run version", inits)
+		if r.init, err = measureInit(ctx, bin, inits); err != nil {
+			return err
+		}
+		progress("first request: %d × oz-run and %d × curl, interleaved", n, n)
+		if err := measureStartup(ctx, bin, work, n, &r.start, func() bool { return rng.IntN(2) == 0 }); err != nil {
+			return err
+		}
+	}
+	if strings.Contains(only, "abort") {
+		progress("signal → exit: %d runs per case, for SIGINT and SIGTERM", aborts)
+		if r.abort, err = measureAbort(ctx, bin, work, aborts); err != nil {
+			return err
+		}
+	}
+	r.env = fmt.Sprintf("%s/%s, %d CPUs, %s, load average %s before and %s after",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), goVersion(ctx), loadBefore, loadAverage())
+	fmt.Fprint(stdout, r.only())
+	if len(r.failed) > 0 {
+		return fmt.Errorf("targets missed (on a quiet machine they hold; the load average was %s): %s", loadAverage(), strings.Join(r.failed, "; "))
+	}
+	return nil
 }
