@@ -51,7 +51,7 @@ func TestCmarkGFM(t *testing.T) {
 	// One cmark-gfm process for all: documents joined by a rule line that
 	// closes any open block.
 	const sep = "\n\n<hr class=\"sep\">\n\n"
-	cmd := exec.Command(bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter")
+	cmd := exec.Command(bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter", "-e", "footnotes")
 	cmd.Stdin = strings.NewReader(strings.Join(docs, sep))
 	out, err := cmd.Output()
 	if err != nil {
@@ -67,6 +67,7 @@ func TestCmarkGFM(t *testing.T) {
 			continue
 		}
 		checkHTML(t, docs[i], html)
+		checkFrame(t, docs[i], html)
 	}
 }
 

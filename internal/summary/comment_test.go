@@ -59,7 +59,7 @@ func commentCases(t testing.TB) map[string]struct {
 	succeeded.Work = runner.Work{
 		Answer: "The test `TestRetry` was flaky because it slept **100 ms** and raced the ticker.\n\n" +
 			"I changed it to use a fake clock:\n\n```go\nclk := newFakeClock()\nclk.Advance(time.Second)\n```\n\n" +
-			"- Fixed `retry_test.go`\n- Opened acme/app#42\n",
+			"- Fixed `retry_test.go`\n- Opened the pull request below\n",
 		Files: []runner.File{{Path: "out/report.txt", Size: 1234}, {Path: "out/data set.csv", Size: 3 << 20}},
 	}
 
@@ -87,6 +87,9 @@ func commentCases(t testing.TB) map[string]struct {
 		Files:  []runner.File{{Path: "a`b <c>.txt", Size: 1}, {Path: "@octocat/\u202eexe.txt", Size: -1}},
 	}
 
+	forged := succeeded
+	forged.Work.Answer = forgedAnswer
+
 	return map[string]struct {
 		r    runner.Result
 		opts Options
@@ -98,6 +101,7 @@ func commentCases(t testing.TB) map[string]struct {
 		"comment_failed":      {failed, failOn},
 		"comment_aborted":     {aborted, failOn},
 		"comment_hostile":     {hostile, Options{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b> @here"}},
+		"comment_forged":      {forged, failOn},
 	}
 }
 
@@ -161,10 +165,10 @@ func TestAnswerMarkdown(t *testing.T) {
 		{"js link", "[x](javascript:alert(1))", "[x\\](javascript:alert(1))\n"},
 		{"https link", "[x](https://a.example/@u?a=1&b=<2>)", "[x](https://a.example/%40u?a=1&amp;b=%3C2%3E)\n"},
 		{"spaced link", "[x]( http://a.example)", "[x\\]( http\\://a.example)\n"},
-		{"image http", "![i](http://a.example/i.png)", "![i\\](http\\://a.example/i.png)\n"},
+		{"image http", "![i](http://a.example/i.png)", "\\![i\\](http\\://a.example/i.png)\n"},
 		{"ref def", "[r]: javascript:x\n[s]: https://ok.example", "[r\\]: javascript:x\n[s]: https://ok.example\n"},
 		{"bare links", "http://a.example FTP://b www.c.example https://d.example", "http\\://a.example FTP\\://b www\\.c.example https://d.example\n"},
-		{"entities", "&#64;u &commat;u", "&amp;#64;u &amp;commat;u\n"},
+		{"entities", "&#64;u &commat;u", "&amp;#" + zwj + "64;u &amp;commat;u\n"},
 		{"bidi", "a\u202eb\u2066c", "abc\n"},
 		{"fence kept", "```go\nx := \"<b>\"\n```", "```go\nx := \"<b>\"\n```\n"},
 		{"fence longer than content", "~~~\n~~~~~ not a closer\nafter", "~~~~~~\n~~~~~ not a closer\nafter\n~~~~~~\n"},
@@ -178,15 +182,31 @@ func TestAnswerMarkdown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tt.want, answerMarkdown(tt.in, 1<<20))
+			assert.Equal(t, quoted(tt.want), answerMarkdown(tt.in, 1<<20))
 		})
 	}
+}
+
+// quoted is s with each line quoted, as answerMarkdown frames the answer.
+func quoted(s string) string {
+	if s == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		if line == "" {
+			b.WriteString(">\n")
+			continue
+		}
+		b.WriteString("> " + line + "\n")
+	}
+	return b.String()
 }
 
 func TestAnswerMarkdownFenceLength(t *testing.T) {
 	t.Parallel()
 	got := answerMarkdown("```\nx `````\n```", 1<<20)
-	assert.Equal(t, "``````\nx `````\n``````\n", got, "the fence is longer than any run inside")
+	assert.Equal(t, quoted("``````\nx `````\n``````\n"), got, "the fence is longer than any run inside")
 }
 
 func TestAnswerMarkdownBudget(t *testing.T) {
@@ -250,7 +270,7 @@ func TestCommentCmarkGFM(t *testing.T) {
 		docs = append(docs, Comment(r, Options{MaxBytes: 200 + rnd.IntN(6000)}))
 	}
 	const sep = "\n\n<hr class=\"sep\">\n\n"
-	cmd := exec.Command(bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter")
+	cmd := exec.Command(bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "strikethrough", "-e", "tagfilter", "-e", "footnotes")
 	cmd.Stdin = strings.NewReader(strings.Join(docs, sep))
 	out, err := cmd.Output()
 	require.NoError(t, err)
@@ -310,6 +330,7 @@ func checkCommentHTML(t *testing.T, md, html string) {
 	if strings.Contains(md, "### Files") && !strings.Contains(html, "<h3>Files</h3>") {
 		fail("the answer swallowed the sections after it")
 	}
+	checkFrame(t, md, html)
 	// Mentions are made from text, not code: drop code before looking.
 	text := regexp.MustCompile(`(?s)<code[^>]*>.*?</code>`).ReplaceAllString(html, "")
 	if m := mention.FindString(text); m != "" {
@@ -324,6 +345,9 @@ var hostileAnswerPieces = append([]string{
 	"(javascript:x)", "(https://ok.example/", "(http://x.example)", "![", "@user", "@", "&#64;", "&lt;", "&commat;",
 	"http://", "https://", "www.", "WWW.", "\\", "\\`", "`", "``", "x", " ", "é", "\u202e", "#", "*", "_",
 	"(www.x.y", "\\<", "https://a.b/`", ")`", "HTTPS://c.d", "ftp://e.f", "a@b.co", "[x](https://g.h/(i)`", "*www.j.k",
+	"\n# ", "\n## ", "\n### ", "######", "\n===", "\n---", "\n-", "\n    # ", "\n  - ", "\n> # ", "> ", "1) ",
+	"![a](https://t.example/p.gif)", "![](https://github.com/x.png)", "](https://github.com/y.png)", "![r]", "[r]: https://t.example/r.gif\n",
+	"[^1]", "[^1]: ", "[!NOTE]", "#12", "a/b#3", "!4", "&5", "GH-6", "✅ Oz run succeeded",
 }, hostilePieces...)
 
 func hostileAnswerText(rnd *rand.Rand) string {
@@ -338,12 +362,15 @@ func FuzzAnswerMarkdown(f *testing.F) {
 	f.Add(hostileAnswer, uint16(0))
 	f.Add("```\n<x>", uint16(30))
 	f.Add("`a` `` ` `` \\` [x](https://a) ]: @u", uint16(210))
+	f.Add(forgedAnswer, uint16(0))
+	f.Add("- a\n\n    # b\n> x\n> ---\n![a](https://github.com/x.png) ![b](https://t.example/p.gif)", uint16(0))
 	f.Fuzz(func(t *testing.T, answer string, maxBytes uint16) {
 		max := int(maxBytes)
 		if max == 0 {
 			max = 1 << 20
 		}
 		got := answerMarkdown(answer, max)
+		checkAnswerMarkdown(t, got)
 		if len(got) > max {
 			t.Fatalf("len %d > %d", len(got), max)
 		}

@@ -11,10 +11,11 @@ import (
 // Text from the API is untrusted. The functions here turn any string into
 // Markdown that shows the text as it is and can create nothing: no HTML (the
 // output never holds a raw `<`), no links or images, no headings, tables,
-// lists, code, math or mentions.
+// lists, code, math, mentions or references to issues and pull requests.
 
 // zwj follows every `@`, so that `@user` and `user@host` are shown, not
-// linked, and ping no one.
+// linked, and ping no one; and the mark of a reference (`#12`: crossRef),
+// so that it links nothing and leaves no back-link.
 const zwj = "\u200d"
 
 // inline escapes s for use inside one line: a table cell, a list item, link
@@ -75,7 +76,8 @@ var escapes = func() (e [utf8.RuneSelf]string) {
 // leading `-`, `+`, `=` or `1.` is escaped (so it cannot make a list, a
 // rule or a heading underline). Line breaks become spaces. Autolinks are
 // prevented too: `:` is escaped (http://), so is the dot of `www.`, and `@`
-// gets a zero-width joiner (mail addresses, mentions).
+// gets a zero-width joiner (mail addresses, mentions), as do the `#`, `!`,
+// `&` and `-` of references (`#12`, `!12`, `&12`, `GH-12`: see crossRef).
 func writeEscaped(b *strings.Builder, s string) {
 	lineStart := true
 	listDot := -1 // the index of the dot of a leading `1.`
@@ -106,6 +108,12 @@ func writeEscaped(b *strings.Builder, s string) {
 			rep = escapes[c]
 		case i == listDot, c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
 			rep = `\.`
+		}
+		if crossRef(s, i) { // #12, !12, &12, GH-12: shown, not linked
+			if rep == "" {
+				rep = s[i : i+1]
+			}
+			rep += zwj
 		}
 		if rep != "" {
 			b.WriteString(s[done:i])

@@ -14,7 +14,7 @@ func TestInline(t *testing.T) {
 		{"<b>&", "&lt;b&gt;&amp;"},
 		{"a|b\nc\r\nd", `a\|b c d`},
 		{"[x](javascript:y)", `\[x\]\(javascript\:y\)`},
-		{"![i](u) `c` *e* _e_ ~s~ $m$ {b} #1", `\!\[i\]\(u\) \` + "`c\\`" + ` \*e\* \_e\_ \~s\~ \$m\$ \{b\} \#1`},
+		{"![i](u) `c` *e* _e_ ~s~ $m$ {b} #1", `\!\[i\]\(u\) \` + "`c\\`" + ` \*e\* \_e\_ \~s\~ \$m\$ \{b\} \#` + zwj + "1"},
 		{`back\slash`, `back\\slash`},
 		{"@octocat me@x.io", "@" + zwj + "octocat me@" + zwj + "x.io"},
 		{"a\x00b\x1bc\x7fd\u0085e", "abcde"},
@@ -102,6 +102,6 @@ func TestSafeURL(t *testing.T) {
 
 func TestLink(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, `[PR \#1](https://x.example/1)`, link("PR #1", "https://x.example/1"))
+	assert.Equal(t, `[PR \#`+zwj+`1](https://x.example/1)`, link("PR #1", "https://x.example/1"))
 	assert.Equal(t, `javascript\:alert\(1\)`, urlLink("javascript:alert(1)"))
 }

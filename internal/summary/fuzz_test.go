@@ -198,3 +198,48 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// FuzzAnswerFrame renders an answer in the summary and in the comment and
+// checks that it stays in its frame: outside the answer's quote, only the
+// summary's own title and sections; inside it, no heading at their level
+// or above and no image from outside GitHub or GitLab (checkAnswerMarkdown).
+func FuzzAnswerFrame(f *testing.F) {
+	f.Add(forgedAnswer, uint16(0))
+	f.Add(hostileAnswer, uint16(3000))
+	f.Add("| a |\n|---|\n| b |\n# x\n!![p](https://t.example/p.gif)", uint16(500))
+	f.Fuzz(func(t *testing.T, answer string, maxBytes uint16) {
+		r := terminal(oz.StateSucceeded, config.Succeeded, nil)
+		r.Work.Answer = answer
+		opts := Options{MaxBytes: int(maxBytes)}
+		for _, doc := range []string{Render(r, opts), Comment(r, opts)} {
+			checkFramedAnswer(t, doc)
+		}
+	})
+}
+
+// checkFramedAnswer checks a summary or a comment whose only untrusted
+// Markdown is the agent's answer.
+func checkFramedAnswer(t *testing.T, doc string) {
+	t.Helper()
+	lines := strings.Split(doc, "\n")
+	var answer []string
+	in := false
+	for i, line := range lines {
+		switch {
+		case line == "### Answer":
+			in = true
+			continue
+		case in && (line == "</details>" || strings.HasPrefix(line, "### ") || line == "---"):
+			in = false
+		case in && (line == "<details>" || strings.HasPrefix(line, "<summary>")):
+			continue
+		case in:
+			answer = append(answer, line)
+			continue
+		}
+		if strings.HasPrefix(line, "#") && !(i == 0 && strings.HasPrefix(line, "## ")) && !ourHeadings[line] {
+			t.Fatalf("heading %q not ours in:\n%s", line, doc)
+		}
+	}
+	checkAnswerMarkdown(t, strings.Join(answer, "\n"))
+}

@@ -271,14 +271,13 @@ func tableRows(r runner.Result, f format) []tableRow {
 	return rows
 }
 
-// writeMarkdownTable writes rows as a table of two columns, the first row
-// as its heading.
+// writeMarkdownTable writes rows as a table of two columns under an empty
+// header: a table of facts has no column names, and its first row (the
+// run) is a fact like the others, not a heading.
 func writeMarkdownTable(b *strings.Builder, rows []tableRow) {
-	for i, row := range rows {
+	b.WriteString("| | |\n|---|---|\n")
+	for _, row := range rows {
 		b.WriteString("| " + row.name + " | " + row.value + " |\n")
-		if i == 0 {
-			b.WriteString("|---|---|\n")
-		}
 	}
 	b.WriteString("\n")
 }

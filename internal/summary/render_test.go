@@ -156,6 +156,9 @@ func goldenCases(t testing.TB) map[string]struct {
 			`file "x" was not downloaded: <b>HTTP 403</b> | |`},
 		ConversationID: "conv-1",
 	}
+	// An answer that tries to pass for oz-run (frame_test.go).
+	forged := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	forged.Work.Answer = forgedAnswer
 	pending := terminal(oz.StateSucceeded, config.TimedOut, nil)
 	pending.Attached, pending.FollowupPending = true, true
 	pending.Followup = &runner.Followup{Outcome: oz.OutcomeHandoffExecution}
@@ -181,6 +184,7 @@ func goldenCases(t testing.TB) map[string]struct {
 		"api_error":           {apiErr, failOn},
 		"aborted":             {aborted, failOn},
 		"hostile":             {hostile, Options{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b>"}},
+		"forged":              {forged, failOn},
 	}
 }
 

@@ -210,13 +210,19 @@ func writeTextList(b *strings.Builder, l *list) {
 	b.WriteString("\n")
 }
 
-// writeTextAnswer writes the agent's answer as it wrote it, cleaned.
+// answerFrame starts each line of the agent's answer in the plain text:
+// a bar that no line of oz-run's own text starts with, so that nothing in
+// the answer can pass for oz-run's outcome, notes or sections.
+const answerFrame = "  │ "
+
+// writeTextAnswer writes the agent's answer as it wrote it, cleaned, each
+// line in the frame.
 func writeTextAnswer(b *strings.Builder, answer string) {
 	if isBlank(answer) {
 		return
 	}
 	b.WriteString("The agent's answer:\n")
-	writeTextBlock(b, answer)
+	writeIndented(b, answer, answerFrame)
 	b.WriteString("\n")
 }
 
