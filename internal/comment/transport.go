@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // The HTTP client under both forges' clients: answers capped, redirects
@@ -84,7 +85,7 @@ func apiBase(name, raw string) (*url.URL, error) {
 	switch {
 	case u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
 		return nil, fmt.Errorf("%s %q is not an absolute http(s) URL", name, u.Redacted())
-	case u.Scheme == "http" && !loopback(u.Hostname()):
+	case u.Scheme == "http" && !weburl.IsLoopbackHost(u.Hostname()):
 		return nil, fmt.Errorf("%s %q is plain http: the token is sent only over https (or to a loopback host)", name, u.Redacted())
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		return nil, fmt.Errorf("%s %q must have no user info, query or fragment", name, u.Redacted())
@@ -94,12 +95,4 @@ func apiBase(name, raw string) (*url.URL, error) {
 	}
 	u.RawPath = ""
 	return u, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

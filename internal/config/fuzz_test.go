@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // sep separates the fuzzed values of the inputs after warp_api_key, in the
@@ -150,7 +151,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("bad api_url %q", c.APIURL)
 		}
 		if u, err := url.Parse(c.APIURL); err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-			(u.Scheme == "http" && !isLoopback(u.Hostname())) {
+			(u.Scheme == "http" && !weburl.IsLoopbackHost(u.Hostname())) {
 			t.Fatalf("api_url %q: credentials, or plain http to a host that is not loopback", c.APIURL)
 		}
 	})

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // The setters of the inputs that are plain values: text, booleans,
@@ -231,23 +231,12 @@ func setAPIURL(_ *loader, c *Config, v string) []*InputError {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != "" {
 		return one(&InputError{Value: shown, Problem: "has a query or fragment (not shown)", Accepted: accepted + ", without ? or #"})
 	}
-	if strings.EqualFold(u.Scheme, "http") && !isLoopback(u.Hostname()) {
+	if strings.EqualFold(u.Scheme, "http") && !weburl.IsLoopbackHost(u.Hostname()) {
 		return one(&InputError{Value: shown, Problem: "is plain http to a host that is not loopback: the key would cross the network unencrypted",
 			Accepted: "use https (http is accepted only for a loopback host: 127.0.0.1, ::1 or localhost, as for oz-run fake-server on this machine)"})
 	}
 	c.APIURL = strings.TrimRight(v, "/")
 	return nil
-}
-
-// isLoopback reports whether host (without its port) is this machine:
-// localhost, 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // isWarpHost reports whether the API URL is Warp's own service (warp.dev

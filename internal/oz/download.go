@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	secrets "github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // Download: a FILE artifact's signed URL fetched into a writer, with no key
@@ -151,7 +151,7 @@ func (c *Client) checkHop(u *url.URL, raw string) error {
 		return fmt.Errorf("%w: the URL has no host", ErrDownloadRefusedURL)
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && weburl.IsLoopbackHost(u.Hostname()):
 		return nil
 	}
 	return fmt.Errorf("%w: only https is fetched (http only from a loopback address), not %q from %s", ErrDownloadRefusedURL, u.Scheme, u.Host)
@@ -172,14 +172,6 @@ func (c *Client) urlHoldsKey(u *url.URL, raw string) bool {
 		}
 	}
 	return slices.ContainsFunc(forms, func(s string) bool { return s != "" && c.holdsKey(s) })
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Download fetches a signed URL (an artifact's download_url) into w and

@@ -2,7 +2,9 @@
 // API, through the agent) and are shown or handed on: a step output that a
 // later step may substitute into a shell, a link in the job summary or in
 // the pull request comment. The ci and summary packages both follow it, so
-// a URL is linked where, and only where, it is published.
+// a URL is linked where, and only where, it is published. It also holds
+// the one rule for the hosts plain http may go to with a credential
+// (IsLoopbackHost), which config, oz and comment follow.
 package weburl
 
 import (
