@@ -16,6 +16,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // The abort deadline (internal/abort), as the process keeps it: after a
@@ -28,7 +29,7 @@ import (
 // abortStep starts a GitHub step on a pull request, with the PR comment,
 // a result file and a run that never ends, and waits until the run is
 // working and the comment exists.
-func abortStep(t *testing.T, faults ...ozfake.Fault) (*ozfake.Server, *forgefake.Forge, *step, *abortProc) {
+func abortStep(t *testing.T, faults ...ozfaketest.Fault) (*ozfake.Server, *forgefake.Forge, *step, *abortProc) {
 	t.Helper()
 	fake, base := newFake(t)
 	for _, f := range faults {
@@ -138,7 +139,7 @@ func TestAbortCancelThenCommentThenOutputs(t *testing.T) {
 // 3.5 s after it, the SIGTERM's 1 s after the later signal).
 func TestAbortCancelThatHangsIsGivenUpAtTheSignalsShare(t *testing.T) {
 	t.Parallel()
-	hang := ozfake.Fault{Path: routeCancel, Hang: true}
+	hang := ozfaketest.Fault{Path: routeCancel, Hang: true}
 	for _, tc := range []struct {
 		name    string
 		signals []syscall.Signal

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // faultCase is one row of the fault matrix: the program, as a process in a
@@ -26,7 +27,7 @@ type faultCase struct {
 	inputs map[string]string // over the step's
 	env    map[string]string // more environment
 	fake   []ozfake.Option
-	faults []ozfake.Fault
+	faults []ozfaketest.Fault
 	down   bool                   // the API is down from the start
 	setup  func(*proc) error      // acts before the program starts
 	during func(*proc) error      // acts while the program runs
@@ -45,9 +46,9 @@ type faultCase struct {
 }
 
 // The fault's route.
-func onCreate(f ozfake.Fault) ozfake.Fault { f.Path = routeCreate; return f }
-func onGet(f ozfake.Fault) ozfake.Fault    { f.Path = routeGet; return f }
-func onCancel(f ozfake.Fault) ozfake.Fault { f.Path = routeCancel; return f }
+func onCreate(f ozfaketest.Fault) ozfaketest.Fault { f.Path = routeCreate; return f }
+func onGet(f ozfaketest.Fault) ozfaketest.Fault    { f.Path = routeGet; return f }
+func onCancel(f ozfaketest.Fault) ozfaketest.Fault { f.Path = routeCancel; return f }
 
 func header(kv ...string) http.Header {
 	h := http.Header{}
@@ -78,9 +79,9 @@ func faultCases() []faultCase {
 	cases := workFaultCases()
 	cases = append(cases, []faultCase{
 		// Transient failures are retried and change nothing.
-		{name: "poll/5xx burst", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 3, Status: 503})},
+		{name: "poll/5xx burst", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Times: 3, Status: 503})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1},
-		{name: "poll/429 Retry-After seconds", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
+		{name: "poll/429 Retry-After seconds", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
 			code: 0, conclusion: "succeeded", created: 1, check: gapAtLeast(routeGet, 0, 950*time.Millisecond)},
 		// The date is made when the first poll is seen, so that the process
 		// start does not eat into the wait; 3s, as the date has whole seconds.
@@ -91,57 +92,57 @@ func faultCases() []faultCase {
 				}
 				// The next read, whichever it is by now (a loaded machine
 				// may starve this goroutine past a poll), is refused.
-				p.fake.Inject(onGet(ozfake.Fault{Nth: p.requests(routeGet) + 1, Status: 429,
+				p.fake.Inject(onGet(ozfaketest.Fault{Nth: p.requests(routeGet) + 1, Status: 429,
 					Header: header("Retry-After", time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat))}))
 				return nil
 			},
 			code: 0, conclusion: "succeeded", created: 1, check: someGapAtLeast(routeGet, time.Second)},
-		{name: "poll/empty body", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 2, Status: 200, Header: header("Content-Type", "application/json")})},
+		{name: "poll/empty body", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Times: 2, Status: 200, Header: header("Content-Type", "application/json")})},
 			code: 0, conclusion: "succeeded", created: 1},
-		{name: "poll/malformed JSON", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 200, Body: `{"run_id":"fake-run-000001","state":`})},
+		{name: "poll/malformed JSON", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Status: 200, Body: `{"run_id":"fake-run-000001","state":`})},
 			code: 0, conclusion: "succeeded", created: 1},
-		{name: "poll/HTML 502 from a proxy", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 2, Status: 502, Header: html, Body: proxyHTML})},
+		{name: "poll/HTML 502 from a proxy", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Times: 2, Status: 502, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1},
-		{name: "poll/HTML 200 from a login page", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 200, Header: html, Body: "<!doctype html><title>Sign in</title>"})},
+		{name: "poll/HTML 200 from a login page", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Status: 200, Header: html, Body: "<!doctype html><title>Sign in</title>"})},
 			code: 0, conclusion: "succeeded", created: 1},
-		{name: "poll/connection reset", faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Times: 2, CloseConn: true})},
+		{name: "poll/connection reset", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Times: 2, CloseConn: true})},
 			code: 0, conclusion: "succeeded", created: 1},
-		{name: "poll/hanging answer", env: requestTimeout("300ms"), faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Hang: true})},
+		{name: "poll/hanging answer", env: requestTimeout("300ms"), faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Hang: true})},
 			code: 0, conclusion: "succeeded", created: 1, check: gapAtLeast(routeGet, 0, 300*time.Millisecond)},
-		{name: "create/5xx burst", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Times: 2, Status: 502, Header: html, Body: proxyHTML})},
+		{name: "create/5xx burst", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Times: 2, Status: 502, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 3, check: routeCount(routeList, -1)},
-		{name: "create/429 Retry-After", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
+		{name: "create/429 Retry-After", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 2, check: gapAtLeast(routeCreate, 0, 950*time.Millisecond)},
-		{name: "create/empty 200", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 200, Header: header("Content-Type", "application/json")})},
+		{name: "create/empty 200", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Status: 200, Header: header("Content-Type", "application/json")})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 2},
-		{name: "create/connection reset before creating", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, CloseConn: true})},
+		{name: "create/connection reset before creating", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, CloseConn: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 2},
 
 		// The three ambiguous creates: the run was created, its answer lost.
-		{name: "ambiguous/create times out", env: requestTimeout("300ms"), faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+		{name: "ambiguous/create times out", env: requestTimeout("300ms"), faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
-		{name: "ambiguous/create answers 500", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
+		{name: "ambiguous/create answers 500", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
-		{name: "ambiguous/create connection reset", faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
+		{name: "ambiguous/create connection reset", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
 			code: 0, conclusion: "succeeded", created: 1, creates: 1, says: []string{"answer to the create was lost"}},
 		{name: "ambiguous/create times out, no metadata filter", env: requestTimeout("300ms"), fake: noFilter,
-			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+			faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code:   3, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
-		{name: "ambiguous/create answers 500, no metadata filter", fake: noFilter, faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
+		{name: "ambiguous/create answers 500, no metadata filter", fake: noFilter, faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Status: 500, CreateThenFail: true})},
 			code: 3, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
-		{name: "ambiguous/create connection reset, no metadata filter", fake: noFilter, faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
+		{name: "ambiguous/create connection reset, no metadata filter", fake: noFilter, faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, CloseConn: true, CreateThenFail: true})},
 			code: 3, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
 
 		// Final answers end the step with exit 3 and say what to do.
-		{name: "create/OUT_OF_CREDITS", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 429, Header: header("X-Warp-Error-Code", "OUT_OF_CREDITS")})},
+		{name: "create/OUT_OF_CREDITS", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Status: 429, Header: header("X-Warp-Error-Code", "OUT_OF_CREDITS")})},
 			code: 3, creates: 1, says: []string{"OUT_OF_CREDITS", "add credits"}},
-		{name: "create/401", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 401})}, code: 3, creates: 1, says: []string{"warp_api_key"}},
-		{name: "create/403", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 403})}, code: 3, creates: 1, says: []string{"team_uid"}},
-		{name: "create/5xx past the retries", faults: []ozfake.Fault{onCreate(ozfake.Fault{Status: 503})},
+		{name: "create/401", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Status: 401})}, code: 3, creates: 1, says: []string{"warp_api_key"}},
+		{name: "create/403", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Status: 403})}, code: 3, creates: 1, says: []string{"team_uid"}},
+		{name: "create/5xx past the retries", faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Status: 503})},
 			code: 3, creates: 5, says: []string{"gave up after 5 attempts", "try again later"}},
-		{name: "poll/401 mid-run", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Status: 401})},
+		{name: "poll/401 mid-run", inputs: slow, faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 2, Status: 401})},
 			code: 3, created: 1, creates: 1, says: []string{"warp_api_key"}},
-		{name: "poll/403 mid-run", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Status: 403})},
+		{name: "poll/403 mid-run", inputs: slow, faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 2, Status: 403})},
 			code: 3, created: 1, creates: 1, says: []string{"team_uid"}},
 		{name: "poll/run vanishes (404)", inputs: slow, during: func(p *proc) error {
 			if err := p.awaitRequests(routeGet, 1); err != nil {
@@ -162,44 +163,44 @@ func faultCases() []faultCase {
 		}, code: 4, conclusion: "timed_out", created: 1, creates: 1, says: []string{"may still be going"}},
 
 		// The cancel after a timeout, answered 409, 422 and 400, or not at all.
-		{name: "cancel/409 then cancelled", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Nth: 1, Times: 2, Status: 409})},
+		{name: "cancel/409 then cancelled", inputs: with(slow, "timeout", "1s"), faults: []ozfaketest.Fault{onCancel(ozfaketest.Fault{Nth: 1, Times: 2, Status: 409})},
 			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1, check: routeCount(routeCancel, 3)},
-		{name: "cancel/422", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Status: 422})},
+		{name: "cancel/422", inputs: with(slow, "timeout", "1s"), faults: []ozfaketest.Fault{onCancel(ozfaketest.Fault{Status: 422})},
 			code: 4, conclusion: "timed_out", state: "INPROGRESS", created: 1, says: []string{"HTTP 422", "may still be going"}, check: routeCount(routeCancel, 1)},
-		{name: "cancel/400", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Status: 400})},
+		{name: "cancel/400", inputs: with(slow, "timeout", "1s"), faults: []ozfaketest.Fault{onCancel(ozfaketest.Fault{Status: 400})},
 			code: 4, conclusion: "timed_out", created: 1, says: []string{"already ended"}, check: routeCount(routeCancel, 1)},
-		{name: "cancel/hangs", inputs: with(slow, "timeout", "1s"), faults: []ozfake.Fault{onCancel(ozfake.Fault{Hang: true})},
+		{name: "cancel/hangs", inputs: with(slow, "timeout", "1s"), faults: []ozfaketest.Fault{onCancel(ozfaketest.Fault{Hang: true})},
 			code: 4, conclusion: "timed_out", state: "INPROGRESS", created: 1, says: []string{"may still be going"}},
 
 		// The timeout in each phase.
 		// A create cut short is looked up by its request id: the run it
 		// started is reported and cancelled, or its outcome stands.
 		{name: "timeout/during the create", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"),
-			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+			faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1, creates: 1,
 			says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, -1)},
 		{name: "timeout/during the create of a run that has ended", inputs: map[string]string{"timeout": "1s"}, env: requestTimeout("10s"),
-			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+			faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code:   0, conclusion: "succeeded", state: "SUCCEEDED", created: 1, creates: 1,
 			says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, 0)},
 		// A create without an answer whose run cannot be found is no
 		// timed-out run: the API could not be used (exit 3), whatever
 		// fail_on says.
 		{name: "timeout/during the create, no metadata filter", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"), fake: noFilter,
-			faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+			faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 			code:   3, created: 1, creates: 1, lostID: true,
 			says: []string{"may or may not have been created", "oz_run_request_id="}},
 		{name: "timeout/a create that never answers, fail_on failed", inputs: with(slow, "timeout", "1s", "fail_on", "failed"), env: requestTimeout("10s"),
-			faults: []ozfake.Fault{onCreate(ozfake.Fault{Hang: true})},
+			faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Hang: true})},
 			code:   3, created: 0, creates: 1,
 			says: []string{"no run was started within 1s (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
 		{name: "timeout/during a poll request", inputs: with(slow, "timeout", "1s"), env: requestTimeout("10s"),
-			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Hang: true})},
+			faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 2, Hang: true})},
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1},
 		{name: "timeout/during the poll sleep", inputs: with(slow, "timeout", "1s", "poll_interval", "1m", "poll_max_interval", "1m"),
 			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1, check: routeCount(routeGet, 2)},
 		{name: "timeout/during a retry sleep", inputs: with(slow, "timeout", "1s"),
-			faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
+			faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
 			code:   4, conclusion: "timed_out", state: "CANCELLED", created: 1},
 	}...)
 
@@ -210,21 +211,21 @@ func faultCases() []faultCase {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]
 		cases = append(cases,
-			faultCase{name: name + "/during the create", inputs: slow, faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+			faultCase{name: name + "/during the create", inputs: slow, faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 				during: signalAt(routeCreate, 1, 20*time.Millisecond, sig),
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, creates: 1,
 				says: []string{"interrupted create had started run"}, check: routeCount(routeCancel, -1)},
 			faultCase{name: name + "/during the create, no metadata filter", inputs: slow, fake: noFilter,
-				faults: []ozfake.Fault{onCreate(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
+				faults: []ozfaketest.Fault{onCreate(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true})},
 				during: signalAt(routeCreate, 1, 20*time.Millisecond, sig),
 				code:   5, created: 1, creates: 1, lostID: true, says: []string{"may or may not have been created", "oz_run_request_id="}},
-			faultCase{name: name + "/during a poll", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 2, Hang: true})},
+			faultCase{name: name + "/during a poll", inputs: slow, faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 2, Hang: true})},
 				during: signalAt(routeGet, 2, 20*time.Millisecond, sig),
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, check: routeCount(routeCancel, -1)},
 			faultCase{name: name + "/during the poll sleep", inputs: with(slow, "poll_interval", "1m", "poll_max_interval", "1m"),
 				during: signalAt(routeGet, 1, 100*time.Millisecond, sig),
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, check: routeCount(routeCancel, -1)},
-			faultCase{name: name + "/during a retry sleep", inputs: slow, faults: []ozfake.Fault{onGet(ozfake.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
+			faultCase{name: name + "/during a retry sleep", inputs: slow, faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Status: 503, Header: header("Retry-After", "60")})},
 				during: signalAt(routeGet, 1, 100*time.Millisecond, sig),
 				code:   5, conclusion: "cancelled", state: "CANCELLED", created: 1, check: routeCount(routeCancel, -1)},
 		)

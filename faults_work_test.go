@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // The fault matrix's rows for the agent's work: the conversation, the
@@ -31,10 +32,10 @@ const (
 	routeFollowup     = "POST /agent/runs/{id}/followups"
 )
 
-func onConversation(f ozfake.Fault) ozfake.Fault { f.Path = routeConversation; return f }
-func onArtifact(f ozfake.Fault) ozfake.Fault     { f.Path = routeArtifact; return f }
-func onFile(f ozfake.Fault) ozfake.Fault         { f.Path = routeFile; return f }
-func onFollowup(f ozfake.Fault) ozfake.Fault     { f.Path = routeFollowup; return f }
+func onConversation(f ozfaketest.Fault) ozfaketest.Fault { f.Path = routeConversation; return f }
+func onArtifact(f ozfaketest.Fault) ozfaketest.Fault     { f.Path = routeArtifact; return f }
+func onFile(f ozfaketest.Fault) ozfaketest.Fault         { f.Path = routeFile; return f }
+func onFollowup(f ozfaketest.Fault) ozfaketest.Fault     { f.Path = routeFollowup; return f }
 
 // filesDir is files_dir in the rows that download.
 const filesDir = "oz-files"
@@ -51,43 +52,43 @@ func workFaultCases() []faultCase {
 		{name: "conversation/404 (an older server)", inputs: map[string]string{"prompt": "[fake:noconversation] x"},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{"the run has no conversation"},
 			check: all(noAnswer, notSaid("The agent's work"), routeCount(routeConversation, 1))},
-		{name: "conversation/5xx past the retries", faults: []ozfake.Fault{onConversation(ozfake.Fault{Status: 503})},
+		{name: "conversation/5xx past the retries", faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Status: 503})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{"The agent's work", "answer was not read", "HTTP 503"}, check: noAnswer},
-		{name: "conversation/HTML from a proxy", faults: []ozfake.Fault{onConversation(ozfake.Fault{Status: 200, Header: html, Body: proxyHTML})},
+		{name: "conversation/HTML from a proxy", faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Status: 200, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{"answer was not read"}, check: noAnswer},
-		{name: "conversation/hangs", env: requestTimeout("300ms"), faults: []ozfake.Fault{onConversation(ozfake.Fault{Hang: true})},
+		{name: "conversation/hangs", env: requestTimeout("300ms"), faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Hang: true})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{"answer was not read"}, check: noAnswer},
-		{name: "conversation/answers after a 5xx", faults: []ozfake.Fault{onConversation(ozfake.Fault{Nth: 1, Status: 502, Header: html, Body: proxyHTML})},
+		{name: "conversation/answers after a 5xx", faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Nth: 1, Status: 502, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1, check: all(hasAnswer, routeCount(routeConversation, 2))},
 
 		// The artifacts and their downloads: a warning naming the file, never a failed step.
 		{name: "files/all downloaded, no key sent (the storage would answer 400)", inputs: withFiles,
 			code: 0, conclusion: "succeeded", created: 1,
 			check: all(downloaded("reports/oz-report.md", "changes.patch"), routeCount(routeConversation, 1), routeCount(routeFile, 2))},
-		{name: "artifact/404", inputs: withFiles, faults: []ozfake.Fault{onArtifact(ozfake.Fault{Nth: 1, Status: 404})},
+		{name: "artifact/404", inputs: withFiles, faults: []ozfaketest.Fault{onArtifact(ozfaketest.Fault{Nth: 1, Status: 404})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"reports/oz-report.md" was not downloaded`, "HTTP 404"},
 			check: downloaded("changes.patch")},
-		{name: "download/403 expired: a fresh URL", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Nth: 1, Status: 403})},
+		{name: "download/403 expired: a fresh URL", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Nth: 1, Status: 403})},
 			code: 0, conclusion: "succeeded", created: 1,
 			check: all(downloaded("reports/oz-report.md", "changes.patch"), routeCount(routeArtifact, 3), routeCount(routeFile, 3))},
-		{name: "download/403 again", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Nth: 1, Times: 2, Status: 403})},
+		{name: "download/403 again", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Nth: 1, Times: 2, Status: 403})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"reports/oz-report.md" was not downloaded`, "HTTP 403"},
 			check: downloaded("changes.patch")},
-		{name: "download/400", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Nth: 2, Status: 400})},
+		{name: "download/400", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Nth: 2, Status: 400})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"changes.patch" was not downloaded`, "HTTP 400"},
 			check: downloaded("reports/oz-report.md")},
-		{name: "download/slow", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Delay: 300 * time.Millisecond})},
+		{name: "download/slow", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Delay: 300 * time.Millisecond})},
 			code: 0, conclusion: "succeeded", created: 1, check: downloaded("reports/oz-report.md", "changes.patch")},
-		{name: "download/connection reset", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Nth: 1, CloseConn: true})},
+		{name: "download/connection reset", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Nth: 1, CloseConn: true})},
 			code: 0, conclusion: "succeeded", created: 1, says: []string{`"reports/oz-report.md" was not downloaded`},
 			check: downloaded("changes.patch")},
 		// timeout: 3s makes the work's budget 3 s (5 minutes, or timeout when shorter).
 		{name: "download/the time for the work passes", inputs: with(withFiles, "timeout", "3s"),
-			faults: []ozfake.Fault{onFile(ozfake.Fault{Hang: true})},
+			faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Hang: true})},
 			code:   0, conclusion: "succeeded", created: 1, says: []string{"at most 3s for both", "the time for the agent's work passed", `"changes.patch"`},
 			check: all(downloaded(), hasAnswer)},
 		{name: "conversation/hangs past the work's budget", inputs: with(withFiles, "timeout", "3s"),
-			faults: []ozfake.Fault{onConversation(ozfake.Fault{Hang: true})},
+			faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Hang: true})},
 			code:   0, conclusion: "succeeded", created: 1,
 			says:  []string{"the agent's answer was not read: the 3s for the agent's work (its answer and files) passed", "2 file(s) were not downloaded"},
 			check: all(downloaded(), noAnswer, routeCount(routeArtifact, 0))},
@@ -116,11 +117,11 @@ func workFaultCases() []faultCase {
 			check: all(downloaded(), linkTargetsUntouched)},
 		// A signal after the run ended aborts the step all the same (exit 5);
 		// the run's conclusion stands.
-		{name: "SIGTERM/during a download", inputs: withFiles, faults: []ozfake.Fault{onFile(ozfake.Fault{Hang: true})},
+		{name: "SIGTERM/during a download", inputs: withFiles, faults: []ozfaketest.Fault{onFile(ozfaketest.Fault{Hang: true})},
 			during: signalAt(routeFile, 1, 20*time.Millisecond, syscall.SIGTERM),
 			code:   5, conclusion: "succeeded", created: 1, says: []string{"the step was stopped (received terminated)", "aborted (received terminated) after the run ended"},
 			check: all(downloaded(), hasAnswer)},
-		{name: "SIGINT/while the conversation hangs", inputs: withFiles, faults: []ozfake.Fault{onConversation(ozfake.Fault{Hang: true})},
+		{name: "SIGINT/while the conversation hangs", inputs: withFiles, faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Hang: true})},
 			during: signalAt(routeConversation, 1, 20*time.Millisecond, syscall.SIGINT),
 			code:   5, conclusion: "succeeded", created: 1, says: []string{"the agent's answer was not read: the step was stopped (received interrupt)", "aborted (received interrupt) after the run ended"},
 			check: all(downloaded(), noAnswer)},
@@ -163,31 +164,31 @@ func workFaultCases() []faultCase {
 				if err := endedRun(p); err != nil {
 					return err
 				}
-				p.fake.Inject(onGet(ozfake.Fault{Nth: p.fake.Count(routeGet) + 1, Times: 1000, Status: 503}))
+				p.fake.Inject(onGet(ozfaketest.Fault{Nth: p.fake.Count(routeGet) + 1, Times: 1000, Status: 503}))
 				return nil
 			},
 			code: 3, created: 1, says: []string{"before sending the follow-up (it was not sent): the timeout (1s) passed first", "HTTP 503"},
 			check: all(followups(0, 0), routeCount(routeCancel, 0))},
 		{name: "followup/wait false", inputs: with(followup, "wait", "false"), setup: endedRun,
 			code: 0, conclusion: "submitted", created: 1, check: all(followups(1, 1), routeCount(routeConversation, 0))},
-		{name: "followup/409", inputs: followup, setup: endedRun, faults: []ozfake.Fault{onFollowup(ozfake.Fault{Status: 409})},
+		{name: "followup/409", inputs: followup, setup: endedRun, faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Status: 409})},
 			code: 3, created: 1, says: []string{"it was not delivered: https://oz.warp.dev/runs/fake-run-000001", "HTTP 409"},
 			check: followups(1, 0)},
-		{name: "followup/422", inputs: followup, setup: endedRun, faults: []ozfake.Fault{onFollowup(ozfake.Fault{Status: 422})},
+		{name: "followup/422", inputs: followup, setup: endedRun, faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Status: 422})},
 			code: 3, created: 1, says: []string{"it was not delivered", "HTTP 422"}, check: followups(1, 0)},
-		{name: "followup/5xx", inputs: followup, setup: endedRun, faults: []ozfake.Fault{onFollowup(ozfake.Fault{Status: 503})},
+		{name: "followup/5xx", inputs: followup, setup: endedRun, faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Status: 503})},
 			code: 3, created: 1, says: []string{"may or may not have arrived", "https://oz.warp.dev/runs/fake-run-000001"}, check: followups(1, 0)},
 		{name: "followup/ambiguous: accepted, answer lost", inputs: followup, setup: endedRun,
-			faults: []ozfake.Fault{onFollowup(ozfake.Fault{CloseConn: true, CreateThenFail: true})},
+			faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{CloseConn: true, CreateThenFail: true})},
 			code:   3, created: 1, says: []string{"may or may not have arrived", "not sent again"}, check: followups(1, 1)},
 		{name: "followup/429, then accepted", inputs: followup, setup: endedRun,
-			faults: []ozfake.Fault{onFollowup(ozfake.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
+			faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Nth: 1, Status: 429, Header: header("Retry-After", "1")})},
 			code:   0, conclusion: "succeeded", created: 1, check: followups(2, 1)},
 		{name: "followup/hangs", inputs: followup, setup: endedRun, env: requestTimeout("300ms"),
-			faults: []ozfake.Fault{onFollowup(ozfake.Fault{Hang: true})},
+			faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Hang: true})},
 			code:   3, created: 1, says: []string{"may or may not have arrived"}, check: followups(1, 0)},
 		{name: "SIGINT/during the follow-up", inputs: followup, setup: endedRun,
-			faults: []ozfake.Fault{onFollowup(ozfake.Fault{Hang: true})},
+			faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Hang: true})},
 			during: signalAt(routeFollowup, 1, 20*time.Millisecond, syscall.SIGINT),
 			code:   5, created: 1, says: []string{"aborted (received interrupt) while sending the follow-up", "may or may not have arrived"},
 			check: followups(1, 0)},

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // Issue 16, item 3: the agent's answer holding the key transformed
@@ -232,7 +232,7 @@ func TestHolesRedactOracle(t *testing.T) {
 func TestHolesRedactTransformedKeyOnGitHub(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
-	fake.Inject(onConversation(ozfake.Fault{Status: 200, Body: answerConversation(t, transformedAnswer())}))
+	fake.Inject(onConversation(ozfaketest.Fault{Status: 200, Body: answerConversation(t, transformedAnswer())}))
 	f := newForge(t, false)
 	s := onPullRequest(githubStep(t, base, nil), f).run()
 	require.Equal(t, 0, s.code)
@@ -256,7 +256,7 @@ func TestHolesRedactTransformedKeyOnGitHub(t *testing.T) {
 func TestHolesRedactTransformedKeyOnGitLab(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
-	fake.Inject(onConversation(ozfake.Fault{Status: 200, Body: answerConversation(t, transformedAnswer())}))
+	fake.Inject(onConversation(ozfaketest.Fault{Status: 200, Body: answerConversation(t, transformedAnswer())}))
 	f := newForge(t, true)
 	s := onMergeRequest(gitlabStep(t, base, "fix the build"), f).run()
 	require.Equal(t, 0, s.code)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // Issue 16, items 2, 5, 6 and 10, as processes: a redirect that would
@@ -31,7 +32,7 @@ import (
 // matrix does, and checks what every row checks: no leak or race, the key
 // in no stream or file and sent to no host but the API, nothing written
 // outside files_dir, the outputs and summary whole.
-func workProc(t *testing.T, inputs map[string]string, faults []ozfake.Fault, setup, during func(*proc) error) *proc {
+func workProc(t *testing.T, inputs map[string]string, faults []ozfaketest.Fault, setup, during func(*proc) error) *proc {
 	t.Helper()
 	p := &proc{}
 	var base string
@@ -78,7 +79,7 @@ func (k *keyThief) setup(status int) func(*proc) error {
 			_, _ = io.WriteString(w, "stolen\n")
 		}))
 		p.s.t.Cleanup(srv.Close)
-		p.fake.Inject(onFile(ozfake.Fault{Nth: 1, Status: status, Header: header("Location", srv.URL+"/steal?k="+testKey)}))
+		p.fake.Inject(onFile(ozfaketest.Fault{Nth: 1, Status: status, Header: header("Location", srv.URL+"/steal?k="+testKey)}))
 		return nil
 	}
 }
@@ -163,7 +164,7 @@ func TestHolesWorkConversationHangs(t *testing.T) {
 		t.Run(c.conclusion, func(t *testing.T) {
 			t.Parallel()
 			p := workProc(t, map[string]string{"prompt": c.prompt, "files_dir": filesDir, "timeout": "3s"},
-				[]ozfake.Fault{onConversation(ozfake.Fault{Hang: true})}, nil, nil)
+				[]ozfaketest.Fault{onConversation(ozfaketest.Fault{Hang: true})}, nil, nil)
 			assert.Equal(t, c.code, p.s.code, "exit code")
 			out := p.s.outputs()
 			assert.Equal(t, c.conclusion, out["conclusion"])
@@ -194,7 +195,7 @@ func TestHolesWorkSignalWhileReadingTheWork(t *testing.T) {
 			t.Run(fmt.Sprintf("%v/%s", sig, route), func(t *testing.T) {
 				t.Parallel()
 				p := workProc(t, map[string]string{"prompt": "[fake:files] write the report", "files_dir": filesDir},
-					[]ozfake.Fault{{Path: route, Hang: true}}, nil, signalAt(route, 1, 20*time.Millisecond, sig))
+					[]ozfaketest.Fault{{Path: route, Hang: true}}, nil, signalAt(route, 1, 20*time.Millisecond, sig))
 				assert.Equal(t, 5, p.s.code, "exit code")
 				out := p.s.outputs()
 				assert.Equal(t, "succeeded", out["conclusion"], "the run had ended: its conclusion stands")

@@ -20,6 +20,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
@@ -117,12 +118,12 @@ func assertCleanOutputs(t *testing.T, outs map[string]string) {
 // dotenv, JUnit report or log line.
 func TestProcessKeyEchoedInEveryForm(t *testing.T) {
 	t.Parallel()
-	for name, form := range ozfake.KeyForms(echoKey) {
+	for name, form := range ozfaketest.KeyForms(echoKey) {
 		for _, platform := range []string{"github", "gitlab"} {
 			t.Run(name+"/"+platform, func(t *testing.T) {
 				t.Parallel()
 				fake, base := newFake(t, ozfake.WithAPIKey(echoKey))
-				fake.Inject(onGet(ozfake.Fault{Status: 200, Body: ozfake.HostileRun("fake-run-000001", "SUCCEEDED", form)}))
+				fake.Inject(onGet(ozfaketest.Fault{Status: 200, Body: ozfaketest.HostileRun("fake-run-000001", "SUCCEEDED", form)}))
 				s := echoStep(t, platform, base)
 				s.run()
 				require.Equal(t, 0, s.code)
@@ -141,12 +142,12 @@ func TestProcessKeyEchoedInEveryForm(t *testing.T) {
 // (exit 3): the key is in no output, link, path or report.
 func TestProcessKeyEchoedAsTheRunID(t *testing.T) {
 	t.Parallel()
-	for name, form := range ozfake.KeyForms(echoKey) {
+	for name, form := range ozfaketest.KeyForms(echoKey) {
 		for _, platform := range []string{"github", "gitlab"} {
 			t.Run(name+"/"+platform, func(t *testing.T) {
 				t.Parallel()
 				fake, base := newFake(t, ozfake.WithAPIKey(echoKey))
-				fake.Inject(onCreate(ozfake.Fault{Status: 201, Body: `{"run_id":"` + form + `","state":"QUEUED"}`}))
+				fake.Inject(onCreate(ozfaketest.Fault{Status: 201, Body: `{"run_id":"` + form + `","state":"QUEUED"}`}))
 				s := echoStep(t, platform, base)
 				s.run()
 				require.Equal(t, 3, s.code)
@@ -261,15 +262,15 @@ func TestProcessKeyOnTheCommandLineWhenInputsAreBad(t *testing.T) {
 // read is a terminal run whose fields the row fills. Each row runs as a
 // GitHub step and as a GitLab job.
 func hostileCases() []faultCase {
-	terminal := func(state, text string) []ozfake.Fault {
-		return []ozfake.Fault{onGet(ozfake.Fault{Status: 200, Body: ozfake.HostileRun("fake-run-000001", state, text)})}
+	terminal := func(state, text string) []ozfaketest.Fault {
+		return []ozfaketest.Fault{onGet(ozfaketest.Fault{Status: 200, Body: ozfaketest.HostileRun("fake-run-000001", state, text)})}
 	}
 	// custom is a run in state with extra members (JSON) added.
-	custom := func(state, members string) []ozfake.Fault {
-		return []ozfake.Fault{onGet(ozfake.Fault{Status: 200, Body: `{"run_id":"fake-run-000001","state":"` + state + `",` + members + `}`})}
+	custom := func(state, members string) []ozfaketest.Fault {
+		return []ozfaketest.Fault{onGet(ozfaketest.Fault{Status: 200, Body: `{"run_id":"fake-run-000001","state":"` + state + `",` + members + `}`})}
 	}
-	controls := ozfake.ControlText
-	forms := ozfake.KeyForms(testKey)
+	controls := ozfaketest.ControlText
+	forms := ozfaketest.KeyForms(testKey)
 	// The largest bodies the client reads (16 MiB), less room for the rest.
 	const bodyCap = 16<<20 - 4096
 	var prs strings.Builder
@@ -282,7 +283,7 @@ func hostileCases() []faultCase {
 	status := strings.Repeat("status & <b> ", bodyCap/13)
 	rows := []struct {
 		name       string
-		faults     []ozfake.Fault
+		faults     []ozfaketest.Fault
 		code       int
 		conclusion string
 		check      func(*testing.T, *proc)

@@ -15,7 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
-	"github.com/oz-run/oz-run-action/internal/ozfake"
+
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // Publishing does not listen to signals, but it is linear and takes no
@@ -31,14 +32,14 @@ import (
 // fail for nothing.
 func TestProcessSIGTERMWhilePublishingTheLargestReport(t *testing.T) {
 	t.Parallel()
-	body := ozfake.LargestRun("fake-run-000001", "SUCCEEDED")
-	require.Less(t, len(body), ozfake.MaxClientBody)
+	body := ozfaketest.LargestRun("fake-run-000001", "SUCCEEDED")
+	require.Less(t, len(body), ozfaketest.MaxClientBody)
 	for _, platform := range []string{"github", "gitlab"} {
 		for _, when := range []string{"publishing", "reading the answer"} {
 			t.Run(platform+"/"+when, func(t *testing.T) {
 				t.Parallel()
 				fake, base := newFake(t)
-				fake.Inject(onGet(ozfake.Fault{Status: 200, Body: body}))
+				fake.Inject(onGet(ozfaketest.Fault{Status: 200, Body: body}))
 				s := echoStepFor(t, platform, base)
 				cmd := s.command()
 				var out, errb bytes.Buffer

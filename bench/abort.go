@@ -18,6 +18,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // The abort figures (issue 17): the time from a signal to the process's
@@ -85,8 +86,8 @@ func runAborted(ctx context.Context, bin, dir string, c abortCase, sig syscall.S
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fake := ozfake.New(ozfake.WithAPIKey(benchKey), ozfake.WithTimeScale(0.01))
-	fake.Inject(ozfake.Fault{Path: "GET /agent/runs/{id}", Status: 200, Body: ozfake.LargestRun("fake-run-000001", c.state)})
-	fake.Inject(ozfake.Fault{Path: "POST /agent/runs/{id}/cancel", Hang: true})
+	fake.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}", Status: 200, Body: ozfaketest.LargestRun("fake-run-000001", c.state)})
+	fake.Inject(ozfaketest.Fault{Path: "POST /agent/runs/{id}/cancel", Hang: true})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return abortSample{}, err

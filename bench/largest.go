@@ -13,6 +13,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // Targets for the largest answer the client reads (issue 9): peak memory
@@ -33,14 +34,14 @@ type largestResult struct {
 
 // measureLargest runs oz-run n times per platform against a fake whose
 // every status read answers the largest run the client reads
-// (ozfake.LargestRun: 16 MiB, 1000 artifacts, a 64 KiB status message),
+// (ozfaketest.LargestRun: 16 MiB, 1000 artifacts, a 64 KiB status message),
 // through GNU time, with a result file (on GitLab the dotenv, summary and
 // JUnit files too). It takes the peak RSS, and the time from the moment
 // the fake has handed the whole answer to the kernel to the exit: the
 // last of the read, the decoding, the redaction, the rendering and all of
 // publishing.
 func measureLargest(ctx context.Context, bin, work string, n int) (*largestResult, error) {
-	body := ozfake.LargestRun("fake-run-000001", "SUCCEEDED")
+	body := ozfaketest.LargestRun("fake-run-000001", "SUCCEEDED")
 	res := &largestResult{bodyBytes: len(body), maxRSSKiB: map[string]int64{}, publish: map[string][]time.Duration{}, exact: true}
 	for _, platform := range []string{"GitHub", "GitLab"} {
 		for i := range n {
@@ -71,7 +72,7 @@ func runLargest(ctx context.Context, bin, dir, platform, body string) (answered 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fake := ozfake.New(ozfake.WithAPIKey(benchKey), ozfake.WithTimeScale(0.01))
-	fake.Inject(ozfake.Fault{Path: "GET /agent/runs/{id}", Status: 200, Body: body})
+	fake.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}", Status: 200, Body: body})
 	var mu sync.Mutex
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fake.ServeHTTP(w, r)

@@ -183,7 +183,7 @@ func (r *benchReport) markdown() string {
 		}
 		gh, gl := l.maxRSSKiB["GitHub"]<<10, l.maxRSSKiB["GitLab"]<<10
 		worstRSS, worstPub := l.worst()
-		fmt.Fprintf(&b, "| peak RSS on the largest answer the client reads (`ozfake.LargestRun`, %s: 1000 artifacts of 14 KB, a 64 KiB status message; "+
+		fmt.Fprintf(&b, "| peak RSS on the largest answer the client reads (`ozfaketest.LargestRun`, %s: 1000 artifacts of 14 KB, a 64 KiB status message; "+
 			"as a GitHub step / a GitLab job, max of %d runs each; %s) | %s / %s | | < 100 MiB | %s |\n",
 			mib(int64(l.bodyBytes)), len(l.publish["GitHub"]), how, mib(gh), mib(gl), verdict(worstRSS < largestRSSTarget))
 		if worstRSS >= largestRSSTarget {

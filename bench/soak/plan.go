@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // Routes of the fake API.
@@ -32,7 +33,7 @@ type plan struct {
 	inputs map[string]string // INPUT_<NAME>
 	env    map[string]string // more environment
 
-	faults     []ozfake.Fault
+	faults     []ozfaketest.Fault
 	fakeOpts   []ozfake.Option
 	deleteRun  bool     // the run vanishes after the first poll
 	faultNames []string // what was injected, for the report
@@ -85,9 +86,9 @@ type fault struct {
 	apply func(r *rand.Rand, p *plan)
 }
 
-func get(f ozfake.Fault) ozfake.Fault    { f.Path = routeGet; return f }
-func create(f ozfake.Fault) ozfake.Fault { f.Path = routeCreate; return f }
-func cancel(f ozfake.Fault) ozfake.Fault { f.Path = routeCancel; return f }
+func get(f ozfaketest.Fault) ozfaketest.Fault    { f.Path = routeGet; return f }
+func create(f ozfaketest.Fault) ozfaketest.Fault { f.Path = routeCreate; return f }
+func cancel(f ozfaketest.Fault) ozfaketest.Fault { f.Path = routeCancel; return f }
 
 const proxyHTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -97,51 +98,51 @@ func hdr(k, v string) http.Header { h := http.Header{}; h.Set(k, v); return h }
 // must change nothing.
 var pollFaults = []fault{
 	{"poll 5xx burst", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(3), Status: 500 + r.IntN(4)}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(3), Status: 500 + r.IntN(4)}))
 	}},
 	{"poll 429", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Status: 429}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Status: 429}))
 	}},
 	{"poll 429 Retry-After", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Status: 429, Header: hdr("Retry-After", "1")}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Status: 429, Header: hdr("Retry-After", "1")}))
 	}},
 	{"poll empty body", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Status: 200, Header: hdr("Content-Type", "application/json")}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Status: 200, Header: hdr("Content-Type", "application/json")}))
 	}},
 	{"poll malformed JSON", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Status: 200, Body: `{"run_id": "fake-run-0000`}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Status: 200, Body: `{"run_id": "fake-run-0000`}))
 	}},
 	{"poll HTML", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(2), Status: 502, Header: hdr("Content-Type", "text/html"), Body: proxyHTML}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(2), Status: 502, Header: hdr("Content-Type", "text/html"), Body: proxyHTML}))
 	}},
 	{"poll connection reset", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(2), CloseConn: true}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Times: 1 + r.IntN(2), CloseConn: true}))
 	}},
 	{"poll hangs", func(r *rand.Rand, p *plan) {
 		p.env["OZ_RUN_REQUEST_TIMEOUT"] = "200ms"
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Hang: true}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Hang: true}))
 	}},
 	{"poll slow answer", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, get(ozfake.Fault{Nth: 1 + r.IntN(3), Times: 3, Delay: time.Duration(10+r.IntN(90)) * time.Millisecond}))
+		p.faults = append(p.faults, get(ozfaketest.Fault{Nth: 1 + r.IntN(3), Times: 3, Delay: time.Duration(10+r.IntN(90)) * time.Millisecond}))
 	}},
 	{"poll 401", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
 		// The first read: a run may be terminal by then (a create answered
 		// late, then found by its request id), and no second read comes.
-		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 401})}, p.faults...) // first: it wins
+		p.faults = append([]ozfaketest.Fault{get(ozfaketest.Fault{Nth: 1, Status: 401})}, p.faults...) // first: it wins
 	}},
 	{"poll 403", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
 		// The first read: a run may be terminal by then (a create answered
 		// late, then found by its request id), and no second read comes.
-		p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 403})}, p.faults...) // first: it wins
+		p.faults = append([]ozfaketest.Fault{get(ozfaketest.Fault{Nth: 1, Status: 403})}, p.faults...) // first: it wins
 	}},
 	{"run vanishes", func(_ *rand.Rand, p *plan) {
 		p.pollFinal = true
 		if p.followup && p.inputs["wait"] == "false" {
 			// The run's one read comes before the follow-up is sent: gone
 			// by then, or the follow-up and the deletion would race.
-			p.faults = append([]ozfake.Fault{get(ozfake.Fault{Nth: 1, Status: 404})}, p.faults...)
+			p.faults = append([]ozfaketest.Fault{get(ozfaketest.Fault{Nth: 1, Status: 404})}, p.faults...)
 			return
 		}
 		p.deleteRun = true
@@ -151,61 +152,61 @@ var pollFaults = []fault{
 // createFaults are answers to the create; at most one per invocation.
 var createFaults = []fault{
 	{"create 5xx burst", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 500 + r.IntN(4)}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 500 + r.IntN(4)}))
 	}},
 	{"create 429", func(_ *rand.Rand, p *plan) {
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, Status: 429}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, Status: 429}))
 	}},
 	{"create reset before creating", func(_ *rand.Rand, p *plan) {
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, CloseConn: true}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, CloseConn: true}))
 	}},
 	{"create 500 after creating", func(_ *rand.Rand, p *plan) {
 		p.recovers = true
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, Status: 500, CreateThenFail: true}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, Status: 500, CreateThenFail: true}))
 	}},
 	{"create reset after creating", func(_ *rand.Rand, p *plan) {
 		p.recovers = true
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, CloseConn: true, CreateThenFail: true}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, CloseConn: true, CreateThenFail: true}))
 	}},
 	{"create hangs after creating", func(_ *rand.Rand, p *plan) {
 		p.recovers = true
 		p.env["OZ_RUN_REQUEST_TIMEOUT"] = "200ms"
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, Hang: true, CreateThenFail: true}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, Hang: true, CreateThenFail: true}))
 	}},
 	{"create lost, no metadata filter", func(_ *rand.Rand, p *plan) {
 		p.lostCreate = true
 		p.fakeOpts = append(p.fakeOpts, ozfake.WithMetadataFilter(false))
-		p.faults = append(p.faults, create(ozfake.Fault{Nth: 1, Status: 502, CreateThenFail: true}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Nth: 1, Status: 502, CreateThenFail: true}))
 	}},
 	{"create 401", func(_ *rand.Rand, p *plan) {
 		p.createFinal = true
-		p.faults = append(p.faults, create(ozfake.Fault{Status: 401}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Status: 401}))
 	}},
 	{"create 403", func(_ *rand.Rand, p *plan) {
 		p.createFinal = true
-		p.faults = append(p.faults, create(ozfake.Fault{Status: 403}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Status: 403}))
 	}},
 	{"create OUT_OF_CREDITS", func(_ *rand.Rand, p *plan) {
 		p.createFinal = true
-		p.faults = append(p.faults, create(ozfake.Fault{Status: 429, Header: hdr("X-Warp-Error-Code", "OUT_OF_CREDITS")}))
+		p.faults = append(p.faults, create(ozfaketest.Fault{Status: 429, Header: hdr("X-Warp-Error-Code", "OUT_OF_CREDITS")}))
 	}},
 }
 
 // cancelFaults are answers to the cancel after a timeout or an abort.
 var cancelFaults = []fault{
 	{"cancel 409", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, cancel(ozfake.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 409}))
+		p.faults = append(p.faults, cancel(ozfaketest.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 409}))
 	}},
 	{"cancel 422", func(_ *rand.Rand, p *plan) {
 		p.cancelFaults = true
-		p.faults = append(p.faults, cancel(ozfake.Fault{Status: 422}))
+		p.faults = append(p.faults, cancel(ozfaketest.Fault{Status: 422}))
 	}},
 	{"cancel 400", func(_ *rand.Rand, p *plan) {
 		p.cancelFaults = true
-		p.faults = append(p.faults, cancel(ozfake.Fault{Status: 400}))
+		p.faults = append(p.faults, cancel(ozfaketest.Fault{Status: 400}))
 	}},
 	{"cancel 5xx burst", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, cancel(ozfake.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 503}))
+		p.faults = append(p.faults, cancel(ozfaketest.Fault{Nth: 1, Times: 1 + r.IntN(2), Status: 503}))
 	}},
 }
 
@@ -213,17 +214,17 @@ var cancelFaults = []fault{
 // the exit code or the conclusion.
 var workFaults = []fault{
 	{"conversation 5xx burst", func(r *rand.Rand, p *plan) {
-		p.faults = append(p.faults, ozfake.Fault{Path: routeConversation, Nth: 1, Times: 1 + r.IntN(2), Status: 502})
+		p.faults = append(p.faults, ozfaketest.Fault{Path: routeConversation, Nth: 1, Times: 1 + r.IntN(2), Status: 502})
 	}},
 	{"conversation unreadable", func(_ *rand.Rand, p *plan) {
 		p.answerLost = true
-		p.faults = append(p.faults, ozfake.Fault{Path: routeConversation, Status: 200, Header: hdr("Content-Type", "text/html"), Body: proxyHTML})
+		p.faults = append(p.faults, ozfaketest.Fault{Path: routeConversation, Status: 200, Header: hdr("Content-Type", "text/html"), Body: proxyHTML})
 	}},
 	{"download URL expired once", func(_ *rand.Rand, p *plan) {
-		p.faults = append(p.faults, ozfake.Fault{Path: routeFile, Nth: 1, Status: 403})
+		p.faults = append(p.faults, ozfaketest.Fault{Path: routeFile, Nth: 1, Status: 403})
 	}},
 	{"follow-up 429 once", func(_ *rand.Rand, p *plan) {
-		p.faults = append(p.faults, ozfake.Fault{Path: routeFollowup, Nth: 1, Status: 429})
+		p.faults = append(p.faults, ozfaketest.Fault{Path: routeFollowup, Nth: 1, Status: 429})
 	}},
 }
 
@@ -338,7 +339,7 @@ func newPlan(i int, r *rand.Rand) *plan {
 					p.faults[i].Status, p.faults[i].Body = 200, body
 				}
 			}
-			p.faults = append(p.faults, get(ozfake.Fault{Status: 200, Body: body}))
+			p.faults = append(p.faults, get(ozfaketest.Fault{Status: 200, Body: body}))
 			p.faultNames = append(p.faultNames, h.name)
 		}
 	}
@@ -370,18 +371,18 @@ var hostileAnswers = []struct {
 	body             func(r *rand.Rand) string
 }{
 	{"hostile: the key echoed", "succeeded", false, func(r *rand.Rand) string {
-		forms := ozfake.KeyForms(key)
+		forms := ozfaketest.KeyForms(key)
 		names := slices.Sorted(maps.Keys(forms))
-		return ozfake.HostileRun("fake-run-000001", "SUCCEEDED", forms[names[r.IntN(len(names))]])
+		return ozfaketest.HostileRun("fake-run-000001", "SUCCEEDED", forms[names[r.IntN(len(names))]])
 	}},
 	{"hostile: control and bidi characters", "failed", false, func(*rand.Rand) string {
-		return ozfake.HostileRun("fake-run-000001", "FAILED", ozfake.ControlText)
+		return ozfaketest.HostileRun("fake-run-000001", "FAILED", ozfaketest.ControlText)
 	}},
 	{"hostile: a 16 MiB status message", "failed", true, func(*rand.Rand) string {
 		return `{"run_id":"fake-run-000001","state":"FAILED","status_message":{"message":"` +
-			strings.Repeat("status & <b> \\u202e ", (ozfake.MaxClientBody-4096)/21) + `"}}`
+			strings.Repeat("status & <b> \\u202e ", (ozfaketest.MaxClientBody-4096)/21) + `"}}`
 	}},
-	{"hostile: the largest run", "succeeded", true, func(*rand.Rand) string { return ozfake.LargestRun("fake-run-000001", "SUCCEEDED") }},
+	{"hostile: the largest run", "succeeded", true, func(*rand.Rand) string { return ozfaketest.LargestRun("fake-run-000001", "SUCCEEDED") }},
 }
 
 // natural is the exit code and conclusion the invocation must end with

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // TestContractSweep makes the fake give every kind of answer it has, each
@@ -96,9 +97,9 @@ func TestContractSweep(t *testing.T) {
 	send(f, "POST", "/agent/runs/"+f.create("[fake:uncancellable]")+"/cancel", "", 422)
 
 	// Injected faults without a body answer a problem that fits too.
-	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Nth: 0, Status: 503})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}", Nth: 0, Status: 503})
 	send(f, "GET", "/agent/runs/"+slow, "", 503)
-	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}/conversation", Nth: 0, Status: 500})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}/conversation", Nth: 0, Status: 500})
 	send(f, "GET", "/agent/runs/"+slow+"/conversation", "", 500)
 
 	assert.Equal(t, int64(len(f.srv.Requests())), f.checked.Load(), "every answer was checked")

@@ -150,7 +150,7 @@ type createResponse struct {
 }
 
 // handleCreate serves POST /agent/runs and POST /agent/run. A run created
-// with a latency stays invisible that long (Fault.CreateLatency).
+// with a latency stays invisible that long (ozfaketest.Fault.CreateLatency).
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, body []byte, latency time.Duration) {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		writeProblem(w, r, http.StatusBadRequest, codeInvalidRequest, err.Error())

@@ -104,16 +104,17 @@
 //
 // # Tests
 //
-// Inject makes chosen calls misbehave (status, body, delay, hang, dropped
-// connection, a create or a follow-up that succeeds but answers an error),
-// the file server's downloads included. Requests, Runs, Run, Followups and
+// Inject makes chosen calls misbehave (ozfaketest.Fault: status, body,
+// delay, hang, dropped connection, a create or a follow-up that succeeds
+// but answers an error), the file server's downloads included; a server
+// has no fault until one is injected, and the product binary links none. Requests, Runs, Run, Followups and
 // CreatedCount show what happened; SetState, Finish, FinishWithMessage,
 // Delete and AddFile change runs; EndedRun makes, through the API, the
 // ended run of an earlier step that a follow-up continues.
 //
 // Two races that a client must survive on the real API:
 //
-//   - Fault.CreateLatency: the server is still processing a create when it
+//   - ozfaketest.Fault.CreateLatency: the server is still processing a create when it
 //     answers an error (Status 504, say), hangs until the client gives up,
 //     or drops the connection. The run exists but shows up in GET and in
 //     lists only once the latency has passed on the server's clock; until

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 func statuses(f *fake, n int, method, path, body string) []int {
@@ -25,15 +26,15 @@ func TestFaultCalls(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		fault Fault
+		fault ozfaketest.Fault
 		want  []int
 	}{
-		{"nth", Fault{Path: "GET /agent/runs", Nth: 2, Status: 503}, []int{200, 503, 200, 200}},
-		{"times", Fault{Path: "GET /agent/runs", Nth: 2, Times: 2, Status: 502}, []int{200, 502, 502, 200}},
-		{"every", Fault{Path: "GET /agent/runs", Status: 500}, []int{500, 500, 500, 500}},
-		{"method apart", Fault{Method: "get", Path: "/agent/runs", Nth: 1, Status: 504}, []int{504, 200, 200, 200}},
-		{"api prefix", Fault{Method: "GET", Path: "/api/v1/agent/runs", Nth: 3, Status: 429}, []int{200, 200, 429, 200}},
-		{"other route", Fault{Path: "POST /agent/runs", Status: 500}, []int{200, 200, 200, 200}},
+		{"nth", ozfaketest.Fault{Path: "GET /agent/runs", Nth: 2, Status: 503}, []int{200, 503, 200, 200}},
+		{"times", ozfaketest.Fault{Path: "GET /agent/runs", Nth: 2, Times: 2, Status: 502}, []int{200, 502, 502, 200}},
+		{"every", ozfaketest.Fault{Path: "GET /agent/runs", Status: 500}, []int{500, 500, 500, 500}},
+		{"method apart", ozfaketest.Fault{Method: "get", Path: "/agent/runs", Nth: 1, Status: 504}, []int{504, 200, 200, 200}},
+		{"api prefix", ozfaketest.Fault{Method: "GET", Path: "/api/v1/agent/runs", Nth: 3, Status: 429}, []int{200, 200, 429, 200}},
+		{"other route", ozfaketest.Fault{Path: "POST /agent/runs", Status: 500}, []int{200, 200, 200, 200}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,10 +50,10 @@ func TestFaultRoutesCountedApart(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	id := f.create("x")
-	f.srv.Inject(Fault{Path: "/agent/runs/{runId}", Method: "GET", Nth: 2, Status: 503})
-	f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, Status: 500})
-	f.srv.Inject(Fault{Path: "POST /agent/run", Nth: 1, Status: 500})
-	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Nth: 2, Status: 400}) // shadowed by the first
+	f.srv.Inject(ozfaketest.Fault{Path: "/agent/runs/{runId}", Method: "GET", Nth: 2, Status: 503})
+	f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, Status: 500})
+	f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/run", Nth: 1, Status: 500})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}", Nth: 2, Status: 400}) // shadowed by the first
 	assert.Equal(t, []int{200, 503, 200}, statuses(f, 3, "GET", "/agent/runs/"+id, ""))
 	assert.Equal(t, []int{500, 200}, statuses(f, 2, "POST", "/agent/runs/"+id+"/cancel", ""))
 	assert.Equal(t, []int{500, 200}, statuses(f, 2, "POST", "/agent/run", `{"prompt":"x"}`))
@@ -63,21 +64,21 @@ func TestFaultAnswers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name        string
-		fault       Fault
+		fault       ozfaketest.Fault
 		status      int
 		contentType string
 		body        string
 		header      [2]string
 	}{
-		{"status only", Fault{Status: 503}, 503, "application/problem+json", "", [2]string{}},
-		{"body only", Fault{Body: "boom"}, 500, "text/plain; charset=utf-8", "boom", [2]string{}},
-		{"html from a proxy", Fault{Status: 502, Body: "<html><body>Bad Gateway</body></html>"}, 502, "text/html; charset=utf-8", "<html><body>Bad Gateway</body></html>", [2]string{}},
-		{"old json error", Fault{Status: 400, Body: `{"error":"bad"}`}, 400, "application/json", `{"error":"bad"}`, [2]string{}},
-		{"out of credits", Fault{Status: 429, Header: http.Header{"X-Warp-Error-Code": {"OUT_OF_CREDITS"}}},
+		{"status only", ozfaketest.Fault{Status: 503}, 503, "application/problem+json", "", [2]string{}},
+		{"body only", ozfaketest.Fault{Body: "boom"}, 500, "text/plain; charset=utf-8", "boom", [2]string{}},
+		{"html from a proxy", ozfaketest.Fault{Status: 502, Body: "<html><body>Bad Gateway</body></html>"}, 502, "text/html; charset=utf-8", "<html><body>Bad Gateway</body></html>", [2]string{}},
+		{"old json error", ozfaketest.Fault{Status: 400, Body: `{"error":"bad"}`}, 400, "application/json", `{"error":"bad"}`, [2]string{}},
+		{"out of credits", ozfaketest.Fault{Status: 429, Header: http.Header{"X-Warp-Error-Code": {"OUT_OF_CREDITS"}}},
 			429, "application/problem+json", "", [2]string{"X-Warp-Error-Code", "OUT_OF_CREDITS"}},
-		{"retry after", Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}, "X-Warp-Error-Code": {"AT_CLOUD_AGENT_CAPACITY"}}},
+		{"retry after", ozfaketest.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}, "X-Warp-Error-Code": {"AT_CLOUD_AGENT_CAPACITY"}}},
 			429, "application/problem+json", "", [2]string{"Retry-After", "7"}},
-		{"own content type, no body", Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}}, 503, "text/plain", "", [2]string{}},
+		{"own content type, no body", ozfaketest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}}, 503, "text/plain", "", [2]string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +109,7 @@ func TestFaultAnswers(t *testing.T) {
 func TestFaultBeforeAuth(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 1, Status: 502})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Nth: 1, Status: 502})
 	assert.Equal(t, 502, f.do("GET", "/agent/runs", "", "Authorization:").status)
 	assert.Equal(t, 401, f.do("GET", "/agent/runs", "", "Authorization:").status)
 }
@@ -116,17 +117,17 @@ func TestFaultBeforeAuth(t *testing.T) {
 func TestFaultDelay(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 1, Delay: 50 * time.Millisecond})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Nth: 1, Delay: 50 * time.Millisecond})
 	start := time.Now()
 	r := f.do("GET", "/agent/runs", "")
 	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
 	assert.Equal(t, 200, r.status, "a delay alone slows the normal answer")
 
-	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 2, Delay: 10 * time.Millisecond, Status: 504})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Nth: 2, Delay: 10 * time.Millisecond, Status: 504})
 	assert.Equal(t, 504, f.do("GET", "/agent/runs", "").status)
 
 	// A delay ends with the request.
-	f.srv.Inject(Fault{Path: "GET /agent/runs", Nth: 3, Delay: time.Hour})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Nth: 3, Delay: time.Hour})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	_, err := f.try(ctx, "GET", "/agent/runs", "")
@@ -136,7 +137,7 @@ func TestFaultDelay(t *testing.T) {
 func TestFaultHang(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.srv.Inject(Fault{Path: "GET /agent/runs/{id}", Hang: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{id}", Hang: true})
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	_, err := f.try(ctx, "GET", "/agent/runs/x", "")
@@ -147,7 +148,7 @@ func TestFaultHang(t *testing.T) {
 func TestFaultCloseConn(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
 	_, err := f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x"}`)
 	require.Error(t, err)
 	assert.Zero(t, f.srv.CreatedCount())
@@ -159,7 +160,7 @@ func TestFaultCreateThenFail(t *testing.T) {
 	t.Run("close", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, CloseConn: true})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, CloseConn: true})
 		_, err := f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x","metadata":{"oz-run.request-id":"abc"}}`)
 		require.Error(t, err)
 		require.Equal(t, 1, f.srv.CreatedCount())
@@ -169,14 +170,14 @@ func TestFaultCreateThenFail(t *testing.T) {
 	t.Run("status", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, Status: 504})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, CreateThenFail: true, Status: 504})
 		problemOf(t, f.do("POST", "/agent/runs", `{"prompt":"x"}`), 504, "internal_error")
 		assert.Equal(t, 1, f.srv.CreatedCount())
 	})
 	t.Run("alone answers 500", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", CreateThenFail: true})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", CreateThenFail: true})
 		assert.Equal(t, 500, f.do("POST", "/agent/runs", `{"prompt":"x"}`).status)
 		assert.Equal(t, 1, f.srv.CreatedCount())
 	})
@@ -184,7 +185,7 @@ func TestFaultCreateThenFail(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		id := f.create("x")
-		f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, CreateThenFail: true, Status: 502})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs/{id}/cancel", Nth: 1, CreateThenFail: true, Status: 502})
 		assert.Equal(t, 502, f.do("POST", "/agent/runs/"+id+"/cancel", "").status)
 		assert.Equal(t, oz.StateCancelled, f.get(id).State)
 	})
@@ -193,7 +194,7 @@ func TestFaultCreateThenFail(t *testing.T) {
 func TestFaultsRecorded(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, CloseConn: true})
 	_, _ = f.try(t.Context(), "POST", "/agent/runs", `{"prompt":"x"}`)
 	reqs := f.srv.Requests()
 	require.Len(t, reqs, 1)
@@ -238,7 +239,7 @@ func TestFaultCreateLatency(t *testing.T) {
 	t.Run("504 at once", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: 10 * time.Second})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: 10 * time.Second})
 		problemOf(t, f.do("POST", "/agent/runs", body), 504, "internal_error")
 		hidden(t, f)
 		shown(t, f, 10*time.Second)
@@ -246,7 +247,7 @@ func TestFaultCreateLatency(t *testing.T) {
 	t.Run("hang until the client gives up", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Hang: true, CreateLatency: 5 * time.Second})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, Hang: true, CreateLatency: 5 * time.Second})
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := f.try(ctx, "POST", "/agent/runs", body)
@@ -257,7 +258,7 @@ func TestFaultCreateLatency(t *testing.T) {
 	t.Run("deprecated route too", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/run", CloseConn: true, CreateLatency: time.Second})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/run", CloseConn: true, CreateLatency: time.Second})
 		_, err := f.try(t.Context(), "POST", "/agent/run", body)
 		require.Error(t, err)
 		hidden(t, f)
@@ -266,7 +267,7 @@ func TestFaultCreateLatency(t *testing.T) {
 	t.Run("alone: a 200 whose run shows up late", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, CreateLatency: 2 * time.Second})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, CreateLatency: 2 * time.Second})
 		r := f.do("POST", "/agent/runs", body)
 		require.Equal(t, 200, r.status, string(r.body))
 		assert.Contains(t, string(r.body), `"run_id":"fake-run-000001"`)
@@ -278,7 +279,7 @@ func TestFaultCreateLatency(t *testing.T) {
 	t.Run("a bad create still fails", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.Inject(Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: time.Second})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs", Nth: 1, Status: 504, CreateLatency: time.Second})
 		assert.Equal(t, 504, f.do("POST", "/agent/runs", `{"prompt":""}`).status)
 		assert.Zero(t, f.srv.CreatedCount())
 	})
@@ -286,7 +287,7 @@ func TestFaultCreateLatency(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, WithDefaultScript(Script{Final: oz.StateInProgress}))
 		id := f.create("x")
-		f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/cancel", Status: 502, CreateLatency: time.Hour})
+		f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs/{id}/cancel", Status: 502, CreateLatency: time.Hour})
 		assert.Equal(t, 502, f.do("POST", "/agent/runs/"+id+"/cancel", "").status)
 		assert.Equal(t, oz.StateInProgress, f.get(id).State, "the cancel was not served")
 	})

@@ -367,7 +367,7 @@ func safeName(name string) string {
 // As cloud storage does, it answers 400 to a request that carries an
 // Authorization header besides the signature, 403 to a bad signature or
 // an expired URL, 404 to an unknown file. Its requests are recorded (route
-// "GET /files/{uid}") and faults apply to them.
+// "GET /files/{uid}") and injected faults apply to them.
 func (s *Server) Files() http.Handler { return http.HandlerFunc(s.serveFiles) }
 
 // SetFilesURL tells the fake where Files is served (scheme://host:port),
@@ -397,11 +397,12 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.record(r, body, name)
-	f := s.fault(name)
+	in := s.interceptor(name)
 	s.mu.Unlock()
 	sw := &Recorder{ResponseWriter: w}
-	defer s.log(r, sw, start, f != nil)
-	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.answerFile(w, r) }) {
+	defer s.log(r, sw, start, in != nil)
+	if in != nil {
+		intercept(in, sw, r, func(w http.ResponseWriter, _ time.Duration) { s.answerFile(w, r) })
 		return
 	}
 	s.answerFile(sw, r)

@@ -91,7 +91,7 @@ func newProblem(r *http.Request, status int, code, detail string) problem {
 }
 
 // statusCode is the platform error code a bare status stands for, for
-// injected faults that give only a status.
+// injected faults that give only a status (Interceptor's problem).
 func statusCode(status int) string {
 	switch status {
 	case http.StatusBadRequest:

@@ -11,7 +11,8 @@ import (
 // BasePath is where the API is mounted: the base URL ends with it.
 const BasePath = "/api/v1"
 
-// Route patterns, as Fault.Path and Request.Route name them (with the method).
+// Route patterns, as Request.Route and Interceptor.Takes name them (with
+// the method).
 const (
 	routeCreate       = "POST /agent/runs"
 	routeCreateOld    = "POST /agent/run"
@@ -24,9 +25,6 @@ const (
 	// routeFile is the file server's (Files): download URLs.
 	routeFile = "GET /files/{uid}"
 )
-
-// isCreate reports whether the route creates a run.
-func isCreate(routeName string) bool { return routeName == routeCreate || routeName == routeCreateOld }
 
 // route is what a request's method and path resolve to.
 type route struct {

@@ -50,7 +50,8 @@ type Server struct {
 	requests []Request
 	reqCap   int            // maxRequests; smaller in tests
 	calls    map[string]int // per route
-	faults   []*Fault
+	// interceptors answer chosen calls in the server's place (Inject).
+	interceptors []Interceptor
 
 	fileSeq     int
 	fileByUID   map[string]fileRef
@@ -178,10 +179,10 @@ type Request struct {
 	Route    string // e.g. "GET /agent/runs/{id}"; empty for an unknown path
 }
 
-// ServeHTTP serves the API: it records the request, applies an injected
-// fault if one matches, then checks the key and answers. Until the file
-// server has a place of its own (Serve, SetFilesURL), it answers the file
-// paths too (see Files).
+// ServeHTTP serves the API: it records the request, lets an injected
+// Interceptor answer if one takes the call, then checks the key and
+// answers. Until the file server has a place of its own (Serve,
+// SetFilesURL), it answers the file paths too (see Files).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, FilesPath) && s.FilesURL() == "" {
 		s.serveFiles(w, r)
@@ -192,19 +193,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := match(r.Method, r.URL.EscapedPath())
 	s.mu.Lock()
 	s.record(r, body, rt.name)
-	f := s.fault(rt.name)
+	in := s.interceptor(rt.name)
 	s.mu.Unlock()
 
-	var latency time.Duration
-	if f != nil && isCreate(rt.name) {
-		latency = max(f.CreateLatency, 0)
-	}
 	sw := &Recorder{ResponseWriter: w}
-	defer s.log(r, sw, start, f != nil)
-	if f != nil && s.applyFault(sw, r, f, func(w http.ResponseWriter) { s.serve(w, r, rt, body, readErr, latency) }) {
+	defer s.log(r, sw, start, in != nil)
+	if in != nil {
+		intercept(in, sw, r, func(w http.ResponseWriter, latency time.Duration) { s.serve(w, r, rt, body, readErr, latency) })
 		return
 	}
-	s.serve(sw, r, rt, body, readErr, latency)
+	s.serve(sw, r, rt, body, readErr, 0)
 }
 
 // serve answers the request as the API would; a run it creates stays
@@ -365,7 +363,7 @@ func (s *Server) Run(id string) (oz.Run, bool) {
 }
 
 // CreatedCount is how many runs were created, deleted ones and ones still
-// invisible (Fault.CreateLatency) included.
+// invisible (ozfaketest.Fault.CreateLatency) included.
 func (s *Server) CreatedCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

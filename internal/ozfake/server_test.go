@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 func TestRouting(t *testing.T) {
@@ -187,7 +188,7 @@ func TestServe(t *testing.T) {
 	assert.Equal(t, oz.StateSucceeded, srv.Runs()[0].State)
 
 	// A hanging request ends with the server.
-	srv.Inject(Fault{Path: "GET /agent/runs", Hang: true})
+	srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Hang: true})
 	done := make(chan error, 1)
 	go func() {
 		req, _ := http.NewRequestWithContext(context.Background(), "GET", base+"/agent/runs", nil)

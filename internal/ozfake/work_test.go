@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // client is an oz client of the fake, downloads included.
@@ -457,21 +458,21 @@ func TestFaultsOnNewRoutes(t *testing.T) {
 	c := f.client()
 	id, files := filesRun(t, f, "[fake:files] x")
 
-	f.srv.Inject(Fault{Path: "GET /agent/runs/{runId}/conversation", Nth: 1, Times: 2, Status: 502, Body: "<html>Bad Gateway</html>"})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/runs/{runId}/conversation", Nth: 1, Times: 2, Status: 502, Body: "<html>Bad Gateway</html>"})
 	_, err := c.GetConversation(t.Context(), id)
 	assert.ErrorContains(t, err, "HTTP 502")
 	_, err = c.GetConversation(t.Context(), id)
 	assert.NoError(t, err, "the third call passes")
 
-	f.srv.Inject(Fault{Path: "GET /agent/artifacts/{artifactUid}", Nth: 1, Status: 404})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/artifacts/{artifactUid}", Nth: 1, Status: 404})
 	_, err = c.GetArtifact(t.Context(), files[0].UID)
 	assert.True(t, oz.IsNotFound(err))
 	a, err := c.GetArtifact(t.Context(), files[0].UID)
 	require.NoError(t, err)
 
-	f.srv.Inject(Fault{Path: "GET /files/...", Nth: 1, Status: 403, Header: http.Header{"Content-Type": {"application/xml"}}, Body: "<Error>expired</Error>"})
-	f.srv.Inject(Fault{Path: "GET /files/{uid}", Nth: 2, CloseConn: true})
-	f.srv.Inject(Fault{Path: "GET /files/{uid}", Nth: 3, Hang: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /files/...", Nth: 1, Status: 403, Header: http.Header{"Content-Type": {"application/xml"}}, Body: "<Error>expired</Error>"})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /files/{uid}", Nth: 2, CloseConn: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "GET /files/{uid}", Nth: 3, Hang: true})
 	_, err = c.Download(t.Context(), a.Data.DownloadURL, io.Discard, 1<<20)
 	assert.ErrorIs(t, err, oz.ErrDownloadExpired)
 	_, err = c.Download(t.Context(), a.Data.DownloadURL, io.Discard, 1<<20)
@@ -483,7 +484,7 @@ func TestFaultsOnNewRoutes(t *testing.T) {
 	_, err = c.Download(t.Context(), a.Data.DownloadURL, io.Discard, 1<<20)
 	assert.NoError(t, err, "the fourth call passes")
 
-	f.srv.Inject(Fault{Path: "POST /agent/runs/{id}/followups", Nth: 1, Status: 502, CreateThenFail: true})
+	f.srv.Inject(ozfaketest.Fault{Path: "POST /agent/runs/{id}/followups", Nth: 1, Status: 502, CreateThenFail: true})
 	_, err = c.SubmitFollowup(t.Context(), id, oz.FollowupRequest{Message: "m"})
 	assert.ErrorIs(t, err, oz.ErrUncertainFollowup)
 	assert.Len(t, f.srv.Followups(id), 1, "it arrived, although the answer said otherwise")

@@ -17,6 +17,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -397,10 +398,10 @@ func TestCreateCutShortKeepsTheRequestID(t *testing.T) {
 // (only it makes the errors that carry a request id).
 func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 	t.Parallel()
-	hang := ozfake.Fault{Path: "POST /agent/runs", Hang: true}
+	hang := ozfaketest.Fault{Path: "POST /agent/runs", Hang: true}
 	tests := []struct {
 		name       string
-		fault      ozfake.Fault
+		fault      ozfaketest.Fault
 		filter     bool // the fake filters runs by metadata
 		down       bool // nothing listens
 		abort      bool
@@ -456,7 +457,7 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 	}
 }
 
-func withCreate(f ozfake.Fault) ozfake.Fault { f.CreateThenFail = true; return f }
+func withCreate(f ozfaketest.Fault) ozfaketest.Fault { f.CreateThenFail = true; return f }
 
 type blockingCreate struct{ fakeAPI }
 

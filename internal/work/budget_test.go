@@ -14,6 +14,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
@@ -43,7 +44,7 @@ func TestReadOneBudget(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	run := e.ended(t, "[fake:files] x")
-	e.fake.Inject(ozfake.Fault{Path: routeConversation, Hang: true})
+	e.fake.Inject(ozfaketest.Fault{Path: routeConversation, Hang: true})
 	opts := e.options("oz-files")
 	opts.Time = 400 * time.Millisecond // ConversationTime stays 2m
 	w, l := e.read(t, context.Background(), run, opts)
@@ -64,7 +65,7 @@ func TestReadConversationBoundLeavesTheFiles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	run := e.ended(t, "[fake:files] x")
-	e.fake.Inject(ozfake.Fault{Path: routeConversation, Hang: true})
+	e.fake.Inject(ozfaketest.Fault{Path: routeConversation, Hang: true})
 	opts := e.options("oz-files")
 	opts.ConversationTime = 300 * time.Millisecond
 	w, l := e.read(t, context.Background(), run, opts)

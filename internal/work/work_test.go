@@ -19,6 +19,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
@@ -221,12 +222,12 @@ func TestReadConversationFailures(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name  string
-		fault ozfake.Fault
+		fault ozfaketest.Fault
 		says  string
 	}{
-		{"5xx past the retries", ozfake.Fault{Path: routeConversation, Status: 503}, "HTTP 503"},
-		{"HTML from a proxy", ozfake.Fault{Path: routeConversation, Status: 200, Header: map[string][]string{"Content-Type": {"text/html"}}, Body: "<html>login</html>"}, "answer was not read"},
-		{"hang", ozfake.Fault{Path: routeConversation, Hang: true}, "answer was not read"},
+		{"5xx past the retries", ozfaketest.Fault{Path: routeConversation, Status: 503}, "HTTP 503"},
+		{"HTML from a proxy", ozfaketest.Fault{Path: routeConversation, Status: 200, Header: map[string][]string{"Content-Type": {"text/html"}}, Body: "<html>login</html>"}, "answer was not read"},
+		{"hang", ozfaketest.Fault{Path: routeConversation, Hang: true}, "answer was not read"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -297,27 +298,27 @@ func TestReadDownloadFailures(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name     string
-		faults   []ozfake.Fault
+		faults   []ozfaketest.Fault
 		opts     func(*Options)
 		files    int      // downloaded of the two
 		nwarn    int      // warnings
 		warnings []string // in them
 		check    func(t *testing.T, e *env)
 	}{
-		{name: "403 once: a fresh URL", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, Status: 403}}, files: 2,
+		{name: "403 once: a fresh URL", faults: []ozfaketest.Fault{{Path: routeFile, Nth: 1, Status: 403}}, files: 2,
 			check: func(t *testing.T, e *env) { assert.Equal(t, 3, e.fake.Count(routeArtifact), "one more URL asked for") }},
-		{name: "403 twice", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, Times: 2, Status: 403}}, files: 1, nwarn: 1,
+		{name: "403 twice", faults: []ozfaketest.Fault{{Path: routeFile, Nth: 1, Times: 2, Status: 403}}, files: 1, nwarn: 1,
 			warnings: []string{`"reports/oz-report.md" was not downloaded`, "HTTP 403"}},
-		{name: "artifact 404", faults: []ozfake.Fault{{Path: routeArtifact, Nth: 1, Status: 404}}, files: 1, nwarn: 1,
+		{name: "artifact 404", faults: []ozfaketest.Fault{{Path: routeArtifact, Nth: 1, Status: 404}}, files: 1, nwarn: 1,
 			warnings: []string{`"reports/oz-report.md" was not downloaded: asking for its download URL`, "404"}},
-		{name: "connection reset", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, CloseConn: true}}, files: 1, nwarn: 1,
+		{name: "connection reset", faults: []ozfaketest.Fault{{Path: routeFile, Nth: 1, CloseConn: true}}, files: 1, nwarn: 1,
 			warnings: []string{`"reports/oz-report.md" was not downloaded`}},
-		{name: "slow", faults: []ozfake.Fault{{Path: routeFile, Delay: 50 * time.Millisecond}}, files: 2},
+		{name: "slow", faults: []ozfaketest.Fault{{Path: routeFile, Delay: 50 * time.Millisecond}}, files: 2},
 		{name: "over the file limit, announced", opts: func(o *Options) { o.MaxFile = 147 }, files: 1, nwarn: 1,
 			warnings: []string{`"changes.patch" was not downloaded: it is 149 bytes, over the 147 bytes limit for a file`}},
 		{name: "over the total limit", opts: func(o *Options) { o.MaxTotal = 200 }, files: 1, nwarn: 1,
 			warnings: []string{`"changes.patch" was not downloaded`, "together"}},
-		{name: "the time for the work passes", faults: []ozfake.Fault{{Path: routeFile, Nth: 1, Hang: true}},
+		{name: "the time for the work passes", faults: []ozfaketest.Fault{{Path: routeFile, Nth: 1, Hang: true}},
 			opts: func(o *Options) { o.Time = 300 * time.Millisecond }, files: 0, nwarn: 2,
 			warnings: []string{`"reports/oz-report.md" was not downloaded: the time for the agent's work passed`,
 				`1 file(s) were not downloaded, as the 300ms for the agent's work (its answer and files) passed: "changes.patch"`}},
@@ -382,7 +383,7 @@ func TestReadStopsAtOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	run := e.ended(t, "[fake:files] x")
-	e.fake.Inject(ozfake.Fault{Path: routeFile, Hang: true})
+	e.fake.Inject(ozfaketest.Fault{Path: routeFile, Hang: true})
 	ctx, cancel := context.WithCancelCause(context.Background())
 	go func() {
 		for e.fake.Count(routeFile) == 0 {

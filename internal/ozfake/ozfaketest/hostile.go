@@ -1,4 +1,4 @@
-package ozfake
+package ozfaketest
 
 import (
 	"encoding/base64"
@@ -9,9 +9,8 @@ import (
 	"strings"
 )
 
-// Bodies for tests and the bench that throw hostile content at a client:
-// inject them as a Fault's Body (on "GET /agent/runs/{id}") to answer a
-// status read with them.
+// Bodies that throw hostile content at a client: inject them as a Fault's
+// Body (on "GET /agent/runs/{id}") to answer a status read with them.
 
 // MaxClientBody is the largest answer oz-run's client reads (16 MiB); a
 // larger one is an unreadable answer.

@@ -1,4 +1,4 @@
-package ozfake
+package ozfaketest
 
 import (
 	"bytes"
@@ -7,9 +7,17 @@ import (
 	"time"
 )
 
-// Faults: the fake misbehaving on chosen calls, for tests.
+// Where the fake mounts the API and the file server, and its create
+// routes, as ozfake names them (a test checks they agree).
+const (
+	basePath       = "/api/v1"
+	filesPath      = "/files/"
+	routeCreate    = "POST /agent/runs"
+	routeCreateOld = "POST /agent/run"
+)
 
-// Fault makes the fake misbehave on chosen calls of one route, for tests.
+// Fault makes the fake misbehave on chosen calls of one route: give it to
+// ozfake.Server.Inject.
 //
 // What it does, in order: wait Delay; then Hang (answer nothing until the
 // request's context ends), or CloseConn (close the connection without an
@@ -49,62 +57,47 @@ type Fault struct {
 	CreateThenFail bool
 	// CreateLatency, on a create, makes the run it creates invisible (404
 	// to GET and cancel, absent from lists) until CreateLatency has passed
-	// on the server's clock (WithClock); the run's created_at is then.
-	// With an answer (Status, Body, Hang, CloseConn) the run is created and
-	// the fault answers at once: a client that looks its run up at once
-	// finds nothing, and must not create it again. Without one, the create
-	// answers 200 normally and the run shows up late (read-after-write lag).
+	// on the server's clock (ozfake.WithClock); the run's created_at is
+	// then. With an answer (Status, Body, Hang, CloseConn) the run is
+	// created and the fault answers at once: a client that looks its run
+	// up at once finds nothing, and must not create it again. Without one,
+	// the create answers 200 normally and the run shows up late
+	// (read-after-write lag).
 	CreateLatency time.Duration
 }
 
-// Inject adds a fault. When several match a call, the first injected wins.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &f)
-}
-
-// routeName is the route pattern the fault names.
-func (f *Fault) routeName() string {
+// route is the route pattern the fault names, as the server names routes.
+func (f Fault) route() string {
 	p := strings.TrimSpace(f.Path)
 	m := strings.ToUpper(strings.TrimSpace(f.Method))
 	if mm, pp, ok := strings.Cut(p, " "); ok {
 		m, p = strings.ToUpper(mm), strings.TrimSpace(pp)
 	}
-	p = strings.TrimPrefix(p, BasePath)
+	p = strings.TrimPrefix(p, basePath)
 	p = strings.ReplaceAll(p, "{runId}", "{id}")
 	p = strings.ReplaceAll(p, "{artifactUid}", "{uid}")
-	if strings.HasPrefix(p, FilesPath) {
-		p = FilesPath + "{uid}"
+	if strings.HasPrefix(p, filesPath) {
+		p = filesPath + "{uid}"
 	}
 	return m + " " + p
 }
 
-// fault picks the fault for this call of routeName (already counted);
-// s.mu is held.
-func (s *Server) fault(routeName string) *Fault {
-	if routeName == "" {
-		return nil
+// Takes reports whether the fault applies to the nth call of route
+// (ozfake.Interceptor).
+func (f Fault) Takes(route string, nth int) bool {
+	if f.route() != route {
+		return false
 	}
-	n := s.calls[routeName]
-	for _, f := range s.faults {
-		if f.routeName() != routeName {
-			continue
-		}
-		if f.Nth <= 0 {
-			return f
-		}
-		times := max(f.Times, 1)
-		if n >= f.Nth && n < f.Nth+times {
-			return f
-		}
+	if f.Nth <= 0 {
+		return true
 	}
-	return nil
+	return nth >= f.Nth && nth < f.Nth+max(f.Times, 1)
 }
 
-// applyFault carries out f. serve answers the request normally. It reports
-// whether the request is done; false means: answer it normally now.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, serve func(http.ResponseWriter)) bool {
+// Answer carries the fault out (ozfake.Interceptor): serve answers the
+// request as the server would, problem with the API's error body for a
+// status.
+func (f Fault) Answer(w http.ResponseWriter, r *http.Request, serve func(w http.ResponseWriter, latency time.Duration), problem func(w http.ResponseWriter, status int)) {
 	ctx := r.Context()
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
@@ -112,16 +105,21 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, se
 		case <-ctx.Done():
 			t.Stop()
 			closeConn(w)
-			return true
+			return
 		case <-t.C:
 		}
 	}
+	var latency time.Duration
+	if route := f.route(); route == routeCreate || route == routeCreateOld {
+		latency = max(f.CreateLatency, 0)
+	}
 	answers := f.Hang || f.CloseConn || f.Status != 0 || f.Body != ""
 	if !answers && !f.CreateThenFail {
-		return false
+		serve(w, latency)
+		return
 	}
-	if f.CreateThenFail || f.CreateLatency > 0 && isCreate(f.routeName()) {
-		serve(&discardWriter{header: http.Header{}})
+	if f.CreateThenFail || latency > 0 {
+		serve(&discardWriter{header: http.Header{}}, latency)
 	}
 	switch {
 	case f.Hang:
@@ -130,13 +128,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, se
 	case f.CloseConn:
 		closeConn(w)
 	default:
-		writeFault(w, r, f)
+		f.write(w, problem)
 	}
-	return true
 }
 
-// writeFault answers with the fault's status, headers and body.
-func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
+// write answers with the fault's status, headers and body.
+func (f Fault) write(w http.ResponseWriter, problem func(http.ResponseWriter, int)) {
 	status := f.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -151,7 +148,7 @@ func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 			w.WriteHeader(status)
 			return
 		}
-		writeProblem(w, r, status, statusCode(status), "injected fault")
+		problem(w, status)
 		return
 	}
 	if w.Header().Get("Content-Type") == "" {
