@@ -83,7 +83,7 @@ func assertWhole(t *testing.T, s *step, runID string) {
 	t.Helper()
 	outs := s.stepOutputs()
 	assert.Equal(t, runID, outs["run_id"])
-	sum := strings.TrimRight(s.file("summary"), "\n")
+	sum := strings.TrimRight(s.file(summaryName(s)), "\n")
 	assert.True(t, strings.HasPrefix(sum[strings.LastIndex(sum, "\n")+1:], "oz-run · "), "the summary ends with its last line")
 	assert.True(t, json.Valid([]byte(s.file("r.json"))), "the result file is valid JSON")
 	s.assertNoKey()
@@ -198,4 +198,41 @@ func TestAbortCancelThatHangsIsGivenUpAtTheSignalsShare(t *testing.T) {
 			s.assertNoToken(f)
 		})
 	}
+}
+
+// A GitLab job (SIGTERM is GitLab's only signal): the cancel reaches the
+// API before the exit, the dotenv report, the summary and the result file
+// are whole, exit 5.
+func TestAbortGitLabJob(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := gitlabStep(t, base, "[fake:slow] x")
+	s.env["INPUT_RESULT_FILE"] = "r.json"
+	cmd := s.command()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	deadline := time.Now().Add(hangLimitAbort)
+	for {
+		runs := fake.Runs()
+		if len(runs) == 1 && runs[0].State == oz.StateInProgress && fake.Count(routeGet) > 1 {
+			break
+		}
+		require.False(t, time.Now().After(deadline), "the run did not start working")
+		time.Sleep(5 * time.Millisecond)
+	}
+	signalled := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	err := cmd.Wait()
+	exited := time.Now()
+	s.finish(cmd, err, &out, &errb, start)
+	assert.Equal(t, 5, s.code, s.stdout)
+	cancels := cancelTimes(fake)
+	require.Len(t, cancels, 1)
+	assert.False(t, cancels[0].Before(signalled))
+	assert.True(t, cancels[0].Before(exited))
+	assert.Equal(t, "cancelled", s.stepOutputs()["conclusion"])
+	assertWhole(t, s, fake.Runs()[0].RunID)
 }
