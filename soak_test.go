@@ -18,7 +18,10 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		n = 8
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// The invocations take about half a minute in all; the deadline only
+	// stops a soak that hung, with room for a busy machine (each
+	// invocation has its own hang limit too).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep, err := soak.Run(ctx, soak.Config{
 		Binary: checkedBinary(t), Env: []string{asProgramEnv + "=1"},
