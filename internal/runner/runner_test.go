@@ -410,11 +410,11 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 		says       []string
 	}{
 		{name: "no run created", fault: hang, filter: true, code: ExitAPI,
-			says: []string{"no run was started within 300ms (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
+			says: []string{"no run was started within 2s (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
 		{name: "a run created and found", fault: withCreate(hang), filter: true, code: ExitOK, conclusion: config.TimedOut},
 		{name: "the lookup fails", fault: withCreate(hang), filter: false, code: ExitAPI,
 			says: []string{"failed too: a run may or may not have been created", "oz_run_request_id="}},
-		{name: "the API is down", down: true, code: ExitAPI, says: []string{"no run was started within 300ms (timeout input)"}},
+		{name: "the API is down", down: true, code: ExitAPI, says: []string{"no run was started within 2s (timeout input)"}},
 		{name: "aborted", fault: hang, filter: true, abort: true, code: ExitAborted, says: []string{"aborted"}},
 	}
 	for _, tt := range tests {
@@ -434,14 +434,27 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 			require.NoError(t, err)
 			cfg := testConfig()
 			cfg.Prompt = "[fake:slow] never ends"
-			cfg.Timeout = 300 * time.Millisecond
+			// The create must have arrived before the timeout passes: 2 s
+			// leave a busy machine room. The cancel's budget only bounds a
+			// hang here (fastOpts' 500ms could pass while the lookup and
+			// the cancel are on their way).
+			cfg.Timeout = 2 * time.Second
 			cfg.FailOn = config.FailOn{config.Failed: true} // not timed_out
+			opts := fastOpts
+			opts.CancelBudget = 30 * time.Second
 			ctx, abort := context.WithCancelCause(context.Background())
 			defer abort(nil)
 			if tt.abort {
-				time.AfterFunc(100*time.Millisecond, func() { abort(errors.New("received terminated")) })
+				// Only the abort ends the wait, once the create has arrived.
+				cfg.Timeout = time.Hour
+				go func() {
+					for fake.Count("POST /agent/runs") == 0 && ctx.Err() == nil {
+						time.Sleep(time.Millisecond)
+					}
+					abort(errors.New("received terminated"))
+				}()
 			}
-			res := Run(ctx, cfg, client, &logReporter{}, fastOpts)
+			res := Run(ctx, cfg, client, &logReporter{}, opts)
 			assert.Equal(t, tt.code, res.ExitCode(cfg.FailOn))
 			assert.Equal(t, tt.conclusion, res.Conclusion)
 			if tt.code == ExitAPI {
