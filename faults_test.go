@@ -33,16 +33,16 @@ type faultCase struct {
 	during func(*proc) error      // acts while the program runs
 	forge  func(*forgefake.Forge) // with comment: true on a pull request, the fake GitHub's faults
 
-	code        int
-	conclusion  string
-	state       string // the state output, when given
-	created     int    // runs the fake created
-	creates     int    // create calls; 0: not checked
-	lostID      bool   // a run was created but the program cannot know its id
-	within      time.Duration
-	afterSignal time.Duration // the most from the signal to the exit (default 2s)
-	says        []string      // in the log (stdout and stderr)
-	check       func(*testing.T, *proc)
+	code       int
+	conclusion string
+	state      string // the state output, when given
+	created    int    // runs the fake created
+	creates    int    // create calls; 0: not checked
+	lostID     bool   // a run was created but the program cannot know its id
+	// No field bounds the time: a row checks what happened and in what
+	// order (see checkFaultCase); how soon is bench's figure.
+	says  []string // in the log (stdout and stderr)
+	check func(*testing.T, *proc)
 }
 
 // The fault's route.
