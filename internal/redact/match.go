@@ -38,7 +38,7 @@ const ringSize = 1024
 // match.
 type matcher struct {
 	class, sepClass        [256]uint32
-	step                   [256]int // 0 for a separator, else 1
+	step                   [256]uint // 0 for a separator, else 1
 	k                      int
 	next                   []uint32
 	outRaw, outDec, outSep []int32
@@ -224,40 +224,38 @@ func scanRaw[T text](m *matcher, t T) (sp []span, fams uint8) {
 	}
 	sepClass, step := &m.sepClass, &m.step
 	var from [ringSize]int // from[p%ringSize]: where the separated reading's byte p is
-	pos := 0
+	pos := uint(0)
 	raw, sep := uint32(0), uint32(0)
-	// rawTo runs the raw scan up to end.
-	rawAt := 0
-	rawTo := func(end int) {
-		for ; rawAt < end; rawAt++ {
-			v := next[raw+class[t[rawAt]]]
-			raw = v & offMask
-			if v&rawBit != 0 {
-				sp = push(sp, rawAt+1-int(m.outRaw[raw/k]), rawAt+1, m.base64[raw/k])
-			}
-		}
-	}
+	keepRaw := m.raw
 	for i := 0; i < len(t); {
 		c := t[i]
 		if c < utf8.RuneSelf {
-			if m.raw {
-				rawTo(i + 1)
-			}
 			fams |= families[c]
+			if keepRaw {
+				v := next[raw+class[c]]
+				raw = v & offMask
+				if v&rawBit != 0 {
+					sp = push(sp, i+1-int(m.outRaw[raw/k]), i+1, m.base64[raw/k])
+				}
+			}
 			from[pos%ringSize] = i // overwritten when c is skipped
 			pos += step[c]
 			w := next[sep+sepClass[c]]
 			sep = w & offMask
 			if w&sepBit != 0 {
-				sp = push(sp, from[(pos-int(m.outSep[sep/k]))%ringSize], i+1, m.base64[sep/k])
+				sp = push(sp, from[(pos-uint(m.outSep[sep/k]))%ringSize], i+1, m.base64[sep/k])
 			}
 			i++
 			continue
 		}
 		fams |= anyFamily
 		u := decodeUnit(t, i, 0)
-		if m.raw {
-			rawTo(u.end)
+		for j := i; keepRaw && j < u.end; j++ {
+			v := next[raw+class[t[j]]]
+			raw = v & offMask
+			if v&rawBit != 0 {
+				sp = push(sp, j+1-int(m.outRaw[raw/k]), j+1, m.base64[raw/k])
+			}
 		}
 		if u.n > 1 && !separatorUnit(u) {
 			for j := range u.n {
@@ -266,7 +264,7 @@ func scanRaw[T text](m *matcher, t T) (sp []span, fams uint8) {
 				w := next[sep+sepClass[u.bytes[j]]]
 				sep = w & offMask
 				if w&sepBit != 0 {
-					sp = push(sp, from[(pos-int(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
+					sp = push(sp, from[(pos-uint(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
 				}
 			}
 		}
@@ -293,8 +291,8 @@ func scanDecoded[T text](m *matcher, t T, family uint8) []span {
 	for first < len(t) && families[t[first]]&trigger == 0 {
 		first++
 	}
-	start, kept := first, 0
-	for start > 0 && (decoded && first-start < m.maxDec || separated && kept < m.maxSep) {
+	start, kept := first, uint(0)
+	for start > 0 && (decoded && first-start < m.maxDec || separated && kept < uint(m.maxSep)) {
 		start--
 		kept += m.step[t[start]]
 	}
@@ -302,15 +300,34 @@ func scanDecoded[T text](m *matcher, t T, family uint8) []span {
 	// fromDec[p%ringSize]: where decoded byte p starts in t; fromSep the
 	// same for the decoded bytes that are not separators.
 	var fromDec, fromSep [ringSize]int
-	posDec, posSep := 0, 0
+	posDec, posSep := uint(0), uint(0)
 	dec, sep, k := uint32(0), uint32(0), uint32(m.k)
 	next, class, sepClass, step := m.next, &m.class, &m.sepClass, &m.step
 	for i := start; i < len(t); {
 		c := t[i]
-		u := unit{bytes: [utf8.UTFMax]byte{c}, n: 1, end: i + 1}
-		if families[c]&trigger != 0 {
-			u = decodeUnit(t, i, family)
+		if families[c]&trigger == 0 { // itself: one byte, not invisible
+			if decoded {
+				fromDec[posDec%ringSize] = i
+				posDec++
+				w := next[dec+class[c]]
+				dec = w & offMask
+				if w&decBit != 0 {
+					sp = push(sp, fromDec[(posDec-uint(m.outDec[dec/k]))%ringSize], i+1, m.base64[dec/k])
+				}
+			}
+			if separated {
+				fromSep[posSep%ringSize] = i
+				posSep += step[c]
+				w := next[sep+sepClass[c]]
+				sep = w & offMask
+				if w&sepBit != 0 {
+					sp = push(sp, fromSep[(posSep-uint(m.outSep[sep/k]))%ringSize], i+1, m.base64[sep/k])
+				}
+			}
+			i++
+			continue
 		}
+		u := decodeUnit(t, i, family)
 		sepOK := u.n <= 1 || !separatorUnit(u)
 		for j := range u.n {
 			b := u.bytes[j]
@@ -320,7 +337,7 @@ func scanDecoded[T text](m *matcher, t T, family uint8) []span {
 				w := next[dec+class[b]]
 				dec = w & offMask
 				if w&decBit != 0 {
-					sp = push(sp, fromDec[(posDec-int(m.outDec[dec/k]))%ringSize], u.end, m.base64[dec/k])
+					sp = push(sp, fromDec[(posDec-uint(m.outDec[dec/k]))%ringSize], u.end, m.base64[dec/k])
 				}
 			}
 			if separated && sepOK {
@@ -329,7 +346,7 @@ func scanDecoded[T text](m *matcher, t T, family uint8) []span {
 				w := next[sep+sepClass[b]]
 				sep = w & offMask
 				if w&sepBit != 0 {
-					sp = push(sp, fromSep[(posSep-int(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
+					sp = push(sp, fromSep[(posSep-uint(m.outSep[sep/k]))%ringSize], u.end, m.base64[sep/k])
 				}
 			}
 		}
