@@ -53,6 +53,7 @@ func startComment(ctx context.Context, p ci.Platform, cfg *config.Config, red *r
 		Render:      pc.renderProgress,
 		Warner:      p,
 		UserAgent:   "oz-run/" + rs.version,
+		Redactor:    red,
 	}
 	if cfg.Debug {
 		ccfg.Debugf = p.Debugf

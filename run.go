@@ -85,6 +85,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		oz.WithAPIKey(cfg.APIKey),
 		oz.WithUserAgent("oz-run/" + rs.version),
 		oz.WithTeamUID(cfg.TeamUID),
+		oz.WithRedactor(red), // the step's: what it hides, the client hides too
 	}
 	if cfg.Debug {
 		clientOpts = append(clientOpts, oz.WithLogf(p.Debugf))

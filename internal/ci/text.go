@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/oz-run/oz-run-action/internal/redact"
@@ -14,23 +13,9 @@ import (
 // Text as every platform prints it: log lines cleaned and capped, values
 // cut with a marker, and the secrets redacted.
 
-// clean makes untrusted text safe to print as log lines: invalid UTF-8 is
-// replaced, CRLF and lone CR become LF (runners and terminals break lines on
-// a lone CR), and control characters other than LF and tab are dropped (no
-// ANSI sequences, no forged GitLab section markers, no NUL), and so are the
-// invisible characters that reorder the text around them (bidi controls,
-// textclean.Hidden): a log line reads as it is.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || !unicode.IsControl(r) && !textclean.Hidden(r) {
-			return r
-		}
-		return -1
-	}, s)
-}
+// clean makes untrusted text safe to print as log lines: textclean.Log,
+// the rule the summary and the outputs follow too.
+func clean(s string) string { return textclean.Log(s) }
 
 // lines splits cleaned text into lines; a final newline ends the last line
 // rather than starting an empty one.

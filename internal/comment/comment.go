@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // Defaults of a Sticky.
@@ -80,6 +82,10 @@ type Config struct {
 	Debugf func(format string, args ...any)
 	// UserAgent is sent to the forge; empty sends DefaultUserAgent.
 	UserAgent string
+	// Redactor hides secrets in every warning and debug line: the step's
+	// one, so that the key and the other token are hidden too. The token
+	// written with is added to it. nil hides that token alone.
+	Redactor *redact.Redactor
 
 	// Set by tests; zero values are the defaults above and real time.
 	clock        clock
@@ -126,12 +132,16 @@ func New(ctx context.Context, cfg Config) (*Sticky, error) {
 	if c == nil {
 		c = realClock{}
 	}
+	if cfg.Redactor == nil {
+		cfg.Redactor = redact.New()
+	}
+	cfg.Redactor.Add(token)
 	hc, tr := newHTTPClient()
 	var f forge
 	if t.gitlab {
-		f, err = newGitLab(t, token, ua, hc, c.Now)
+		f, err = newGitLab(t, token, ua, hc, c.Now, cfg.Redactor)
 	} else {
-		f, err = newGitHub(t, token, ua, hc, c.Now)
+		f, err = newGitHub(t, token, ua, hc, c.Now, cfg.Redactor)
 	}
 	if err != nil {
 		return nil, err

@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // What the Sticky needs of a forge, and how a failed call is sorted by what
@@ -100,9 +102,10 @@ const (
 )
 
 // classify turns the outcome of a call into an apiError. resp may be nil
-// (no answer); err is the client's error, whose text is cleaned of tokens.
-func classify(ctx context.Context, op string, resp *http.Response, err error, now time.Time, secrets ...string) *apiError {
-	e := &apiError{op: op, kind: transient, msg: redact(errText(err), secrets...)}
+// (no answer); err is the client's error, whose text is cleaned of the
+// secrets red holds (the token).
+func classify(ctx context.Context, op string, resp *http.Response, err error, now time.Time, red *redact.Redactor) *apiError {
+	e := &apiError{op: op, kind: transient, msg: message(errText(err), red)}
 	if resp != nil {
 		e.status = resp.StatusCode
 	}
@@ -176,32 +179,9 @@ func errText(err error) string {
 // answer's body).
 const maxMessage = 300
 
-// redact removes the secrets from s, makes it one line of printable text
-// and caps it.
-func redact(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "***")
-		}
-	}
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n', r == '\r', r == '\t':
-			return ' '
-		case !unicode.IsPrint(r):
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+// message makes s one line of clean text (textclean.Line, the one rule
+// for untrusted text) without the secrets red holds, at most maxMessage
+// bytes.
+func message(s string, red *redact.Redactor) string {
+	return textclean.Cut(red.String(textclean.Line(s)), maxMessage)
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

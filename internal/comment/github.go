@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v88/github"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // GitHub's side of the comment: a pull request's issue comments through
@@ -22,12 +24,12 @@ const githubLimit = 65536
 type githubForge struct {
 	c       *github.Client
 	t       target
-	token   string
-	graphql string // the GraphQL endpoint beside the REST one
+	red     *redact.Redactor // hides the token (and the step's other secrets)
+	graphql string           // the GraphQL endpoint beside the REST one
 	now     func() time.Time
 }
 
-func newGitHub(t target, token, userAgent string, hc *http.Client, now func() time.Time) (*githubForge, error) {
+func newGitHub(t target, token, userAgent string, hc *http.Client, now func() time.Time, red *redact.Redactor) (*githubForge, error) {
 	base, err := apiBase("GITHUB_API_URL", t.apiURL)
 	if err != nil {
 		return nil, err
@@ -43,7 +45,7 @@ func newGitHub(t target, token, userAgent string, hc *http.Client, now func() ti
 		github.WithUserAgent(userAgent),
 	)
 	if err != nil {
-		return nil, errors.New(redact(err.Error(), token))
+		return nil, errors.New(message(err.Error(), red))
 	}
 	// GraphQL is at /graphql on github.com and at /api/graphql on GitHub
 	// Enterprise Server (whose REST API is at /api/v3).
@@ -53,7 +55,7 @@ func newGitHub(t target, token, userAgent string, hc *http.Client, now func() ti
 	} else {
 		gql.Path += "graphql"
 	}
-	return &githubForge{c: c, t: t, token: token, graphql: gql.String(), now: now}, nil
+	return &githubForge{c: c, t: t, red: red, graphql: gql.String(), now: now}, nil
 }
 
 func (g *githubForge) name() string { return "GitHub" }
@@ -166,7 +168,7 @@ func (g *githubForge) fail(ctx context.Context, op string, resp *github.Response
 		hr = resp.Response
 	}
 	now := g.now()
-	e := classify(ctx, op, hr, err, now, g.token)
+	e := classify(ctx, op, hr, err, now, g.red)
 	var rle *github.RateLimitError
 	var abuse *github.AbuseRateLimitError
 	switch {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // GitLab's side of the comment: a merge request's notes through client-go.
@@ -21,10 +23,10 @@ const gitlabLimit = 1_000_000
 // gitlabForge talks to GitLab's REST API through client-go. An MR's
 // comments are notes.
 type gitlabForge struct {
-	c     *gitlab.Client
-	t     target
-	token string
-	now   func() time.Time
+	c   *gitlab.Client
+	t   target
+	red *redact.Redactor // hides the token (and the step's other secrets)
+	now func() time.Time
 }
 
 // noLimiter replaces client-go's rate limiter, which would wait on its own
@@ -33,7 +35,7 @@ type noLimiter struct{}
 
 func (noLimiter) Wait(ctx context.Context) error { return ctx.Err() }
 
-func newGitLab(t target, token, userAgent string, hc *http.Client, now func() time.Time) (*gitlabForge, error) {
+func newGitLab(t target, token, userAgent string, hc *http.Client, now func() time.Time, red *redact.Redactor) (*gitlabForge, error) {
 	base, err := apiBase("CI_API_V4_URL", t.apiURL)
 	if err != nil {
 		return nil, err
@@ -47,9 +49,9 @@ func newGitLab(t target, token, userAgent string, hc *http.Client, now func() ti
 		gitlab.WithUserAgent(userAgent),
 	)
 	if err != nil {
-		return nil, errors.New(redact(err.Error(), token))
+		return nil, errors.New(message(err.Error(), red))
 	}
-	return &gitlabForge{c: c, t: t, token: token, now: now}, nil
+	return &gitlabForge{c: c, t: t, red: red, now: now}, nil
 }
 
 func (g *gitlabForge) name() string { return "GitLab" }
@@ -125,7 +127,7 @@ func (g *gitlabForge) fail(ctx context.Context, op string, resp *gitlab.Response
 	if errors.As(err, &uerr) {
 		err = fmt.Errorf("%s %s: %w", uerr.Op, redactURL(uerr.URL), uerr.Err)
 	}
-	return classify(ctx, op, hr, err, g.now(), g.token)
+	return classify(ctx, op, hr, err, g.now(), g.red)
 }
 
 // redactURL drops a URL's user info and query.

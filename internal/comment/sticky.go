@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // The Sticky: the one comment kept up to date from a goroutine of its own,
@@ -38,6 +40,7 @@ type Sticky struct {
 	marker   string
 	warner   Warner
 	debugf   func(format string, args ...any)
+	red      *redact.Redactor
 	render   func(Progress) string
 	closeIdl func()
 	clock    clock
@@ -88,6 +91,9 @@ func start(ctx context.Context, f forge, cfg Config, c clock, m string, closeIdl
 	}
 	if s.debugf == nil {
 		s.debugf = func(string, ...any) {}
+	}
+	if s.red = cfg.Redactor; s.red == nil {
+		s.red = redact.New()
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	go s.loop()
@@ -456,7 +462,7 @@ func kindOf(err error) kind {
 func (s *Sticky) report(err error, final bool) {
 	var e *apiError
 	if !errors.As(err, &e) {
-		e = &apiError{op: "write the comment", kind: transient, msg: redact(err.Error())}
+		e = &apiError{op: "write the comment", kind: transient, msg: message(err.Error(), s.red)}
 	}
 	name, what := s.f.name(), s.f.what()
 	switch e.kind {

@@ -5,9 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/redact"
 )
 
 func TestFindTarget(t *testing.T) {
@@ -163,12 +166,18 @@ func TestCompose(t *testing.T) {
 
 func validUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
-func TestRedactAndClassify(t *testing.T) {
+// A forge's message follows the one rule for untrusted text
+// (textclean.Line): no control, bidi or zero-width character, valid UTF-8,
+// without the secrets of the step's Redactor (the token in another case
+// too), capped.
+func TestMessageIsCleanAndRedacted(t *testing.T) {
 	t.Parallel()
-	msg := redact("GET https://x/?a=1: 500 "+testToken+"\n\x1b[31mred\u202e"+strings.Repeat("x", 500), testToken)
-	assert.NotContains(t, msg, testToken)
-	assert.NotContains(t, msg, "\n")
-	assert.NotContains(t, msg, "\x1b")
-	assert.LessOrEqual(t, len(msg), maxMessage+len("…"))
-	assert.NotContains(t, msg, "\u202e")
+	const key = "wk-0123456789abcdefKEY"
+	msg := message("GET https://x/?a=1: 500 "+testToken+" "+strings.ToUpper(testToken)+" "+key+"\n\x1b[31mred\u202e\u200b\u2066\ufeff\xff\x00"+strings.Repeat("x", 500), redact.New(testToken, key))
+	for _, bad := range []string{testToken, strings.ToUpper(testToken), key, "\n", "\x1b", "\x00", "\u202e", "\u200b", "\u2066", "\ufeff"} {
+		assert.NotContains(t, msg, bad)
+	}
+	assert.True(t, utf8.ValidString(msg))
+	assert.LessOrEqual(t, len(msg), maxMessage)
+	assert.True(t, strings.HasPrefix(msg, "GET https://x/?a=1: 500 *** *** *** [31mred\ufffd x"), msg)
 }

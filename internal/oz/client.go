@@ -45,6 +45,7 @@ type Client struct {
 
 	keyFormsOnce sync.Once
 	keyForms     *secrets.Redactor // finds the key in answers (holdsKey)
+	red          *secrets.Redactor // hides the key and the step's secrets in errors and logs
 	userAgent    string
 	teamUID      string
 	timeout      time.Duration
@@ -85,6 +86,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if c.red == nil {
+		c.red = secrets.New()
+	}
+	c.red.Add(c.key)
 	return c, nil
 }
 
@@ -124,6 +129,20 @@ func WithAPIKey(key string) Option {
 			return errors.New("oz: WithAPIKey: the key is empty")
 		}
 		c.key = key
+		return nil
+	}
+}
+
+// WithRedactor sets the Redactor that hides secrets in every error and log
+// line of the client: the step's one, so that what it hides everywhere
+// else (the forge tokens, api_url's credentials) is hidden here too. The
+// key is added to it. Without it, the client hides its key alone.
+func WithRedactor(r *secrets.Redactor) Option {
+	return func(c *Client) error {
+		if r == nil {
+			return errors.New("oz: WithRedactor: the Redactor is nil")
+		}
+		c.red = r
 		return nil
 	}
 }
@@ -331,7 +350,7 @@ func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisec
 // newError builds the *APIError of an answer (status > 0) or of a failed
 // exchange (status 0, err set), with the key removed from every text.
 func (c *Client) newError(op string, status int, h http.Header, body []byte, err error) *APIError {
-	return parseError(op, status, h, body, err, c.key, c.now())
+	return parseError(op, status, h, body, err, c.red, c.now())
 }
 
-func (c *Client) redact(s string) string { return redact(s, c.key) }
+func (c *Client) redact(s string) string { return c.red.String(s) }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
 // FuzzParseError: any answer becomes an *APIError with a clean one-line
@@ -25,7 +27,7 @@ func FuzzParseError(f *testing.F) {
 		h.Set("X-Warp-Error-Code", code)
 		h.Set("Retry-After", retryAfter)
 		now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-		e := parseError("get run x", status, h, body, nil, testKey, now)
+		e := parseError("get run x", status, h, body, nil, secrets.New(testKey), now)
 		if e == nil {
 			t.Fatal("nil error")
 		}

@@ -8,8 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	secrets "github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // Reading an error answer (problem+json, JSON, HTML or text from a proxy)
@@ -25,17 +26,18 @@ const (
 // parseError is the one place where an *APIError is made. status is the
 // answer's HTTP status (0: no answer, err says why; 2xx: err says why the
 // body could not be read). An error body may be problem+json, {"error": ...},
-// or text or HTML from a proxy. key is removed from every text.
-func parseError(op string, status int, h http.Header, body []byte, err error, key string, now time.Time) *APIError {
+// or text or HTML from a proxy. Every secret red holds (the key) is removed
+// from every text.
+func parseError(op string, status int, h http.Header, body []byte, err error, red *secrets.Redactor, now time.Time) *APIError {
 	e := &APIError{Op: op, StatusCode: status}
 	if err != nil {
-		e.Err = redactError(err, key)
+		e.Err = redactError(err, red)
 	}
 	var codes []string
 	var retryable *bool
 	if status > 0 && (status < 200 || status >= 300) {
-		retryable = readErrorBody(e, h, body, key)
-		header := clean(h.Get("X-Warp-Error-Code"), key, maxCode)
+		retryable = readErrorBody(e, h, body, red)
+		header := clean(h.Get("X-Warp-Error-Code"), red, maxCode)
 		codes = []string{e.Code, header}
 		if header != "" && (e.Code == "" || status == http.StatusTooManyRequests) {
 			e.Code = header
@@ -44,7 +46,7 @@ func parseError(op string, status int, h http.Header, body []byte, err error, ke
 	}
 	if status >= 300 && status < 400 {
 		e.Message = "the API redirected"
-		if loc := clean(h.Get("Location"), key, maxMessage); loc != "" {
+		if loc := clean(h.Get("Location"), red, maxMessage); loc != "" {
 			e.Message += " to " + loc
 		}
 	}
@@ -54,7 +56,7 @@ func parseError(op string, status int, h http.Header, body []byte, err error, ke
 
 // readErrorBody fills the error's message, code and trace id from body, and
 // returns the problem's "retryable" field, if any.
-func readErrorBody(e *APIError, h http.Header, body []byte, key string) (retryable *bool) {
+func readErrorBody(e *APIError, h http.Header, body []byte, red *secrets.Redactor) (retryable *bool) {
 	body = bytes.TrimSpace(body)
 	var msg string
 	var fields map[string]json.RawMessage
@@ -71,8 +73,8 @@ func readErrorBody(e *APIError, h http.Header, body []byte, key string) (retryab
 		}
 		_ = json.Unmarshal(fields["error"], &nested)
 		msg = firstNonEmpty(str("error"), nested.Message, str("detail"), str("title"), str("message"))
-		e.Code = clean(typeCode(str("type")), key, maxCode)
-		e.TraceID = clean(str("trace_id"), key, maxTraceID)
+		e.Code = clean(typeCode(str("type")), red, maxCode)
+		e.TraceID = clean(str("trace_id"), red, maxTraceID)
 		if json.Unmarshal(fields["retryable"], &retryable) != nil {
 			retryable = nil
 		}
@@ -81,7 +83,7 @@ func readErrorBody(e *APIError, h http.Header, body []byte, key string) (retryab
 	default:
 		msg = string(body)
 	}
-	if e.Message = clean(msg, key, maxMessage); e.Message == "" {
+	if e.Message = clean(msg, red, maxMessage); e.Message == "" {
 		e.Message = http.StatusText(e.StatusCode)
 	}
 	return retryable
@@ -156,48 +158,21 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// clean makes untrusted text fit for one line of a log: valid UTF-8, no
-// control or format characters, spaces collapsed, key redacted, and at most
-// limit bytes (cut at a character, marked with "…").
-func clean(s, key string, limit int) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == utf8.RuneError:
-			return '?'
-		case unicode.IsControl(r), unicode.IsSpace(r):
-			return ' '
-		case unicode.Is(unicode.Cf, r):
-			return -1
-		}
-		return r
-	}, s)
-	s = redact(strings.Join(strings.Fields(s), " "), key)
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+// clean makes untrusted text fit for one line of a log: textclean.Line
+// (the one rule for untrusted text), every secret red holds redacted, and
+// at most limit bytes (cut at a character, marked with "…").
+func clean(s string, red *secrets.Redactor, limit int) string {
+	return textclean.Cut(red.String(textclean.Line(s)), limit)
 }
 
-// redactedMark replaces the key wherever it appears.
-const redactedMark = "[REDACTED]"
-
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, redactedMark)
-}
-
-// redactError hides the key in err's message, keeping err for errors.Is.
-func redactError(err error, key string) error {
-	if key == "" || !strings.Contains(err.Error(), key) {
+// redactError hides the secrets in err's message, keeping err for
+// errors.Is.
+func redactError(err error, red *secrets.Redactor) error {
+	msg := err.Error()
+	if !red.Contains(msg) {
 		return err
 	}
-	return &redactedError{msg: redact(err.Error(), key), err: err}
+	return &redactedError{msg: red.String(msg), err: err}
 }
 
 type redactedError struct {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	secrets "github.com/oz-run/oz-run-action/internal/redact"
 )
 
 func TestParseError(t *testing.T) {
@@ -50,7 +52,7 @@ func TestParseError(t *testing.T) {
 		{name: "empty unknown status", status: 599, retryable: true},
 		{name: "malformed json", status: 500, body: `{"error": "unterminated`, message: `{"error": "unterminated`, retryable: true},
 		{name: "control characters and bad utf-8", status: 400, body: "{\"error\":\"line1\\nline2\\u0000\\u202eevil\\tend\"}", message: "line1 line2 evil end"},
-		{name: "invalid utf-8 text", status: 400, body: "bad \xff\xfe bytes", message: "bad ?? bytes"},
+		{name: "invalid utf-8 text", status: 400, body: "bad \xff\xfe bytes", message: "bad \ufffd bytes"},
 		{name: "429 bare", status: 429, message: "Too Many Requests", retryable: true},
 		{name: "429 at capacity", status: 429, header: http.Header{"X-Warp-Error-Code": {CodeAtCapacity}},
 			code: CodeAtCapacity, message: "Too Many Requests", retryable: true},
@@ -90,11 +92,11 @@ func TestParseError(t *testing.T) {
 		{name: "409", status: 409, message: "Conflict"},
 		{name: "retry-after", status: 503, header: http.Header{"Retry-After": {"12"}}, message: "Service Unavailable", retryable: true, after: 12 * time.Second},
 		{name: "key echoed", status: 401, body: `{"error":"invalid key ` + testKey + `","trace_id":"` + testKey + `"}`,
-			message: "invalid key " + redactedMark, trace: redactedMark},
+			message: "invalid key " + secrets.Mark, trace: secrets.Mark},
 		{name: "key split by a tag", status: 401, header: htmlType, body: "<p>key " + testKey[:5] + "<b></b>" + testKey[5:] + "</p>",
-			message: "key " + testKey[:5] + " " + testKey[5:]},
+			message: "key " + secrets.Mark},
 		{name: "key split by a zero-width space", status: 401, body: `{"error":"key ` + testKey[:5] + `\u200b` + testKey[5:] + `"}`,
-			message: "key " + redactedMark},
+			message: "key " + secrets.Mark},
 		{name: "network", status: 0, err: errors.New("dial tcp: connection refused"), retryable: true},
 		{name: "network error with key", status: 0, err: errors.New("oops " + testKey), retryable: true},
 		{name: "malformed 2xx", status: 200, err: errors.New("the body is empty"), retryable: true},
@@ -104,7 +106,7 @@ func TestParseError(t *testing.T) {
 		if h == nil {
 			h = http.Header{}
 		}
-		e := parseError("get run abc", tc.status, h, []byte(tc.body), tc.err, testKey, time.Now())
+		e := parseError("get run abc", tc.status, h, []byte(tc.body), tc.err, secrets.New(testKey), time.Now())
 		if e.Code != tc.code || e.Message != tc.message || e.Retryable != tc.retryable || e.TraceID != tc.trace || e.RetryAfter != tc.after || e.StatusCode != tc.status {
 			t.Errorf("%s:\n got code %q message %q retryable %v trace %q after %s\nwant code %q message %q retryable %v trace %q after %s",
 				tc.name, e.Code, e.Message, e.Retryable, e.TraceID, e.RetryAfter, tc.code, tc.message, tc.retryable, tc.trace, tc.after)
@@ -125,7 +127,7 @@ func TestParseErrorTruncatesHugeBody(t *testing.T) {
 		`{"error":"` + strings.Repeat("x", 10000) + `"}`,
 		"<html>" + strings.Repeat("<p>word</p>", 5000),
 	} {
-		e := parseError("op", 500, http.Header{}, []byte(body), nil, testKey, time.Now())
+		e := parseError("op", 500, http.Header{}, []byte(body), nil, secrets.New(testKey), time.Now())
 		if len(e.Message) > maxMessage || !strings.HasSuffix(e.Message, "…") || !utf8.ValidString(e.Message) {
 			t.Errorf("message of %d bytes: %q", len(e.Message), e.Message)
 		}

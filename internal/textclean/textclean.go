@@ -1,16 +1,21 @@
 // Package textclean holds the one rule for the characters of untrusted text
-// (from the API, through the agent, or from an input) that oz-run shows or
-// hands on: control characters, and the invisible format characters that
-// reorder or hide the text around them (bidi controls, the BOM), are
-// dropped; tabs become spaces; line breaks become what the place they go
-// to needs; the result is valid UTF-8. The summary (Markdown and plain
-// text) and the CI outputs (step outputs, dotenv, JUnit, the answer file)
-// both follow it, each through the function for its kind of text.
+// (from the API, through the agent, from a forge, or from an input) that
+// oz-run shows or hands on: control characters, and the invisible format
+// characters that reorder or hide the text around them (bidi controls,
+// zero-width characters, the BOM, tag characters: Invisible), are dropped;
+// tabs become spaces (a log keeps them); line breaks become what the place
+// they go to needs; invalid UTF-8 becomes U+FFFD. Every place that shows
+// such text follows it, each through the function for its kind of text:
+// the summary and the PR/MR comment (Lines), the CI outputs: step outputs,
+// dotenv, JUnit, the answer file (Value), the CI log (Log), one-line
+// messages of the API and of the forges (Line); file names from the agent
+// drop what Invisible reports too.
 package textclean
 
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Lines is s as lines of text to show: every line break (LF, CRLF, a lone
@@ -19,7 +24,7 @@ func Lines(s string) string {
 	if plain(s, '\n') {
 		return s
 	}
-	return clean(s, '\n', true)
+	return clean(s, rule{br: '\n', unicodeBreaks: true})
 }
 
 // Value is s as a value handed on to a later step: with multiLine, LF,
@@ -33,12 +38,53 @@ func Value(s string, multiLine bool) string {
 	if plain(s, br) {
 		return s
 	}
-	return clean(strings.ToValidUTF8(s, "\uFFFD"), br, false)
+	return clean(strings.ToValidUTF8(s, "\uFFFD"), rule{br: br})
+}
+
+// Log is s as lines of a log: LF, CRLF and a lone CR become LF (runners
+// and terminals break lines on a lone CR), a tab stays, and a run of
+// invalid bytes becomes one U+FFFD. No ANSI sequence, forged GitLab
+// section marker or NUL is left: a log line reads as it is.
+func Log(s string) string {
+	if plain(s, '\n') {
+		return s
+	}
+	return clean(strings.ToValidUTF8(s, "\uFFFD"), rule{br: '\n', keepTabs: true})
+}
+
+// Line is s as one line of a message: every line break, tab and other
+// control character is a space, runs of white space are one space and the
+// ends are trimmed; a run of invalid bytes becomes one U+FFFD.
+func Line(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r):
+			return ' '
+		case Invisible(r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Cut is s cut to at most limit bytes (at least 3) at a character, ending
+// with "…" when it was cut. Cut after redacting: a cut could leave a part of a secret
+// that is no longer recognised.
+func Cut(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := max(limit-len("…"), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Hidden reports the format characters that reorder or hide text: bidi
 // marks, embeddings, overrides and isolates, the Arabic letter mark and the
-// BOM.
+// BOM. Invisible reports them and the other format characters.
 func Hidden(r rune) bool {
 	switch {
 	case r == '\u061c', r == '\u200e', r == '\u200f', r == '\ufeff':
@@ -49,21 +95,39 @@ func Hidden(r rune) bool {
 	return false
 }
 
-// clean drops control and Hidden characters, turns tabs into spaces and
-// line breaks into br (U+2028 and U+2029 too with unicodeBreaks).
-func clean(s string, br byte, unicodeBreaks bool) string {
+// Invisible reports the format characters (Unicode's category Cf) that
+// every kind of text drops: the Hidden ones, and the zero-width spaces,
+// joiners and non-joiners, the word joiner, the soft hyphen, the tag
+// characters, which hide text between the visible characters around them.
+// An emoji sequence that a joiner held together shows as its parts.
+func Invisible(r rune) bool {
+	return r >= 0xad && unicode.Is(unicode.Cf, r)
+}
+
+// rule is where the kinds of text differ: what a line break becomes, and
+// whether U+2028 and U+2029 are line breaks and a tab stays a tab.
+type rule struct {
+	br                      byte
+	unicodeBreaks, keepTabs bool
+}
+
+// clean drops control and Invisible characters, turns tabs into spaces and
+// line breaks into br, as r says.
+func clean(s string, r rule) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range s {
+	for i, c := range s {
 		switch {
-		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
-		case r == '\n', r == '\r', unicodeBreaks && (r == '\u2028' || r == '\u2029'):
-			b.WriteByte(br)
-		case r == '\t':
+		case c == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+		case c == '\n', c == '\r', r.unicodeBreaks && (c == '\u2028' || c == '\u2029'):
+			b.WriteByte(r.br)
+		case c == '\t' && r.keepTabs:
+			b.WriteByte('\t')
+		case c == '\t':
 			b.WriteByte(' ')
-		case unicode.IsControl(r), Hidden(r):
+		case unicode.IsControl(c), Invisible(c):
 		default:
-			b.WriteRune(r) // an invalid byte is utf8.RuneError here
+			b.WriteRune(c) // an invalid byte is utf8.RuneError here
 		}
 	}
 	return b.String()

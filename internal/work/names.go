@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
 // File names come from the agent, and through it from whatever it read:
@@ -16,8 +18,10 @@ import (
 //
 //   - a backslash is a separator (a Windows path keeps its directories);
 //   - control characters (NUL, line breaks, ESC, ...) and invalid UTF-8
-//     become `_`; invisible format characters (bidi controls, zero-width
-//     characters, the BOM) are dropped;
+//     become `_` (a file name keeps its parts apart); the invisible format
+//     characters that textclean drops from any untrusted text (bidi
+//     controls, zero-width characters, the BOM: textclean.Invisible) are
+//     dropped;
 //   - the path is cleaned as if files_dir were the root: `.` and empty
 //     elements go, `..` climbs at most to files_dir, and an absolute path
 //     is read as relative to it;
@@ -53,8 +57,9 @@ func cleanName(name string) string {
 			b.WriteByte('/')
 		case unicode.IsControl(r):
 			b.WriteByte('_')
-		case unicode.Is(unicode.Cf, r):
-			// bidi controls, zero-width characters, the BOM: dropped
+		case textclean.Invisible(r):
+			// bidi controls, zero-width characters, the BOM: dropped, as
+			// from any untrusted text
 		default:
 			b.WriteRune(r)
 		}
