@@ -60,6 +60,9 @@ func workFaultCases() []faultCase {
 			code: 0, conclusion: "succeeded", created: 1, says: []string{"answer was not read"}, check: noAnswer},
 		{name: "conversation/answers after a 5xx", faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Nth: 1, Status: 502, Header: html, Body: proxyHTML})},
 			code: 0, conclusion: "succeeded", created: 1, check: all(hasAnswer, routeCount(routeConversation, 2))},
+		// Issue 16 item 3 (holes_redact_test.go): the key upper-cased, reversed, spaced out, in hex and base64.
+		{name: "conversation/the answer holds the key transformed", faults: []ozfaketest.Fault{onConversation(ozfaketest.Fault{Status: 200, Body: answerConversation(transformedAnswer())})},
+			code: 0, conclusion: "succeeded", created: 1, check: all(hasAnswer, noTransformedKey)},
 
 		// The artifacts and their downloads: a warning naming the file, never a failed step.
 		{name: "files/all downloaded, no key sent (the storage would answer 400)", inputs: withFiles,
