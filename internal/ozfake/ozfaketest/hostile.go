@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -65,8 +66,10 @@ func LargestRun(id, state string) string {
 // KeyForms are the forms in which a server may send a key k back, by name:
 // each is the inside of a JSON string (as HostileRun's text), decoding to
 // k raw, JSON-escaped (every character, or one), base64 at each of its
-// three alignments, URL-escaped, hex, Markdown-escaped and as HTML
-// character references.
+// three alignments (and inside a sentence's), URL-escaped, hex,
+// Markdown-escaped, as HTML character references, and transformed as an
+// agent can be talked into writing it: upper-cased, reversed, spaced out,
+// one character a line.
 func KeyForms(k string) map[string]string {
 	jsonEvery := func(s string) string {
 		var b strings.Builder
@@ -75,7 +78,7 @@ func KeyForms(k string) map[string]string {
 		}
 		return b.String()
 	}
-	return map[string]string{
+	forms := map[string]string{
 		"raw":                 jsonText(k),
 		"json every char":     jsonEvery(k),
 		"json one char":       fmt.Sprintf(`\u%04x`, k[0]) + jsonText(k[1:]),
@@ -88,6 +91,15 @@ func KeyForms(k string) map[string]string {
 		"markdown escaped":    jsonText(strings.NewReplacer("_", `\_`, "*", `\*`, "[", `\[`, "]", `\]`, "<", `\<`, "-", `\-`).Replace(k)),
 		"html entities":       jsonText(strings.NewReplacer("w", "&#119;", "-", "&#x2d;", "&", "&amp;", "<", "&lt;").Replace(k)),
 	}
+	reversed := []rune(k)
+	slices.Reverse(reversed)
+	spaced := func(s, sep string) string { return strings.Join(strings.Split(s, ""), sep) }
+	forms["upper"] = jsonText(strings.ToUpper(k))
+	forms["reversed"] = jsonText(string(reversed))
+	forms["spaced"] = jsonText(spaced(k, " "))
+	forms["one a line, reversed, upper"] = jsonText(spaced(strings.ToUpper(string(reversed)), "\n"))
+	forms["base64 in a sentence"] = base64.StdEncoding.EncodeToString([]byte("the key is " + k + ", keep it safe"))
+	return forms
 }
 
 // ControlText is the inside of a JSON string holding control, bidi and
