@@ -191,8 +191,8 @@ func onTerminal(t *testing.T, base string) *step {
 	}}
 }
 
-// The result file is the run object, indented, its artifacts one a line:
-// it reads back as encoding/json writes the run.
+// The result file is the run object, indented, its artifacts last (a cut
+// keeps the rest): it reads back as encoding/json writes the run.
 func TestResultJSONReadsAsTheRun(t *testing.T) {
 	t.Parallel()
 	var run oz.Run
@@ -209,6 +209,9 @@ func TestResultJSONReadsAsTheRun(t *testing.T) {
 		assert.Equal(t, b, a)
 		assert.True(t, strings.HasSuffix(string(got), "\n}\n"))
 		assert.NotContains(t, string(got), `\u003c`, "no HTML escaping")
+		if len(r.Artifacts) > 0 {
+			assert.Greater(t, strings.Index(string(got), `"artifacts"`), strings.Index(string(got), `"metadata"`), "%s", got)
+		}
 	}
 	assert.JSONEq(t, `{"run_id":"r3","state":"","title":"","prompt":""}`, string(resultJSON(runner.Result{RunID: "r3"})))
 }

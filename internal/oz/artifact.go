@@ -1,12 +1,13 @@
 package oz
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"reflect"
-	"time"
 )
 
 // Artifacts: the data of the known types (pull requests, files), their
@@ -20,98 +21,40 @@ var (
 )
 
 // MarshalArtifacts encodes artifacts as a JSON array (the artifacts
-// output): each in its canonical form (Artifact.MarshalJSON), without the
-// HTML escaping that json.Marshal would add again. nil is "[]". The
-// canonical forms are compact and valid already: they are joined as they
-// are (encoding/json would check and compact each again, which, for the
-// 1000 artifacts a run may bring, costs more than the rest of publishing).
+// output), each in its canonical form (Artifact.MarshalJSON), without HTML
+// escaping. nil is "[]".
 func MarshalArtifacts(artifacts []Artifact) ([]byte, error) {
-	parts, size, err := artifactJSONs(artifacts)
-	if err != nil {
+	if artifacts == nil {
+		artifacts = []Artifact{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(artifacts); err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, size+len(parts)+2)
-	out = append(out, '[')
-	for i, b := range parts {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, b...)
-	}
-	return append(out, ']'), nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// artifactJSONs are the artifacts' canonical forms and their total size.
-func artifactJSONs(artifacts []Artifact) (parts [][]byte, size int, err error) {
-	parts = make([][]byte, len(artifacts))
-	for i, a := range artifacts {
-		if parts[i], err = a.MarshalJSON(); err != nil {
-			return nil, 0, err
-		}
-		size += len(parts[i])
-	}
-	return parts, size, nil
-}
-
-// MarshalArtifactLines is MarshalArtifacts for a reader: one artifact a
-// line, each line starting with indent and one more level ("  "), as an
-// indented JSON document would place the array's elements.
-func MarshalArtifactLines(artifacts []Artifact, indent string) ([]byte, error) {
-	parts, size, err := artifactJSONs(artifacts)
-	if err != nil {
-		return nil, err
-	}
-	if len(parts) == 0 {
-		return []byte("[]"), nil
-	}
-	sep := ",\n" + indent + "  "
-	out := make([]byte, 0, size+len(parts)*len(sep)+len(indent)+4)
-	out = append(out, "[\n"+indent+"  "...)
-	for i, b := range parts {
-		if i > 0 {
-			out = append(out, sep...)
-		}
-		out = append(out, b...)
-	}
-	return append(out, "\n"+indent+"]"...), nil
-}
-
-// PullRequestArtifact is the data of a PULL_REQUEST artifact.
-type PullRequestArtifact struct {
-	URL    string
-	Branch string
-	// Status is open, draft, merged, closed or unknown; empty when not sent.
-	Status string
-}
-
-// PR returns the data of a PULL_REQUEST artifact that has a URL (of at most
-// 2048 bytes).
-func (a Artifact) PR() (PullRequestArtifact, bool) {
+// PullRequest returns the URL (of at most 2048 bytes) and branch of a
+// PULL_REQUEST artifact; ok is false for another type or one without URL.
+func (a Artifact) PullRequest() (url, branch string, ok bool) {
 	if a.Type != ArtifactPullRequest || len(a.Data) == 0 {
-		return PullRequestArtifact{}, false
+		return "", "", false
 	}
-	var pr PullRequestArtifact
 	d := jsonReaderOf(a.Data)
 	d.object(func(key string, _ bool) {
 		switch key {
 		case "url":
-			pr.URL = d.ident(maxURL)
+			url = d.ident(maxURL)
 		case "branch":
-			pr.Branch = d.ident(maxBranch)
-		case "status":
-			pr.Status = d.ident(maxState)
+			branch = d.ident(maxBranch)
 		}
 	})
-	if d.end() != nil || pr.URL == "" {
-		return PullRequestArtifact{}, false
+	if d.end() != nil || url == "" {
+		return "", "", false
 	}
-	return pr, true
-}
-
-// PullRequest returns the URL and branch of a PULL_REQUEST artifact.
-func (a Artifact) PullRequest() (url, branch string, ok bool) {
-	pr, ok := a.PR()
-	return pr.URL, pr.Branch, ok
+	return url, branch, true
 }
 
 // FileArtifact is the data of a FILE artifact. Every text in it comes from
@@ -186,11 +129,8 @@ type ArtifactDownloadData struct {
 	SizeBytes   *int64
 }
 
-// Expires is when the download URL stops working; zero when unknown.
-func (a *ArtifactResponse) Expires() time.Time { return Time(a.Data.ExpiresAt) }
-
 // GetArtifact asks for an artifact's download URL (a fresh one each call).
-// It is retried like GetRun; a 404 is a final *APIError (IsNotFound).
+// It is retried like GetRun; a 404 is a final *APIError.
 func (c *Client) GetArtifact(ctx context.Context, uid string) (*ArtifactResponse, error) {
 	if uid == "" {
 		return nil, errors.New("oz: GetArtifact: the artifact uid is empty")
@@ -254,12 +194,4 @@ func decodeArtifactResponse(r io.Reader) (*ArtifactResponse, error) {
 		return nil, errors.New("the answer has no download_url (or one longer than 8 KiB)")
 	}
 	return &a, nil
-}
-
-// IsNotFound reports whether err is an answer 404 of the API: an unknown
-// run, artifact, or a conversation that does not exist (see
-// ErrNoConversation).
-func IsNotFound(err error) bool {
-	var e *APIError
-	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
 }

@@ -230,7 +230,6 @@ func TestGetConversationFailures(t *testing.T) {
 	}{
 		{"404 is no conversation", []reply{notFound}, func(t *testing.T, _ *Conversation, err error) {
 			assert.ErrorIs(t, err, ErrNoConversation)
-			assert.True(t, IsNotFound(err))
 			assert.False(t, IsTransient(err))
 		}, 0},
 		{"5xx retried", []reply{{status: 503}, {status: 500}, good}, ok, 0},

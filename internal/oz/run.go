@@ -261,13 +261,15 @@ type Run struct {
 	SessionID            string            `json:"session_id,omitempty"`
 	SessionLink          string            `json:"session_link,omitempty"`
 	TriggerURL           string            `json:"trigger_url,omitempty"`
-	Artifacts            []Artifact        `json:"artifacts,omitempty"`
 	RequestUsage         *Usage            `json:"request_usage,omitempty"`
 	ConversationID       string            `json:"conversation_id,omitempty"`
 	RootRunID            string            `json:"root_run_id,omitempty"`
 	ParentRunID          string            `json:"parent_run_id,omitempty"`
 	Metadata             map[string]string `json:"metadata,omitempty"`
 	IsRunTypeCancellable *bool             `json:"is_run_type_cancellable,omitempty"`
+	// Artifacts come last: most of a large run, they are what a cut of
+	// its JSON (the result file) leaves out first.
+	Artifacts []Artifact `json:"artifacts,omitempty"`
 
 	// ArtifactsLeftOut is how many artifacts past the first MaxArtifacts
 	// the answer listed: they were not read (not in Artifacts, nor
@@ -374,11 +376,10 @@ type ListRunsResponse struct {
 	PageInfo PageInfo `json:"page_info"`
 }
 
-// ListOptions filters GET /agent/runs. Zero values are not sent.
+// ListOptions filters GET /agent/runs. Zero values are not sent. Cursor
+// asks for the page after one whose PageInfo.NextCursor it is.
 type ListOptions struct {
-	Limit        int
-	Cursor       string
-	States       []State
-	Metadata     map[string]string
-	CreatedAfter time.Time
+	Limit    int
+	Cursor   string
+	Metadata map[string]string
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 )
 
 // A run by its id (GetRun, CancelRun), and the list of runs (ListRuns).
@@ -79,8 +78,7 @@ func (c *Client) ListRuns(ctx context.Context, opts ListOptions) (*ListRunsRespo
 	return list, nil
 }
 
-// query encodes the options: state repeated, metadata as deepObject
-// (metadata[key]=value).
+// query encodes the options: metadata as deepObject (metadata[key]=value).
 func (o ListOptions) query() url.Values {
 	q := url.Values{}
 	if o.Limit > 0 {
@@ -89,14 +87,8 @@ func (o ListOptions) query() url.Values {
 	if o.Cursor != "" {
 		q.Set("cursor", o.Cursor)
 	}
-	for _, s := range o.States {
-		q.Add("state", string(s))
-	}
 	for k, v := range o.Metadata {
 		q.Set("metadata["+k+"]", v)
-	}
-	if !o.CreatedAfter.IsZero() {
-		q.Set("created_after", o.CreatedAfter.UTC().Format(time.RFC3339))
 	}
 	return q
 }

@@ -3,6 +3,7 @@ package ozfake
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -154,7 +155,7 @@ func TestFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, files[0].UID, a.UID)
 	assert.Equal(t, oz.ArtifactFile, a.Type)
-	assert.Equal(t, t0.Add(5*time.Second+DefaultURLExpiry), a.Expires())
+	assert.Equal(t, t0.Add(5*time.Second+DefaultURLExpiry), oz.Time(a.Data.ExpiresAt))
 	dl, err := url.Parse(a.Data.DownloadURL)
 	require.NoError(t, err)
 	assert.Equal(t, strings.TrimPrefix(f.files.URL, "http://"), dl.Host, "on the file server")
@@ -466,7 +467,8 @@ func TestFaultsOnNewRoutes(t *testing.T) {
 
 	f.srv.Inject(ozfaketest.Fault{Path: "GET /agent/artifacts/{artifactUid}", Nth: 1, Status: 404})
 	_, err = c.GetArtifact(t.Context(), files[0].UID)
-	assert.True(t, oz.IsNotFound(err))
+	var apiErr *oz.APIError
+	assert.True(t, errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound, "%v", err)
 	a, err := c.GetArtifact(t.Context(), files[0].UID)
 	require.NoError(t, err)
 
