@@ -22,7 +22,7 @@ func TestGitHubFIFOsAreNotWaitedOn(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(event, 0o600))
 	require.NoError(t, syscall.Mkfifo(output, 0o600))
 	g, stdout, _ := newTestGitHub(t, map[string]string{
-		"GITHUB_EVENT_PATH": event, "GITHUB_OUTPUT": output, "GITHUB_REF": "refs/pull/7/merge", "GITHUB_REPOSITORY": "o/r",
+		"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": event, "GITHUB_OUTPUT": output, "GITHUB_REF": "refs/pull/7/merge", "GITHUB_REPOSITORY": "o/r",
 	})
 
 	meta := make(chan map[string]string, 1)

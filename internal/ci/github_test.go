@@ -253,8 +253,16 @@ func FuzzGitHubLog(f *testing.F) {
 func TestGitHubMetadata(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	event := filepath.Join(dir, "event.json")
-	require.NoError(t, os.WriteFile(event, []byte(`{"pull_request":{"number":42,"head":{"sha":"headsha"}}}`), 0o644))
+	const headSHA = "0123456789abcdef0123456789abcdef01234567"
+	payload := func(name, js string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(js), 0o644))
+		return p
+	}
+	event := payload("event.json", `{"pull_request":{"number":42,"head":{"sha":"`+headSHA+`"}}}`)
+	badSHA := payload("badsha.json", `{"pull_request":{"number":42,"head":{"sha":"headsha"}}}`)
+	onPR := payload("comment_pr.json", `{"issue":{"number":9,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/9"}}}`)
+	onIssue := payload("comment_issue.json", `{"issue":{"number":9}}`)
 	base := map[string]string{
 		"GITHUB_REPOSITORY":  "o/r",
 		"GITHUB_RUN_ID":      "99",
@@ -265,20 +273,27 @@ func TestGitHubMetadata(t *testing.T) {
 		"GITHUB_JOB":         "review",
 		"GITHUB_SERVER_URL":  "https://github.com",
 	}
+	// The pull request is prfacts's, as for the PR comment (an
+	// issue_comment on a pull request concerns it too).
 	tests := []struct {
-		name  string
-		event string
-		ref   string
-		want  map[string]string
+		name      string
+		eventName string
+		event     string
+		ref       string
+		want      map[string]string
 	}{
-		{"pull request event", event, "refs/pull/42/merge", map[string]string{"github_sha": "headsha", "github_pr": "42"}},
-		{"missing event file", filepath.Join(dir, "nope.json"), "refs/pull/7/merge", map[string]string{"github_sha": "mergesha", "github_pr": "7"}},
-		{"push", "", "refs/heads/main", map[string]string{"github_sha": "mergesha"}},
+		{"pull request event", "pull_request", event, "refs/pull/42/merge", map[string]string{"github_sha": headSHA, "github_pr": "42"}},
+		{"head sha of another shape", "pull_request", badSHA, "refs/pull/42/merge", map[string]string{"github_sha": "mergesha", "github_pr": "42"}},
+		{"missing event file", "pull_request", filepath.Join(dir, "nope.json"), "refs/pull/7/merge", map[string]string{"github_sha": "mergesha", "github_pr": "7"}},
+		{"comment on a pull request", "issue_comment", onPR, "refs/heads/main", map[string]string{"github_sha": "mergesha", "github_pr": "9"}},
+		{"comment on an issue", "issue_comment", onIssue, "refs/heads/main", map[string]string{"github_sha": "mergesha"}},
+		{"push", "push", "", "refs/heads/main", map[string]string{"github_sha": "mergesha"}},
+		{"push with a payload", "push", event, "refs/heads/main", map[string]string{"github_sha": "mergesha"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			vars := map[string]string{"GITHUB_EVENT_PATH": tt.event}
+			vars := map[string]string{"GITHUB_EVENT_NAME": tt.eventName, "GITHUB_EVENT_PATH": tt.event}
 			for k, v := range base {
 				vars[k] = v
 			}

@@ -1,10 +1,7 @@
 package ci
 
-import "strings"
-
 // The names the CI platforms and the Oz API accept (output names, dotenv
-// keys, metadata keys) and the pull request in GITHUB_REF, checked with
-// loops: the regular expressions they were, with counted repetitions such
+// keys, metadata keys), checked with loops: the regular expressions they were, with counted repetitions such
 // as {1,255}, cost about a millisecond to compile at every start.
 
 // isOutputName reports whether s is what GitHub accepts as an output name
@@ -23,21 +20,6 @@ func isDotenvKey(s string) bool {
 // isMetadataKey reports whether s is an Oz metadata key: ^[a-zA-Z0-9._-]{1,64}$.
 func isMetadataKey(s string) bool {
 	return allOf(s, 1, 64, func(c byte) bool { return isLetter(c) || isDigit(c) || c == '.' || c == '_' || c == '-' })
-}
-
-// pullNumber is the pull request's number in a GITHUB_REF of the form
-// refs/pull/N/merge or refs/pull/N/head (^refs/pull/(\d+)/(?:merge|head)$);
-// false for any other ref.
-func pullNumber(ref string) (string, bool) {
-	rest, ok := strings.CutPrefix(ref, "refs/pull/")
-	if !ok {
-		return "", false
-	}
-	n, kind, ok := strings.Cut(rest, "/")
-	if !ok || (kind != "merge" && kind != "head") || !allOf(n, 1, len(n), isDigit) {
-		return "", false
-	}
-	return n, true
 }
 
 // allOf reports whether s has lo to hi bytes, each one ok.

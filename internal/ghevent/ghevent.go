@@ -1,8 +1,9 @@
 // Package ghevent reads the payload of the GitHub Actions event that
 // started the job (the file GITHUB_EVENT_PATH names), capped as it is read,
-// keeping only what oz-run uses of it: the pull request's number and head
-// commit, and for a comment, its issue and whether that is a pull request.
-// The CI metadata (ci) and the PR comment (comment) both read it here.
+// keeping only what oz-run uses of it: the pull request's number, URL, head
+// and base, and for a comment, its issue and whether that is a pull
+// request. It reads; prfacts decides what the job's pull request is, and
+// the CI metadata (ci) and the PR comment (comment) ask prfacts.
 package ghevent
 
 import (
@@ -25,19 +26,33 @@ type Event struct {
 	Issue       *Issue       `json:"issue"`
 }
 
-// PullRequest is the pull request of a pull_request event.
+// PullRequest is the pull request of a pull_request event (and of
+// pull_request_target, pull_request_review, pull_request_review_comment).
 type PullRequest struct {
-	Number int `json:"number"`
-	Head   struct {
-		SHA string `json:"sha"`
-	} `json:"head"`
+	Number  int    `json:"number"`
+	HTMLURL string `json:"html_url"`
+	Head    Branch `json:"head"`
+	Base    Branch `json:"base"`
+}
+
+// Branch is a pull request's head or base: its branch and commit.
+type Branch struct {
+	Ref string `json:"ref"`
+	SHA string `json:"sha"`
 }
 
 // Issue is the issue (or pull request) of an issue_comment event;
 // PullRequest is set, and not null, when it is a pull request.
 type Issue struct {
-	Number      int              `json:"number"`
-	PullRequest *json.RawMessage `json:"pull_request"`
+	Number      int           `json:"number"`
+	HTMLURL     string        `json:"html_url"`
+	PullRequest *IssuePullRef `json:"pull_request"`
+}
+
+// IssuePullRef is an issue's pull_request member: present (and not null)
+// when the issue is a pull request.
+type IssuePullRef struct {
+	HTMLURL string `json:"html_url"`
 }
 
 // ErrNotRegular is wrapped by Read's error when the payload is not a

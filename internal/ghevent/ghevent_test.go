@@ -20,18 +20,22 @@ func TestRead(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
 		return p
 	}
-	ev, err := Read(write("pr.json", `{"pull_request":{"number":7,"head":{"sha":"abc"}},"other":[1,2]}`))
+	ev, err := Read(write("pr.json", `{"pull_request":{"number":7,"html_url":"https://x/7","title":"t","head":{"ref":"h","sha":"abc"},"base":{"ref":"b","sha":"def"}},"other":[1,2]}`))
 	require.NoError(t, err)
 	require.NotNil(t, ev.PullRequest)
-	assert.Equal(t, 7, ev.PullRequest.Number)
-	assert.Equal(t, "abc", ev.PullRequest.Head.SHA)
+	assert.Equal(t, PullRequest{Number: 7, HTMLURL: "https://x/7", Head: Branch{"h", "abc"}, Base: Branch{"b", "def"}}, *ev.PullRequest)
 	assert.Nil(t, ev.Issue)
 
-	ev, err = Read(write("comment.json", `{"issue":{"number":3,"pull_request":{"url":"x"}}}`))
+	ev, err = Read(write("comment.json", `{"issue":{"number":3,"pull_request":{"url":"x","html_url":"https://x/3"}}}`))
 	require.NoError(t, err)
 	require.NotNil(t, ev.Issue)
 	assert.Equal(t, 3, ev.Issue.Number)
-	assert.NotNil(t, ev.Issue.PullRequest)
+	require.NotNil(t, ev.Issue.PullRequest)
+	assert.Equal(t, "https://x/3", ev.Issue.PullRequest.HTMLURL)
+
+	ev, err = Read(write("issue.json", `{"issue":{"number":3,"pull_request":null}}`))
+	require.NoError(t, err)
+	assert.Nil(t, ev.Issue.PullRequest)
 
 	for _, tc := range []struct{ path, want string }{
 		{"", "GITHUB_EVENT_PATH is not set"},
