@@ -13,14 +13,6 @@ import (
 // Follow-ups: one sent to an existing run, and the wait past the stale
 // state the run shows until it picks it up.
 
-// FollowupsAPI sends follow-ups to runs (*oz.Client has it). The runner
-// sends one (the followup input) only through a RunsAPI that has it too.
-type FollowupsAPI interface {
-	// SubmitFollowup sends a message to a run once; its error wraps
-	// oz.ErrUncertainFollowup when it may or may not have arrived.
-	SubmitFollowup(ctx context.Context, runID string, req oz.FollowupRequest) (*oz.FollowupResponse, error)
-}
-
 // Followup is the follow-up the step sent, once the API accepted it.
 type Followup struct {
 	ID string
@@ -29,13 +21,6 @@ type Followup struct {
 	// Accepted is when, by the server's clock (its Date header, to the
 	// second); zero when it sent none.
 	Accepted time.Time
-}
-
-// ConversationAPI reads a run's conversation (*oz.Client has it). After a
-// follow-up to a run that had ended, the runner looks in it for the
-// agent's reply to the follow-up, through a RunsAPI that has it too.
-type ConversationAPI interface {
-	GetConversation(ctx context.Context, runID string) (*oz.Conversation, error)
 }
 
 // A follow-up to an ended run starts a new execution of the same run, but
@@ -76,7 +61,7 @@ const maxReplyGap = 8
 // replyWatch looks for the agent's reply to the follow-up in the run's
 // conversation.
 type replyWatch struct {
-	api     ConversationAPI
+	api     RunsAPI
 	message string // the follow-up's text, normalized (words)
 	seen    int    // user messages holding it before the follow-up was sent
 	stamp   string // the run's updated_at at the last look
@@ -141,17 +126,13 @@ func (r *replyWatch) holds(m oz.Message) bool {
 // cannot be looked for; then only the run seen working, or another
 // terminal state, shows that it picked the follow-up up.
 func (w *waiter) watchReplies(ctx context.Context, before *oz.Run) *replyWatch {
-	ca, ok := w.api.(ConversationAPI)
-	if !ok {
-		return nil
-	}
-	r := &replyWatch{api: ca, message: words(w.cfg.Followup), stamp: before.UpdatedAt}
+	r := &replyWatch{api: w.api, message: words(w.cfg.Followup), stamp: before.UpdatedAt}
 	if r.message == "" {
 		return nil
 	}
 	cctx, cancel := context.WithTimeout(ctx, min(replyReadLimit, w.cfg.Timeout/4))
 	defer cancel()
-	conv, err := ca.GetConversation(cctx, w.res.RunID)
+	conv, err := w.api.GetConversation(cctx, w.res.RunID)
 	switch {
 	case errors.Is(err, oz.ErrNoConversation):
 		return r // none yet: the run never worked
@@ -192,11 +173,6 @@ func (w *waiter) replied(ctx context.Context, run *oz.Run) bool {
 // step ends here (w.res.Err or an abort says why).
 func (w *waiter) followUp(parent, ctx context.Context) bool {
 	id := w.res.RunID
-	fa, ok := w.api.(FollowupsAPI)
-	if !ok {
-		w.res.Err = errors.New("sending a follow-up: this API client cannot (nothing was sent)")
-		return false
-	}
 	before, err := w.api.GetRun(ctx, id)
 	if err != nil {
 		return w.notSent(parent, ctx, err)
@@ -210,7 +186,7 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 		}
 	}
 	w.rep.Logf("Sending a follow-up to run %s (%s)", id, before.State)
-	resp, err := fa.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.cfg.Followup})
+	resp, err := w.api.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.cfg.Followup})
 	if err != nil {
 		w.followupFailed(parent, err)
 		return false

@@ -25,6 +25,13 @@ type RunsAPI interface {
 	// FindRunByRequestID finds the run a create with that request id
 	// started; nil, nil when there is none.
 	FindRunByRequestID(ctx context.Context, requestID string) (*oz.Run, error)
+	// SubmitFollowup sends a message to a run once (the followup input);
+	// its error wraps oz.ErrUncertainFollowup when it may or may not have
+	// arrived.
+	SubmitFollowup(ctx context.Context, runID string, req oz.FollowupRequest) (*oz.FollowupResponse, error)
+	// GetConversation reads a run's conversation: after a follow-up to a
+	// run that had ended, the runner looks in it for the agent's reply.
+	GetConversation(ctx context.Context, runID string) (*oz.Conversation, error)
 }
 
 // Reporter is where progress goes (a ci.Platform has it). It escapes what

@@ -87,6 +87,17 @@ func (f *fakeAPI) FindRunByRequestID(context.Context, string) (*oz.Run, error) {
 	return nil, nil
 }
 
+// SubmitFollowup: fakeAPI takes no follow-up (followupAPI does).
+func (f *fakeAPI) SubmitFollowup(context.Context, string, oz.FollowupRequest) (*oz.FollowupResponse, error) {
+	return nil, errors.New("fakeAPI: follow-ups are not scripted")
+}
+
+// GetConversation: fakeAPI has no conversation (convAPI does), so the
+// reply to a follow-up is not looked for.
+func (f *fakeAPI) GetConversation(context.Context, string) (*oz.Conversation, error) {
+	return nil, errors.New("fakeAPI: conversations are not scripted")
+}
+
 func (f *fakeAPI) CancelRun(_ context.Context, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
