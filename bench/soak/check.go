@@ -130,6 +130,13 @@ func check(p *plan, r *result) []string {
 
 	out := r.outputs
 	code, conclusion := p.natural()
+	if p.deleteRun && r.deletedEnded && r.code != 3 {
+		// The run had ended when it vanished: the first read may have
+		// seen it ended, and then the outcome is the run's own.
+		q := *p
+		q.pollFinal = false
+		code, conclusion = q.natural()
+	}
 	aborted := p.signal != nil && r.code == 5
 	// A follow-up whose run could not be read before the timeout was never
 	// sent: the API could not be used (exit 3), the run is not timed out.
@@ -211,11 +218,14 @@ func checkWork(p *plan, r *result, out map[string]string, aborted bool, bad func
 	noConversation := strings.Contains(p.scenario, "noconversation") || strings.Contains(p.scenario, "nocredits") ||
 		strings.Contains(p.scenario, "[fake:fail]")
 	switch {
-	case p.answerLost || noConversation:
+	case p.answerLost || noConversation || r.deletedEnded: // a deleted run has no conversation either
 	case p.gitlab && r.files["oz-run-output.md"] == "":
 		bad("no answer file, although the run has an answer")
 	case !p.gitlab && out["agent_output"] == "":
 		bad("agent_output is empty, although the run has an answer")
+	}
+	if r.deletedEnded {
+		return // nor files
 	}
 	if !p.filesDir || p.followup || !strings.Contains(p.scenario, "[fake:files]") {
 		if len(r.downloaded) > 0 {

@@ -181,6 +181,7 @@ type result struct {
 	stdout, stderr string
 	elapsed        time.Duration
 	signalled      bool
+	deletedEnded   bool // the run was deleted (p.deleteRun) after it had ended
 
 	outputs    map[string]string
 	outputsErr error
@@ -282,6 +283,11 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 				case <-time.After(2 * time.Millisecond):
 				}
 				if fake.Count(routeGet) > setupGets {
+					// Ended by then, the run may have been seen ended
+					// by the first read (and no second read comes).
+					if run, ok := fake.Run("fake-run-000001"); ok && run.State.IsTerminal() {
+						res.deletedEnded = true
+					}
 					fake.Delete("fake-run-000001")
 					return
 				}
