@@ -23,7 +23,6 @@ const (
 	RoleUser      = "user"
 	RoleAssistant = "assistant"
 	RoleTool      = "tool"
-	RoleSystem    = "system"
 )
 
 // Types of a content block. Only text blocks carry prose.

@@ -42,9 +42,7 @@ type DownloadError struct {
 	Host string
 	// StatusCode is the storage host's answer; 0 when none came.
 	StatusCode int
-	// Written is how many bytes were written before the failure.
-	Written int64
-	Err     error
+	Err        error
 }
 
 func (e *DownloadError) Error() string {
@@ -194,7 +192,7 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 		return 0, &DownloadError{Err: fmt.Errorf("%w: it is not a URL", ErrDownloadRefusedURL)}
 	}
 	fail := func(status int, n int64, err error) (int64, error) {
-		return n, &DownloadError{Host: u.Host, StatusCode: status, Written: n, Err: err}
+		return n, &DownloadError{Host: u.Host, StatusCode: status, Err: err}
 	}
 	if err := c.checkHop(u, signedURL); err != nil {
 		if c.urlHoldsKey(u, signedURL) {
@@ -230,7 +228,7 @@ func (c *Client) Download(ctx context.Context, signedURL string, w io.Writer, li
 	defer func() { _ = resp.Body.Close() }()
 	host := resp.Request.URL.Host // after redirects
 	fail = func(status int, n int64, err error) (int64, error) {
-		return n, &DownloadError{Host: host, StatusCode: status, Written: n, Err: err}
+		return n, &DownloadError{Host: host, StatusCode: status, Err: err}
 	}
 	c.logf("oz: download from %s: HTTP %d in %s (%d bytes announced)", host, resp.StatusCode, since(start), resp.ContentLength)
 	switch s := resp.StatusCode; {

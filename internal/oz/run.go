@@ -84,7 +84,6 @@ type AgentConfig struct {
 	Name               string                     `json:"name,omitempty"`
 	EnvironmentID      string                     `json:"environment_id,omitempty"`
 	ModelID            string                     `json:"model_id,omitempty"`
-	BasePrompt         string                     `json:"base_prompt,omitempty"`
 	MCPServers         map[string]json.RawMessage `json:"mcp_servers,omitempty"`
 	WorkerHost         string                     `json:"worker_host,omitempty"`
 	ComputerUseEnabled *bool                      `json:"computer_use_enabled,omitempty"`
@@ -120,7 +119,6 @@ type CreateRunRequest struct {
 	Mode           string            `json:"mode,omitempty"`
 	Skill          string            `json:"skill,omitempty"`
 	Title          string            `json:"title,omitempty"`
-	Team           *bool             `json:"team,omitempty"`
 	ConversationID string            `json:"conversation_id,omitempty"`
 	Config         *AgentConfig      `json:"config,omitempty"`
 	Metadata       map[string]string `json:"metadata,omitempty"`

@@ -29,7 +29,7 @@
 // Download URLs point at a file server of its own (Files), which Serve
 // runs on another port of the same host: another origin, as cloud storage
 // is. A URL is signed (an HMAC of the artifact and the expiry) and expires
-// (WithURLExpiry; 2 minutes, scaled by WithTimeScale, by default). As
+// (2 minutes, scaled by WithTimeScale, at least a second). As
 // cloud storage does, the file server answers 400 to a request that
 // carries an Authorization header as well, 403 to an expired URL or a bad
 // signature, and the bytes otherwise, with Content-Length.

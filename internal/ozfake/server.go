@@ -126,13 +126,6 @@ func WithFollowupPickup(d time.Duration) Option {
 	return func(s *Server) { s.pickup = max(d, 0) }
 }
 
-// WithURLExpiry sets how long a download URL from GET /agent/artifacts/{uid}
-// works, on the server's clock. It is not scaled; the default
-// DefaultURLExpiry is.
-func WithURLExpiry(d time.Duration) Option {
-	return func(s *Server) { s.urlExpiry = max(d, 0) }
-}
-
 // WithListOmitsMetadata makes list items leave out metadata (GET of one run
 // still shows it), while the metadata[...] filter keeps working: a client
 // that finds its run by metadata must not also expect to read it back from
@@ -152,7 +145,6 @@ func New(opts ...Option) *Server {
 		reqCap:         maxRequests,
 		fileByUID:      map[string]fileRef{},
 		pickup:         -1,
-		urlExpiry:      -1,
 		fileKey:        make([]byte, 32),
 	}
 	_, _ = rand.Read(s.fileKey)
@@ -162,9 +154,7 @@ func New(opts ...Option) *Server {
 	if s.pickup < 0 {
 		s.pickup = time.Duration(float64(DefaultFollowupPickup) * s.scale)
 	}
-	if s.urlExpiry < 0 {
-		s.urlExpiry = max(time.Duration(float64(DefaultURLExpiry)*s.scale), time.Second)
-	}
+	s.urlExpiry = max(time.Duration(float64(DefaultURLExpiry)*s.scale), time.Second)
 	return s
 }
 
