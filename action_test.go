@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/config"
-	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -95,7 +95,7 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 func TestOutputsAreTheContracts(t *testing.T) {
 	t.Parallel()
 	var names []string
-	for _, o := range outputs(runner.Result{}) {
+	for _, o := range outputs(outcome.Result{}) {
 		names = append(names, o.Name)
 	}
 	var want []string

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // The demo and fake-server subcommands: the embedded fake Oz API on
@@ -31,14 +31,14 @@ const demoKey = "wk-demo-not-a-secret"
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, version string) int {
 	if slices.ContainsFunc(args, isHelpFlag) {
 		fmt.Fprint(stdout, demoUsage)
-		return runner.ExitOK
+		return outcome.ExitOK
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv, baseURL, err := ozfake.Serve(ctx, "127.0.0.1:0", ozfake.WithAPIKey(demoKey), ozfake.WithTimeScale(0.5))
 	if err != nil {
 		fmt.Fprintf(stderr, "oz-run demo: starting the fake Oz API on loopback: %v\n", err)
-		return runner.ExitAPI
+		return outcome.ExitAPI
 	}
 	defer srv.Wait()
 	defer cancel()
@@ -117,18 +117,18 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if slices.ContainsFunc(args, isHelpFlag) {
 		fs.SetOutput(stdout)
 		fs.Usage()
-		return runner.ExitOK
+		return outcome.ExitOK
 	}
 	if err := fs.Parse(args); err != nil {
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "oz-run fake-server: unexpected argument %d: flags only (see oz-run fake-server --help)\n", len(args)-fs.NArg()+1)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	if *scale <= 0 {
 		fmt.Fprintf(stderr, "oz-run fake-server: --time-scale must be greater than 0, got %v\n", *scale)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	opts := []ozfake.Option{ozfake.WithTimeScale(*scale), ozfake.WithLogf(func(f string, a ...any) {
 		fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format(time.TimeOnly), fmt.Sprintf(f, a...))
@@ -142,14 +142,14 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		cert, err := writeFakeCert(*listen, *tlsCert)
 		if err != nil {
 			fmt.Fprintf(stderr, "oz-run fake-server: --tls-cert: %v\n", err)
-			return runner.ExitInput
+			return outcome.ExitInput
 		}
 		opts = append(opts, ozfake.WithTLS(cert))
 	}
 	srv, baseURL, err := ozfake.Serve(ctx, *listen, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "oz-run fake-server: listening on %s: %v\n", *listen, err)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	fmt.Fprint(stdout, fakeServerBanner(*listen, baseURL, srv.FilesURL()))
 	if *tlsCert != "" {
@@ -159,7 +159,7 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "  %-22s %s\n", s.Tag, s.Description)
 	}
 	srv.Wait()
-	return runner.ExitOK
+	return outcome.ExitOK
 }
 
 // fakeServerBanner says where the fake serves: the api_url to use from

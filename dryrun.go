@@ -10,6 +10,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
@@ -28,14 +29,14 @@ const hidden = "***"
 // else it might appear.
 func dryRun(p ci.Platform, cfg *config.Config) {
 	if cfg.RunID != "" {
-		what := "wait for it to end (timeout " + config.FormatDuration(cfg.Timeout) + ")"
+		what := "wait for it to end (timeout " + outcome.FormatDuration(cfg.Timeout) + ")"
 		switch {
 		case cfg.Followup != "" && !cfg.Wait:
 			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), without waiting (wait: false)",
 				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID)
 		case cfg.Followup != "":
 			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), then wait for it to end again (timeout %s)",
-				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID, config.FormatDuration(cfg.Timeout))
+				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID, outcome.FormatDuration(cfg.Timeout))
 		case !cfg.Wait:
 			what = "read it once (wait: false)"
 		}

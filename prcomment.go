@@ -11,6 +11,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/comment"
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
@@ -84,7 +85,7 @@ func (pc *prComment) observer() runner.Observer {
 // redacted before they are escaped.
 func (pc *prComment) renderProgress(pr comment.Progress) string {
 	state := oz.State(pr.State)
-	return pc.render(redact.Copy(pc.secrets, runner.Result{
+	return pc.render(redact.Copy(pc.secrets, outcome.Result{
 		RunID: pr.RunID, State: state, Started: pc.started,
 		Run: &oz.Run{RunID: pr.RunID, State: state, SessionLink: pr.SessionLink},
 	}))
@@ -92,7 +93,7 @@ func (pc *prComment) renderProgress(pr comment.Progress) string {
 
 // render is the comment's body for res, redacted already (Ended zero: the
 // run still works); the Markdown is redacted again after escaping.
-func (pc *prComment) render(res runner.Result) string {
+func (pc *prComment) render(res outcome.Result) string {
 	body := summary.Comment(res, summary.Options{
 		FailOn:   pc.cfg.FailOn,
 		Title:    pc.cfg.Title,
@@ -108,7 +109,7 @@ func (pc *prComment) render(res runner.Result) string {
 // a signal while it waits on the forge cuts it there, so that the outputs,
 // written after it, are out before the runner kills the step.
 // Without a run id (nothing was created) the comment is left as it was.
-func (pc *prComment) finish(ctx context.Context, res runner.Result) string {
+func (pc *prComment) finish(ctx context.Context, res outcome.Result) string {
 	if pc == nil {
 		return ""
 	}
@@ -139,7 +140,7 @@ func (pc *prComment) close() {
 }
 
 // printComment prints the comment's final body, for `oz-run demo --comment`.
-func printComment(w io.Writer, cfg *config.Config, res runner.Result) {
+func printComment(w io.Writer, cfg *config.Config, res outcome.Result) {
 	body := summary.Comment(res, summary.Options{FailOn: cfg.FailOn, Title: cfg.Title})
 	fmt.Fprintf(w, "\n--- the PR/MR comment (comment: true; not sent: the demo has no pull request) ---\n%s", body)
 }

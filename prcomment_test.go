@@ -15,9 +15,9 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/redact"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // The PR/MR comment, end to end: the program as a process in a GitHub step
@@ -317,7 +317,7 @@ func oneCommentWarning(t *testing.T, p *proc) {
 func TestRedactedHidesEverySecret(t *testing.T) {
 	t.Parallel()
 	echo := "title " + testKey + " and " + forgeToken
-	res := runner.Result{RunID: "r", Run: &oz.Run{RunID: "r", Title: echo, SessionLink: "https://x.example/?t=" + forgeToken}}
+	res := outcome.Result{RunID: "r", Run: &oz.Run{RunID: "r", Title: echo, SessionLink: "https://x.example/?t=" + forgeToken}}
 	got := redact.Copy(redact.New(forgeToken, testKey), res)
 	assert.Equal(t, "title *** and ***", got.Run.Title)
 	assert.Equal(t, "https://x.example/?t=***", got.Run.SessionLink)

@@ -13,9 +13,9 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // realMain in process, as cli/cli tests its commands: each row is a step's
@@ -199,7 +199,7 @@ func TestResultJSONReadsAsTheRun(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"run_id":"r1","state":"FAILED","title":"<b>&</b>","status_message":{"message":"m"},
 		"metadata":{"k":"v"},"artifacts":[{"artifact_type":"PULL_REQUEST","data":{"url":"https://x/1","branch":"b"}},{"artifact_type":"PLAN","data":{}}]}`), &run))
 	for _, r := range []*oz.Run{&run, {RunID: "r2", State: oz.StateQueued}} {
-		got := resultJSON(runner.Result{Run: r})
+		got := resultJSON(outcome.Result{Run: r})
 		require.True(t, json.Valid(got), "%s", got)
 		want, err := json.Marshal(r)
 		require.NoError(t, err)
@@ -213,5 +213,5 @@ func TestResultJSONReadsAsTheRun(t *testing.T) {
 			assert.Greater(t, strings.Index(string(got), `"artifacts"`), strings.Index(string(got), `"metadata"`), "%s", got)
 		}
 	}
-	assert.JSONEq(t, `{"run_id":"r3","state":"","title":"","prompt":""}`, string(resultJSON(runner.Result{RunID: "r3"})))
+	assert.JSONEq(t, `{"run_id":"r3","state":"","title":"","prompt":""}`, string(resultJSON(outcome.Result{RunID: "r3"})))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
@@ -55,13 +56,13 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	cfg, warnings, err := config.Load(args, env, sur.ws)
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(stdout, config.Usage())
-		return runner.ExitOK
+		return outcome.ExitOK
 	}
 	if err != nil {
 		p := sur.platform(nil)
 		warnUnknownInputs(p, warnings)
 		reportInputError(p, red, err)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	for _, s := range append([]string{cfg.APIKey}, cfg.Tokens()...) {
 		if !slices.Contains(sur.secrets, s) {
@@ -73,12 +74,12 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	warnUnknownInputs(p, warnings)
 	if err := config.CheckOutputFiles(sur.ws, sur.outputFiles(cfg, p)); err != nil {
 		reportInputError(p, red, err)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 	logSettings(p, cfg)
 	if cfg.DryRun {
 		dryRun(p, cfg)
-		return runner.ExitOK
+		return outcome.ExitOK
 	}
 
 	clientOpts := []oz.Option{
@@ -110,7 +111,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	client, err := oz.NewClient(cfg.APIURL, clientOpts...)
 	if err != nil { // config has checked every value: not expected
 		reportInputError(p, red, err)
-		return runner.ExitInput
+		return outcome.ExitInput
 	}
 
 	pc := startComment(ctx, p, cfg, red, env.Get, rs)
@@ -150,8 +151,8 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		// (exit 2, nothing sent); this is a full disk or a path changed
 		// during the run. A failing run keeps its own code.
 		msg := err.Error()
-		if code == runner.ExitOK {
-			exit = runner.ExitInput
+		if code == outcome.ExitOK {
+			exit = outcome.ExitInput
 			msg += fmt.Sprintf("; so the step fails (exit 2), though the run's conclusion (%s) passes", shown.Conclusion)
 		}
 		p.Error("Writing outputs", msg)
@@ -160,11 +161,11 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		printComment(stdout, cfg, shown)
 	}
 	announce(p, cfg, shown, code)
-	if ctx.Err() != nil && exit != runner.ExitAborted {
+	if ctx.Err() != nil && exit != outcome.ExitAborted {
 		// A signal while the outcome was published aborts the step too;
 		// what was written stands.
 		p.Warning("Aborted", fmt.Sprintf("aborted (%v) while the outcome was published; the outputs were written", context.Cause(ctx)))
-		exit = runner.ExitAborted
+		exit = outcome.ExitAborted
 	}
 	return exit
 }
@@ -282,22 +283,22 @@ func (s *surroundings) outputFiles(cfg *config.Config, p ci.Platform) []config.O
 
 // announce prints the one line that says how the step ended, and once,
 // when cancelling the run failed, that it may still be going.
-func announce(p ci.Platform, cfg *config.Config, res runner.Result, code int) {
+func announce(p ci.Platform, cfg *config.Config, res outcome.Result, code int) {
 	switch {
 	case res.Err != nil:
 		p.Error("Oz run", res.Err.Error())
-	case code != runner.ExitOK:
-		p.Error("Oz run "+string(res.Conclusion), outcome(cfg, res))
+	case code != outcome.ExitOK:
+		p.Error("Oz run "+string(res.Conclusion), outcomeLine(cfg, res))
 	default:
-		p.Notice("Oz run "+string(res.Conclusion), outcome(cfg, res))
+		p.Notice("Oz run "+string(res.Conclusion), outcomeLine(cfg, res))
 	}
 	if res.CancelErr != nil {
 		p.Warning("Oz run may still be going", res.CancelErr.Error()+"; check it on its run page and cancel it there if needed: "+oz.RunURL(res.RunID))
 	}
 }
 
-// outcome is a one-line description of how the run ended.
-func outcome(cfg *config.Config, res runner.Result) string {
+// outcomeLine is a one-line description of how the run ended.
+func outcomeLine(cfg *config.Config, res outcome.Result) string {
 	var b strings.Builder
 	id := res.RunID
 	if id == "" {
@@ -308,25 +309,25 @@ func outcome(cfg *config.Config, res runner.Result) string {
 		state = fmt.Sprintf(" (state %s)", res.State)
 	}
 	switch {
-	case res.Conclusion == config.Submitted && res.Followup != nil:
+	case res.Conclusion == outcome.Submitted && res.Followup != nil:
 		fmt.Fprintf(&b, "follow-up sent to run %s (outcome %s), not waited for (wait: false)%s", id, res.Followup.Outcome, state)
-	case res.Conclusion == config.TimedOut && res.FollowupPending:
-		fmt.Fprintf(&b, "run %s did not pick up the follow-up within %s (timeout)%s", id, config.FormatDuration(cfg.Timeout), state)
-	case res.Conclusion == config.Submitted && res.Attached:
+	case res.Conclusion == outcome.TimedOut && res.FollowupPending:
+		fmt.Fprintf(&b, "run %s did not pick up the follow-up within %s (timeout)%s", id, outcome.FormatDuration(cfg.Timeout), state)
+	case res.Conclusion == outcome.Submitted && res.Attached:
 		fmt.Fprintf(&b, "run %s is still working%s; not waited for (wait: false)", id, state)
-	case res.Conclusion == config.Submitted:
+	case res.Conclusion == outcome.Submitted:
 		fmt.Fprintf(&b, "run %s submitted, not waited for (wait: false)%s", id, state)
-	case res.Conclusion == config.TimedOut && res.RunID == "":
-		fmt.Fprintf(&b, "the run was not started within %s (timeout)", config.FormatDuration(cfg.Timeout))
-	case res.Conclusion == config.TimedOut && res.Cancelled:
-		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and was cancelled%s", id, config.FormatDuration(cfg.Timeout), state)
-	case res.Conclusion == config.TimedOut && res.State.IsWorking():
-		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and is still running%s", id, config.FormatDuration(cfg.Timeout), state)
+	case res.Conclusion == outcome.TimedOut && res.RunID == "":
+		fmt.Fprintf(&b, "the run was not started within %s (timeout)", outcome.FormatDuration(cfg.Timeout))
+	case res.Conclusion == outcome.TimedOut && res.Cancelled:
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and was cancelled%s", id, outcome.FormatDuration(cfg.Timeout), state)
+	case res.Conclusion == outcome.TimedOut && res.State.IsWorking():
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout) and is still running%s", id, outcome.FormatDuration(cfg.Timeout), state)
 		if res.CancelErr == nil && cfg.OnTimeout == config.OnTimeoutLeave {
 			fmt.Fprintf(&b, "; to wait for it again, run the step with run_id: %s", id)
 		}
-	case res.Conclusion == config.TimedOut:
-		fmt.Fprintf(&b, "run %s did not end within %s (timeout)%s", id, config.FormatDuration(cfg.Timeout), state)
+	case res.Conclusion == outcome.TimedOut:
+		fmt.Fprintf(&b, "run %s did not end within %s (timeout)%s", id, outcome.FormatDuration(cfg.Timeout), state)
 	default:
 		fmt.Fprintf(&b, "run %s ended %s%s", id, res.Conclusion, state)
 	}
@@ -348,10 +349,10 @@ func statusMessage(run *oz.Run) *oz.StatusMessage {
 
 // buildReport turns the result into what the platform publishes; with
 // text, the summary as plain text too (for a terminal).
-func buildReport(cfg *config.Config, res runner.Result, code int, text bool) ci.Report {
+func buildReport(cfg *config.Config, res outcome.Result, code int, text bool) ci.Report {
 	r := ci.Report{
 		Outputs:  outputs(res),
-		Failed:   code != runner.ExitOK,
+		Failed:   code != outcome.ExitOK,
 		Title:    reportTitle(cfg, res),
 		Message:  oneLine(cfg, res),
 		Duration: res.Ended.Sub(res.Started),
@@ -370,7 +371,7 @@ func buildReport(cfg *config.Config, res runner.Result, code int, text bool) ci.
 	return r
 }
 
-func reportTitle(cfg *config.Config, res runner.Result) string {
+func reportTitle(cfg *config.Config, res outcome.Result) string {
 	switch {
 	case cfg.Title != "":
 		return cfg.Title
@@ -382,16 +383,16 @@ func reportTitle(cfg *config.Config, res runner.Result) string {
 	return "Oz run"
 }
 
-func oneLine(cfg *config.Config, res runner.Result) string {
+func oneLine(cfg *config.Config, res outcome.Result) string {
 	if res.Err != nil {
 		return res.Err.Error()
 	}
-	return outcome(cfg, res)
+	return outcomeLine(cfg, res)
 }
 
 // outputs are the contract's outputs, in its order; result_file is added by
 // the platform once the file is written.
-func outputs(res runner.Result) []ci.Output {
+func outputs(res outcome.Result) []ci.Output {
 	run := res.Run
 	if run == nil {
 		run = &oz.Run{RunID: res.RunID, State: res.State}
@@ -458,7 +459,7 @@ func setOutput(outs []ci.Output, name, value string) {
 // resultJSON is the final run object, indented; when none was read, what
 // is known. Its artifacts come last (a cut keeps the rest whole), and only
 // as many as the file can hold.
-func resultJSON(res runner.Result) []byte {
+func resultJSON(res outcome.Result) []byte {
 	run := res.Run
 	if run == nil {
 		run = &oz.Run{RunID: res.RunID, State: res.State}
@@ -501,7 +502,7 @@ func reportInputError(p ci.Platform, red *redact.Redactor, err error) {
 	err = redact.Copy(red, err) // before the summary escapes it
 	p.Error("Invalid input", err.Error()+"\nNothing was sent to the Oz API. Run `oz-run --help` for every input.")
 	if perr := p.Publish(ci.Report{
-		Outputs: outputs(runner.Result{}),
+		Outputs: outputs(outcome.Result{}),
 		Summary: summary.InputError(err),
 		Failed:  true,
 		Title:   "Oz run",

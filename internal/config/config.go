@@ -7,6 +7,8 @@ package config
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
 )
 
 // Config is every contract input, parsed and validated.
@@ -31,7 +33,7 @@ type Config struct {
 	Timeout       time.Duration
 	OnTimeout     OnTimeout
 	CancelOnAbort bool
-	FailOn        FailOn
+	FailOn        outcome.FailOn
 
 	PollInterval    time.Duration
 	PollMaxInterval time.Duration
@@ -89,30 +91,6 @@ const (
 	OnTimeoutCancel OnTimeout = "cancel"
 	OnTimeoutLeave  OnTimeout = "leave"
 )
-
-// Conclusion is the word a step ends with, as users write it in fail_on and
-// read it in the `conclusion` output.
-type Conclusion string
-
-// The conclusions.
-const (
-	Succeeded Conclusion = "succeeded"
-	Failed    Conclusion = "failed"
-	Error     Conclusion = "error"
-	Blocked   Conclusion = "blocked"
-	Cancelled Conclusion = "cancelled"
-	TimedOut  Conclusion = "timed_out"
-	Submitted Conclusion = "submitted"
-)
-
-// Conclusions lists every conclusion, in the contract's order.
-var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted}
-
-// FailOn is the set of conclusions that fail the step, parsed once.
-type FailOn map[Conclusion]bool
-
-// Fails reports whether the conclusion fails the step.
-func (f FailOn) Fails(c Conclusion) bool { return f[c] }
 
 // DefaultFailOn is the fail_on default.
 const DefaultFailOn = "failed,error,blocked,cancelled,timed_out"

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
 )
 
 // The fail_on input: the conclusions that fail the step.
@@ -13,8 +15,8 @@ const failOnNone = "none"
 
 // conclusionList is the conclusions joined for messages.
 func conclusionList() string {
-	words := make([]string, len(Conclusions))
-	for i, c := range Conclusions {
+	words := make([]string, len(outcome.Conclusions))
+	for i, c := range outcome.Conclusions {
 		words[i] = string(c)
 	}
 	return strings.Join(words, ", ")
@@ -22,21 +24,21 @@ func conclusionList() string {
 
 // parseFailOn reads conclusions separated by commas, spaces or newlines, in
 // any case, or the word none for the empty set.
-func parseFailOn(v string) (FailOn, []*InputError) {
+func parseFailOn(v string) (outcome.FailOn, []*InputError) {
 	accepted := "list conclusions from " + conclusionList() + ", separated by commas or spaces, or none to fail on nothing"
 	words := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	if len(words) == 0 {
 		return nil, one(&InputError{Value: v, Problem: "lists no conclusion", Accepted: accepted})
 	}
-	set := FailOn{}
+	set := outcome.FailOn{}
 	none := false
 	var errs []*InputError
 	for _, w := range words {
-		c := Conclusion(strings.ToLower(w))
+		c := outcome.Conclusion(strings.ToLower(w))
 		switch {
 		case c == failOnNone:
 			none = true
-		case slices.Contains(Conclusions, c):
+		case slices.Contains(outcome.Conclusions, c):
 			set[c] = true
 		default:
 			errs = append(errs, &InputError{Value: w, Problem: "is not a conclusion", Accepted: accepted})

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
@@ -128,7 +129,7 @@ func TestLoadDefaults(t *testing.T) {
 		Timeout:         60 * time.Minute,
 		OnTimeout:       OnTimeoutCancel,
 		CancelOnAbort:   true,
-		FailOn:          FailOn{Failed: true, Error: true, Blocked: true, Cancelled: true, TimedOut: true},
+		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true},
 		PollInterval:    2 * time.Second,
 		PollMaxInterval: 30 * time.Second,
 		APIURL:          "https://app.warp.dev/api/v1",
@@ -200,7 +201,7 @@ func TestLoadEveryInput(t *testing.T) {
 		Timeout:         90 * time.Minute,
 		OnTimeout:       OnTimeoutLeave,
 		CancelOnAbort:   false,
-		FailOn:          FailOn{Failed: true, TimedOut: true, Submitted: true},
+		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.TimedOut: true, outcome.Submitted: true},
 		PollInterval:    500 * time.Millisecond,
 		PollMaxInterval: time.Minute,
 		APIURL:          "http://127.0.0.1:8080/api/v1",
@@ -241,7 +242,7 @@ func TestLoadPrecedence(t *testing.T) {
 			assert.Equal(t, 9*time.Minute, c.Timeout)
 		}},
 		{"hyphenated flag", []string{"--fail-on", "none", "--poll-max-interval=1m"}, nil, func(t *testing.T, c *Config) {
-			assert.Equal(t, FailOn{}, c.FailOn)
+			assert.Equal(t, outcome.FailOn{}, c.FailOn)
 			assert.Equal(t, time.Minute, c.PollMaxInterval)
 		}},
 		{"last flag wins", []string{"--title", "a", "--title", "b"}, nil, func(t *testing.T, c *Config) {

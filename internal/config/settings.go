@@ -6,8 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
 )
 
 // The effective settings as the log shows them, secrets never among them.
@@ -42,7 +43,7 @@ func (c *Config) Settings() []Setting {
 			v = in.show(c, v)
 		case in.unit != 0:
 			if d, err := parseDuration(v, in.unit); err == nil {
-				v = FormatDuration(d)
+				v = outcome.FormatDuration(d)
 			}
 		default:
 			v = shortLine(v)
@@ -80,10 +81,10 @@ func (c *Config) Brief() string {
 	}
 	wait := "wait: false"
 	if c.Wait {
-		wait = "timeout " + FormatDuration(c.Timeout) + " (then " + string(c.OnTimeout) + ")"
+		wait = "timeout " + outcome.FormatDuration(c.Timeout) + " (then " + string(c.OnTimeout) + ")"
 	}
 	failOn := make([]string, 0, len(c.FailOn))
-	for _, k := range Conclusions {
+	for _, k := range outcome.Conclusions {
 		if c.FailOn.Fails(k) {
 			failOn = append(failOn, string(k))
 		}
@@ -96,7 +97,7 @@ func (c *Config) Brief() string {
 	}
 	parts = append(parts, wait,
 		"fail_on "+strings.Join(failOn, ","),
-		"polls every "+FormatDuration(c.PollInterval)+" growing to "+FormatDuration(c.PollMaxInterval),
+		"polls every "+outcome.FormatDuration(c.PollInterval)+" growing to "+outcome.FormatDuration(c.PollMaxInterval),
 		"API "+apiHost(c.APIURL))
 	return strings.Join(parts, ", ")
 }
@@ -112,19 +113,6 @@ func apiHost(apiURL string) string {
 		return u.Host
 	}
 	return shortLine(u.Host + u.Path)
-}
-
-// FormatDuration writes d as briefly as Go syntax allows: 2s, 500ms, 1m30s,
-// 1h (not 1h0m0s).
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // showPrompt shows a prompt's first line, cut, and its length.

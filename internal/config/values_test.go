@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -68,15 +69,15 @@ func TestParseFailOn(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in   string
-		want FailOn
+		want outcome.FailOn
 		bad  []string // the Values of the errors
 	}{
-		{DefaultFailOn, FailOn{Failed: true, Error: true, Blocked: true, Cancelled: true, TimedOut: true}, nil},
-		{"none", FailOn{}, nil},
-		{"NONE", FailOn{}, nil},
-		{"Failed, ERROR\n\ttimed_out", FailOn{Failed: true, Error: true, TimedOut: true}, nil},
-		{"submitted succeeded", FailOn{Submitted: true, Succeeded: true}, nil},
-		{"failed,,failed", FailOn{Failed: true}, nil},
+		{DefaultFailOn, outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true}, nil},
+		{"none", outcome.FailOn{}, nil},
+		{"NONE", outcome.FailOn{}, nil},
+		{"Failed, ERROR\n\ttimed_out", outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.TimedOut: true}, nil},
+		{"submitted succeeded", outcome.FailOn{outcome.Submitted: true, outcome.Succeeded: true}, nil},
+		{"failed,,failed", outcome.FailOn{outcome.Failed: true}, nil},
 		{"failed, bogus, worse", nil, []string{"bogus", "worse"}},
 		{"none,failed", nil, []string{"none,failed"}},
 		{", ,", nil, []string{", ,"}},
@@ -101,7 +102,7 @@ func TestFailOnAcceptedListsConclusions(t *testing.T) {
 	t.Parallel()
 	_, errs := parseFailOn("nope")
 	require.Len(t, errs, 1)
-	for _, c := range Conclusions {
+	for _, c := range outcome.Conclusions {
 		assert.Contains(t, errs[0].Accepted, string(c))
 	}
 }

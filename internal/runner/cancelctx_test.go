@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/abort"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
@@ -65,7 +66,7 @@ func TestCancelContextBoundsTheCancel(t *testing.T) {
 	}
 	res := Run(d.Context(), testConfig(), api, &logReporter{}, opts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, ExitAborted, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(testConfig().FailOn))
 	assert.Equal(t, []string{"cancel context made", "cancel requested"}, order)
 	assert.Equal(t, 1, api.cancels)
 	require.Error(t, res.CancelErr, "the run may still be going")

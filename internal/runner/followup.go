@@ -7,21 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
 // Follow-ups: one sent to an existing run, and the wait past the stale
 // state the run shows until it picks it up.
-
-// Followup is the follow-up the step sent, once the API accepted it.
-type Followup struct {
-	ID string
-	// Outcome is what the API said it did (oz.Outcome...), as it said it.
-	Outcome string
-	// Accepted is when, by the server's clock (its Date header, to the
-	// second); zero when it sent none.
-	Accepted time.Time
-}
 
 // A follow-up to an ended run starts a new execution of the same run, but
 // for a while after the API accepts it the run still shows its old
@@ -191,7 +182,7 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 		w.followupFailed(parent, err)
 		return false
 	}
-	w.res.Followup = &Followup{ID: resp.FollowupID, Outcome: resp.Outcome, Accepted: resp.ServerDate}
+	w.res.Followup = &outcome.Followup{ID: resp.FollowupID, Outcome: resp.Outcome, Accepted: resp.ServerDate}
 	// Only a run that was not working when it was handed the follow-up
 	// can show a stale state.
 	staleRisk := before.State.IsTerminal() || resp.Outcome == oz.OutcomeHandoffExecution || resp.Outcome == oz.OutcomeQueuePending

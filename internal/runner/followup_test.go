@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
@@ -72,51 +73,51 @@ func TestFollowupWaitsPastTheStaleState(t *testing.T) {
 		before  step
 		resp    oz.FollowupResponse
 		after   []step
-		want    config.Conclusion
+		want    outcome.Conclusion
 		state   oz.State
 		pending bool // timed out before the run moved
 	}{
 		{name: "stale, then a new execution", before: ended, resp: handoff,
 			after: []step{ended, ended, {state: oz.StateQueued}, {state: oz.StateInProgress}, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
-			want:  config.Failed, state: oz.StateFailed},
+			want:  outcome.Failed, state: oz.StateFailed},
 		{name: "updated_at moved, the state did not: not the outcome (no conversation to read)", before: ended, resp: handoff,
 			after: []step{ended, {state: oz.StateSucceeded, updated: stamp(t1.Add(3 * time.Second))}},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "another terminal state", before: ended, resp: handoff,
 			after: []step{ended, {state: oz.StateBlocked, updated: stamp(t0)}},
-			want:  config.Blocked, state: oz.StateBlocked},
+			want:  outcome.Blocked, state: oz.StateBlocked},
 		{name: "never moves: timed out", before: ended, resp: handoff,
 			after: []step{ended},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "updated_at moved to the acceptance's second: not the outcome", before: ended, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(500 * time.Millisecond))}},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "updated before the acceptance's second: not the new execution", before: ended, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(-500 * time.Millisecond))}},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "no updated_at: only a state seen counts", before: step{state: oz.StateSucceeded}, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1.Add(time.Hour))}},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "no Date header: a later updated_at does not count either", before: ended,
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution},
 			after: []step{ended, {state: oz.StateSucceeded, updated: stamp(t0.Add(time.Second))}},
-			want:  config.TimedOut, state: oz.StateSucceeded, pending: true},
+			want:  outcome.TimedOut, state: oz.StateSucceeded, pending: true},
 		{name: "updated_at moved at the acceptance, then the new execution fails", before: ended, resp: handoff,
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t1)}, {state: oz.StateSucceeded, updated: stamp(t1)},
 				{state: oz.StateQueued, updated: stamp(t1.Add(time.Second))}, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
-			want: config.Failed, state: oz.StateFailed},
+			want: outcome.Failed, state: oz.StateFailed},
 		{name: "no Date header: seen working", before: ended,
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution},
 			after: []step{ended, {state: oz.StateInProgress}, ended},
-			want:  config.Succeeded, state: oz.StateSucceeded},
+			want:  outcome.Succeeded, state: oz.StateSucceeded},
 		{name: "handed to a working run: its end is the outcome", before: step{state: oz.StateInProgress, updated: stamp(t0)},
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeLiveSession, ServerDate: t1},
 			after: []step{{state: oz.StateInProgress}, {state: oz.StateSucceeded, updated: stamp(t0)}},
-			want:  config.Succeeded, state: oz.StateSucceeded},
+			want:  outcome.Succeeded, state: oz.StateSucceeded},
 		{name: "the run ended between the read and the follow-up", before: step{state: oz.StateInProgress, updated: stamp(t0)},
 			resp:  oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution, ServerDate: t1},
 			after: []step{{state: oz.StateSucceeded, updated: stamp(t0.Add(time.Second))}, {state: oz.StateQueued}, {state: oz.StateError}},
-			want:  config.Error, state: oz.StateError},
+			want:  outcome.Error, state: oz.StateError},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,7 +196,7 @@ func TestFollowupTimedOutBeforePickupIsCancelledOncePickedUp(t *testing.T) {
 			rep := &logReporter{}
 			res := Run(context.Background(), cfg, api, rep, Options{CancelBudget: 200 * time.Millisecond, ConflictRetry: 5 * time.Millisecond})
 			require.NoError(t, res.Err)
-			assert.Equal(t, config.TimedOut, res.Conclusion)
+			assert.Equal(t, outcome.TimedOut, res.Conclusion)
 			assert.Equal(t, 1, api.sent())
 			if never {
 				assert.False(t, res.Cancelled)
@@ -221,12 +222,12 @@ func TestFollowupWithoutWaiting(t *testing.T) {
 		resp: oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution, ServerDate: t1}}
 	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
 	require.NoError(t, res.Err)
-	assert.Equal(t, config.Submitted, res.Conclusion, "not the run's earlier conclusion")
+	assert.Equal(t, outcome.Submitted, res.Conclusion, "not the run's earlier conclusion")
 	assert.True(t, res.NoWait)
 	assert.False(t, res.FollowupPending)
 	assert.Equal(t, 1, api.sent())
 	assert.Equal(t, 1, api.gets, "only the read before the follow-up")
-	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
 }
 
 func TestFollowupFailures(t *testing.T) {
@@ -254,7 +255,7 @@ func TestFollowupFailures(t *testing.T) {
 			cfg := followupConfig()
 			res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
 			require.Error(t, res.Err)
-			assert.Equal(t, ExitAPI, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, outcome.ExitAPI, res.ExitCode(cfg.FailOn))
 			assert.Equal(t, tc.sent, api.sent(), "never sent twice")
 			assert.Nil(t, res.Followup)
 			for _, s := range tc.says {
@@ -272,7 +273,7 @@ func TestFollowupFailures(t *testing.T) {
 	res := Run(context.Background(), cfg, slow, &logReporter{}, fastOpts)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "before sending the follow-up (it was not sent): the timeout (50ms) passed first")
-	assert.Equal(t, ExitAPI, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(cfg.FailOn))
 	assert.Empty(t, res.Conclusion, "not timed_out")
 	assert.Zero(t, slow.sent())
 	assert.Zero(t, slow.cancels, "the step did nothing to the run: it is not cancelled")
@@ -292,7 +293,7 @@ func TestFollowupAborted(t *testing.T) {
 	cfg.Timeout = 10 * time.Second
 	res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, ExitAborted, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "aborted (received interrupt) while sending the follow-up")
 	assert.Contains(t, res.Err.Error(), "may or may not have arrived")
@@ -380,55 +381,55 @@ func TestFollowupReplyInConversation(t *testing.T) {
 		after   []step
 		convs   []*oz.Conversation
 		errs    []error
-		want    config.Conclusion
+		want    outcome.Conclusion
 		pending bool
 	}{
 		{name: "a new execution that ended between two reads, shown by its reply",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.Succeeded},
+			want:  outcome.Succeeded},
 		{name: "the state read with the reply is stale: the one read after it counts",
 			after: []step{touched, {state: oz.StateFailed, updated: stamp(t1.Add(time.Minute))}},
 			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.Failed},
+			want:  outcome.Failed},
 		{name: "the follow-up's message, but no reply yet",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup})},
-			want:  config.TimedOut, pending: true},
+			want:  outcome.TimedOut, pending: true},
 		{name: "the same text sent before, with its reply: not this follow-up's",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.TimedOut, pending: true},
+			want:  outcome.TimedOut, pending: true},
 		{name: "the same text sent before, then this one and its reply",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply}),
 				conv(firstExecution, []oz.Message{theFollowup, aReply}, []oz.Message{theFollowup, aReply})},
-			want: config.Succeeded},
+			want: outcome.Succeeded},
 		{name: "no conversation before (the run never worked), then the reply",
 			after: []step{touched, ranUnseen}, errs: []error{noConv},
 			convs: []*oz.Conversation{conv([]oz.Message{theFollowup, aReply})},
-			want:  config.Succeeded},
+			want:  outcome.Succeeded},
 		{name: "the message echoed with other spacing",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{msg(oz.RoleUser, "  also fix\n the docs\n"), aReply})},
-			want:  config.Succeeded},
+			want:  outcome.Succeeded},
 		{name: "a reply in a nested step only (a sub-agent): not the agent's",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{conv(firstExecution), {Steps: []oz.Step{{Messages: firstExecution},
 				{Messages: []oz.Message{theFollowup}, Steps: []oz.Step{{Messages: []oz.Message{aReply}}}}}}},
-			want: config.TimedOut, pending: true},
+			want: outcome.TimedOut, pending: true},
 		{name: "the conversation unreadable before the follow-up: not looked for",
 			after: []step{touched, ranUnseen}, errs: []error{&oz.APIError{Op: "get conversation", StatusCode: 500}},
 			convs: []*oz.Conversation{conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.TimedOut, pending: true},
+			want:  outcome.TimedOut, pending: true},
 		{name: "too large to be kept whole: not looked for",
 			after: []step{touched, ranUnseen},
 			convs: []*oz.Conversation{{Steps: conv(firstExecution).Steps, Truncated: true}, conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.TimedOut, pending: true},
+			want:  outcome.TimedOut, pending: true},
 		{name: "a read that fails is no proof, a later one is",
 			after: []step{touched, ranUnseen}, errs: []error{nil, &oz.APIError{Op: "get conversation", StatusCode: 502}},
 			convs: []*oz.Conversation{conv(firstExecution), conv(firstExecution, []oz.Message{theFollowup, aReply})},
-			want:  config.Succeeded},
+			want:  outcome.Succeeded},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -478,7 +479,7 @@ func TestFollowupConversationReadsAreBounded(t *testing.T) {
 			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: []step{ended, tc.stale}}, resp: handoff},
 				convs: []*oz.Conversation{conv(firstExecution)}}
 			res := Run(context.Background(), followupConfig(), api, &logReporter{}, fastOpts)
-			assert.Equal(t, config.TimedOut, res.Conclusion)
+			assert.Equal(t, outcome.TimedOut, res.Conclusion)
 			assert.True(t, res.FollowupPending)
 			api.mu.Lock()
 			gets := api.gets

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
@@ -111,7 +112,7 @@ var errTimedOut = errors.New("timed out")
 // Run submits or attaches to a run and waits for it as cfg says. It always
 // returns a Result, as complete as what was learned: ctx ending means the
 // step was aborted (SIGINT/SIGTERM).
-func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opts Options) Result {
+func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opts Options) outcome.Result {
 	w := &waiter{cfg: cfg, api: api, rep: rep, opts: opts.withDefaults()}
 	w.res.Started = w.opts.Now()
 	w.run(ctx)
@@ -125,7 +126,7 @@ type waiter struct {
 	api  RunsAPI
 	rep  Reporter
 	opts Options
-	res  Result
+	res  outcome.Result
 
 	lastChange    time.Time // last state change or start
 	lastHeartbeat time.Time
@@ -289,7 +290,7 @@ func droppedKeys(ciMeta, sent map[string]string) []string {
 // working: that case stays `submitted` too.) False when ctx ended first.
 func (w *waiter) peek(ctx context.Context) bool {
 	w.res.NoWait = true
-	w.res.Conclusion = config.Submitted
+	w.res.Conclusion = outcome.Submitted
 	if w.res.Followup != nil {
 		// The run was read just before the follow-up; now it starts
 		// anew, and a state read at once may be stale.
@@ -301,7 +302,7 @@ func (w *waiter) peek(ctx context.Context) bool {
 	case err == nil:
 		w.observe(run)
 		if w.res.Attached && run.State.IsTerminal() {
-			w.res.Conclusion = ConclusionOf(run.State)
+			w.res.Conclusion = outcome.ConclusionOf(run.State)
 			w.rep.Logf("Run %s had already ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
 		}
 	case ctx.Err() != nil:
@@ -339,7 +340,7 @@ func (w *waiter) poll(ctx context.Context) bool {
 				}
 			}
 			if run.State.IsTerminal() && (w.res.Followup == nil || w.moved) {
-				w.res.Conclusion = ConclusionOf(run.State)
+				w.res.Conclusion = outcome.ConclusionOf(run.State)
 				w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
 				return true
 			}
@@ -402,7 +403,7 @@ func (w *waiter) observeState(s oz.State) bool {
 	now := w.opts.Now()
 	prev := w.res.State
 	w.res.State = s
-	w.res.Timeline = append(w.res.Timeline, Transition{State: s, At: now})
+	w.res.Timeline = append(w.res.Timeline, outcome.Transition{State: s, At: now})
 	w.lastChange, w.lastHeartbeat = now, now
 	elapsed := formatElapsed(now.Sub(w.res.Started))
 	if prev == "" {
@@ -458,7 +459,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 		// The recovered run had already ended: its outcome stands, as it
 		// would had a poll seen it.
 		w.res.Err = nil
-		w.res.Conclusion = ConclusionOf(w.res.State)
+		w.res.Conclusion = outcome.ConclusionOf(w.res.State)
 		w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, w.res.State, w.res.Conclusion)
 		return
 	}
@@ -485,7 +486,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 		return
 	}
 	w.res.Err = nil
-	w.res.Conclusion = config.TimedOut
+	w.res.Conclusion = outcome.TimedOut
 	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout)
 	if w.res.Followup != nil && !w.moved {
 		msg = fmt.Sprintf("The run did not pick up the follow-up within %s (timeout input): it still shows its state from before it (%s).", w.cfg.Timeout, w.res.State)
@@ -587,47 +588,7 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 	if run, err := w.api.GetRun(ctx, w.res.RunID); err == nil {
 		w.observe(run)
 		if w.res.Conclusion == "" && run.State.IsTerminal() {
-			w.res.Conclusion = ConclusionOf(run.State)
+			w.res.Conclusion = outcome.ConclusionOf(run.State)
 		}
 	}
-}
-
-// ConclusionOf maps a terminal state to its conclusion; unknown states fail.
-func ConclusionOf(s oz.State) config.Conclusion {
-	switch s {
-	case oz.StateSucceeded:
-		return config.Succeeded
-	case oz.StateError:
-		return config.Error
-	case oz.StateBlocked:
-		return config.Blocked
-	case oz.StateCancelled:
-		return config.Cancelled
-	}
-	return config.Failed
-}
-
-// Exit codes, as the contract lists them.
-const (
-	ExitOK       = 0
-	ExitFailed   = 1
-	ExitInput    = 2
-	ExitAPI      = 3
-	ExitTimedOut = 4
-	ExitAborted  = 5
-)
-
-// ExitCode is the process exit code for the result under fail_on.
-func (r Result) ExitCode(failOn config.FailOn) int {
-	switch {
-	case r.Aborted:
-		return ExitAborted
-	case r.Err != nil:
-		return ExitAPI
-	case r.Conclusion == config.TimedOut && failOn.Fails(config.TimedOut):
-		return ExitTimedOut
-	case r.Conclusion != config.TimedOut && failOn.Fails(r.Conclusion):
-		return ExitFailed
-	}
-	return ExitOK
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
@@ -135,7 +136,7 @@ func testConfig() *config.Config {
 	return &config.Config{
 		Prompt: "do it", AgentMode: "normal", Wait: true, Timeout: 5 * time.Second,
 		OnTimeout: config.OnTimeoutCancel, CancelOnAbort: true,
-		FailOn:       config.FailOn{config.Failed: true, config.Error: true, config.Blocked: true, config.Cancelled: true, config.TimedOut: true},
+		FailOn:       outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true},
 		PollInterval: time.Millisecond, PollMaxInterval: 4 * time.Millisecond,
 	}
 }
@@ -146,15 +147,15 @@ func TestRunEndsInEachTerminalState(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		final oz.State
-		want  config.Conclusion
+		want  outcome.Conclusion
 		code  int
 	}{
-		{oz.StateSucceeded, config.Succeeded, ExitOK},
-		{oz.StateFailed, config.Failed, ExitFailed},
-		{oz.StateError, config.Error, ExitFailed},
-		{oz.StateBlocked, config.Blocked, ExitFailed},
-		{oz.StateCancelled, config.Cancelled, ExitFailed},
-		{"EXPLODED", config.Failed, ExitFailed},
+		{oz.StateSucceeded, outcome.Succeeded, outcome.ExitOK},
+		{oz.StateFailed, outcome.Failed, outcome.ExitFailed},
+		{oz.StateError, outcome.Error, outcome.ExitFailed},
+		{oz.StateBlocked, outcome.Blocked, outcome.ExitFailed},
+		{oz.StateCancelled, outcome.Cancelled, outcome.ExitFailed},
+		{"EXPLODED", outcome.Failed, outcome.ExitFailed},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.final), func(t *testing.T) {
@@ -175,23 +176,12 @@ func TestRunEndsInEachTerminalState(t *testing.T) {
 	}
 }
 
-func states(ts []Transition) []oz.State {
+func states(ts []outcome.Transition) []oz.State {
 	var out []oz.State
 	for _, t := range ts {
 		out = append(out, t.State)
 	}
 	return out
-}
-
-func TestFailOnNoneReportsOnly(t *testing.T) {
-	t.Parallel()
-	res := Result{Conclusion: config.Failed}
-	assert.Equal(t, ExitOK, res.ExitCode(config.FailOn{}))
-	assert.Equal(t, ExitOK, Result{Conclusion: config.TimedOut}.ExitCode(config.FailOn{}))
-	assert.Equal(t, ExitTimedOut, Result{Conclusion: config.TimedOut}.ExitCode(config.FailOn{config.TimedOut: true}))
-	assert.Equal(t, ExitFailed, Result{Conclusion: config.Submitted}.ExitCode(config.FailOn{config.Submitted: true}))
-	assert.Equal(t, ExitAPI, Result{Err: errors.New("x")}.ExitCode(config.FailOn{}))
-	assert.Equal(t, ExitAborted, Result{Err: errors.New("x"), Aborted: true}.ExitCode(config.FailOn{}))
 }
 
 func TestCreateRequestCarriesInputsAndMetadata(t *testing.T) {
@@ -258,20 +248,20 @@ func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
 	rep := &logReporter{}
 	res := Run(context.Background(), testConfig(), api, rep, fastOpts)
 	require.NoError(t, res.Err)
-	assert.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 	assert.Equal(t, 3, api.gets)
 	assert.NotContains(t, rep.text(), "warning", "two failures are routine")
 
 	api = &fakeAPI{script: []step{{err: transient}, {err: transient}, {err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
 	rep = &logReporter{}
 	res = Run(context.Background(), testConfig(), api, rep, fastOpts)
-	assert.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 	assert.Equal(t, 1, strings.Count(rep.text(), "warning Oz API failing"), "three in a row warn, once")
 
 	api = &fakeAPI{script: []step{{state: oz.StateQueued}, {err: final}}}
 	res = Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
 	require.ErrorAs(t, res.Err, new(*oz.APIError))
-	assert.Equal(t, ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testConfig().FailOn))
 	assert.Equal(t, oz.StateQueued, res.State, "the last state seen is kept")
 	assert.Equal(t, 2, api.gets)
 }
@@ -282,7 +272,7 @@ func TestCreateFailureEndsTheStepWithAPIError(t *testing.T) {
 	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "starting the run")
-	assert.Equal(t, ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testConfig().FailOn))
 	assert.Zero(t, api.gets)
 }
 
@@ -337,7 +327,7 @@ func TestHeartbeatWhileNothingChanges(t *testing.T) {
 	cfg := testConfig()
 	cfg.Timeout = time.Hour
 	res := Run(context.Background(), cfg, api, rep, opts)
-	require.Equal(t, config.Succeeded, res.Conclusion)
+	require.Equal(t, outcome.Succeeded, res.Conclusion)
 	var beats []string
 	for _, l := range strings.Split(rep.text(), "\n") {
 		if strings.Contains(l, "left before the timeout") {
@@ -362,8 +352,8 @@ func TestTimeout(t *testing.T) {
 			rep := &logReporter{}
 			res := Run(context.Background(), cfg, api, rep, fastOpts)
 			require.NoError(t, res.Err)
-			assert.Equal(t, config.TimedOut, res.Conclusion)
-			assert.Equal(t, ExitTimedOut, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, outcome.TimedOut, res.Conclusion)
+			assert.Equal(t, outcome.ExitTimedOut, res.ExitCode(cfg.FailOn))
 			if policy == config.OnTimeoutCancel {
 				assert.Equal(t, 2, api.cancels, "a 409 is retried")
 				assert.True(t, res.Cancelled)
@@ -383,7 +373,7 @@ func TestTimeoutDuringCreate(t *testing.T) {
 	res := Run(context.Background(), cfg, &blockingCreate{}, &logReporter{}, fastOpts)
 	require.Error(t, res.Err, "no run is known: not a timed-out run")
 	assert.Empty(t, res.Conclusion)
-	assert.Equal(t, ExitAPI, res.ExitCode(config.FailOn{}), "whatever fail_on says")
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(outcome.FailOn{}), "whatever fail_on says")
 	assert.Empty(t, res.RunID)
 }
 
@@ -417,16 +407,16 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 		down       bool // nothing listens
 		abort      bool
 		code       int
-		conclusion config.Conclusion
+		conclusion outcome.Conclusion
 		says       []string
 	}{
-		{name: "no run created", fault: hang, filter: true, code: ExitAPI,
+		{name: "no run created", fault: hang, filter: true, code: outcome.ExitAPI,
 			says: []string{"no run was started within 2s (timeout input)", "no run carries its request id (metadata oz_run_request_id="}},
-		{name: "a run created and found", fault: withCreate(hang), filter: true, code: ExitOK, conclusion: config.TimedOut},
-		{name: "the lookup fails", fault: withCreate(hang), filter: false, code: ExitAPI,
+		{name: "a run created and found", fault: withCreate(hang), filter: true, code: outcome.ExitOK, conclusion: outcome.TimedOut},
+		{name: "the lookup fails", fault: withCreate(hang), filter: false, code: outcome.ExitAPI,
 			says: []string{"failed too: a run may or may not have been created", "oz_run_request_id="}},
-		{name: "the API is down", down: true, code: ExitAPI, says: []string{"no run was started within 2s (timeout input)"}},
-		{name: "aborted", fault: hang, filter: true, abort: true, code: ExitAborted, says: []string{"aborted"}},
+		{name: "the API is down", down: true, code: outcome.ExitAPI, says: []string{"no run was started within 2s (timeout input)"}},
+		{name: "aborted", fault: hang, filter: true, abort: true, code: outcome.ExitAborted, says: []string{"aborted"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -450,7 +440,7 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 			// hang here (fastOpts' 500ms could pass while the lookup and
 			// the cancel are on their way).
 			cfg.Timeout = 2 * time.Second
-			cfg.FailOn = config.FailOn{config.Failed: true} // not timed_out
+			cfg.FailOn = outcome.FailOn{outcome.Failed: true} // not timed_out
 			opts := fastOpts
 			opts.CancelBudget = 30 * time.Second
 			ctx, abort := context.WithCancelCause(context.Background())
@@ -468,7 +458,7 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 			res := Run(ctx, cfg, client, &logReporter{}, opts)
 			assert.Equal(t, tt.code, res.ExitCode(cfg.FailOn))
 			assert.Equal(t, tt.conclusion, res.Conclusion)
-			if tt.code == ExitAPI {
+			if tt.code == outcome.ExitAPI {
 				require.Error(t, res.Err)
 				assert.Empty(t, res.RunID)
 				assert.NotContains(t, res.Err.Error(), "timed_out")
@@ -507,7 +497,7 @@ func TestAbortCancelsTheRemoteRun(t *testing.T) {
 			}
 			res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
 			assert.True(t, res.Aborted)
-			assert.Equal(t, ExitAborted, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
 			assert.Contains(t, res.Err.Error(), "received terminated")
 			assert.Equal(t, cancelOnAbort, res.Cancelled)
 			assert.Equal(t, oz.StateInProgress, res.State)
@@ -522,7 +512,7 @@ func TestCancelFailureIsReported(t *testing.T) {
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 422, Message: "cannot cancel"}}}
 	rep := &logReporter{}
 	res := Run(context.Background(), cfg, api, rep, fastOpts)
-	assert.Equal(t, config.TimedOut, res.Conclusion)
+	assert.Equal(t, outcome.TimedOut, res.Conclusion)
 	require.Error(t, res.CancelErr)
 	assert.False(t, res.Cancelled)
 	assert.NotContains(t, rep.text(), "cannot cancel", "said once, by main, from CancelErr")
@@ -536,12 +526,12 @@ func TestWaitFalseReturnsAtOnce(t *testing.T) {
 	rep := &logReporter{}
 	res := Run(context.Background(), cfg, api, rep, fastOpts)
 	require.NoError(t, res.Err)
-	assert.Equal(t, config.Submitted, res.Conclusion)
+	assert.Equal(t, outcome.Submitted, res.Conclusion)
 	assert.Equal(t, "r9", res.RunID)
 	assert.True(t, res.AtCapacity)
 	assert.Contains(t, rep.text(), "at capacity")
 	assert.Equal(t, 1, api.gets)
-	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
 }
 
 func TestAttach(t *testing.T) {
@@ -553,24 +543,24 @@ func TestAttach(t *testing.T) {
 	assert.Empty(t, api.requests, "nothing is created")
 	assert.True(t, res.Attached)
 	assert.Equal(t, "existing", res.RunID)
-	assert.Equal(t, config.Succeeded, res.Conclusion)
+	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 
 	// wait: false reports an attached run as it is.
 	cfg.Wait = false
 	api = &fakeAPI{script: []step{{state: oz.StateFailed, link: "https://app.warp.dev/session/s1"}}}
 	rep := &logReporter{}
 	res = Run(context.Background(), cfg, api, rep, fastOpts)
-	assert.Equal(t, config.Failed, res.Conclusion, "a run that has ended gets its conclusion")
+	assert.Equal(t, outcome.Failed, res.Conclusion, "a run that has ended gets its conclusion")
 	assert.Equal(t, oz.StateFailed, res.State)
 	assert.True(t, res.NoWait)
-	assert.Equal(t, ExitFailed, res.ExitCode(cfg.FailOn), "and its exit code")
+	assert.Equal(t, outcome.ExitFailed, res.ExitCode(cfg.FailOn), "and its exit code")
 	assert.NotContains(t, rep.text(), "Follow the agent live", "an ended run is not live")
 	assert.Contains(t, rep.text(), "log Session: https://app.warp.dev/session/s1")
 
 	api = &fakeAPI{script: []step{{state: oz.StateInProgress}}}
 	res = Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
-	assert.Equal(t, config.Submitted, res.Conclusion, "a run still working is submitted")
-	assert.Equal(t, ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.Submitted, res.Conclusion, "a run still working is submitted")
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
 }
 
 func TestAbortDuringWaitFalseRead(t *testing.T) {
@@ -583,9 +573,9 @@ func TestAbortDuringWaitFalseRead(t *testing.T) {
 	api.onGet = func(int) { abort(errors.New("received interrupt")) }
 	res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, ExitAborted, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
 	assert.Equal(t, 1, api.cancels, "the new run is cancelled")
-	assert.NotEqual(t, config.Submitted, res.Conclusion)
+	assert.NotEqual(t, outcome.Submitted, res.Conclusion)
 }
 
 func TestCIMetadataKeptByUsefulnessAndDropsNamed(t *testing.T) {

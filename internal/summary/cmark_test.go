@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // TestCmarkGFM renders summaries, the goldens and random hostile ones, with
@@ -37,15 +36,15 @@ func TestCmarkGFM(t *testing.T) {
 			{"artifact_type": hostileText(rnd)},
 		})
 		r := fuzzResult(hostileText(rnd), hostileText(rnd), hostileText(rnd), string(plan), hostileText(rnd), uint8(rnd.UintN(256)))
-		docs = append(docs, Render(r, Options{FailOn: config.FailOn{config.Failed: true}, Title: hostileText(rnd)}))
+		docs = append(docs, Render(r, Options{FailOn: outcome.FailOn{outcome.Failed: true}, Title: hostileText(rnd)}))
 		answered = append(answered, false)
 	}
 	for range 200 {
-		r := terminal(oz.StateSucceeded, config.Succeeded, nil) // its run id has no @ (the mention check)
+		r := terminal(oz.StateSucceeded, outcome.Succeeded, nil) // its run id has no @ (the mention check)
 		r.Work.Answer = hostileAnswerText(rnd)
-		r.Work.Files = []runner.File{{Path: hostileText(rnd), Size: 1}}
+		r.Work.Files = []outcome.File{{Path: hostileText(rnd), Size: 1}}
 		r.Work.Warnings = []string{hostileText(rnd)}
-		docs = append(docs, Render(r, Options{FailOn: config.FailOn{config.Failed: true}, MaxBytes: 300 + rnd.IntN(8000)}))
+		docs = append(docs, Render(r, Options{FailOn: outcome.FailOn{outcome.Failed: true}, MaxBytes: 300 + rnd.IntN(8000)}))
 		answered = append(answered, true)
 	}
 	// One cmark-gfm process for all: documents joined by a rule line that

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
@@ -33,7 +33,7 @@ const maxCommentFiles = 30
 // state and its links. Otherwise it shows the outcome: the conclusion, the
 // status message, the agent's answer, the pull requests, the files, the
 // cost and the duration. The comment package adds its hidden marker.
-func Comment(r runner.Result, opts Options) string {
+func Comment(r outcome.Result, opts Options) string {
 	maxBytes := opts.maxBytes(DefaultCommentMaxBytes)
 	var b strings.Builder
 	b.Grow(2048)
@@ -56,11 +56,11 @@ func Comment(r runner.Result, opts Options) string {
 }
 
 // working reports whether r is a snapshot of a run still going.
-func working(r runner.Result) bool {
+func working(r outcome.Result) bool {
 	return r.Ended.IsZero() && r.Conclusion == "" && r.Err == nil && !r.Aborted
 }
 
-func writeWorking(b *strings.Builder, r runner.Result, opts Options) {
+func writeWorking(b *strings.Builder, r outcome.Result, opts Options) {
 	title := opts.title(markdown)
 	s := state(r)
 	icon, words := "⏳", " is starting"
@@ -82,7 +82,7 @@ func writeWorking(b *strings.Builder, r runner.Result, opts Options) {
 
 // writeCommentTable is the summary's table cut to what a reviewer needs:
 // the run, its state, the session, and once ended, duration and cost.
-func writeCommentTable(b *strings.Builder, r runner.Result) {
+func writeCommentTable(b *strings.Builder, r outcome.Result) {
 	rows := []tableRow{{"Run", runCell(r, markdown)}}
 	if s := state(r); s != "" {
 		rows = append(rows, tableRow{"State", markdown.code(string(s), maxWord)})
@@ -135,7 +135,7 @@ func writeAnswer(b *strings.Builder, answer string, maxBytes int) {
 	b.WriteString(md + closing)
 }
 
-func writeFiles(b *strings.Builder, files []runner.File) {
+func writeFiles(b *strings.Builder, files []outcome.File) {
 	var items []string
 	for i, f := range files {
 		if i == maxCommentFiles {
@@ -166,6 +166,6 @@ func size(n int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
-func writeCommentFooter(b *strings.Builder, r runner.Result) {
+func writeCommentFooter(b *strings.Builder, r outcome.Result) {
 	writeRunFooter(b, r, "no run was created", "; the job summary has the timeline")
 }

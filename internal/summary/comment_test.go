@@ -16,9 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
@@ -37,18 +36,18 @@ const hostileAnswer = "# Done <b>bold</b>\n\n" +
 	"```\n```` not a closer\n<img src=x onerror=alert(1)>\n" // the fence is left open
 
 func commentCases(t testing.TB) map[string]struct {
-	r    runner.Result
+	r    outcome.Result
 	opts Options
 } {
 	failOn := Options{FailOn: defaultFailOn()}
 
-	workingRun := runner.Result{
+	workingRun := outcome.Result{
 		RunID: "run_8f3a", State: oz.StateInProgress, Started: t0,
 		Run: &oz.Run{RunID: "run_8f3a", State: oz.StateInProgress, SessionLink: "https://app.warp.dev/session/sess_1"},
 	}
-	queued := runner.Result{RunID: "run_8f3a", State: oz.StateQueued, Started: t0}
+	queued := outcome.Result{RunID: "run_8f3a", State: oz.StateQueued, Started: t0}
 
-	succeeded := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Opened a pull request that fixes the test."})
+	succeeded := terminal(oz.StateSucceeded, outcome.Succeeded, &oz.StatusMessage{Message: "Opened a pull request that fixes the test."})
 	succeeded.Run.SessionLink = "https://app.warp.dev/session/sess_1"
 	succeeded.Run.RunTime = "PT2M14.6S"
 	succeeded.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(1.234), ComputeCost: ptr(0.5), PlatformCost: ptr(0.01)}
@@ -56,17 +55,17 @@ func commentCases(t testing.TB) map[string]struct {
 		{"artifact_type":"PULL_REQUEST","data":{"url":"https://github.com/acme/app/pull/42","branch":"oz/fix-flaky-test"}},
 		{"artifact_type":"FILE","data":{"artifact_uid":"a3","filepath":"out/report.txt","filename":"report.txt"}}
 	]`)
-	succeeded.Work = runner.Work{
+	succeeded.Work = outcome.Work{
 		Answer: "The test `TestRetry` was flaky because it slept **100 ms** and raced the ticker.\n\n" +
 			"I changed it to use a fake clock:\n\n```go\nclk := newFakeClock()\nclk.Advance(time.Second)\n```\n\n" +
 			"- Fixed `retry_test.go`\n- Opened the pull request below\n",
-		Files: []runner.File{{Path: "out/report.txt", Size: 1234}, {Path: "out/data set.csv", Size: 3 << 20}},
+		Files: []outcome.File{{Path: "out/report.txt", Size: 1234}, {Path: "out/data set.csv", Size: 3 << 20}},
 	}
 
 	long := succeeded
 	long.Work.Answer = strings.Repeat("A line of the answer, with `code` and *emphasis*.\n", 40)
 
-	failed := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "The team has no credits left.", ErrorCode: "insufficient_credits", Retryable: ptr(false)})
+	failed := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: "The team has no credits left.", ErrorCode: "insufficient_credits", Retryable: ptr(false)})
 	failed.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(0.0)}
 
 	aborted := terminal(oz.StateInProgress, "", nil)
@@ -76,22 +75,22 @@ func commentCases(t testing.TB) map[string]struct {
 	aborted.Cancelled = true
 	aborted.Ended = t0.Add(40 * time.Second)
 
-	hostile := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "<script>alert(1)</script> @octocat\n```\n"})
+	hostile := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: "<script>alert(1)</script> @octocat\n```\n"})
 	hostile.RunID = "run) <x> |y"
 	hostile.Run.RunID = hostile.RunID
 	hostile.Run.Title = "Title | <b>bold</b> [link](javascript:x) @team"
 	hostile.Run.SessionLink = "javascript:alert(document.cookie)"
 	hostile.Run.Artifacts = artifacts(t, `[{"artifact_type":"PULL_REQUEST","data":{"url":"javascript:alert(1)","branch":"main | <b>"}}]`)
-	hostile.Work = runner.Work{
+	hostile.Work = outcome.Work{
 		Answer: hostileAnswer,
-		Files:  []runner.File{{Path: "a`b <c>.txt", Size: 1}, {Path: "@octocat/\u202eexe.txt", Size: -1}},
+		Files:  []outcome.File{{Path: "a`b <c>.txt", Size: 1}, {Path: "@octocat/\u202eexe.txt", Size: -1}},
 	}
 
 	forged := succeeded
 	forged.Work.Answer = forgedAnswer
 
 	return map[string]struct {
-		r    runner.Result
+		r    outcome.Result
 		opts Options
 	}{
 		"comment_queued":      {queued, failOn},
@@ -126,11 +125,11 @@ func TestCommentGolden(t *testing.T) {
 
 func TestCommentWorkingThenEnded(t *testing.T) {
 	t.Parallel()
-	r := runner.Result{RunID: "r1", State: oz.StateInProgress}
+	r := outcome.Result{RunID: "r1", State: oz.StateInProgress}
 	assert.Contains(t, Comment(r, Options{}), "is working")
 	assert.Contains(t, Comment(r, Options{}), "the link appears once the agent starts")
 	r.Ended = t0
-	r.Conclusion = config.TimedOut
+	r.Conclusion = outcome.TimedOut
 	got := Comment(r, Options{FailOn: defaultFailOn()})
 	assert.Contains(t, got, "timed out")
 	assert.NotContains(t, got, "is working")
@@ -138,7 +137,7 @@ func TestCommentWorkingThenEnded(t *testing.T) {
 
 func TestCommentCapped(t *testing.T) {
 	t.Parallel()
-	r := terminal(oz.StateSucceeded, config.Succeeded, nil)
+	r := terminal(oz.StateSucceeded, outcome.Succeeded, nil)
 	r.Work.Answer = strings.Repeat("é <x> @u `c` line\n", 5000) + "```\nopen fence " + strings.Repeat("z", 3000)
 	for _, max := range []int{300, 1000, 4096, 20000, DefaultCommentMaxBytes} {
 		got := Comment(r, Options{MaxBytes: max})
@@ -264,9 +263,9 @@ func TestCommentCmarkGFM(t *testing.T) {
 	}
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for range 400 {
-		r := terminal(oz.StateSucceeded, config.Succeeded, nil)
+		r := terminal(oz.StateSucceeded, outcome.Succeeded, nil)
 		r.Work.Answer = hostileAnswerText(rnd)
-		r.Work.Files = []runner.File{{Path: "f.txt", Size: 1}}
+		r.Work.Files = []outcome.File{{Path: "f.txt", Size: 1}}
 		docs = append(docs, Comment(r, Options{MaxBytes: 200 + rnd.IntN(6000)}))
 	}
 	const sep = "\n\n<hr class=\"sep\">\n\n"

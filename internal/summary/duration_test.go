@@ -7,9 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 func TestParseRunTime(t *testing.T) {
@@ -93,10 +92,10 @@ func TestElapsed(t *testing.T) {
 func TestDurationAndTimelineRoundAlike(t *testing.T) {
 	t.Parallel()
 	for _, d := range []time.Duration{1600 * time.Millisecond, 2400 * time.Millisecond, 59500 * time.Millisecond, 2*time.Minute + 14600*time.Millisecond} {
-		r := runner.Result{
+		r := outcome.Result{
 			RunID: "r", Run: &oz.Run{RunID: "r", State: oz.StateSucceeded},
-			State: oz.StateSucceeded, Conclusion: config.Succeeded,
-			Started: t0, Ended: t0.Add(d), Timeline: []runner.Transition{{State: oz.StateSucceeded, At: t0.Add(d)}},
+			State: oz.StateSucceeded, Conclusion: outcome.Succeeded,
+			Started: t0, Ended: t0.Add(d), Timeline: []outcome.Transition{{State: oz.StateSucceeded, At: t0.Add(d)}},
 		}
 		md := Render(r, Options{})
 		secs := int(d.Round(time.Second) / time.Second)

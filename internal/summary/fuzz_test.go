@@ -10,9 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
@@ -122,11 +121,11 @@ func pipes(line string) int {
 	return n
 }
 
-var fuzzConclusions = []config.Conclusion{"", config.Succeeded, config.Failed, config.Error, config.Blocked, config.Cancelled, config.TimedOut, config.Submitted, "odd|<one>"}
+var fuzzConclusions = []outcome.Conclusion{"", outcome.Succeeded, outcome.Failed, outcome.Error, outcome.Blocked, outcome.Cancelled, outcome.TimedOut, outcome.Submitted, "odd|<one>"}
 
 // fuzzResult builds a Result from untrusted pieces. sel picks the
 // conclusion (low bits) and sets Err, Aborted, CancelErr, Cancelled.
-func fuzzResult(title, message, errorCode, artifactJSON, prURL string, sel uint8) runner.Result {
+func fuzzResult(title, message, errorCode, artifactJSON, prURL string, sel uint8) outcome.Result {
 	var arts []oz.Artifact
 	if json.Unmarshal([]byte(artifactJSON), &arts) != nil {
 		var one oz.Artifact
@@ -145,11 +144,11 @@ func fuzzResult(title, message, errorCode, artifactJSON, prURL string, sel uint8
 		SessionLink:   prURL, Artifacts: arts,
 		RequestUsage: &oz.Usage{ComputeCost: ptr(float64(len(message)) / 3)},
 	}
-	r := runner.Result{
+	r := outcome.Result{
 		RunID: errorCode, Run: run, State: oz.State(title),
 		Conclusion: fuzzConclusions[int(sel)%len(fuzzConclusions)],
 		AtCapacity: sel&2 != 0, Attached: sel&4 != 0,
-		Timeline: []runner.Transition{{State: oz.State(message), At: t0.Add(time.Second)}, {State: oz.StateQueued, At: t0.Add(-time.Hour)}},
+		Timeline: []outcome.Transition{{State: oz.State(message), At: t0.Add(time.Second)}, {State: oz.StateQueued, At: t0.Add(-time.Hour)}},
 		Started:  t0, Ended: t0.Add(time.Minute),
 		Cancelled: sel&8 != 0,
 	}
@@ -178,7 +177,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, title, message, errorCode, artifactJSON, prURL string, sel uint8, maxBytes uint16) {
 		r := fuzzResult(title, message, errorCode, artifactJSON, prURL, sel)
 		max := int(maxBytes)
-		got := Render(r, Options{FailOn: config.FailOn{config.Failed: true}, MaxBytes: max, Title: title})
+		got := Render(r, Options{FailOn: outcome.FailOn{outcome.Failed: true}, MaxBytes: max, Title: title})
 		if max == 0 {
 			max = DefaultMaxBytes
 		}
@@ -208,7 +207,7 @@ func FuzzAnswerFrame(f *testing.F) {
 	f.Add(hostileAnswer, uint16(3000))
 	f.Add("| a |\n|---|\n| b |\n# x\n!![p](https://t.example/p.gif)", uint16(500))
 	f.Fuzz(func(t *testing.T, answer string, maxBytes uint16) {
-		r := terminal(oz.StateSucceeded, config.Succeeded, nil)
+		r := terminal(oz.StateSucceeded, outcome.Succeeded, nil)
 		r.Work.Answer = answer
 		opts := Options{MaxBytes: int(maxBytes)}
 		for _, doc := range []string{Render(r, opts), Comment(r, opts)} {

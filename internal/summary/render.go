@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // DefaultMaxBytes is the size cap when Options.MaxBytes is not set: just
@@ -23,7 +22,7 @@ const DefaultMaxBytes = 1<<20 - 1024
 // Options shape the summary and the PR/MR comment.
 type Options struct {
 	// FailOn decides whether the conclusion fails the step; nil fails none.
-	FailOn config.FailOn
+	FailOn outcome.FailOn
 	// MaxBytes caps the size in bytes; 0 or less means DefaultMaxBytes for
 	// the summary (Render, Text), DefaultCommentMaxBytes for the comment.
 	MaxBytes int
@@ -48,7 +47,7 @@ func (o Options) title(f format) string {
 }
 
 // Render writes the job summary for r.
-func Render(r runner.Result, opts Options) string {
+func Render(r outcome.Result, opts Options) string {
 	maxBytes := opts.maxBytes(DefaultMaxBytes)
 	var b, tail strings.Builder
 	b.Grow(4096)
@@ -72,25 +71,25 @@ func Render(r runner.Result, opts Options) string {
 // conclusions say each conclusion: the heading's icon, the words that
 // follow the title, and the note under the verdict that explains it (if
 // any). The empty conclusion is a run that reached none.
-var conclusions = map[config.Conclusion]struct {
+var conclusions = map[outcome.Conclusion]struct {
 	icon, words string
 	note        func(f format) string
 }{
-	config.Succeeded: {"✅", " succeeded", nil},
-	config.Failed: {"❌", " failed", func(format) string {
+	outcome.Succeeded: {"✅", " succeeded", nil},
+	outcome.Failed: {"❌", " failed", func(format) string {
 		return "The run failed for a reason on the user's side (the environment, permissions, credits): the status message says which."
 	}},
-	config.Error: {"❌", " ended in an error", func(format) string {
+	outcome.Error: {"❌", " ended in an error", func(format) string {
 		return "The run failed for a reason on Warp's side: running it again may help."
 	}},
-	config.Blocked: {"⏸️", " is blocked", func(format) string {
+	outcome.Blocked: {"⏸️", " is blocked", func(format) string {
 		return "The agent is waiting for a person's approval or input: open the session or the run page to answer."
 	}},
-	config.Cancelled: {"🚫", " was cancelled", nil},
-	config.TimedOut: {"⏱️", " timed out", func(f format) string {
+	outcome.Cancelled: {"🚫", " was cancelled", nil},
+	outcome.TimedOut: {"⏱️", " timed out", func(f format) string {
 		return "The run did not end within " + f.lit("timeout") + "."
 	}},
-	config.Submitted: {"📨", " was submitted", func(f format) string {
+	outcome.Submitted: {"📨", " was submitted", func(f format) string {
 		return "The step did not wait for the run to end (" + f.lit("wait: false") + "): follow it on the run page."
 	}},
 	"": {"❔", " ended without a conclusion", nil},
@@ -137,9 +136,9 @@ var markdown = format{
 	session: sessionCell,
 }
 
-// outcome is the heading's icon and the words that follow the title; show
+// ending is the heading's icon and the words that follow the title; show
 // writes an unknown conclusion.
-func outcome(r runner.Result, show func(string) string) (icon, words string) {
+func ending(r outcome.Result, show func(string) string) (icon, words string) {
 	switch {
 	case r.Aborted:
 		return "🛑", " was aborted"
@@ -152,9 +151,9 @@ func outcome(r runner.Result, show func(string) string) (icon, words string) {
 	return "❔", " ended: " + show(string(r.Conclusion))
 }
 
-func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
+func writeHeading(b *strings.Builder, r outcome.Result, opts Options) {
 	title := opts.title(markdown)
-	icon, words := outcome(r, func(s string) string { return inline(cut(s, maxWord)) })
+	icon, words := ending(r, func(s string) string { return inline(cut(s, maxWord)) })
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
 	b.WriteString(verdict(r, opts, markdown))
 	for _, note := range notes(r, markdown) {
@@ -164,7 +163,7 @@ func writeHeading(b *strings.Builder, r runner.Result, opts Options) {
 }
 
 // verdict is the sentence that says whether the outcome fails the step.
-func verdict(r runner.Result, opts Options, f format) string {
+func verdict(r outcome.Result, opts Options, f format) string {
 	fails := f.strong("This fails the step")
 	c := r.Conclusion
 	switch {
@@ -178,16 +177,16 @@ func verdict(r runner.Result, opts Options, f format) string {
 		return fails + ": the run reached no conclusion."
 	case opts.FailOn.Fails(c):
 		return fails + ": " + f.word(string(c)) + " is in " + f.lit("fail_on") + "."
-	case c == config.Succeeded:
+	case c == outcome.Succeeded:
 		return "This does not fail the step."
 	}
 	return "This does not fail the step: " + f.word(string(c)) + " is not in " + f.lit("fail_on") + "."
 }
 
 // notes are the sentences under the verdict that explain the outcome.
-func notes(r runner.Result, f format) []string {
+func notes(r outcome.Result, f format) []string {
 	var n []string
-	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == config.Submitted) && !r.FollowupPending {
+	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == outcome.Submitted) && !r.FollowupPending {
 		n = append(n, c.note(f))
 	}
 	attachedNoWait := f.lit("run_id") + " with " + f.lit("wait: false")
@@ -198,7 +197,7 @@ func notes(r runner.Result, f format) []string {
 		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+"), but the run did not pick it up before the step ended: its state is still the one from before the follow-up.")
 	case r.Followup != nil:
 		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+", outcome "+f.word(r.Followup.Outcome)+") and waited for it to end again.")
-	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion == config.Submitted:
+	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion == outcome.Submitted:
 		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it was still working, so it is reported as submitted. Follow it on the run page.")
 	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion != "":
 		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it had already ended, so this is its outcome.")
@@ -208,7 +207,7 @@ func notes(r runner.Result, f format) []string {
 	switch {
 	case r.Cancelled:
 		n = append(n, "This step cancelled the remote run.")
-	case r.CancelErr == nil && r.Conclusion != config.Submitted && state(r).IsWorking():
+	case r.CancelErr == nil && r.Conclusion != outcome.Submitted && state(r).IsWorking():
 		note := "The remote run was still " + f.word(string(state(r))) + " when the step ended and was not cancelled: it may still be going."
 		if id := runID(r); !isBlank(id) && !r.Aborted {
 			note += " To wait for it again, run the step with " + f.lit("run_id") + ": " + f.word(strings.TrimSpace(id)) + "."
@@ -219,7 +218,7 @@ func notes(r runner.Result, f format) []string {
 }
 
 // runID is the run's id as far as it is known.
-func runID(r runner.Result) string {
+func runID(r outcome.Result) string {
 	if r.RunID == "" && r.Run != nil {
 		return r.Run.RunID
 	}
@@ -227,14 +226,14 @@ func runID(r runner.Result) string {
 }
 
 // state is the last state seen.
-func state(r runner.Result) oz.State {
+func state(r outcome.Result) oz.State {
 	if r.State == "" && r.Run != nil {
 		return r.Run.State
 	}
 	return r.State
 }
 
-func writeTable(b *strings.Builder, r runner.Result) {
+func writeTable(b *strings.Builder, r outcome.Result) {
 	writeMarkdownTable(b, tableRows(r, markdown))
 }
 
@@ -244,7 +243,7 @@ type tableRow struct{ name, value string }
 // tableRows are the rows of the summary's table, as f shows them: the
 // run, its state and duration, what it cost, its session, its title, and
 // whether it waited for a slot.
-func tableRows(r runner.Result, f format) []tableRow {
+func tableRows(r outcome.Result, f format) []tableRow {
 	rows := []tableRow{{"Run", runCell(r, f)}, {"State", "—"}, {"Duration", duration(r, f)}, {"Credits", "—"}}
 	if s := state(r); s != "" {
 		rows[1].value = f.code(string(s), maxWord)
@@ -283,7 +282,7 @@ func writeMarkdownTable(b *strings.Builder, rows []tableRow) {
 }
 
 // runCell is the run's id, linked to its run page as f links.
-func runCell(r runner.Result, f format) string {
+func runCell(r outcome.Result, f format) string {
 	id := runID(r)
 	if isBlank(id) {
 		return "— (no run was created)"
@@ -292,7 +291,7 @@ func runCell(r runner.Result, f format) string {
 }
 
 // credits is what the run cost in credits, when known.
-func credits(r runner.Result) (string, bool) {
+func credits(r outcome.Result) (string, bool) {
 	if r.Run == nil {
 		return "", false
 	}
@@ -317,7 +316,7 @@ func runURL(id string) string { return oz.RunURL(url.PathEscape(id)) }
 
 // duration is the run's run_time if it has one, else the time the step
 // waited for it.
-func duration(r runner.Result, f format) string {
+func duration(r outcome.Result, f format) string {
 	if r.Run != nil && !isBlank(r.Run.RunTime) {
 		if d, ok := parseRunTime(r.Run.RunTime); ok {
 			return human(d)
@@ -369,7 +368,7 @@ func writeStatus(b *strings.Builder, run *oz.Run, lim limits) {
 	}
 }
 
-func writeProblems(b *strings.Builder, r runner.Result, lim limits) {
+func writeProblems(b *strings.Builder, r outcome.Result, lim limits) {
 	if r.Err == nil && r.CancelErr == nil {
 		return
 	}
@@ -532,7 +531,7 @@ func btoi(ok bool) int {
 	return 0
 }
 
-func writeTimeline(b *strings.Builder, r runner.Result) {
+func writeTimeline(b *strings.Builder, r outcome.Result) {
 	rows := timelineRows(r, markdown)
 	if len(rows) == 0 {
 		return
@@ -558,7 +557,7 @@ type timelineRow struct {
 
 // timelineRows are the rows of the timeline: the first changes and the last
 // ones, at most maxTimeline in all, and a row counting those in between.
-func timelineRows(r runner.Result, f format) []timelineRow {
+func timelineRows(r outcome.Result, f format) []timelineRow {
 	var rows []timelineRow
 	for i, t := range r.Timeline {
 		if skipped := len(r.Timeline) - maxTimeline; skipped > 0 && i >= maxTimeline-timelineTail && i < len(r.Timeline)-timelineTail {
@@ -582,13 +581,13 @@ func timelineRows(r runner.Result, f format) []timelineRow {
 	return rows
 }
 
-func writeFooter(b *strings.Builder, r runner.Result) {
+func writeFooter(b *strings.Builder, r outcome.Result) {
 	writeRunFooter(b, r, "no run was created, so there is no run page", "")
 }
 
 // writeRunFooter writes the line under a rule that links the run's page
 // (then more follows the link), or says noRun.
-func writeRunFooter(b *strings.Builder, r runner.Result, noRun, more string) {
+func writeRunFooter(b *strings.Builder, r outcome.Result, noRun, more string) {
 	id := runID(r)
 	b.WriteString("---\n\n")
 	if isBlank(id) {

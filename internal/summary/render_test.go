@@ -15,17 +15,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func defaultFailOn() config.FailOn {
-	return config.FailOn{config.Failed: true, config.Error: true, config.Blocked: true, config.Cancelled: true, config.TimedOut: true}
+func defaultFailOn() outcome.FailOn {
+	return outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -37,18 +36,18 @@ func artifacts(t testing.TB, js string) []oz.Artifact {
 	return a
 }
 
-func timeline(states ...oz.State) []runner.Transition {
+func timeline(states ...oz.State) []outcome.Transition {
 	offsets := []time.Duration{time.Second, 3 * time.Second, 9 * time.Second, 2*time.Minute + 14*time.Second, 62 * time.Minute}
-	var tl []runner.Transition
+	var tl []outcome.Transition
 	for i, s := range states {
-		tl = append(tl, runner.Transition{State: s, At: t0.Add(offsets[i%len(offsets)])})
+		tl = append(tl, outcome.Transition{State: s, At: t0.Add(offsets[i%len(offsets)])})
 	}
 	return tl
 }
 
 // terminal is a run that reached s with the given status message.
-func terminal(s oz.State, c config.Conclusion, sm *oz.StatusMessage) runner.Result {
-	return runner.Result{
+func terminal(s oz.State, c outcome.Conclusion, sm *oz.StatusMessage) outcome.Result {
+	return outcome.Result{
 		RunID:      "run_8f3a",
 		Run:        &oz.Run{RunID: "run_8f3a", Title: "Fix the flaky test", State: s, RunTime: "PT2M10S", StatusMessage: sm, SessionID: "sess_1"},
 		State:      s,
@@ -60,12 +59,12 @@ func terminal(s oz.State, c config.Conclusion, sm *oz.StatusMessage) runner.Resu
 }
 
 func goldenCases(t testing.TB) map[string]struct {
-	r    runner.Result
+	r    outcome.Result
 	opts Options
 } {
 	failOn := Options{FailOn: defaultFailOn()}
 
-	succeeded := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Opened a pull request that fixes the test."})
+	succeeded := terminal(oz.StateSucceeded, outcome.Succeeded, &oz.StatusMessage{Message: "Opened a pull request that fixes the test."})
 	succeeded.Run.SessionLink = "https://app.warp.dev/session/sess_1"
 	succeeded.Run.RunTime = "PT2M14.6S"
 	succeeded.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(1.234), ComputeCost: ptr(0.5), PlatformCost: ptr(0.01)}
@@ -78,29 +77,29 @@ func goldenCases(t testing.TB) map[string]struct {
 		{"artifact_type":"HOLOGRAM","created_at":"2025-03-01T12:01:30Z","data":{}}
 	]`)
 
-	failed := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "The team has no credits left.", ErrorCode: "insufficient_credits", Retryable: ptr(false)})
+	failed := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: "The team has no credits left.", ErrorCode: "insufficient_credits", Retryable: ptr(false)})
 	failed.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(0.0)}
 
-	errored := terminal(oz.StateError, config.Error, &oz.StatusMessage{Message: "The worker crashed.\nIt was restarted twice.", ErrorCode: "quantum_flux", Retryable: ptr(true)})
+	errored := terminal(oz.StateError, outcome.Error, &oz.StatusMessage{Message: "The worker crashed.\nIt was restarted twice.", ErrorCode: "quantum_flux", Retryable: ptr(true)})
 
-	blocked := terminal(oz.StateBlocked, config.Blocked, &oz.StatusMessage{Message: "Waiting for approval to run `rm -rf build/`."})
+	blocked := terminal(oz.StateBlocked, outcome.Blocked, &oz.StatusMessage{Message: "Waiting for approval to run `rm -rf build/`."})
 	blocked.AtCapacity = true
 
-	cancelled := terminal(oz.StateCancelled, config.Cancelled, &oz.StatusMessage{Message: "Cancelled by a user."})
+	cancelled := terminal(oz.StateCancelled, outcome.Cancelled, &oz.StatusMessage{Message: "Cancelled by a user."})
 
-	timedOut := terminal(oz.StateCancelled, config.TimedOut, nil)
+	timedOut := terminal(oz.StateCancelled, outcome.TimedOut, nil)
 	timedOut.Run.RunTime = ""
 	timedOut.Cancelled = true
 	timedOut.Ended = t0.Add(62*time.Minute + 5*time.Second)
 	timedOut.Timeline = timeline(oz.StateQueued, oz.StateInProgress, oz.StateInProgress, oz.StateInProgress, oz.StateCancelled)
 
-	submitted := runner.Result{
-		RunID: "run_new", State: oz.StateQueued, Conclusion: config.Submitted, AtCapacity: true,
+	submitted := outcome.Result{
+		RunID: "run_new", State: oz.StateQueued, Conclusion: outcome.Submitted, AtCapacity: true,
 		Run:     &oz.Run{RunID: "run_new", State: oz.StateQueued},
 		Started: t0, Ended: t0.Add(800 * time.Millisecond),
 	}
 
-	apiErr := runner.Result{
+	apiErr := outcome.Result{
 		State:   "",
 		Err:     errors.New("create the run: POST https://app.warp.dev/api/v1/agent/runs: 401 Unauthorized: invalid API key; check warp_api_key"),
 		Started: t0, Ended: t0.Add(1500 * time.Millisecond),
@@ -115,7 +114,7 @@ func goldenCases(t testing.TB) map[string]struct {
 	aborted.CancelErr = errors.New("cancel run run_8f3a: POST /agent/runs/run_8f3a/cancel: 503 Service Unavailable")
 	aborted.Ended = t0.Add(40 * time.Second)
 
-	hostile := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{
+	hostile := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{
 		Message: "<script>alert(1)</script> & <img src=x onerror=alert(1)>\n" +
 			"| a | b |\n|---|---|\n" +
 			"```\ncode fence\n```\n" +
@@ -141,33 +140,33 @@ func goldenCases(t testing.TB) map[string]struct {
 		{"artifact_type":"PLAN","data":{"title":"[click](javascript:x)","url":"data:text/html,<script>"}},
 		{"artifact_type":"<img src=x>|\u0060x\u0060","data":"not an object"}
 	]`)
-	hostile.Timeline = append(hostile.Timeline, runner.Transition{State: "WEIRD|<STATE>", At: t0.Add(10 * time.Second)})
+	hostile.Timeline = append(hostile.Timeline, outcome.Transition{State: "WEIRD|<STATE>", At: t0.Add(10 * time.Second)})
 
 	// The agent's work after a follow-up: an answer, files, what was not
 	// brought back, dollars and tokens.
-	followedUp := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	followedUp := terminal(oz.StateSucceeded, outcome.Succeeded, &oz.StatusMessage{Message: "Done."})
 	followedUp.Attached = true
-	followedUp.Followup = &runner.Followup{ID: "fu-1", Outcome: oz.OutcomeHandoffExecution, Accepted: t0}
+	followedUp.Followup = &outcome.Followup{ID: "fu-1", Outcome: oz.OutcomeHandoffExecution, Accepted: t0}
 	followedUp.Run.RequestUsage = &oz.Usage{InferenceCost: ptr(2.0), InferenceCostUSD: ptr(0.4), ComputeCostUSD: ptr(0.0213), TotalTokens: ptr(int64(1234567))}
-	followedUp.Work = runner.Work{
+	followedUp.Work = outcome.Work{
 		Answer: "## Review\n\nAll **three** findings are fixed:\n\n- the race in `cache.go`\n- <b>the leak</b> @octocat\n\n```go\nfunc f() {}\n```\n",
-		Files:  []runner.File{{Path: "oz-files/reports/oz-report.md", Size: 2048}, {Path: "oz-files/a|b`c.txt", Size: 12}},
+		Files:  []outcome.File{{Path: "oz-files/reports/oz-report.md", Size: 2048}, {Path: "oz-files/a|b`c.txt", Size: 12}},
 		Warnings: []string{`file "big.bin" was not downloaded: it is 209715200 bytes, over the 100 MiB limit for a file`,
 			`file "x" was not downloaded: <b>HTTP 403</b> | |`},
 		ConversationID: "conv-1",
 	}
 	// An answer that tries to pass for oz-run (frame_test.go).
-	forged := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	forged := terminal(oz.StateSucceeded, outcome.Succeeded, &oz.StatusMessage{Message: "Done."})
 	forged.Work.Answer = forgedAnswer
-	pending := terminal(oz.StateSucceeded, config.TimedOut, nil)
+	pending := terminal(oz.StateSucceeded, outcome.TimedOut, nil)
 	pending.Attached, pending.FollowupPending = true, true
-	pending.Followup = &runner.Followup{Outcome: oz.OutcomeHandoffExecution}
-	sentNoWait := terminal(oz.StateSucceeded, config.Submitted, nil)
+	pending.Followup = &outcome.Followup{Outcome: oz.OutcomeHandoffExecution}
+	sentNoWait := terminal(oz.StateSucceeded, outcome.Submitted, nil)
 	sentNoWait.Attached, sentNoWait.NoWait = true, true
-	sentNoWait.Followup = &runner.Followup{Outcome: oz.OutcomeHandoffExecution}
+	sentNoWait.Followup = &outcome.Followup{Outcome: oz.OutcomeHandoffExecution}
 
 	return map[string]struct {
-		r    runner.Result
+		r    outcome.Result
 		opts Options
 	}{
 		"followed_up":         {followedUp, failOn},
@@ -177,7 +176,7 @@ func goldenCases(t testing.TB) map[string]struct {
 		"failed":              {failed, failOn},
 		"error":               {errored, failOn},
 		"blocked":             {blocked, failOn},
-		"blocked_report_only": {blocked, Options{FailOn: config.FailOn{}}},
+		"blocked_report_only": {blocked, Options{FailOn: outcome.FailOn{}}},
 		"cancelled":           {cancelled, failOn},
 		"timed_out":           {timedOut, failOn},
 		"submitted":           {submitted, failOn},
@@ -213,17 +212,17 @@ func TestRenderVerdict(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		r      runner.Result
-		failOn config.FailOn
+		r      outcome.Result
+		failOn outcome.FailOn
 		want   string
 	}{
-		{"in fail_on", runner.Result{Conclusion: config.Failed}, defaultFailOn(), "**This fails the step**: `failed` is in `fail_on`."},
-		{"fail_on none", runner.Result{Conclusion: config.Failed}, nil, "This does not fail the step: `failed` is not in `fail_on`."},
-		{"succeeded", runner.Result{Conclusion: config.Succeeded}, defaultFailOn(), "This does not fail the step."},
-		{"submitted", runner.Result{Conclusion: config.Submitted}, defaultFailOn(), "This does not fail the step: `submitted` is not in `fail_on`."},
-		{"api error", runner.Result{Err: errors.New("x")}, nil, "**This fails the step**: see what went wrong below."},
-		{"aborted", runner.Result{Err: errors.New("x"), Aborted: true}, nil, "**This fails the step**: the step was stopped"},
-		{"no conclusion", runner.Result{}, nil, "**This fails the step**: the run reached no conclusion."},
+		{"in fail_on", outcome.Result{Conclusion: outcome.Failed}, defaultFailOn(), "**This fails the step**: `failed` is in `fail_on`."},
+		{"fail_on none", outcome.Result{Conclusion: outcome.Failed}, nil, "This does not fail the step: `failed` is not in `fail_on`."},
+		{"succeeded", outcome.Result{Conclusion: outcome.Succeeded}, defaultFailOn(), "This does not fail the step."},
+		{"submitted", outcome.Result{Conclusion: outcome.Submitted}, defaultFailOn(), "This does not fail the step: `submitted` is not in `fail_on`."},
+		{"api error", outcome.Result{Err: errors.New("x")}, nil, "**This fails the step**: see what went wrong below."},
+		{"aborted", outcome.Result{Err: errors.New("x"), Aborted: true}, nil, "**This fails the step**: the step was stopped"},
+		{"no conclusion", outcome.Result{}, nil, "**This fails the step**: the run reached no conclusion."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,10 +235,10 @@ func TestRenderVerdict(t *testing.T) {
 func TestRenderHints(t *testing.T) {
 	t.Parallel()
 	for code, hint := range hints {
-		r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: "m", ErrorCode: code})
+		r := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: "m", ErrorCode: code})
 		assert.Contains(t, Render(r, Options{}), "**Error code:** `"+code+"`: "+hint)
 	}
-	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{ErrorCode: "brand_new_code"})
+	r := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{ErrorCode: "brand_new_code"})
 	got := Render(r, Options{})
 	assert.Contains(t, got, "**Error code:** `brand_new_code`\n")
 	assert.Contains(t, got, "### Status message\n\n**Error code:**", "no empty quote for a missing message")
@@ -247,7 +246,7 @@ func TestRenderHints(t *testing.T) {
 
 func TestRenderStillGoing(t *testing.T) {
 	t.Parallel()
-	r := terminal(oz.StateInProgress, config.TimedOut, nil)
+	r := terminal(oz.StateInProgress, outcome.TimedOut, nil)
 	got := Render(r, Options{})
 	assert.Contains(t, got, "The remote run was still `INPROGRESS` when the step ended and was not cancelled: it may still be going.")
 
@@ -272,7 +271,7 @@ func TestRenderDuration(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := runner.Result{RunID: "r", Run: &oz.Run{RunTime: tt.runTime}, Started: tt.started, Ended: tt.ended}
+			r := outcome.Result{RunID: "r", Run: &oz.Run{RunTime: tt.runTime}, Started: tt.started, Ended: tt.ended}
 			assert.Contains(t, Render(r, Options{}), tt.want)
 		})
 	}
@@ -280,7 +279,7 @@ func TestRenderDuration(t *testing.T) {
 
 func TestRenderTruncates(t *testing.T) {
 	t.Parallel()
-	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: strings.Repeat("é line\n", 2000)})
+	r := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: strings.Repeat("é line\n", 2000)})
 	for _, max := range []int{1, 5, 40, 100, 1000, 4096} {
 		got := Render(r, Options{MaxBytes: max})
 		checkInvariants(t, got, max)
@@ -298,9 +297,9 @@ func TestRenderTruncates(t *testing.T) {
 
 // hugeResult has every field the summary shows at a size the API's body
 // cap lets through, made of the characters that escape the longest.
-func hugeResult() runner.Result {
+func hugeResult() outcome.Result {
 	big := func(n int) string { return strings.Repeat("&<@|", n/4) }
-	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: big(15 << 20), ErrorCode: big(1 << 20)})
+	r := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: big(15 << 20), ErrorCode: big(1 << 20)})
 	r.RunID = strings.Repeat("r", 300)
 	r.Run.RunID = r.RunID
 	r.Run.Title = big(1 << 20)
@@ -320,7 +319,7 @@ func hugeResult() runner.Result {
 	}
 	r.Run.Artifacts = arts
 	for i := range 10_000 {
-		r.Timeline = append(r.Timeline, runner.Transition{State: oz.State(field), At: t0.Add(time.Duration(i) * time.Second)})
+		r.Timeline = append(r.Timeline, outcome.Transition{State: oz.State(field), At: t0.Add(time.Duration(i) * time.Second)})
 	}
 	return r
 }
@@ -379,9 +378,9 @@ func TestTextAndCommentSurviveHugeFields(t *testing.T) {
 // stays under the limit.
 func TestRenderAnswerWithinTheLimit(t *testing.T) {
 	t.Parallel()
-	r := terminal(oz.StateSucceeded, config.Succeeded, &oz.StatusMessage{Message: "Done."})
+	r := terminal(oz.StateSucceeded, outcome.Succeeded, &oz.StatusMessage{Message: "Done."})
 	r.Work.Answer = strings.Repeat("a line with <b>, & and @x ", 3000) // escapes make it grow
-	r.Work.Files = []runner.File{{Path: "oz-files/r.md", Size: 3}}
+	r.Work.Files = []outcome.File{{Path: "oz-files/r.md", Size: 3}}
 	for _, max := range []int{DefaultMaxBytes, 20000, 4000} {
 		got := Render(r, Options{MaxBytes: max})
 		assert.LessOrEqual(t, len(got), max)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 	"github.com/oz-run/oz-run-action/internal/weburl"
 )
@@ -19,11 +19,11 @@ import (
 // bidi characters, valid UTF-8) and shown as it is, without escapes; a URL
 // is shown only when it is an http(s) URL without user info, and with
 // bytes that could confuse a terminal percent-encoded.
-func Text(r runner.Result, opts Options) string {
+func Text(r outcome.Result, opts Options) string {
 	var b strings.Builder
 	b.Grow(2048)
 	title := opts.title(plainText)
-	icon, words := outcome(r, func(s string) string { return plainInline(cut(s, maxWord)) })
+	icon, words := ending(r, func(s string) string { return plainInline(cut(s, maxWord)) })
 	b.WriteString(icon + " " + title + words + "\n")
 	b.WriteString(verdict(r, opts, plainText) + "\n")
 	for _, note := range notes(r, plainText) {
@@ -110,7 +110,7 @@ func writeIndented(b *strings.Builder, s, indent string) {
 	}
 }
 
-func writeTextTable(b *strings.Builder, r runner.Result) {
+func writeTextTable(b *strings.Builder, r outcome.Result) {
 	for _, row := range tableRows(r, plainText) {
 		fmt.Fprintf(b, "%-10s %s\n", row.name+":", row.value)
 	}
@@ -152,7 +152,7 @@ func writeTextStatus(b *strings.Builder, run *oz.Run) {
 	b.WriteString("\n")
 }
 
-func writeTextProblems(b *strings.Builder, r runner.Result) {
+func writeTextProblems(b *strings.Builder, r outcome.Result) {
 	if r.Err == nil && r.CancelErr == nil {
 		return
 	}
@@ -226,7 +226,7 @@ func writeTextAnswer(b *strings.Builder, answer string) {
 	b.WriteString("\n")
 }
 
-func writeTextTimeline(b *strings.Builder, r runner.Result) {
+func writeTextTimeline(b *strings.Builder, r outcome.Result) {
 	rows := timelineRows(r, plainText)
 	if len(rows) == 0 {
 		return

@@ -11,9 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/textclean"
 )
 
@@ -77,7 +76,7 @@ func TestTextIsNotMarkdown(t *testing.T) {
 
 func TestTextTruncates(t *testing.T) {
 	t.Parallel()
-	r := terminal(oz.StateFailed, config.Failed, &oz.StatusMessage{Message: strings.Repeat("é line\n", 2000)})
+	r := terminal(oz.StateFailed, outcome.Failed, &oz.StatusMessage{Message: strings.Repeat("é line\n", 2000)})
 	for _, max := range []int{1, 5, 40, 100, 1000, 4096} {
 		got := Text(r, Options{MaxBytes: max})
 		checkTextInvariants(t, got, max)
@@ -91,7 +90,7 @@ func FuzzText(f *testing.F) {
 		r := fuzzResult(title, message, errorCode, artifactJSON, prURL, sel)
 		r.Work.Answer = message
 		max := int(maxBytes)
-		got := Text(r, Options{FailOn: config.FailOn{config.Failed: true}, MaxBytes: max, Title: title})
+		got := Text(r, Options{FailOn: outcome.FailOn{outcome.Failed: true}, MaxBytes: max, Title: title})
 		if max == 0 {
 			max = DefaultMaxBytes
 		}
@@ -103,14 +102,14 @@ func FuzzText(f *testing.F) {
 // was still working; a run left going says how to attach to it again.
 func TestNotesSayWhatHappened(t *testing.T) {
 	t.Parallel()
-	ended := terminal(oz.StateFailed, config.Failed, nil)
+	ended := terminal(oz.StateFailed, outcome.Failed, nil)
 	ended.Attached, ended.NoWait = true, true
-	still := terminal(oz.StateInProgress, config.Submitted, nil)
+	still := terminal(oz.StateInProgress, outcome.Submitted, nil)
 	still.Attached, still.NoWait = true, true
-	left := terminal(oz.StateInProgress, config.TimedOut, nil)
+	left := terminal(oz.StateInProgress, outcome.TimedOut, nil)
 	tests := []struct {
 		name string
-		r    runner.Result
+		r    outcome.Result
 		want []string
 		not  []string
 	}{

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 )
 
 // The agent's work in the summaries: its answer (writeAnswer, shared with
@@ -17,7 +17,7 @@ const maxWorkWarnings = 20
 
 // workWarnings are the warnings about the work to list, the last one
 // saying how many more there were.
-func workWarnings(w runner.Work) []string {
+func workWarnings(w outcome.Work) []string {
 	var out []string
 	for i, s := range w.Warnings {
 		if i == maxWorkWarnings {
@@ -31,7 +31,7 @@ func workWarnings(w runner.Work) []string {
 
 // writeWorkWarnings lists what of the agent's work could not be brought
 // back.
-func writeWorkWarnings(b *strings.Builder, w runner.Work) {
+func writeWorkWarnings(b *strings.Builder, w outcome.Work) {
 	var items []string
 	for _, s := range workWarnings(w) {
 		items = append(items, "- "+inline(cut(s, maxErrText)))
@@ -41,7 +41,7 @@ func writeWorkWarnings(b *strings.Builder, w runner.Work) {
 
 // costUSD is the run's cost in US dollars, or "" when unknown: cents, or
 // four decimals for less than a cent.
-func costUSD(r runner.Result) string {
+func costUSD(r outcome.Result) string {
 	if r.Run == nil {
 		return ""
 	}
@@ -57,7 +57,7 @@ func costUSD(r runner.Result) string {
 
 // tokens is the run's token count with thousands separated (1,234,567), or
 // "" when unknown.
-func tokens(r runner.Result) string {
+func tokens(r outcome.Result) string {
 	if r.Run == nil {
 		return ""
 	}
@@ -83,7 +83,7 @@ func tokens(r runner.Result) string {
 
 // writeTextWork writes the files downloaded and what was not brought back,
 // as plain text.
-func writeTextWork(b *strings.Builder, w runner.Work) {
+func writeTextWork(b *strings.Builder, w outcome.Work) {
 	files := list{heading: "Files", lim: summaryLimits}
 	for _, f := range w.Files {
 		if !files.room() {

@@ -11,11 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
-	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // Issue 16 items 5, 6 and 10: one budget for the answer and the files,
@@ -132,7 +131,7 @@ func TestReadArtifactsLeftOut(t *testing.T) {
 // or later) makes the step aborted, exit 5; the run's conclusion stays.
 func TestAbort(t *testing.T) {
 	t.Parallel()
-	ended := runner.Result{RunID: "r", State: oz.StateSucceeded, Conclusion: config.Succeeded}
+	ended := outcome.Result{RunID: "r", State: oz.StateSucceeded, Conclusion: outcome.Succeeded}
 	signalled, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("received terminated"))
 
@@ -143,24 +142,24 @@ func TestAbort(t *testing.T) {
 	res = ended
 	require.True(t, Abort(signalled, &res))
 	assert.True(t, res.Aborted)
-	assert.Equal(t, config.Succeeded, res.Conclusion, "the run's conclusion stays")
+	assert.Equal(t, outcome.Succeeded, res.Conclusion, "the run's conclusion stays")
 	assert.Equal(t, oz.StateSucceeded, res.State)
 	assert.EqualError(t, res.Err, "aborted (received terminated) after the run ended (succeeded), as its answer and files were read")
-	assert.Equal(t, runner.ExitAborted, res.ExitCode(config.FailOn{}))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(outcome.FailOn{}))
 	assert.False(t, Abort(signalled, &res), "marked once")
 
-	timedOut := runner.Result{RunID: "r", State: oz.StateCancelled, Conclusion: config.TimedOut, Cancelled: true}
+	timedOut := outcome.Result{RunID: "r", State: oz.StateCancelled, Conclusion: outcome.TimedOut, Cancelled: true}
 	require.True(t, Abort(signalled, &timedOut))
 	assert.EqualError(t, timedOut.Err, "aborted (received terminated) after the run's outcome was known (timed_out)")
-	assert.Equal(t, config.TimedOut, timedOut.Conclusion)
+	assert.Equal(t, outcome.TimedOut, timedOut.Conclusion)
 
 	apiErr := errors.New("HTTP 503")
-	failed := runner.Result{RunID: "r", Err: apiErr}
+	failed := outcome.Result{RunID: "r", Err: apiErr}
 	require.True(t, Abort(signalled, &failed))
 	assert.ErrorIs(t, failed.Err, apiErr)
-	assert.Equal(t, runner.ExitAborted, failed.ExitCode(config.FailOn{}))
+	assert.Equal(t, outcome.ExitAborted, failed.ExitCode(outcome.FailOn{}))
 
-	byRunner := runner.Result{RunID: "r", Aborted: true, Err: errors.New("aborted while waiting")}
+	byRunner := outcome.Result{RunID: "r", Aborted: true, Err: errors.New("aborted while waiting")}
 	assert.False(t, Abort(signalled, &byRunner), "the runner's own abort stands")
 	assert.EqualError(t, byRunner.Err, "aborted while waiting")
 }

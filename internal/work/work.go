@@ -17,9 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -106,12 +105,12 @@ func (o Options) withDefaults() Options {
 // the step was not aborted, and the API did not fail. A run that timed
 // out, was only submitted (wait: false), or was left at a stale state
 // after a follow-up has not ended as far as the step knows.
-func Due(res runner.Result) bool {
+func Due(res outcome.Result) bool {
 	if res.Aborted || res.Err != nil || res.RunID == "" || !res.State.IsTerminal() || res.State == "" {
 		return false
 	}
 	switch res.Conclusion {
-	case config.TimedOut, config.Submitted, "":
+	case outcome.TimedOut, outcome.Submitted, "":
 		return false
 	}
 	return true
@@ -124,12 +123,12 @@ func Due(res runner.Result) bool {
 // says. ctx ending (SIGINT, SIGTERM) stops it at once. Every failure is
 // one line of Work.Warnings, naming the file when it is about one; so are
 // artifacts past the ones read (oz.MaxArtifacts), in one line.
-func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, opts Options) runner.Work {
+func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, opts Options) outcome.Work {
 	opts = opts.withDefaults()
-	var w runner.Work
+	var w outcome.Work
 	files := run.FileArtifacts()
 	download := len(files) > 0 && opts.FilesDir != "" && opts.Workspace != nil
-	budget := config.FormatDuration(opts.Time)
+	budget := outcome.FormatDuration(opts.Time)
 	if download {
 		log.Logf("Reading the agent's answer and downloading %d file(s) into %s: at most %s for both.", len(files), opts.FilesDir, budget)
 	} else {
@@ -191,11 +190,11 @@ func readAnswer(ctx, wctx context.Context, api API, runID string, log Logger, o 
 		return "", ""
 	case wctx.Err() != nil:
 		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: the %s for the agent's work (its answer and files) passed (%v)",
-			config.FormatDuration(o.Time), err))
+			outcome.FormatDuration(o.Time), err))
 		return "", ""
 	case cctx.Err() != nil:
 		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: the %s for reading it passed (%v)",
-			config.FormatDuration(o.ConversationTime), err))
+			outcome.FormatDuration(o.ConversationTime), err))
 		return "", ""
 	default:
 		*warnings = append(*warnings, fmt.Sprintf("the agent's answer was not read: %v", err))
@@ -221,8 +220,8 @@ type downloader struct {
 
 // all downloads files in order, within what is left of the work's time
 // (dctx); ctx is the step's.
-func (d *downloader) all(ctx, dctx context.Context, files []oz.FileArtifact, warnings []string) ([]runner.File, []string) {
-	var out []runner.File
+func (d *downloader) all(ctx, dctx context.Context, files []oz.FileArtifact, warnings []string) ([]outcome.File, []string) {
+	var out []outcome.File
 	for i, f := range files {
 		if dctx.Err() != nil {
 			warnings = append(warnings, d.notDownloaded(ctx, files[i:]))
@@ -242,7 +241,7 @@ func (d *downloader) all(ctx, dctx context.Context, files []oz.FileArtifact, war
 // notDownloaded is the warning for the files left when the downloads
 // stopped: by a signal, or the work's time passing.
 func (d *downloader) notDownloaded(parent context.Context, left []oz.FileArtifact) string {
-	why := fmt.Sprintf("the %s for the agent's work (its answer and files) passed", config.FormatDuration(d.o.Time))
+	why := fmt.Sprintf("the %s for the agent's work (its answer and files) passed", outcome.FormatDuration(d.o.Time))
 	if parent.Err() != nil {
 		why = fmt.Sprintf("the step was stopped (%v)", context.Cause(parent))
 	}
@@ -277,28 +276,28 @@ func shown(f oz.FileArtifact) string {
 // one downloads f: a fresh URL, the size checked, a new file below
 // FilesDir, the bytes streamed into it within the limits; an expired URL
 // is asked again once. A failed download leaves no file.
-func (d *downloader) one(ctx context.Context, f oz.FileArtifact) (runner.File, error) {
+func (d *downloader) one(ctx context.Context, f oz.FileArtifact) (outcome.File, error) {
 	if n := f.SizeBytes; n != nil {
 		if err := d.fits(*n); err != nil {
-			return runner.File{}, err
+			return outcome.File{}, err
 		}
 	}
 	art, err := d.api.GetArtifact(ctx, f.UID)
 	if err != nil {
-		return runner.File{}, stopped(ctx, fmt.Errorf("asking for its download URL: %w", err))
+		return outcome.File{}, stopped(ctx, fmt.Errorf("asking for its download URL: %w", err))
 	}
 	if n := art.Data.SizeBytes; n != nil {
 		if err := d.fits(*n); err != nil {
-			return runner.File{}, err
+			return outcome.File{}, err
 		}
 	}
 	limit := min(d.o.MaxFile, d.o.MaxTotal-d.total)
 	if limit <= 0 {
-		return runner.File{}, fmt.Errorf("the files downloaded before it hold %s, the limit for all of them", workspace.Size(d.o.MaxTotal))
+		return outcome.File{}, fmt.Errorf("the files downloaded before it hold %s, the limit for all of them", workspace.Size(d.o.MaxTotal))
 	}
 	file, path, err := d.create(f, art)
 	if err != nil {
-		return runner.File{}, err
+		return outcome.File{}, err
 	}
 	n, err := d.api.Download(ctx, art.Data.DownloadURL, file, limit)
 	if errors.Is(err, oz.ErrDownloadExpired) && ctx.Err() == nil {
@@ -321,10 +320,10 @@ func (d *downloader) one(ctx context.Context, f oz.FileArtifact) (runner.File, e
 		if errors.Is(err, oz.ErrDownloadTooLarge) && limit < d.o.MaxFile {
 			err = fmt.Errorf("%w (the files together may hold %s)", err, workspace.Size(d.o.MaxTotal))
 		}
-		return runner.File{}, stopped(ctx, err)
+		return outcome.File{}, stopped(ctx, err)
 	}
 	d.total += n
-	return runner.File{Path: d.relative(path), Size: n}, nil
+	return outcome.File{Path: d.relative(path), Size: n}, nil
 }
 
 // fits says why a file of n bytes, as announced, is not downloaded.
@@ -399,7 +398,7 @@ func stopped(ctx context.Context, err error) error {
 // any other phase (the runner marks an abort while it waits); the run's
 // conclusion, when it had one, stays: the outputs say how the run ended.
 // It reports whether it marked res; res.Err then says when the signal came.
-func Abort(ctx context.Context, res *runner.Result) bool {
+func Abort(ctx context.Context, res *outcome.Result) bool {
 	if ctx.Err() == nil || res.Aborted {
 		return false
 	}

@@ -16,11 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
-	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -95,7 +94,7 @@ func (e *env) options(filesDir string) Options {
 }
 
 // read reads the run's work with opts into the workspace.
-func (e *env) read(t *testing.T, ctx context.Context, run *oz.Run, opts Options) (runner.Work, *logs) {
+func (e *env) read(t *testing.T, ctx context.Context, run *oz.Run, opts Options) (outcome.Work, *logs) {
 	t.Helper()
 	l := &logs{}
 	return Read(ctx, e.client, run.RunID, run, l, opts), l
@@ -402,18 +401,18 @@ func TestReadStopsAtOnce(t *testing.T) {
 
 func TestDue(t *testing.T) {
 	t.Parallel()
-	ended := runner.Result{RunID: "r", State: oz.StateSucceeded, Conclusion: config.Succeeded}
+	ended := outcome.Result{RunID: "r", State: oz.StateSucceeded, Conclusion: outcome.Succeeded}
 	assert.True(t, Due(ended))
-	blocked := runner.Result{RunID: "r", State: oz.StateBlocked, Conclusion: config.Blocked}
+	blocked := outcome.Result{RunID: "r", State: oz.StateBlocked, Conclusion: outcome.Blocked}
 	assert.True(t, Due(blocked))
-	for name, r := range map[string]runner.Result{
-		"timed out":      {RunID: "r", State: oz.StateCancelled, Conclusion: config.TimedOut},
-		"submitted":      {RunID: "r", State: oz.StateSucceeded, Conclusion: config.Submitted},
-		"aborted":        {RunID: "r", State: oz.StateCancelled, Conclusion: config.Cancelled, Aborted: true},
+	for name, r := range map[string]outcome.Result{
+		"timed out":      {RunID: "r", State: oz.StateCancelled, Conclusion: outcome.TimedOut},
+		"submitted":      {RunID: "r", State: oz.StateSucceeded, Conclusion: outcome.Submitted},
+		"aborted":        {RunID: "r", State: oz.StateCancelled, Conclusion: outcome.Cancelled, Aborted: true},
 		"API failed":     {RunID: "r", State: oz.StateInProgress, Err: errors.New("x")},
 		"still working":  {RunID: "r", State: oz.StateInProgress},
 		"no run":         {},
-		"no state known": {RunID: "r", Conclusion: config.Succeeded},
+		"no state known": {RunID: "r", Conclusion: outcome.Succeeded},
 	} {
 		assert.False(t, Due(r), name)
 	}

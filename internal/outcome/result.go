@@ -1,9 +1,8 @@
-package runner
+package outcome
 
 import (
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
@@ -21,7 +20,7 @@ type Result struct {
 	RunID      string
 	Run        *oz.Run // the last run object read; nil if none was
 	State      oz.State
-	Conclusion config.Conclusion // empty when the run never reached one (Err set)
+	Conclusion Conclusion // empty when the run never reached one (Err set)
 	AtCapacity bool
 	Attached   bool // run_id was given: nothing was created
 	// NoWait is set for wait: false: the run was read once, not waited for.
@@ -46,8 +45,18 @@ type Result struct {
 	Cancelled bool // the remote run was cancelled by us
 
 	// Work is what the agent said and made, read once the run has ended
-	// (after Run returns); zero when nothing was read.
+	// (after the runner returns); zero when nothing was read.
 	Work Work
+}
+
+// Followup is the follow-up the step sent, once the API accepted it.
+type Followup struct {
+	ID string
+	// Outcome is what the API said it did (oz.Outcome...), as it said it.
+	Outcome string
+	// Accepted is when, by the server's clock (its Date header, to the
+	// second); zero when it sent none.
+	Accepted time.Time
 }
 
 // Work is the agent's work brought back into CI after the run ended. Every
