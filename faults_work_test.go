@@ -130,20 +130,26 @@ func workFaultCases() []faultCase {
 			check: all(downloaded(), noAnswer)},
 
 		// Follow-ups: sent once, never twice; a refusal or an unknown fate is exit 3.
+		// Where the program must see the stale state, it lasts a second
+		// (not the default 150 ms), and where the follow-up must be sent
+		// before the timeout, the timeout is 3 s: on a busy machine the
+		// process may take that long to send its first requests.
 		{name: "followup/the stale state, then the new execution", inputs: followup, setup: endedRun,
+			fake: []ozfake.Option{ozfake.WithFollowupPickup(time.Second)},
 			code: 0, conclusion: "succeeded", state: "SUCCEEDED", created: 1,
 			says:  []string{"still shows its state from before the follow-up", "The follow-up was accepted"},
 			check: all(followups(1, 1), hasAnswer)},
-		{name: "followup/never picked up", inputs: with(followup, "timeout", "1s"), setup: endedRun,
+		{name: "followup/never picked up", inputs: with(followup, "timeout", "3s"), setup: endedRun,
 			fake: []ozfake.Option{ozfake.WithFollowupPickup(time.Hour)},
 			code: 4, conclusion: "timed_out", state: "SUCCEEDED", created: 1,
-			says: []string{"did not pick up the follow-up within 1s", "it had not picked up the follow-up within 4s, so it could not be cancelled, and it may still start working on it"},
+			says: []string{"did not pick up the follow-up within 3s", "it had not picked up the follow-up within 4s, so it could not be cancelled, and it may still start working on it"},
 			check: all(followups(1, 1), routeCount(routeCancel, 1), noAnswer,
 				// One conversation read, before the follow-up (the messages
 				// already there); none after: the run was not written since.
 				routeCount(routeConversation, 1))},
 		{name: "followup/updated_at moves at the acceptance while the old state is served, then the new execution fails",
 			inputs: with(followup, "followup", "[fake:touch] [fake:fail] also update the docs"), setup: endedRun,
+			fake: []ozfake.Option{ozfake.WithFollowupPickup(time.Second)},
 			code: 1, conclusion: "failed", state: "FAILED", created: 1,
 			says:  []string{"still shows its state from before the follow-up"},
 			check: followups(1, 1)},
@@ -162,7 +168,7 @@ func workFaultCases() []faultCase {
 			code: 4, conclusion: "timed_out", state: "CANCELLED", created: 1,
 			says:  []string{"did not pick up the follow-up within 2s", "Cancelling run fake-run-000001 because the timeout passed"},
 			check: all(followups(1, 1), cancelsAroundThePickup, noAnswer)},
-		{name: "followup/the run unreadable until the timeout: not sent", inputs: with(followup, "timeout", "1s"),
+		{name: "followup/the run unreadable until the timeout: not sent", inputs: with(followup, "timeout", "3s"),
 			setup: func(p *proc) error { // every read from the step's first on fails
 				if err := endedRun(p); err != nil {
 					return err
@@ -170,7 +176,7 @@ func workFaultCases() []faultCase {
 				p.fake.Inject(onGet(ozfaketest.Fault{Nth: p.fake.Count(routeGet) + 1, Times: 1000, Status: 503}))
 				return nil
 			},
-			code: 3, created: 1, says: []string{"before sending the follow-up (it was not sent): the timeout (1s) passed first", "HTTP 503"},
+			code: 3, created: 1, says: []string{"before sending the follow-up (it was not sent): the timeout (3s) passed first", "HTTP 503"},
 			check: all(followups(0, 0), routeCount(routeCancel, 0))},
 		{name: "followup/wait false", inputs: with(followup, "wait", "false"), setup: endedRun,
 			code: 0, conclusion: "submitted", created: 1, check: all(followups(1, 1), routeCount(routeConversation, 0))},
