@@ -125,7 +125,7 @@ func TestDownloadURLFollowsHost(t *testing.T) {
 	require.Eventually(t, func() bool {
 		status, body := call("GET", api.Host, "/agent/runs/"+created.RunID, "")
 		return status == http.StatusOK && json.Unmarshal(body, &run) == nil && len(run.FileArtifacts()) > 0
-	}, 10*time.Second, 5*time.Millisecond)
+	}, time.Minute, 5*time.Millisecond, "a hang detector: a busy machine needs room")
 	uid := run.FileArtifacts()[0].UID
 
 	for _, tc := range []struct{ host, want string }{
