@@ -43,7 +43,7 @@ func dryRun(p ci.Platform, cfg *config.Config) {
 		p.Logf("Dry run: nothing is sent. The step would attach to run %s (%s) and %s.%s", cfg.RunID, oz.RunURL(cfg.RunID), what, filesLine(cfg))
 		return
 	}
-	req, _ := runner.Request(cfg, p.Metadata())
+	req, _ := runner.Request(cfg.Spec(), p.Metadata())
 	body, err := dryRunBody(req)
 	if err != nil { // a request that cannot be encoded would fail to send too
 		p.Warning("Dry run", "the request cannot be encoded: "+err.Error())

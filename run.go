@@ -120,7 +120,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 
 	// No log group around the wait: the run and session links, the state
 	// changes and the heartbeats are what a reader of the log looks for.
-	res := runner.Run(ctx, cfg, client, p, runOpts)
+	res := runner.Run(ctx, cfg.Spec(), client, p, runOpts)
 	// The agent's work, once the run has ended: read before anything is
 	// published, so that every report has it. Its failures are warnings;
 	// a signal meanwhile (or since the runner returned) aborts the step.

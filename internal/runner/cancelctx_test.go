@@ -64,9 +64,9 @@ func TestCancelContextBoundsTheCancel(t *testing.T) {
 		order = append(order, "cancel context made")
 		return d.Bound(parent, abort.Cancel)
 	}
-	res := Run(d.Context(), testConfig(), api, &logReporter{}, opts)
+	res := Run(d.Context(), testSpec(), api, &logReporter{}, opts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, outcome.ExitAborted, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(testFailOn))
 	assert.Equal(t, []string{"cancel context made", "cancel requested"}, order)
 	assert.Equal(t, 1, api.cancels)
 	require.Error(t, res.CancelErr, "the run may still be going")
@@ -91,10 +91,10 @@ func TestCancelContextAfterATimeout(t *testing.T) {
 		assert.WithinDuration(t, time.Now().Add(opts.CancelBudget), dl, opts.CancelBudget, "the budget's deadline: no signal came")
 		return ctx, cancel
 	}
-	cfg := testConfig()
-	cfg.Timeout = 20 * time.Millisecond
+	spec := testSpec()
+	spec.Timeout = 20 * time.Millisecond
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}}}
-	res := Run(context.Background(), cfg, api, &logReporter{}, opts)
+	res := Run(context.Background(), spec, api, &logReporter{}, opts)
 	assert.Equal(t, 1, made)
 	assert.True(t, res.Cancelled)
 	w := &waiter{opts: opts.withDefaults()}

@@ -117,11 +117,11 @@ func (r *replyWatch) holds(m oz.Message) bool {
 // cannot be looked for; then only the run seen working, or another
 // terminal state, shows that it picked the follow-up up.
 func (w *waiter) watchReplies(ctx context.Context, before *oz.Run) *replyWatch {
-	r := &replyWatch{api: w.api, message: words(w.cfg.Followup), stamp: before.UpdatedAt}
+	r := &replyWatch{api: w.api, message: words(w.spec.Followup), stamp: before.UpdatedAt}
 	if r.message == "" {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, min(replyReadLimit, w.cfg.Timeout/4))
+	cctx, cancel := context.WithTimeout(ctx, min(replyReadLimit, w.spec.Timeout/4))
 	defer cancel()
 	conv, err := w.api.GetConversation(cctx, w.res.RunID)
 	switch {
@@ -170,14 +170,14 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 	}
 	w.observe(before)
 	w.before = before
-	if w.cfg.Wait && before.State.IsTerminal() {
+	if w.spec.Wait && before.State.IsTerminal() {
 		w.reply = w.watchReplies(ctx, before)
 		if ctx.Err() != nil {
 			return w.notSent(parent, ctx, fmt.Errorf("reading its conversation: %w", context.Cause(ctx)))
 		}
 	}
 	w.rep.Logf("Sending a follow-up to run %s (%s)", id, before.State)
-	resp, err := w.api.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.cfg.Followup})
+	resp, err := w.api.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.spec.Followup})
 	if err != nil {
 		w.followupFailed(parent, err)
 		return false
@@ -201,7 +201,7 @@ func (w *waiter) notSent(parent, ctx context.Context, err error) bool {
 		// Timed out before anything was sent: the step did not do what it
 		// was asked, and the run is as it was (not timed out, not
 		// cancelled), as a create never answered is no run.
-		err = fmt.Errorf("the timeout (%s) passed first: %w", w.cfg.Timeout, err)
+		err = fmt.Errorf("the timeout (%s) passed first: %w", w.spec.Timeout, err)
 	}
 	w.res.Err = fmt.Errorf("reading run %s before sending the follow-up (it was not sent): %w", w.res.RunID, err)
 	return false
@@ -242,7 +242,7 @@ func (w *waiter) followupFailed(parent context.Context, err error) {
 		w.res.Err = fmt.Errorf("aborted (%v) before the follow-up was delivered (%s)", context.Cause(parent), oz.RunURL(id))
 	}
 	w.rep.Warning("Aborted", w.res.Err.Error())
-	if w.cfg.CancelOnAbort {
+	if w.spec.CancelOnAbort {
 		ctx, cancel := w.cancelContext()
 		defer cancel()
 		w.cancelRemote(ctx, "the step was aborted")

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
@@ -57,11 +56,11 @@ var (
 
 func stamp(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
-func followupConfig() *config.Config {
-	cfg := testConfig()
-	cfg.Prompt, cfg.RunID, cfg.Followup = "", "run-7", "also fix the docs"
-	cfg.Timeout = 300 * time.Millisecond
-	return cfg
+func followupSpec() Spec {
+	spec := testSpec()
+	spec.Create.Prompt, spec.RunID, spec.Followup = "", "run-7", "also fix the docs"
+	spec.Timeout = 300 * time.Millisecond
+	return spec
 }
 
 func TestFollowupWaitsPastTheStaleState(t *testing.T) {
@@ -124,7 +123,7 @@ func TestFollowupWaitsPastTheStaleState(t *testing.T) {
 			t.Parallel()
 			api := &followupAPI{fakeAPI: &fakeAPI{script: append([]step{tc.before}, tc.after...)}, resp: tc.resp}
 			rep := &logReporter{}
-			res := Run(context.Background(), followupConfig(), api, rep, fastOpts)
+			res := Run(context.Background(), followupSpec(), api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, tc.want, res.Conclusion)
 			assert.Equal(t, tc.state, res.State)
@@ -192,9 +191,9 @@ func TestFollowupTimedOutBeforePickupIsCancelledOncePickedUp(t *testing.T) {
 		t.Run(fmt.Sprintf("never picked up %v", never), func(t *testing.T) {
 			t.Parallel()
 			api := &pickupAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: []step{ended}}, resp: handoff}, never: never}
-			cfg := followupConfig()
+			spec := followupSpec()
 			rep := &logReporter{}
-			res := Run(context.Background(), cfg, api, rep, Options{CancelBudget: 200 * time.Millisecond, ConflictRetry: 5 * time.Millisecond})
+			res := Run(context.Background(), spec, api, rep, Options{CancelBudget: 200 * time.Millisecond, ConflictRetry: 5 * time.Millisecond})
 			require.NoError(t, res.Err)
 			assert.Equal(t, outcome.TimedOut, res.Conclusion)
 			assert.Equal(t, 1, api.sent())
@@ -216,18 +215,18 @@ func TestFollowupTimedOutBeforePickupIsCancelledOncePickedUp(t *testing.T) {
 
 func TestFollowupWithoutWaiting(t *testing.T) {
 	t.Parallel()
-	cfg := followupConfig()
-	cfg.Wait = false
+	spec := followupSpec()
+	spec.Wait = false
 	api := &followupAPI{fakeAPI: &fakeAPI{script: []step{{state: oz.StateSucceeded, updated: stamp(t0)}}},
 		resp: oz.FollowupResponse{Outcome: oz.OutcomeHandoffExecution, ServerDate: t1}}
-	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	res := Run(context.Background(), spec, api, &logReporter{}, fastOpts)
 	require.NoError(t, res.Err)
 	assert.Equal(t, outcome.Submitted, res.Conclusion, "not the run's earlier conclusion")
 	assert.True(t, res.NoWait)
 	assert.False(t, res.FollowupPending)
 	assert.Equal(t, 1, api.sent())
 	assert.Equal(t, 1, api.gets, "only the read before the follow-up")
-	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(testFailOn))
 }
 
 func TestFollowupFailures(t *testing.T) {
@@ -252,10 +251,10 @@ func TestFollowupFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			api := &followupAPI{fakeAPI: &fakeAPI{script: tc.script}, err: tc.err}
-			cfg := followupConfig()
-			res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+			spec := followupSpec()
+			res := Run(context.Background(), spec, api, &logReporter{}, fastOpts)
 			require.Error(t, res.Err)
-			assert.Equal(t, outcome.ExitAPI, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, outcome.ExitAPI, res.ExitCode(testFailOn))
 			assert.Equal(t, tc.sent, api.sent(), "never sent twice")
 			assert.Nil(t, res.Followup)
 			for _, s := range tc.says {
@@ -268,12 +267,12 @@ func TestFollowupFailures(t *testing.T) {
 	// neither times out nor cancels the run; the API could not be used.
 	slow := &followupAPI{fakeAPI: &fakeAPI{script: []step{{state: oz.StateSucceeded}}}}
 	slow.onGet = func(int) { time.Sleep(150 * time.Millisecond) }
-	cfg := followupConfig()
-	cfg.Timeout = 50 * time.Millisecond
-	res := Run(context.Background(), cfg, slow, &logReporter{}, fastOpts)
+	spec := followupSpec()
+	spec.Timeout = 50 * time.Millisecond
+	res := Run(context.Background(), spec, slow, &logReporter{}, fastOpts)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "before sending the follow-up (it was not sent): the timeout (50ms) passed first")
-	assert.Equal(t, outcome.ExitAPI, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testFailOn))
 	assert.Empty(t, res.Conclusion, "not timed_out")
 	assert.Zero(t, slow.sent())
 	assert.Zero(t, slow.cancels, "the step did nothing to the run: it is not cancelled")
@@ -289,11 +288,11 @@ func TestFollowupAborted(t *testing.T) {
 		}
 		cancel(errors.New("received interrupt"))
 	}()
-	cfg := followupConfig()
-	cfg.Timeout = 10 * time.Second
-	res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
+	spec := followupSpec()
+	spec.Timeout = 10 * time.Second
+	res := Run(ctx, spec, api, &logReporter{}, fastOpts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(testFailOn))
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "aborted (received interrupt) while sending the follow-up")
 	assert.Contains(t, res.Err.Error(), "may or may not have arrived")
@@ -437,7 +436,7 @@ func TestFollowupReplyInConversation(t *testing.T) {
 			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: append([]step{ended}, tc.after...)}, resp: handoff},
 				convs: tc.convs, errs: tc.errs}
 			rep := &logReporter{}
-			res := Run(context.Background(), followupConfig(), api, rep, fastOpts)
+			res := Run(context.Background(), followupSpec(), api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, tc.want, res.Conclusion)
 			assert.Equal(t, tc.pending, res.FollowupPending)
@@ -478,7 +477,7 @@ func TestFollowupConversationReadsAreBounded(t *testing.T) {
 			t.Parallel()
 			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: []step{ended, tc.stale}}, resp: handoff},
 				convs: []*oz.Conversation{conv(firstExecution)}}
-			res := Run(context.Background(), followupConfig(), api, &logReporter{}, fastOpts)
+			res := Run(context.Background(), followupSpec(), api, &logReporter{}, fastOpts)
 			assert.Equal(t, outcome.TimedOut, res.Conclusion)
 			assert.True(t, res.FollowupPending)
 			api.mu.Lock()

@@ -47,12 +47,12 @@ func TestObserverHearsEachChange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := testConfig()
-			cfg.RunID = tt.runID
+			spec := testSpec()
+			spec.RunID = tt.runID
 			obs := &observed{}
 			opts := fastOpts
 			opts.Observer = obs
-			res := Run(context.Background(), cfg, &fakeAPI{script: tt.script}, &logReporter{}, opts)
+			res := Run(context.Background(), spec, &fakeAPI{script: tt.script}, &logReporter{}, opts)
 			assert.NoError(t, res.Err)
 			assert.Equal(t, tt.want, obs.all())
 		})
@@ -64,7 +64,7 @@ func TestObserverNotToldWithoutARun(t *testing.T) {
 	obs := &observed{}
 	opts := fastOpts
 	opts.Observer = obs
-	res := Run(context.Background(), testConfig(), &fakeAPI{createErr: &oz.APIError{StatusCode: 401}}, &logReporter{}, opts)
+	res := Run(context.Background(), testSpec(), &fakeAPI{createErr: &oz.APIError{StatusCode: 401}}, &logReporter{}, opts)
 	assert.Error(t, res.Err)
 	assert.Empty(t, obs.all(), "no run id, nothing to tell")
 }

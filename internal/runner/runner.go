@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
@@ -109,11 +108,39 @@ const MaxMetadataKeys = 20
 // errTimedOut is the cause of the wait context's deadline.
 var errTimedOut = errors.New("timed out")
 
-// Run submits or attaches to a run and waits for it as cfg says. It always
-// returns a Result, as complete as what was learned: ctx ending means the
-// step was aborted (SIGINT/SIGTERM).
-func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opts Options) outcome.Result {
-	w := &waiter{cfg: cfg, api: api, rep: rep, opts: opts.withDefaults()}
+// Spec is what one run needs: the run to create, or the one to attach to
+// and the follow-up to send it, and how to wait for it. config makes it
+// from the inputs (Config.Spec); nothing in it is read from elsewhere.
+type Spec struct {
+	// Create is the run to start when RunID is empty, with the user's
+	// metadata only (Request merges the CI context in). When RunID is set
+	// nothing is created: a prompt or skill in it is said to be ignored.
+	Create oz.CreateRunRequest
+	// RunID is the existing run to attach to (run_id).
+	RunID string
+	// Followup is the message sent to the run RunID names; empty sends
+	// none.
+	Followup string
+	// Wait waits until the run ends; false reads it once (wait: false).
+	Wait bool
+	// Timeout bounds the create and the wait.
+	Timeout time.Duration
+	// PollInterval is the first wait between two reads of the run, which
+	// grows up to PollMaxInterval.
+	PollInterval    time.Duration
+	PollMaxInterval time.Duration
+	// CancelOnTimeout cancels the remote run when the timeout passes
+	// (on_timeout: cancel); false leaves it running (on_timeout: leave).
+	CancelOnTimeout bool
+	// CancelOnAbort cancels the remote run when the step is aborted.
+	CancelOnAbort bool
+}
+
+// Run submits or attaches to a run and waits for it as spec says. It
+// always returns a Result, as complete as what was learned: ctx ending
+// means the step was aborted (SIGINT/SIGTERM).
+func Run(ctx context.Context, spec Spec, api RunsAPI, rep Reporter, opts Options) outcome.Result {
+	w := &waiter{spec: spec, api: api, rep: rep, opts: opts.withDefaults()}
 	w.res.Started = w.opts.Now()
 	w.run(ctx)
 	w.res.FollowupPending = w.res.Followup != nil && !w.moved && !w.res.NoWait
@@ -122,7 +149,7 @@ func Run(ctx context.Context, cfg *config.Config, api RunsAPI, rep Reporter, opt
 }
 
 type waiter struct {
-	cfg  *config.Config
+	spec Spec
 	api  RunsAPI
 	rep  Reporter
 	opts Options
@@ -142,18 +169,18 @@ type waiter struct {
 }
 
 func (w *waiter) run(ctx context.Context) {
-	waitCtx, cancel := context.WithTimeoutCause(ctx, w.cfg.Timeout, errTimedOut)
+	waitCtx, cancel := context.WithTimeoutCause(ctx, w.spec.Timeout, errTimedOut)
 	defer cancel()
 
-	if w.cfg.RunID != "" {
-		w.res.RunID = w.cfg.RunID
+	if w.spec.RunID != "" {
+		w.res.RunID = w.spec.RunID
 		w.res.Attached = true
 		w.rep.Logf("Attaching to run %s: %s", w.res.RunID, oz.RunURL(w.res.RunID))
 		w.notify()
-		if w.cfg.Prompt != "" || w.cfg.Skill != "" {
+		if w.spec.Create.Prompt != "" || w.spec.Create.Skill != "" {
 			w.rep.Warning("Inputs ignored", "run_id is given, so no run is created: prompt, prompt_file and skill (and the run's configuration inputs) are ignored.")
 		}
-		if w.cfg.Followup != "" && !w.followUp(ctx, waitCtx) {
+		if w.spec.Followup != "" && !w.followUp(ctx, waitCtx) {
 			if w.res.Err == nil {
 				w.interrupted(ctx, waitCtx)
 			}
@@ -167,7 +194,7 @@ func (w *waiter) run(ctx context.Context) {
 	w.lastHeartbeat = w.lastChange
 
 	done := w.poll
-	if !w.cfg.Wait {
+	if !w.spec.Wait {
 		done = w.peek
 	}
 	if !done(waitCtx) {
@@ -177,7 +204,7 @@ func (w *waiter) run(ctx context.Context) {
 
 // submit creates the run; false when it failed (w.res.Err is set).
 func (w *waiter) submit(ctx context.Context) bool {
-	req, dropped := Request(w.cfg, w.opts.Metadata)
+	req, dropped := Request(w.spec, w.opts.Metadata)
 	if len(dropped) > 0 {
 		w.rep.Notice("CI metadata left out", fmt.Sprintf("The run's metadata holds at most %d keys (one is oz-run's request id) and your metadata input comes first, so these CI keys were left out: %s.",
 			MaxMetadataKeys, strings.Join(dropped, ", ")))
@@ -201,36 +228,13 @@ func (w *waiter) submit(ctx context.Context) bool {
 	return true
 }
 
-// Request is the create request the inputs ask for, with the CI context
-// ciMeta merged into the metadata (the user's keys win); dropped lists the
-// CI keys left out to stay within the API's limit. It needs no client (a
-// dry run prints it); the client adds its request id when it sends it.
-func Request(cfg *config.Config, ciMeta map[string]string) (req oz.CreateRunRequest, dropped []string) {
-	c := cfg
-	req = oz.CreateRunRequest{
-		Prompt:         c.Prompt,
-		Mode:           c.AgentMode,
-		Skill:          c.Skill,
-		Title:          c.Title,
-		ConversationID: c.ConversationID,
-		Metadata:       mergeMetadata(ciMeta, c.Metadata),
-	}
-	conf := oz.AgentConfig{
-		Name:               c.Name,
-		EnvironmentID:      c.Environment,
-		ModelID:            c.Model,
-		MCPServers:         c.MCP,
-		WorkerHost:         c.Host,
-		ComputerUseEnabled: c.ComputerUse,
-		IdleTimeoutMinutes: int(c.IdleTimeout / time.Minute),
-	}
-	if c.Share != "" {
-		conf.SessionSharing = &oz.SessionSharing{PublicAccess: c.Share}
-	}
-	if conf.Name != "" || conf.EnvironmentID != "" || conf.ModelID != "" || len(conf.MCPServers) > 0 ||
-		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil || conf.IdleTimeoutMinutes != 0 || conf.SessionSharing != nil {
-		req.Config = &conf
-	}
+// Request is the create request of spec, with the CI context ciMeta
+// merged into its metadata (the user's keys win); dropped lists the CI
+// keys left out to stay within the API's limit. It needs no client (a dry
+// run prints it); the client adds its request id when it sends it.
+func Request(spec Spec, ciMeta map[string]string) (req oz.CreateRunRequest, dropped []string) {
+	req = spec.Create
+	req.Metadata = mergeMetadata(ciMeta, spec.Create.Metadata)
 	return req, droppedKeys(ciMeta, req.Metadata)
 }
 
@@ -318,7 +322,7 @@ func (w *waiter) peek(ctx context.Context) bool {
 // poll waits until the run is terminal: true when it is, or when a final
 // API error ended the wait (w.res.Err set); false when ctx ended first.
 func (w *waiter) poll(ctx context.Context) bool {
-	b := newPollBackOff(ctx, w.cfg.PollInterval, w.cfg.PollMaxInterval)
+	b := newPollBackOff(ctx, w.spec.PollInterval, w.spec.PollMaxInterval)
 	failures := 0 // transient read failures in a row
 	for {
 		run, err := w.api.GetRun(ctx, w.res.RunID)
@@ -354,7 +358,7 @@ func (w *waiter) poll(ctx context.Context) bool {
 			w.rep.Debugf("reading run %s failed, retrying: %v", w.res.RunID, err)
 			if failures == warnAfterFailures {
 				w.rep.Warning("Oz API failing", fmt.Sprintf("Reading run %s failed %d times in a row (last: %v); retrying until the timeout (%s). The state shown may be stale.",
-					w.res.RunID, failures, err, w.cfg.Timeout))
+					w.res.RunID, failures, err, w.spec.Timeout))
 			}
 			b.retryAfter(err)
 		}
@@ -427,7 +431,7 @@ func (w *waiter) heartbeat() {
 	}
 	w.lastHeartbeat = now
 	elapsed := now.Sub(w.res.Started)
-	left := formatElapsed(max(w.cfg.Timeout-elapsed, 0)) + " left before the timeout"
+	left := formatElapsed(max(w.spec.Timeout-elapsed, 0)) + " left before the timeout"
 	if w.res.State == "" {
 		w.rep.Logf("[%s] no answer yet about run %s, %s", formatElapsed(elapsed), w.res.RunID, left)
 		return
@@ -474,7 +478,7 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 			}
 		}
 		w.rep.Warning("Aborted", w.res.Err.Error())
-		if w.cfg.CancelOnAbort {
+		if w.spec.CancelOnAbort {
 			w.cancelRemote(ctx, "the step was aborted")
 		}
 		return
@@ -482,17 +486,17 @@ func (w *waiter) interrupted(parent, waitCtx context.Context) {
 	if w.res.RunID == "" {
 		// No run is known: the API could not be used (exit 3), whatever
 		// fail_on says. A run that was never created has not timed out.
-		w.res.Err = lookup.notStarted(w.cfg.Timeout, createErr)
+		w.res.Err = lookup.notStarted(w.spec.Timeout, createErr)
 		return
 	}
 	w.res.Err = nil
 	w.res.Conclusion = outcome.TimedOut
-	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.cfg.Timeout)
+	msg := fmt.Sprintf("The run did not end within %s (timeout input).", w.spec.Timeout)
 	if w.res.Followup != nil && !w.moved {
-		msg = fmt.Sprintf("The run did not pick up the follow-up within %s (timeout input): it still shows its state from before it (%s).", w.cfg.Timeout, w.res.State)
+		msg = fmt.Sprintf("The run did not pick up the follow-up within %s (timeout input): it still shows its state from before it (%s).", w.spec.Timeout, w.res.State)
 	}
 	w.rep.Warning("Timed out", msg)
-	if w.cfg.OnTimeout == config.OnTimeoutCancel {
+	if w.spec.CancelOnTimeout {
 		w.cancelRemote(ctx, "the timeout passed")
 	} else {
 		w.rep.Logf("Leaving run %s running (on_timeout: leave): %s; to wait for it again, attach with run_id: %s", w.res.RunID, oz.RunURL(w.res.RunID), w.res.RunID)

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
@@ -132,14 +131,16 @@ func (r *logReporter) text() string {
 	return strings.Join(r.lines, "\n")
 }
 
-func testConfig() *config.Config {
-	return &config.Config{
-		Prompt: "do it", AgentMode: "normal", Wait: true, Timeout: 5 * time.Second,
-		OnTimeout: config.OnTimeoutCancel, CancelOnAbort: true,
-		FailOn:       outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true},
+func testSpec() Spec {
+	return Spec{
+		Create: oz.CreateRunRequest{Prompt: "do it", Mode: "normal"}, Wait: true, Timeout: 5 * time.Second,
+		CancelOnTimeout: true, CancelOnAbort: true,
 		PollInterval: time.Millisecond, PollMaxInterval: 4 * time.Millisecond,
 	}
 }
+
+// testFailOn is fail_on's default.
+var testFailOn = outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true}
 
 var fastOpts = Options{CancelBudget: 500 * time.Millisecond, ConflictRetry: time.Millisecond}
 
@@ -162,11 +163,11 @@ func TestRunEndsInEachTerminalState(t *testing.T) {
 			t.Parallel()
 			api := &fakeAPI{script: []step{{state: oz.StateQueued}, {state: oz.StateInProgress, link: "https://app.warp.dev/session/s1"}, {state: tc.final, msg: "done"}}}
 			rep := &logReporter{}
-			res := Run(context.Background(), testConfig(), api, rep, fastOpts)
+			res := Run(context.Background(), testSpec(), api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, tc.final, res.State)
 			assert.Equal(t, tc.want, res.Conclusion)
-			assert.Equal(t, tc.code, res.ExitCode(testConfig().FailOn))
+			assert.Equal(t, tc.code, res.ExitCode(testFailOn))
 			assert.Equal(t, 3, api.gets)
 			assert.Equal(t, []oz.State{oz.StateQueued, oz.StateInProgress, tc.final}, states(res.Timeline))
 			assert.Equal(t, 1, strings.Count(rep.text(), "notice Oz session"), "the session link is announced once")
@@ -186,16 +187,16 @@ func states(ts []outcome.Transition) []oz.State {
 
 func TestCreateRequestCarriesInputsAndMetadata(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Environment, cfg.Model, cfg.Name, cfg.Title, cfg.Skill, cfg.Host = "env1", "m1", "grp", "T", "o/r:s", "h1"
+	spec := testSpec()
+	spec.Create.Title, spec.Create.Skill = "T", "o/r:s"
 	yes := true
-	cfg.ComputerUse = &yes
-	cfg.AgentMode = "plan"
-	cfg.Metadata = map[string]string{"team": "core", "github_sha": "user-wins"}
+	spec.Create.Config = &oz.AgentConfig{Name: "grp", EnvironmentID: "env1", ModelID: "m1", WorkerHost: "h1", ComputerUseEnabled: &yes}
+	spec.Create.Mode = "plan"
+	spec.Create.Metadata = map[string]string{"team": "core", "github_sha": "user-wins"}
 	api := &fakeAPI{script: []step{{state: oz.StateSucceeded}}}
 	opts := fastOpts
 	opts.Metadata = map[string]string{"github_sha": "abc", "github_repository": "o/r", "empty": ""}
-	Run(context.Background(), cfg, api, &logReporter{}, opts)
+	Run(context.Background(), spec, api, &logReporter{}, opts)
 	require.Len(t, api.requests, 1)
 	req := api.requests[0]
 	assert.Equal(t, "do it", req.Prompt)
@@ -210,18 +211,16 @@ func TestCreateRequestCarriesInputsAndMetadata(t *testing.T) {
 // The request is built without a client (a dry run prints it).
 func TestRequestWithoutAClient(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Metadata = map[string]string{"a": "1"}
-	req, dropped := Request(cfg, map[string]string{"github_sha": "abc"})
+	spec := testSpec()
+	spec.Create.Metadata = map[string]string{"a": "1"}
+	req, dropped := Request(spec, map[string]string{"github_sha": "abc"})
 	assert.Equal(t, oz.CreateRunRequest{Prompt: "do it", Mode: "normal", Metadata: map[string]string{"a": "1", "github_sha": "abc"}}, req)
 	assert.Empty(t, dropped)
-	assert.Nil(t, req.Config, "no config when no config input is set")
+	assert.Equal(t, map[string]string{"a": "1"}, spec.Create.Metadata, "the spec's metadata are left as they were")
 
-	cfg.ConversationID, cfg.Prompt, cfg.Share, cfg.IdleTimeout = "conv-1", "", "VIEWER", 15*time.Minute
-	req, _ = Request(cfg, nil)
-	assert.Equal(t, "conv-1", req.ConversationID)
-	require.NotNil(t, req.Config)
-	assert.Equal(t, oz.AgentConfig{IdleTimeoutMinutes: 15, SessionSharing: &oz.SessionSharing{PublicAccess: "VIEWER"}}, *req.Config)
+	spec.Create.Metadata = nil
+	req, _ = Request(spec, nil)
+	assert.Nil(t, req.Metadata, "no metadata, none sent")
 }
 
 func TestMetadataStaysWithinTheLimit(t *testing.T) {
@@ -246,7 +245,7 @@ func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
 
 	api := &fakeAPI{script: []step{{err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
 	rep := &logReporter{}
-	res := Run(context.Background(), testConfig(), api, rep, fastOpts)
+	res := Run(context.Background(), testSpec(), api, rep, fastOpts)
 	require.NoError(t, res.Err)
 	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 	assert.Equal(t, 3, api.gets)
@@ -254,14 +253,14 @@ func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
 
 	api = &fakeAPI{script: []step{{err: transient}, {err: transient}, {err: transient}, {err: transient}, {state: oz.StateSucceeded}}}
 	rep = &logReporter{}
-	res = Run(context.Background(), testConfig(), api, rep, fastOpts)
+	res = Run(context.Background(), testSpec(), api, rep, fastOpts)
 	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 	assert.Equal(t, 1, strings.Count(rep.text(), "warning Oz API failing"), "three in a row warn, once")
 
 	api = &fakeAPI{script: []step{{state: oz.StateQueued}, {err: final}}}
-	res = Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	res = Run(context.Background(), testSpec(), api, &logReporter{}, fastOpts)
 	require.ErrorAs(t, res.Err, new(*oz.APIError))
-	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testFailOn))
 	assert.Equal(t, oz.StateQueued, res.State, "the last state seen is kept")
 	assert.Equal(t, 2, api.gets)
 }
@@ -269,10 +268,10 @@ func TestTransientErrorsAreRetriedAndFinalOnesEndTheStep(t *testing.T) {
 func TestCreateFailureEndsTheStepWithAPIError(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{createErr: &oz.APIError{Op: "create run", StatusCode: 401, Message: "bad key"}}
-	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	res := Run(context.Background(), testSpec(), api, &logReporter{}, fastOpts)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "starting the run")
-	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testConfig().FailOn))
+	assert.Equal(t, outcome.ExitAPI, res.ExitCode(testFailOn))
 	assert.Zero(t, api.gets)
 }
 
@@ -280,7 +279,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
 	limited := &oz.APIError{Op: "get run", StatusCode: 429, Retryable: true, RetryAfter: 150 * time.Millisecond}
 	api := &fakeAPI{script: []step{{state: oz.StateQueued}, {err: limited}, {state: oz.StateSucceeded}}}
-	res := Run(context.Background(), testConfig(), api, &logReporter{}, fastOpts)
+	res := Run(context.Background(), testSpec(), api, &logReporter{}, fastOpts)
 	require.NoError(t, res.Err)
 	require.Len(t, api.getTimes, 3)
 	assert.GreaterOrEqual(t, api.getTimes[2].Sub(api.getTimes[1]), 150*time.Millisecond)
@@ -324,9 +323,9 @@ func TestHeartbeatWhileNothingChanges(t *testing.T) {
 	rep := &logReporter{}
 	opts := fastOpts
 	opts.Now = now
-	cfg := testConfig()
-	cfg.Timeout = time.Hour
-	res := Run(context.Background(), cfg, api, rep, opts)
+	spec := testSpec()
+	spec.Timeout = time.Hour
+	res := Run(context.Background(), spec, api, rep, opts)
 	require.Equal(t, outcome.Succeeded, res.Conclusion)
 	var beats []string
 	for _, l := range strings.Split(rep.text(), "\n") {
@@ -342,19 +341,19 @@ func TestHeartbeatWhileNothingChanges(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	for _, policy := range []config.OnTimeout{config.OnTimeoutCancel, config.OnTimeoutLeave} {
-		t.Run(string(policy), func(t *testing.T) {
+	for policy, cancel := range map[string]bool{"cancel": true, "leave": false} {
+		t.Run(policy, func(t *testing.T) {
 			t.Parallel()
-			cfg := testConfig()
-			cfg.Timeout = 50 * time.Millisecond
-			cfg.OnTimeout = policy
+			spec := testSpec()
+			spec.Timeout = 50 * time.Millisecond
+			spec.CancelOnTimeout = cancel
 			api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 409}}}
 			rep := &logReporter{}
-			res := Run(context.Background(), cfg, api, rep, fastOpts)
+			res := Run(context.Background(), spec, api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, outcome.TimedOut, res.Conclusion)
-			assert.Equal(t, outcome.ExitTimedOut, res.ExitCode(cfg.FailOn))
-			if policy == config.OnTimeoutCancel {
+			assert.Equal(t, outcome.ExitTimedOut, res.ExitCode(testFailOn))
+			if cancel {
 				assert.Equal(t, 2, api.cancels, "a 409 is retried")
 				assert.True(t, res.Cancelled)
 			} else {
@@ -368,9 +367,9 @@ func TestTimeout(t *testing.T) {
 
 func TestTimeoutDuringCreate(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Timeout = 20 * time.Millisecond
-	res := Run(context.Background(), cfg, &blockingCreate{}, &logReporter{}, fastOpts)
+	spec := testSpec()
+	spec.Timeout = 20 * time.Millisecond
+	res := Run(context.Background(), spec, &blockingCreate{}, &logReporter{}, fastOpts)
 	require.Error(t, res.Err, "no run is known: not a timed-out run")
 	assert.Empty(t, res.Conclusion)
 	assert.Equal(t, outcome.ExitAPI, res.ExitCode(outcome.FailOn{}), "whatever fail_on says")
@@ -384,7 +383,7 @@ func TestCreateCutShortKeepsTheRequestID(t *testing.T) {
 	t.Parallel()
 	ctx, abort := context.WithCancelCause(context.Background())
 	abort(errors.New("received interrupt"))
-	res := Run(ctx, testConfig(), &blockingCreate{}, &logReporter{}, fastOpts)
+	res := Run(ctx, testSpec(), &blockingCreate{}, &logReporter{}, fastOpts)
 	assert.True(t, res.Aborted)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "may or may not have been created")
@@ -433,21 +432,21 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 			}
 			client, err := oz.NewClient(base, oz.WithAPIKey("wk-runner-test"), oz.WithRequestTimeout(5*time.Second))
 			require.NoError(t, err)
-			cfg := testConfig()
-			cfg.Prompt = "[fake:slow] never ends"
+			spec := testSpec()
+			spec.Create.Prompt = "[fake:slow] never ends"
 			// The create must have arrived before the timeout passes: 2 s
 			// leave a busy machine room. The cancel's budget only bounds a
 			// hang here (fastOpts' 500ms could pass while the lookup and
 			// the cancel are on their way).
-			cfg.Timeout = 2 * time.Second
-			cfg.FailOn = outcome.FailOn{outcome.Failed: true} // not timed_out
+			spec.Timeout = 2 * time.Second
+			failOn := outcome.FailOn{outcome.Failed: true} // not timed_out
 			opts := fastOpts
 			opts.CancelBudget = 30 * time.Second
 			ctx, abort := context.WithCancelCause(context.Background())
 			defer abort(nil)
 			if tt.abort {
 				// Only the abort ends the wait, once the create has arrived.
-				cfg.Timeout = time.Hour
+				spec.Timeout = time.Hour
 				go func() {
 					for fake.Count("POST /agent/runs") == 0 && ctx.Err() == nil {
 						time.Sleep(time.Millisecond)
@@ -455,8 +454,8 @@ func TestCreateWithoutAnswerWithinTheTimeout(t *testing.T) {
 					abort(errors.New("received terminated"))
 				}()
 			}
-			res := Run(ctx, cfg, client, &logReporter{}, opts)
-			assert.Equal(t, tt.code, res.ExitCode(cfg.FailOn))
+			res := Run(ctx, spec, client, &logReporter{}, opts)
+			assert.Equal(t, tt.code, res.ExitCode(failOn))
 			assert.Equal(t, tt.conclusion, res.Conclusion)
 			if tt.code == outcome.ExitAPI {
 				require.Error(t, res.Err)
@@ -487,17 +486,17 @@ func TestAbortCancelsTheRemoteRun(t *testing.T) {
 			t.Parallel()
 			ctx, abort := context.WithCancelCause(context.Background())
 			defer abort(nil)
-			cfg := testConfig()
-			cfg.CancelOnAbort = cancelOnAbort
+			spec := testSpec()
+			spec.CancelOnAbort = cancelOnAbort
 			api := &fakeAPI{script: []step{{state: oz.StateInProgress}}}
 			api.onGet = func(n int) {
 				if n == 2 {
 					abort(errors.New("received terminated"))
 				}
 			}
-			res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
+			res := Run(ctx, spec, api, &logReporter{}, fastOpts)
 			assert.True(t, res.Aborted)
-			assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
+			assert.Equal(t, outcome.ExitAborted, res.ExitCode(testFailOn))
 			assert.Contains(t, res.Err.Error(), "received terminated")
 			assert.Equal(t, cancelOnAbort, res.Cancelled)
 			assert.Equal(t, oz.StateInProgress, res.State)
@@ -507,11 +506,11 @@ func TestAbortCancelsTheRemoteRun(t *testing.T) {
 
 func TestCancelFailureIsReported(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Timeout = 20 * time.Millisecond
+	spec := testSpec()
+	spec.Timeout = 20 * time.Millisecond
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}}, cancelErrs: []error{&oz.APIError{StatusCode: 422, Message: "cannot cancel"}}}
 	rep := &logReporter{}
-	res := Run(context.Background(), cfg, api, rep, fastOpts)
+	res := Run(context.Background(), spec, api, rep, fastOpts)
 	assert.Equal(t, outcome.TimedOut, res.Conclusion)
 	require.Error(t, res.CancelErr)
 	assert.False(t, res.Cancelled)
@@ -520,77 +519,77 @@ func TestCancelFailureIsReported(t *testing.T) {
 
 func TestWaitFalseReturnsAtOnce(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Wait = false
+	spec := testSpec()
+	spec.Wait = false
 	api := &fakeAPI{create: oz.CreateRunResponse{RunID: "r9", State: oz.StateQueued, AtCapacity: true}, script: []step{{state: oz.StateQueued}}}
 	rep := &logReporter{}
-	res := Run(context.Background(), cfg, api, rep, fastOpts)
+	res := Run(context.Background(), spec, api, rep, fastOpts)
 	require.NoError(t, res.Err)
 	assert.Equal(t, outcome.Submitted, res.Conclusion)
 	assert.Equal(t, "r9", res.RunID)
 	assert.True(t, res.AtCapacity)
 	assert.Contains(t, rep.text(), "at capacity")
 	assert.Equal(t, 1, api.gets)
-	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(testFailOn))
 }
 
 func TestAttach(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.RunID, cfg.Prompt = "existing", ""
+	spec := testSpec()
+	spec.RunID, spec.Create.Prompt = "existing", ""
 	api := &fakeAPI{script: []step{{state: oz.StateInProgress}, {state: oz.StateSucceeded}}}
-	res := Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	res := Run(context.Background(), spec, api, &logReporter{}, fastOpts)
 	assert.Empty(t, api.requests, "nothing is created")
 	assert.True(t, res.Attached)
 	assert.Equal(t, "existing", res.RunID)
 	assert.Equal(t, outcome.Succeeded, res.Conclusion)
 
 	// wait: false reports an attached run as it is.
-	cfg.Wait = false
+	spec.Wait = false
 	api = &fakeAPI{script: []step{{state: oz.StateFailed, link: "https://app.warp.dev/session/s1"}}}
 	rep := &logReporter{}
-	res = Run(context.Background(), cfg, api, rep, fastOpts)
+	res = Run(context.Background(), spec, api, rep, fastOpts)
 	assert.Equal(t, outcome.Failed, res.Conclusion, "a run that has ended gets its conclusion")
 	assert.Equal(t, oz.StateFailed, res.State)
 	assert.True(t, res.NoWait)
-	assert.Equal(t, outcome.ExitFailed, res.ExitCode(cfg.FailOn), "and its exit code")
+	assert.Equal(t, outcome.ExitFailed, res.ExitCode(testFailOn), "and its exit code")
 	assert.NotContains(t, rep.text(), "Follow the agent live", "an ended run is not live")
 	assert.Contains(t, rep.text(), "log Session: https://app.warp.dev/session/s1")
 
 	api = &fakeAPI{script: []step{{state: oz.StateInProgress}}}
-	res = Run(context.Background(), cfg, api, &logReporter{}, fastOpts)
+	res = Run(context.Background(), spec, api, &logReporter{}, fastOpts)
 	assert.Equal(t, outcome.Submitted, res.Conclusion, "a run still working is submitted")
-	assert.Equal(t, outcome.ExitOK, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitOK, res.ExitCode(testFailOn))
 }
 
 func TestAbortDuringWaitFalseRead(t *testing.T) {
 	t.Parallel()
 	ctx, abort := context.WithCancelCause(context.Background())
 	defer abort(nil)
-	cfg := testConfig()
-	cfg.Wait = false
+	spec := testSpec()
+	spec.Wait = false
 	api := &fakeAPI{script: []step{{state: oz.StateQueued}}}
 	api.onGet = func(int) { abort(errors.New("received interrupt")) }
-	res := Run(ctx, cfg, api, &logReporter{}, fastOpts)
+	res := Run(ctx, spec, api, &logReporter{}, fastOpts)
 	assert.True(t, res.Aborted)
-	assert.Equal(t, outcome.ExitAborted, res.ExitCode(cfg.FailOn))
+	assert.Equal(t, outcome.ExitAborted, res.ExitCode(testFailOn))
 	assert.Equal(t, 1, api.cancels, "the new run is cancelled")
 	assert.NotEqual(t, outcome.Submitted, res.Conclusion)
 }
 
 func TestCIMetadataKeptByUsefulnessAndDropsNamed(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.Metadata = map[string]string{}
+	spec := testSpec()
+	spec.Create.Metadata = map[string]string{}
 	for i := range 16 {
-		cfg.Metadata[fmt.Sprintf("u%02d", i)] = "v"
+		spec.Create.Metadata[fmt.Sprintf("u%02d", i)] = "v"
 	}
 	opts := fastOpts
 	opts.Metadata = map[string]string{"github_job": "j", "github_ref": "r", "github_repository": "o/r",
 		"github_run_url": "https://x", "github_sha": "abc", "github_workflow": "w"}
 	api := &fakeAPI{script: []step{{state: oz.StateSucceeded}}}
 	rep := &logReporter{}
-	Run(context.Background(), cfg, api, rep, opts)
+	Run(context.Background(), spec, api, rep, opts)
 	md := api.requests[0].Metadata
 	assert.Len(t, md, MaxMetadataKeys-1)
 	for _, k := range []string{"github_repository", "github_run_url", "github_sha"} {
@@ -602,9 +601,9 @@ func TestCIMetadataKeptByUsefulnessAndDropsNamed(t *testing.T) {
 
 func TestAttachWarnsAboutIgnoredInputs(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig()
-	cfg.RunID = "r1"
+	spec := testSpec()
+	spec.RunID = "r1"
 	rep := &logReporter{}
-	Run(context.Background(), cfg, &fakeAPI{script: []step{{state: oz.StateSucceeded}}}, rep, fastOpts)
+	Run(context.Background(), spec, &fakeAPI{script: []step{{state: oz.StateSucceeded}}}, rep, fastOpts)
 	assert.Contains(t, rep.text(), "warning Inputs ignored")
 }
