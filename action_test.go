@@ -11,6 +11,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/report"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -95,7 +96,7 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 func TestOutputsAreTheContracts(t *testing.T) {
 	t.Parallel()
 	var names []string
-	for _, o := range outputs(outcome.Result{}) {
+	for _, o := range report.Outputs(outcome.Result{}) {
 		names = append(names, o.Name)
 	}
 	var want []string

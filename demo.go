@@ -54,7 +54,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 		"INPUT_TIMEOUT":           "2m",
 	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
-	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, noReportFiles: true, printComment: true})
+	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, commentOut: stdout})
 }
 
 // isHelpFlag reports whether arg asks for help.
@@ -74,8 +74,11 @@ seconds), then prints the outputs and the summary as a terminal run does.
 Usage:
   oz-run demo [--input value]...
 
-Every input of oz-run --help may be given. A tag in the prompt picks what
-the fake run does, for example:
+Every input of oz-run --help may be given. As on any terminal, the report
+files are written only when asked for (--dotenv, --summary_file,
+--junit_file, --output_file, --result_file), and --comment prints each
+state of the PR/MR comment as it would be edited (the demo has no pull
+request). A tag in the prompt picks what the fake run does, for example:
   oz-run demo --prompt "[fake:fail] fix it"     a run that fails (exit 1)
   oz-run demo --prompt "[fake:block] fix it"    a run that waits for approval
   oz-run demo --prompt "[fake:slow] x" --timeout 5s --on_timeout leave

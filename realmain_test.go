@@ -13,7 +13,6 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
-	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
@@ -189,29 +188,4 @@ func onTerminal(t *testing.T, base string) *step {
 		"INPUT_DOTENV": filepath.Join(t.TempDir(), "oz-run.env"), "INPUT_SUMMARY_FILE": filepath.Join(t.TempDir(), "s.md"),
 		"INPUT_JUNIT_FILE": filepath.Join(t.TempDir(), "j.xml"),
 	}}
-}
-
-// The result file is the run object, indented, its artifacts last (a cut
-// keeps the rest): it reads back as encoding/json writes the run.
-func TestResultJSONReadsAsTheRun(t *testing.T) {
-	t.Parallel()
-	var run oz.Run
-	require.NoError(t, json.Unmarshal([]byte(`{"run_id":"r1","state":"FAILED","title":"<b>&</b>","status_message":{"message":"m"},
-		"metadata":{"k":"v"},"artifacts":[{"artifact_type":"PULL_REQUEST","data":{"url":"https://x/1","branch":"b"}},{"artifact_type":"PLAN","data":{}}]}`), &run))
-	for _, r := range []*oz.Run{&run, {RunID: "r2", State: oz.StateQueued}} {
-		got := resultJSON(outcome.Result{Run: r})
-		require.True(t, json.Valid(got), "%s", got)
-		want, err := json.Marshal(r)
-		require.NoError(t, err)
-		var a, b map[string]any
-		require.NoError(t, json.Unmarshal(got, &a))
-		require.NoError(t, json.Unmarshal(want, &b))
-		assert.Equal(t, b, a)
-		assert.True(t, strings.HasSuffix(string(got), "\n}\n"))
-		assert.NotContains(t, string(got), `\u003c`, "no HTML escaping")
-		if len(r.Artifacts) > 0 {
-			assert.Greater(t, strings.Index(string(got), `"artifacts"`), strings.Index(string(got), `"metadata"`), "%s", got)
-		}
-	}
-	assert.JSONEq(t, `{"run_id":"r3","state":"","title":"","prompt":""}`, string(resultJSON(outcome.Result{RunID: "r3"})))
 }

@@ -53,8 +53,8 @@ type Warner interface {
 	Warning(title, message string)
 }
 
-// Progress is what Sticky.Observe hears (the runner calls it as a
-// runner.Observer), passed to Config.Render.
+// Progress is what Sticky.Observe hears (the comment's runner.Sink passes
+// on what the runner tells it), passed to Config.Render.
 type Progress struct {
 	RunID       string
 	State       string

@@ -7,10 +7,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 )
 
-// observed records what an Observer hears.
+// observed records what a Sink hears.
 type observed struct {
 	mu    sync.Mutex
 	calls []string
@@ -22,13 +23,15 @@ func (o *observed) Observe(runID, state, sessionLink string) {
 	o.calls = append(o.calls, runID+" "+state+" "+sessionLink)
 }
 
+func (o *observed) Finish(context.Context, outcome.Result) {}
+
 func (o *observed) all() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]string(nil), o.calls...)
 }
 
-func TestObserverHearsEachChange(t *testing.T) {
+func TestSinksHearEachChange(t *testing.T) {
 	t.Parallel()
 	const link = "https://app.warp.dev/session/s1"
 	tests := []struct {
@@ -49,21 +52,22 @@ func TestObserverHearsEachChange(t *testing.T) {
 			t.Parallel()
 			spec := testSpec()
 			spec.RunID = tt.runID
-			obs := &observed{}
+			obs, other := &observed{}, &observed{}
 			opts := fastOpts
-			opts.Observer = obs
+			opts.Sinks = []Sink{obs, nil, other}
 			res := Run(context.Background(), spec, &fakeAPI{script: tt.script}, &logReporter{}, opts)
 			assert.NoError(t, res.Err)
 			assert.Equal(t, tt.want, obs.all())
+			assert.Equal(t, tt.want, other.all(), "every sink hears the same")
 		})
 	}
 }
 
-func TestObserverNotToldWithoutARun(t *testing.T) {
+func TestSinksNotToldWithoutARun(t *testing.T) {
 	t.Parallel()
 	obs := &observed{}
 	opts := fastOpts
-	opts.Observer = obs
+	opts.Sinks = []Sink{obs}
 	res := Run(context.Background(), testSpec(), &fakeAPI{createErr: &oz.APIError{StatusCode: 401}}, &logReporter{}, opts)
 	assert.Error(t, res.Err)
 	assert.Empty(t, obs.all(), "no run id, nothing to tell")

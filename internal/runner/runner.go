@@ -66,16 +66,27 @@ type Options struct {
 	// Metadata is the CI context attached to a created run; the user's
 	// metadata wins on a key clash and the total stays within the API's limit.
 	Metadata map[string]string
-	// Observer, when set, hears of the run as it goes (see Observer).
-	Observer Observer
+	// Sinks hear of the run as it goes (Sink.Observe); the step's wiring
+	// gives them its outcome (Sink.Finish). Any number, nil among none.
+	Sinks []Sink
 }
 
-// Observer hears of the run as it goes: once its id is known, then on each
-// state change and when the session link first appears. The PR/MR comment
-// is one. Observe is called from the runner's goroutine and must return at
-// once: the wait never stands still for an observer.
-type Observer interface {
+// Sink is what follows a run: the PR/MR comment now, a Check Run or a
+// batch's table later; any number of them follow one run.
+//
+// Observe hears of the run as it goes, from the runner's goroutine: once
+// its id is known, then on each state change and when the session link
+// first appears. It must return at once: the wait never stands still for
+// a sink.
+//
+// Finish gets the outcome once the runner has returned, the agent's work
+// has been read and the Result redacted; the step's wiring calls it, once,
+// before the outputs are published. ctx is the step's: after a signal it
+// has ended and carries the signal's deadline (abort.From), which bounds
+// what Finish may still do.
+type Sink interface {
 	Observe(runID, state, sessionLink string)
+	Finish(ctx context.Context, res outcome.Result)
 }
 
 func (o Options) withDefaults() Options {
@@ -393,10 +404,15 @@ func (w *waiter) observe(run *oz.Run) bool {
 	return changed
 }
 
-// notify tells the observer, if any, what is known of the run.
+// notify tells the sinks what is known of the run.
 func (w *waiter) notify() {
-	if w.opts.Observer != nil && w.res.RunID != "" {
-		w.opts.Observer.Observe(w.res.RunID, string(w.res.State), w.res.Run.SessionURL())
+	if w.res.RunID == "" {
+		return
+	}
+	for _, s := range w.opts.Sinks {
+		if s != nil {
+			s.Observe(w.res.RunID, string(w.res.State), w.res.Run.SessionURL())
+		}
 	}
 }
 
