@@ -93,7 +93,19 @@ type AgentConfig struct {
 	IdleTimeoutMinutes int `json:"idle_timeout_minutes,omitempty"`
 	// SessionSharing lets anyone with the session link watch or act.
 	SessionSharing *SessionSharing `json:"session_sharing,omitempty"`
+	// Harness is the agent harness that runs the prompt; nil leaves the
+	// server's default.
+	Harness *Harness `json:"harness,omitempty"`
 }
+
+// Harness is config.harness.
+type Harness struct {
+	// Type is one of Harnesses.
+	Type string `json:"type,omitempty"`
+}
+
+// Harnesses are the values of Harness.Type.
+var Harnesses = []string{"oz", "claude", "gemini", "codex"}
 
 // SessionSharing is config.session_sharing.
 type SessionSharing struct {
@@ -376,8 +388,11 @@ type ListRunsResponse struct {
 
 // ListOptions filters GET /agent/runs. Zero values are not sent. Cursor
 // asks for the page after one whose PageInfo.NextCursor it is.
+// UpdatedAfter asks only for the runs written after it (sent in UTC, to
+// the nanosecond).
 type ListOptions struct {
-	Limit    int
-	Cursor   string
-	Metadata map[string]string
+	Limit        int
+	Cursor       string
+	Metadata     map[string]string
+	UpdatedAfter time.Time
 }

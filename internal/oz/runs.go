@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // A run by its id (GetRun, CancelRun), and the list of runs (ListRuns).
@@ -90,7 +91,53 @@ func (o ListOptions) query() url.Values {
 	for k, v := range o.Metadata {
 		q.Set("metadata["+k+"]", v)
 	}
+	if !o.UpdatedAfter.IsZero() {
+		q.Set("updated_after", o.UpdatedAfter.UTC().Format(time.RFC3339Nano))
+	}
 	return q
+}
+
+// MaxListPages bounds the pages ListAllRuns follows.
+const MaxListPages = 50
+
+// ListAllRuns lists runs from opts.Cursor on, following next_cursor, at
+// most maxPages pages (at most MaxListPages) and maxItems runs (at most
+// maxListRuns): a server that never stops paging, or answers the same
+// cursor again, ends the walk. The answer's PageInfo is the last page's:
+// HasNextPage says that runs were left out, NextCursor where they start.
+// Pages reports how many requests the walk took.
+func (c *Client) ListAllRuns(ctx context.Context, opts ListOptions, maxPages, maxItems int) (*ListRunsResponse, int, error) {
+	maxPages = min(max(maxPages, 1), MaxListPages)
+	maxItems = min(max(maxItems, 1), maxListRuns)
+	out := &ListRunsResponse{}
+	seen := map[string]bool{opts.Cursor: true}
+	pages := 0
+	for {
+		page, err := c.ListRuns(ctx, opts)
+		pages++
+		if err != nil {
+			return nil, pages, err
+		}
+		room := maxItems - len(out.Runs)
+		if len(page.Runs) > room {
+			out.Runs = append(out.Runs, page.Runs[:room]...)
+			out.PageInfo = PageInfo{HasNextPage: true}
+			return out, pages, nil
+		}
+		out.Runs = append(out.Runs, page.Runs...)
+		out.PageInfo = page.PageInfo
+		next := page.PageInfo.NextCursor
+		if !page.PageInfo.HasNextPage || next == "" || seen[next] || pages >= maxPages || len(out.Runs) >= maxItems {
+			if page.PageInfo.HasNextPage && (next == "" || seen[next]) {
+				// A next page that cannot be asked for: say so, but
+				// give no cursor to ask with.
+				out.PageInfo.NextCursor = ""
+			}
+			return out, pages, nil
+		}
+		seen[next] = true
+		opts.Cursor = next
+	}
 }
 
 // quoteID shows a run id in an error: as is when plain, quoted otherwise
