@@ -116,7 +116,14 @@ func soakMarkdown(r soak.Report, build, command string) string {
 		"status read while the run may show its stale state; half the follow-ups' acceptances move updated_at at once " +
 		"([fake:touch]), a third of their new executions start and end between two polls ([fake:quick])). About one invocation in five gets a hostile " +
 		"answer to its status reads (the key echoed in one of its encoded forms, control and bidi characters in every field, a 16 MiB " +
-		"status message, the largest run the client reads): then also the summary's last section in place.\n")
+		"status message, the largest run the client reads): then also the summary's last section in place. " +
+		"Drawn after all of that, about one in four whose run ends by itself gets one of issue 16's classes of the agent's work: " +
+		"an answer holding the key transformed (upper-cased, reversed, spaced out, in base64 at any offset: the key is also looked " +
+		"for in those forms everywhere, by a search of the checker's own, and each base64 token that held it must be gone whole), " +
+		"every download redirected with the key in the Location (back to the file server or to another loopback host, which must get " +
+		"nothing; each file a warning), a conversation that never answers under a 6 s timeout (the work's budget ends the read: the " +
+		"run's conclusion, a warning), SIGINT or SIGTERM while the answer is read or a file downloads (exit 5, the run's conclusion " +
+		"and state in whole outputs, no cancel, no file left), or a run listing 1001 FILE artifacts (one warning).\n")
 	return b.String()
 }
 

@@ -1,11 +1,17 @@
 package soak
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"io/fs"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -106,6 +112,7 @@ func check(p *plan, r *result) []string {
 			bad("the key is in the downloaded file %s", name)
 		}
 	}
+	checkKeyForms(p, r, bad)
 	for _, name := range r.entries {
 		if !stepFiles[name] {
 			bad("the step wrote %s, which is neither a report nor files_dir", name)
@@ -167,6 +174,7 @@ func check(p *plan, r *result) []string {
 		bad("state output %q, but the run is %s", out["state"], r.runState)
 	}
 	checkWork(p, r, out, aborted, bad)
+	checkWorkClasses(p, r, out, aborted, bad)
 	switch {
 	case aborted && !p.cancelAbort && r.cancels > 0:
 		bad("cancel_on_abort is false, but %d cancels were sent", r.cancels)
@@ -215,14 +223,21 @@ func checkWork(p *plan, r *result, out map[string]string, aborted bool, bad func
 	}
 	// These runs never work (they fail before the agent starts) or have no
 	// conversation: no answer.
-	noConversation := strings.Contains(p.scenario, "noconversation") || strings.Contains(p.scenario, "nocredits") ||
-		strings.Contains(p.scenario, "[fake:fail]")
+	// (An injected conversation, p.keyAnswer, is there whatever the run.)
+	noConversation := (strings.Contains(p.scenario, "noconversation") || strings.Contains(p.scenario, "nocredits") ||
+		strings.Contains(p.scenario, "[fake:fail]")) && !p.keyAnswer
+	answer := out["agent_output"]
+	if p.gitlab {
+		answer = r.files["oz-run-output.md"]
+	}
 	switch {
 	case p.answerLost || noConversation || r.deletedEnded: // a deleted run has no conversation either
-	case p.gitlab && r.files["oz-run-output.md"] == "":
+	case p.gitlab && answer == "":
 		bad("no answer file, although the run has an answer")
-	case !p.gitlab && out["agent_output"] == "":
+	case !p.gitlab && answer == "":
 		bad("agent_output is empty, although the run has an answer")
+	case p.keyAnswer && !strings.Contains(answer, answerEnd):
+		bad("the answer holding the key transformed is not published whole (%d bytes, without its last line)", len(answer))
 	}
 	if r.deletedEnded {
 		return // nor files
@@ -233,10 +248,211 @@ func checkWork(p *plan, r *result, out map[string]string, aborted bool, bad func
 		}
 		return
 	}
+	if p.redirect != "" || p.convHang {
+		// Every download redirected with the key, or no time left for it.
+		if len(r.downloaded) > 0 || out["files"] != "" {
+			bad("files downloaded (%d, files output %q), although none could be", len(r.downloaded), out["files"])
+		}
+		return
+	}
 	if !strings.Contains(r.downloaded["reports/oz-report.md"], "VERDICT: PASS") || r.downloaded["changes.patch"] == "" || len(r.downloaded) != 2 {
 		bad("files_dir holds %d files, want the report and the patch", len(r.downloaded))
 	}
 	if want := ozFilesDir + "/reports/oz-report.md\n" + ozFilesDir + "/changes.patch"; !p.gitlab && out["files"] != want {
 		bad("the files output is %q, want %q", out["files"], want)
+	}
+}
+
+// checkKeyForms looks for the key in the forms the agent's answer may
+// transform it into (upper-cased, reversed, spaced out, in base64 at any
+// offset), in every stream, file and output of the step and every
+// request the file server got, with a search of its own (keyTransformed)
+// rather than the redactor's: and for the base64 tokens that held the
+// key (p.keyTokens), whose every character carries the text around it,
+// for their ends.
+func checkKeyForms(p *plan, r *result, bad func(string, ...any)) {
+	var stdout strings.Builder
+	for _, l := range strings.SplitAfter(r.stdout, "\n") {
+		if !strings.HasPrefix(l, "::add-mask::") {
+			stdout.WriteString(l)
+		}
+	}
+	texts := map[string]string{"the log (stdout)": stdout.String(), "the log (stderr)": r.stderr}
+	for name, text := range r.files {
+		texts["the file "+name] = text
+	}
+	for name, text := range r.downloaded {
+		texts["the downloaded file "+name] = name + "\n" + text
+	}
+	for name, v := range r.outputs {
+		texts["the output "+name] = v
+	}
+	for i, q := range r.fileQueries {
+		if uq, err := url.QueryUnescape(q); err == nil {
+			q += "\n" + uq
+		}
+		texts[fmt.Sprintf("the file server's request %d", i+1)] = q
+	}
+	for _, where := range slices.Sorted(maps.Keys(texts)) {
+		text := texts[where]
+		for _, t := range []string{text, html.UnescapeString(strings.ReplaceAll(text, `\`, ""))} {
+			if how := keyTransformed(t); how != "" {
+				bad("the key is in %s (%s)", where, how)
+				break
+			}
+		}
+		if len(p.keyTokens) == 0 {
+			continue
+		}
+		joined := strings.Map(func(c rune) rune {
+			if c == '\\' || c == '>' || unicode.IsSpace(c) {
+				return -1
+			}
+			return c
+		}, html.UnescapeString(text))
+		for _, tok := range p.keyTokens {
+			if strings.Contains(joined, tok[:12]) || strings.Contains(joined, tok[len(tok)-12:]) {
+				bad("an end of the base64 token that held the key is in %s: the token is not masked whole", where)
+			}
+		}
+	}
+	if r.fileAuth > 0 {
+		bad("%d requests to the file server carried an Authorization header", r.fileAuth)
+	}
+}
+
+// keyTransformed says how text holds the key, "" when it does not: case
+// folded with every separator taken out (white space, punctuation,
+// symbols but the mask's `*`, invisible characters), either way round, in
+// hex, or in a base64 run decoded at each of its four offsets.
+func keyTransformed(text string) string {
+	sq := squash(text)
+	for _, f := range []struct{ how, form string }{
+		{"transformed", squash(key)}, {"reversed", squash(reverse(key))},
+		{"in hex", hex.EncodeToString([]byte(key))}, {"reversed, in hex", hex.EncodeToString([]byte(reverse(key)))},
+	} {
+		if strings.Contains(sq, f.form) {
+			return f.how
+		}
+	}
+	joined := strings.Map(func(c rune) rune {
+		if unicode.IsSpace(c) {
+			return -1
+		}
+		return c
+	}, text)
+	isB64 := func(c rune) bool {
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("+/-_", c)
+	}
+	for _, run := range strings.FieldsFunc(joined, func(c rune) bool { return !isB64(c) }) {
+		if len(run) < 28 { // the key's 24 bytes take 32 characters; 28 of them hold 21
+			continue
+		}
+		run = strings.NewReplacer("-", "+", "_", "/").Replace(run)
+		for off := range 4 {
+			chunk := run[off:]
+			chunk = chunk[:len(chunk)-len(chunk)%4]
+			dec, err := base64.StdEncoding.DecodeString(chunk)
+			if err != nil {
+				continue
+			}
+			if bytes.Contains(dec, []byte(key)) || bytes.Contains(dec, []byte(reverse(key))) {
+				return "in base64"
+			}
+		}
+	}
+	return ""
+}
+
+// squash is s case-folded without white space, punctuation, symbols
+// (but `*`), control and invisible characters.
+func squash(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, c := range s {
+		switch {
+		case c == '*':
+			b.WriteRune(c)
+		case unicode.IsSpace(c), unicode.IsPunct(c), unicode.IsSymbol(c), unicode.Is(unicode.Cf, c), unicode.IsControl(c):
+		default:
+			b.WriteRune(unicode.ToLower(c))
+		}
+	}
+	return b.String()
+}
+
+// checkWorkClasses checks issue 16's classes of the agent's work
+// (drawWork).
+func checkWorkClasses(p *plan, r *result, out map[string]string, aborted bool, bad func(string, ...any)) {
+	log := r.stdout + r.stderr
+	// Item 2: the host a redirect carrying the key named gets nothing,
+	// whatever else happened; once the run ended by itself, each file is a
+	// warning that says why.
+	if r.thiefHits > 0 {
+		bad("the host a redirect carrying the key named got %d requests", r.thiefHits)
+	}
+	if r.moved > 0 {
+		bad("a redirect carrying the key was followed back to the file server (%d requests)", r.moved)
+	}
+	settled := !aborted && !r.signalled && runConclusions[out["conclusion"]]
+	if p.redirect != "" && settled {
+		for _, f := range []string{"reports/oz-report.md", "changes.patch"} {
+			if !strings.Contains(log, `"`+f+`" was not downloaded`) {
+				bad("no warning that %s was not downloaded", f)
+			}
+		}
+		if !strings.Contains(log, "the URL holds the API key") {
+			bad("no warning says the redirect's URL held the key")
+		}
+	}
+	// Item 5: the conversation that never answers is cut by the work's
+	// budget (timeout, being shorter than 5 minutes), which the log said;
+	// the run's conclusion stands (checked with the exit code above).
+	if p.convHang && settled {
+		if out["agent_output"] != "" || r.files["oz-run-output.md"] != "" {
+			bad("an answer was published, although the conversation never answered")
+		}
+		if !strings.Contains(log, "at most "+convHangTimeout) {
+			bad("the log does not say the work's budget (at most %s) when the work starts", convHangTimeout)
+		}
+		// With a short request timeout ("poll hangs"), the read's tries
+		// may all end before the budget does.
+		why := "the agent's answer was not read: the " + convHangTimeout + " for the agent's work"
+		if p.env["OZ_RUN_REQUEST_TIMEOUT"] != "" {
+			why = "the agent's answer was not read: "
+		}
+		if !strings.Contains(log, why) {
+			bad("no warning says the answer was not read (%q)", why)
+		}
+	}
+	// Item 10: the signal came while the work was read (the read hangs
+	// until it does): exit 5, the run's own conclusion and state in whole
+	// outputs, nothing cancelled (the run had ended), no file left.
+	if p.signalRoute != "" && !r.hung {
+		_, conclusion := p.natural()
+		switch {
+		case !r.signalled:
+			bad("the signal was not sent: %s was never called", p.signalRoute)
+		case r.code != 5:
+			bad("a %v while the work was read (%s): exit %d, want 5", p.signal, p.signalRoute, r.code)
+		case out["conclusion"] != conclusion || out["run_id"] != "fake-run-000001":
+			bad("a %v after the run ended: conclusion %q run_id %q, want the run's %q", p.signal, out["conclusion"], out["run_id"], conclusion)
+		case out["state"] != r.runState:
+			bad("a %v after the run ended: state %q, but the run is %s", p.signal, out["state"], r.runState)
+		case !strings.Contains(log, "after the run ended ("+conclusion+")"):
+			bad("no line says the step was aborted after the run ended (%s)", conclusion)
+		}
+		if r.cancels > 0 {
+			bad("%d cancels of a run that had ended", r.cancels)
+		}
+		if len(r.downloaded) > 0 && p.signalRoute == routeFile {
+			bad("files left by downloads a signal stopped: %v", slices.Sorted(maps.Keys(r.downloaded)))
+		}
+	}
+	// Item 6: more FILE artifacts than are read is one warning.
+	if p.manyArtifacts && settled {
+		if n := strings.Count(log, "more than the 1000 oz-run reads"); n != 1 {
+			bad("%d warnings of the artifacts past the 1000 read, want 1", n)
+		}
 	}
 }

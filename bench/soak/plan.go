@@ -61,6 +61,15 @@ type plan struct {
 	followup   bool // an earlier run is followed up (run_id + followup) instead of a run created
 	filesDir   bool // files_dir is set
 	answerLost bool // the conversation cannot be read: no answer, but no other change
+
+	// Issue 16's classes, drawn last (drawWork).
+	keyAnswer     bool     // the answer holds the key transformed
+	keyTokens     []string // the base64 tokens of the key in it, to be masked whole
+	redirect      string   // every download redirects with the key in its Location: "home" (relative) or "away" (another host); "" none
+	convHang      bool     // the conversation never answers and timeout is short: the work's budget ends the read
+	signalRoute   string   // the signal goes once this route has been called (it hangs), not after the first request
+	manyArtifacts bool     // the status reads list more FILE artifacts than are read
+	notes         []string // more of what was drawn, for the report
 }
 
 // ozFilesDir is files_dir when set.
@@ -330,16 +339,7 @@ func newPlan(i int, r *rand.Rand) *plan {
 			p.hostile = h.name
 			p.conclusion = h.conclusion
 			p.inputs["timeout"] = "30s" // the run ends with the answer
-			// Every status read the other faults leave gets it, and so does
-			// a slowed read (a fault with only a Delay would serve the fake's
-			// own run, which may end otherwise).
-			body := h.body(r)
-			for i, f := range p.faults {
-				if f.Path == routeGet && f.Delay > 0 && f.Status == 0 && f.Body == "" && !f.Hang && !f.CloseConn {
-					p.faults[i].Status, p.faults[i].Body = 200, body
-				}
-			}
-			p.faults = append(p.faults, get(ozfaketest.Fault{Status: 200, Body: body}))
+			p.answerEveryRead(h.body(r))
 			p.faultNames = append(p.faultNames, h.name)
 		}
 	}
@@ -361,6 +361,7 @@ func newPlan(i int, r *rand.Rand) *plan {
 			p.inputs["followup"] = strings.Join(tags, " ") + " " + p.inputs["followup"]
 		}
 	}
+	p.drawWork(r) // last of all: issue 16's classes of the agent's work
 	return p
 }
 
@@ -420,7 +421,7 @@ func (p *plan) String() string {
 	} else {
 		fmt.Fprintf(&b, " prompt=%q", p.inputs["prompt"])
 	}
-	for _, k := range []string{"fail_on", "timeout", "on_timeout", "cancel_on_abort", "wait", "files_dir"} {
+	for _, k := range []string{"fail_on", "timeout", "on_timeout", "cancel_on_abort", "wait", "files_dir", "debug"} {
 		if v, ok := p.inputs[k]; ok {
 			fmt.Fprintf(&b, " %s=%s", k, v)
 		}
@@ -430,6 +431,12 @@ func (p *plan) String() string {
 	}
 	if p.signal != nil {
 		fmt.Fprintf(&b, " signal=%v@%s", p.signal, p.signalAfter)
+		if p.signalRoute != "" {
+			fmt.Fprintf(&b, " after %s", p.signalRoute)
+		}
+	}
+	if len(p.notes) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(p.notes, "; "))
 	}
 	return b.String()
 }

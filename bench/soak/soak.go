@@ -18,12 +18,15 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/ozfake"
@@ -198,6 +201,11 @@ type result struct {
 	conversations  int               // conversation reads
 	gets           int               // status reads of the program's own
 	fakeNote       string            // what the fake says of the run, for the report
+
+	thiefHits   int      // requests to the host a redirect named (p.redirect "away")
+	moved       int      // requests to the path a relative redirect named
+	fileQueries []string // the path and query of every request to the file server
+	fileAuth    int      // requests to the file server with an Authorization header
 }
 
 func (r *result) log() string { return r.stdout + r.stderr + r.fakeNote }
@@ -223,6 +231,24 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	// What the program does is counted from here (the earlier run's
 	// requests are not its own).
 	setupRequests, setupGets := len(fake.Requests()), fake.Count(routeGet)
+	setupSignalRoute := fake.Count(p.signalRoute)
+	var thiefHits atomic.Int32
+	if p.redirect != "" {
+		// The host a redirect carrying the key names: it must get nothing.
+		thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			thiefHits.Add(1)
+			_, _ = w.Write([]byte("stolen\n"))
+		}))
+		defer thief.Close()
+		host := strings.TrimPrefix(thief.URL, "http://")
+		for i, f := range p.faults {
+			if loc := f.Header.Get("Location"); strings.Contains(loc, elsewhere) {
+				f.Header = f.Header.Clone()
+				f.Header.Set("Location", strings.ReplaceAll(loc, elsewhere, host))
+				p.faults[i] = f
+			}
+		}
+	}
 	for _, f := range p.faults {
 		if f.Nth > 0 {
 			f.Nth += fake.Count(f.Path) // the Nth call of the program's own
@@ -255,8 +281,9 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 		go func() {
 			defer drivers.Done()
 			// From the first request on, the program handles signals (a
-			// signal during the Go runtime's start would just kill it).
-			for len(fake.Requests()) <= setupRequests {
+			// signal during the Go runtime's start would just kill it);
+			// with a route, from its first call on (it hangs).
+			for len(fake.Requests()) <= setupRequests || p.signalRoute != "" && fake.Count(p.signalRoute) <= setupSignalRoute {
 				select {
 				case <-done:
 					return
@@ -320,6 +347,19 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	res.followupPosts = fake.Count(routeFollowup)
 	res.conversations = fake.Count(routeConversation)
 	res.gets = fake.Count(routeGet) - setupGets
+	res.thiefHits = int(thiefHits.Load())
+	for _, q := range fake.Requests() {
+		if !strings.HasPrefix(q.Path, ozfake.FilesPath) {
+			continue
+		}
+		res.fileQueries = append(res.fileQueries, q.Path+"?"+q.RawQuery)
+		if strings.HasPrefix(q.Path, movedPath) {
+			res.moved++
+		}
+		if q.Header.Get("Authorization") != "" {
+			res.fileAuth++
+		}
+	}
 	if runs := fake.Runs(); len(runs) == 1 {
 		res.runState = string(runs[0].State)
 	}
