@@ -1,0 +1,160 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// batchOf parses the batch inputs vals (by input name) over a workspace
+// holding fs.
+func batchOf(t *testing.T, vals map[string]string, fs map[string]string) (*Batch, []*InputError) {
+	t.Helper()
+	l := &loader{files: files(fs), values: vals}
+	return l.parseBatch(&Config{APIKey: testKey})
+}
+
+func TestPromptsParse(t *testing.T) {
+	t.Parallel()
+	ws := map[string]string{
+		"p/a.md":      "  review package a  \n",
+		"list.yaml":   "- one\n- key: two\n  prompt: second\n",
+		"list.JSON":   `["x", {"key": "y", "skill": "o/r:s"}]`,
+		"p/empty.txt": "",
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		want  []PromptItem
+	}{
+		{"strings", "- fix a\n- fix b\n", []PromptItem{{Key: "1", Prompt: "fix a"}, {Key: "2", Prompt: "fix b"}}},
+		{"json", `["fix a", {"key":"b-2","prompt":"fix b","model":"m","environment":"e","title":"t"}]`,
+			[]PromptItem{{Key: "1", Prompt: "fix a"}, {Key: "b-2", Prompt: "fix b", Model: "m", Environment: "e", Title: "t"}}},
+		{"objects", "- key: pkg.a\n  prompt_file: p/a.md\n- key: s_1\n  skill: owner/repo:review\n  prompt: extra\n",
+			[]PromptItem{{Key: "pkg.a", Prompt: "review package a", PromptFile: "p/a.md"}, {Key: "s_1", Skill: "owner/repo:review", Prompt: "extra"}}},
+		{"yaml file", "list.yaml", []PromptItem{{Key: "1", Prompt: "one"}, {Key: "two", Prompt: "second"}}},
+		{"json file", "list.JSON", []PromptItem{{Key: "1", Prompt: "x"}, {Key: "y", Skill: "o/r:s"}}},
+		{"numeric key", "- key: 7\n  prompt: p\n", []PromptItem{{Key: "7", Prompt: "p"}}},
+		{"block text", "- |\n  line one\n  line two\n", []PromptItem{{Key: "1", Prompt: "line one\nline two"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, errs := batchOf(t, map[string]string{"prompts": tc.value}, ws)
+			require.Empty(t, errs)
+			assert.Equal(t, tc.want, b.Items)
+			assert.Equal(t, DefaultMaxParallel, b.MaxParallel)
+			assert.False(t, b.FailFast)
+		})
+	}
+}
+
+func TestPromptsNone(t *testing.T) {
+	t.Parallel()
+	b, errs := batchOf(t, map[string]string{"prompt": "x"}, nil)
+	assert.Nil(t, b)
+	assert.Empty(t, errs)
+}
+
+func TestPromptsBatchInputs(t *testing.T) {
+	t.Parallel()
+	b, errs := batchOf(t, map[string]string{"prompts": "- a", "max_parallel": "100", "fail_fast": "true", "wait": "true"}, nil)
+	require.Empty(t, errs)
+	assert.Equal(t, 100, b.MaxParallel)
+	assert.True(t, b.FailFast)
+}
+
+func TestPromptsRejects(t *testing.T) {
+	t.Parallel()
+	ws := map[string]string{"empty.md": "", "bad.yaml": "- [", "../out.yaml": "- a"}
+	long := strings.Repeat("- a\n", MaxPrompts+1)
+	for _, tc := range []struct {
+		name  string
+		vals  map[string]string
+		input string // the input blamed
+		want  string // in the message
+	}{
+		{"not yaml", map[string]string{"prompts": "- [oops"}, "prompts", "is not a YAML or JSON list"},
+		{"not a list", map[string]string{"prompts": "prompt: x"}, "prompts", "is not a list"},
+		{"scalar", map[string]string{"prompts": "just text"}, "prompts", "is not a list"},
+		{"empty list", map[string]string{"prompts": "[]"}, "prompts", "is an empty list"},
+		{"too many", map[string]string{"prompts": long}, "prompts", "257 items, more than 256"},
+		{"unknown field", map[string]string{"prompts": "- promt: x"}, "prompts", `item 1 has an unknown field "promt"`},
+		{"field twice", map[string]string{"prompts": "- prompt: x\n  prompt: y"}, "prompts", `item 1 has the field "prompt" twice`},
+		{"duplicate key", map[string]string{"prompts": "- key: a\n  prompt: x\n- key: a\n  prompt: y"}, "prompts", `item 2 has key "a", as item 1 has`},
+		{"key clashes with a position", map[string]string{"prompts": "- x\n- key: \"1\"\n  prompt: y"}, "prompts", `item 2 has key "1", as item 1 has`},
+		{"bad key", map[string]string{"prompts": "- key: Upper\n  prompt: x"}, "prompts", `item 1 has the key "Upper"`},
+		{"long key", map[string]string{"prompts": "- key: " + strings.Repeat("a", 41) + "\n  prompt: x"}, "prompts", "item 1 has the key"},
+		{"no prompt", map[string]string{"prompts": "- key: a\n  model: m"}, "prompts", "item 1 has no prompt"},
+		{"null item", map[string]string{"prompts": "- a\n- "}, "prompts", "item 2 is empty"},
+		{"nested list", map[string]string{"prompts": "- [a, b]"}, "prompts", "item 1 is neither a string nor an object"},
+		{"prompt and file", map[string]string{"prompts": "- prompt: x\n  prompt_file: empty.md"}, "prompts", "both prompt and prompt_file"},
+		{"empty file", map[string]string{"prompts": "- prompt_file: empty.md"}, "prompts", "names an empty file"},
+		{"missing file", map[string]string{"prompts": "- prompt_file: nope.md"}, "prompts", "cannot be read"},
+		{"file outside", map[string]string{"prompts": "- prompt_file: ../x.md"}, "prompts", "outside the workspace"},
+		{"bad skill", map[string]string{"prompts": "- skill: review"}, "prompts", "bare skill name"},
+		{"object value", map[string]string{"prompts": "- prompt: {a: 1}"}, "prompts", "has a prompt that is not text"},
+		{"alias", map[string]string{"prompts": "- &a x\n- *a"}, "prompts", "anchor or alias"},
+		{"model line break", map[string]string{"prompts": "- prompt: x\n  model: \"a\\nb\""}, "prompts", "model with control characters"},
+		{"key in prompt", map[string]string{"prompts": "- use " + testKey}, "prompts", "contains the API key"},
+		{"output_schema not yet", map[string]string{"prompts": "- prompt: x\n  output_schema: {type: object}"}, "prompts", "does not support yet"},
+		{"pass_if not yet", map[string]string{"prompts": "- prompt: x\n  pass_if: output.ok"}, "prompts", "does not support yet"},
+		{"list file unreadable", map[string]string{"prompts": "bad.yaml"}, "prompts", "is not a YAML or JSON list"},
+		{"list file outside", map[string]string{"prompts": "../out.yaml"}, "prompts", "outside the workspace"},
+		{"with prompt", map[string]string{"prompts": "- a", "prompt": "b"}, "prompts", "together with prompt"},
+		{"with prompt_file", map[string]string{"prompts": "- a", "prompt_file": "b"}, "prompts", "together with prompt_file"},
+		{"with skill", map[string]string{"prompts": "- a", "skill": "o/r:s"}, "prompts", "together with skill"},
+		{"with conversation_id", map[string]string{"prompts": "- a", "conversation_id": "c"}, "prompts", "together with conversation_id"},
+		{"with run_id", map[string]string{"prompts": "- a", "run_id": "r"}, "prompts", "together with run_id"},
+		{"with followup", map[string]string{"prompts": "- a", "followup": "f"}, "prompts", "together with followup"},
+		{"no wait", map[string]string{"prompts": "- a", "wait": "false"}, "wait", "a batch is always waited on"},
+		{"max_parallel 0", map[string]string{"prompts": "- a", "max_parallel": "0"}, "max_parallel", "from 1 to 100"},
+		{"max_parallel 101", map[string]string{"prompts": "- a", "max_parallel": "101"}, "max_parallel", "from 1 to 100"},
+		{"max_parallel word", map[string]string{"prompts": "- a", "max_parallel": "ten"}, "max_parallel", "from 1 to 100"},
+		{"fail_fast word", map[string]string{"prompts": "- a", "fail_fast": "maybe"}, "fail_fast", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, errs := batchOf(t, tc.vals, ws)
+			assert.Nil(t, b)
+			require.NotEmpty(t, errs)
+			found := false
+			for _, e := range errs {
+				assert.NotContains(t, e.Error(), testKey)
+				if e.Input == tc.input && strings.Contains(e.Error(), tc.want) {
+					found = true
+				}
+			}
+			assert.True(t, found, "no error on %s saying %q in %v", tc.input, tc.want, errs)
+		})
+	}
+}
+
+func TestPromptsEveryItemsErrorSaid(t *testing.T) {
+	t.Parallel()
+	_, errs := batchOf(t, map[string]string{"prompts": "- promt: x\n- ok\n- key: BAD\n  prompt: y"}, nil)
+	require.Len(t, errs, 2)
+	assert.Contains(t, errs[0].Error(), "item 1")
+	assert.Contains(t, errs[1].Error(), "item 3")
+}
+
+func FuzzPrompts(f *testing.F) {
+	for _, s := range []string{"- a", `["a",{"key":"b","prompt":"c"}]`, "- &x a\n- *x", "- key: 1\n  prompt: [", "{a: 1}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		l := &loader{files: files(nil), values: map[string]string{"prompts": v}}
+		b, errs := l.parseBatch(&Config{APIKey: testKey})
+		if (b == nil) == (len(errs) == 0) && strings.TrimSpace(v) != "" {
+			t.Fatalf("batch %v with errors %v", b, errs)
+		}
+		if b != nil {
+			for _, it := range b.Items {
+				if !validPromptKey(it.Key) || it.Prompt == "" && it.Skill == "" {
+					t.Fatalf("item %+v", it)
+				}
+			}
+		}
+	})
+}
