@@ -83,6 +83,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		dryRun(p, cfg)
 		return outcome.ExitOK
 	}
+	if cfg.Skipped() {
+		return skip(p, cfg)
+	}
 	client, runOpts, err := newClient(ctx, cfg, env, p, red, rs.version)
 	if err != nil { // config has checked every value: not expected
 		return reportInputError(p, red, err)
@@ -261,6 +264,22 @@ func logSettings(p ci.Platform, cfg *config.Config) {
 		}
 		p.Logf("  %s: %s", s.Name, v)
 	}
+}
+
+// skip ends a step that has no key, with missing_key: skip: nothing is
+// sent, the outputs and the summary say skipped, and a notice says why.
+func skip(p ci.Platform, cfg *config.Config) int {
+	now := time.Now()
+	res := outcome.Result{Conclusion: outcome.Skipped, Started: now, Ended: now}
+	ro := reportOptions(cfg, p)
+	if err := p.Publish(report.Build(res, ro)); err != nil {
+		p.Error("Writing outputs", err.Error())
+		return outcome.ExitInput
+	}
+	for _, l := range report.Announce(res, ro) {
+		say(p, l)
+	}
+	return res.ExitCode(cfg.FailOn)
 }
 
 // reportInputError reports a step stopped by invalid input: the error, and

@@ -58,6 +58,12 @@ type Config struct {
 	// 60; zero leaves the server's default.
 	IdleTimeout time.Duration
 
+	// Harness is config.harness.type (oz, claude, gemini, codex); empty
+	// leaves the server's default.
+	Harness string
+	// MissingKey is what to do when no API key is given at all.
+	MissingKey MissingKey
+
 	// The PR/MR comment. The tokens are read only with Comment (empty
 	// otherwise): a token that is not used is neither checked nor masked.
 	Comment     bool

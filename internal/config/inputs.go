@@ -114,6 +114,10 @@ var inputs = []input{
 		doc: "token for the PR comment (needs pull-requests: write; the action passes the workflow's token)"},
 	{name: "gitlab_token", fallbackEnv: "GITLAB_TOKEN", arg: "token", set: token(func(c *Config) *string { return &c.GitLabToken }),
 		doc: "token for the MR comment: a project or personal access token with the api scope, in a masked variable (CI_JOB_TOKEN cannot write notes)"},
+	{name: "harness", arg: "oz|claude|gemini|codex", set: setHarness,
+		doc: "the agent harness: oz, claude, gemini or codex (config.harness); unset = server default"},
+	{name: "missing_key", def: "fail", arg: "fail|skip", set: setMissingKey,
+		doc: "no key at all (fork and Dependabot pull requests get no secrets): fail (exit 2), or skip (conclusion skipped, exit 0, a notice saying why)"},
 
 	{name: "dotenv", report: true, def: "oz-run.env", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.Dotenv }),
 		doc: "dotenv report of the outputs (OZ_RUN_ID, OZ_CONCLUSION, ...), relative to the workspace; \"\" writes none"},

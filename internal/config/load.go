@@ -88,11 +88,11 @@ const MinPollInterval = time.Second
 // check is the validation that spans inputs.
 func (l *loader) check(c *Config) []*InputError {
 	var errs []*InputError
-	if l.values["warp_api_key"] == "" {
+	if l.values["warp_api_key"] == "" && c.MissingKey != MissingKeySkip {
 		errs = append(errs, &InputError{
 			Input:    "warp_api_key",
 			Problem:  "is required",
-			Accepted: "set it, or the environment variable WARP_API_KEY, to an Oz API key (keep it in a CI secret)",
+			Accepted: "set it, or the environment variable WARP_API_KEY, to an Oz API key (keep it in a CI secret); where no secret reaches the job (fork and Dependabot pull requests), missing_key: skip ends the step as skipped instead",
 		})
 	}
 	if l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" && l.values["conversation_id"] == "" {

@@ -138,6 +138,7 @@ func TestLoadDefaults(t *testing.T) {
 		SummaryFile:     "oz-run-summary.md",
 		JUnitFile:       "oz-run-junit.xml",
 		OutputFile:      "oz-run-output.md",
+		MissingKey:      MissingKeyFail,
 		Workspace:       "/ws",
 	}, c)
 }
@@ -178,6 +179,8 @@ func TestLoadEveryInput(t *testing.T) {
 		"INPUT_FILES_DIR":         "build/oz-files",
 		"INPUT_SHARE":             "Viewer",
 		"INPUT_IDLE_TIMEOUT":      "15",
+		"INPUT_HARNESS":           "Claude",
+		"INPUT_MISSING_KEY":       "SKIP",
 	}
 	c, _, err := Load(nil, Env(e), filesAt("/builds/acme/app", true, nil))
 	require.NoError(t, err)
@@ -217,6 +220,8 @@ func TestLoadEveryInput(t *testing.T) {
 		FilesDir:        "build/oz-files",
 		Share:           "VIEWER",
 		IdleTimeout:     15 * time.Minute,
+		Harness:         "claude",
+		MissingKey:      MissingKeySkip,
 		Workspace:       "/builds/acme/app",
 	}, c)
 }

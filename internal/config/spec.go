@@ -45,11 +45,14 @@ func (c *Config) createRequest() oz.CreateRunRequest {
 		ComputerUseEnabled: c.ComputerUse,
 		IdleTimeoutMinutes: int(c.IdleTimeout / time.Minute),
 	}
+	if c.Harness != "" {
+		conf.Harness = &oz.Harness{Type: c.Harness}
+	}
 	if c.Share != "" {
 		conf.SessionSharing = &oz.SessionSharing{PublicAccess: c.Share}
 	}
 	if conf.Name != "" || conf.EnvironmentID != "" || conf.ModelID != "" || len(conf.MCPServers) > 0 ||
-		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil || conf.IdleTimeoutMinutes != 0 || conf.SessionSharing != nil {
+		conf.WorkerHost != "" || conf.ComputerUseEnabled != nil || conf.IdleTimeoutMinutes != 0 || conf.SessionSharing != nil || conf.Harness != nil {
 		req.Config = &conf
 	}
 	return req

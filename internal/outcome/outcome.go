@@ -25,10 +25,13 @@ const (
 	Cancelled Conclusion = "cancelled"
 	TimedOut  Conclusion = "timed_out"
 	Submitted Conclusion = "submitted"
+	// Skipped: no API key at all and missing_key: skip (fork and
+	// Dependabot pull requests get no secrets); nothing was sent.
+	Skipped Conclusion = "skipped"
 )
 
 // Conclusions lists every conclusion, in the contract's order.
-var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted}
+var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted, Skipped}
 
 // ConclusionOf maps a terminal state to its conclusion; unknown states fail.
 func ConclusionOf(s oz.State) Conclusion {

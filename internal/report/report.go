@@ -117,6 +117,8 @@ func Ending(res outcome.Result, opts Options) string {
 	}
 	timeout := outcome.FormatDuration(opts.Timeout)
 	switch {
+	case res.Conclusion == outcome.Skipped:
+		b.WriteString(SkippedWhy)
 	case res.Conclusion == outcome.Submitted && res.Followup != nil:
 		fmt.Fprintf(&b, "follow-up sent to run %s (outcome %s), not waited for (wait: false)%s", id, res.Followup.Outcome, state)
 	case res.Conclusion == outcome.TimedOut && res.FollowupPending:
@@ -147,6 +149,9 @@ func Ending(res outcome.Result, opts Options) string {
 	}
 	return b.String()
 }
+
+// SkippedWhy says why a step was skipped (conclusion skipped).
+const SkippedWhy = "skipped: no Oz API key was given (warp_api_key and WARP_API_KEY are empty) and missing_key is skip, so nothing was sent to the Oz API; pull requests from forks and Dependabot get no secrets"
 
 // Level is how a Line is said: a notice, a warning, an error.
 type Level int

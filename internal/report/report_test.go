@@ -89,6 +89,7 @@ func goldenCases(t *testing.T) map[string]struct {
 		"followup_pending":    {pending, opts()},
 		"api_error":           {apiError, opts()},
 		"aborted":             {aborted, opts()},
+		"skipped":             {outcome.Result{Conclusion: outcome.Skipped, Started: t0, Ended: t0}, opts()},
 	}
 }
 

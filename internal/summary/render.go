@@ -92,6 +92,9 @@ var conclusions = map[outcome.Conclusion]struct {
 	outcome.Submitted: {"📨", " was submitted", func(f format) string {
 		return "The step did not wait for the run to end (" + f.lit("wait: false") + "): follow it on the run page."
 	}},
+	outcome.Skipped: {"⏭️", " was skipped", func(f format) string {
+		return "No Oz API key was given (" + f.lit("warp_api_key") + ", " + f.lit("WARP_API_KEY") + ") and " + f.lit("missing_key") + " is " + f.lit("skip") + ": nothing was sent to the Oz API. Pull requests from forks and Dependabot get no secrets."
+	}},
 	"": {"❔", " ended without a conclusion", nil},
 }
 
@@ -177,7 +180,7 @@ func verdict(r outcome.Result, opts Options, f format) string {
 		return fails + ": the run reached no conclusion."
 	case opts.FailOn.Fails(c):
 		return fails + ": " + f.word(string(c)) + " is in " + f.lit("fail_on") + "."
-	case c == outcome.Succeeded:
+	case c == outcome.Succeeded || c == outcome.Skipped:
 		return "This does not fail the step."
 	}
 	return "This does not fail the step: " + f.word(string(c)) + " is not in " + f.lit("fail_on") + "."
@@ -323,7 +326,7 @@ func duration(r outcome.Result, f format) string {
 		}
 		return f.text(r.Run.RunTime, maxRunTime)
 	}
-	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) {
+	if r.Started.IsZero() || r.Ended.IsZero() || r.Ended.Before(r.Started) || r.Conclusion == outcome.Skipped {
 		return "—"
 	}
 	return human(r.Ended.Sub(r.Started)) + " (waited)"

@@ -184,6 +184,7 @@ func goldenCases(t testing.TB) map[string]struct {
 		"aborted":             {aborted, failOn},
 		"hostile":             {hostile, Options{FailOn: defaultFailOn(), Title: "Nightly <b>#1</b>"}},
 		"forged":              {forged, failOn},
+		"skipped":             {outcome.Result{Conclusion: outcome.Skipped, Started: t0, Ended: t0}, failOn},
 	}
 }
 
