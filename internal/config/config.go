@@ -34,6 +34,8 @@ type Config struct {
 	OnTimeout     OnTimeout
 	CancelOnAbort bool
 	FailOn        outcome.FailOn
+	// MaxCostUSD is the cost cap in US dollars (max_cost_usd); zero: none.
+	MaxCostUSD float64
 
 	PollInterval    time.Duration
 	PollMaxInterval time.Duration
@@ -99,4 +101,4 @@ const (
 )
 
 // DefaultFailOn is the fail_on default.
-const DefaultFailOn = "failed,error,blocked,cancelled,timed_out"
+const DefaultFailOn = "failed,error,blocked,cancelled,timed_out,over_budget"

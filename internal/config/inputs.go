@@ -114,6 +114,8 @@ var inputs = []input{
 		doc: "token for the PR comment (needs pull-requests: write; the action passes the workflow's token)"},
 	{name: "gitlab_token", fallbackEnv: "GITLAB_TOKEN", arg: "token", set: token(func(c *Config) *string { return &c.GitLabToken }),
 		doc: "token for the MR comment: a project or personal access token with the api scope, in a masked variable (CI_JOB_TOKEN cannot write notes)"},
+	{name: "max_cost_usd", arg: "dollars", set: setMaxCostUSD,
+		doc: "cancel the run once its reported cost reaches this many US dollars (conclusion over_budget); the API reports cost with a delay, so this is where oz-run stops the run, not a cap on the bill; unset = no cap"},
 	{name: "harness", arg: "oz|claude|gemini|codex", set: setHarness,
 		doc: "the agent harness: oz, claude, gemini or codex (config.harness); unset = server default"},
 	{name: "missing_key", def: "fail", arg: "fail|skip", set: setMissingKey,

@@ -129,7 +129,7 @@ func TestLoadDefaults(t *testing.T) {
 		Timeout:         60 * time.Minute,
 		OnTimeout:       OnTimeoutCancel,
 		CancelOnAbort:   true,
-		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true},
+		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true, outcome.OverBudget: true},
 		PollInterval:    2 * time.Second,
 		PollMaxInterval: 30 * time.Second,
 		APIURL:          "https://app.warp.dev/api/v1",

@@ -22,6 +22,7 @@ func (c *Config) Spec() runner.Spec {
 		PollMaxInterval: c.PollMaxInterval,
 		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel,
 		CancelOnAbort:   c.CancelOnAbort,
+		MaxCostUSD:      c.MaxCostUSD,
 	}
 }
 

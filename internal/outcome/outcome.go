@@ -28,10 +28,13 @@ const (
 	// Skipped: no API key at all and missing_key: skip (fork and
 	// Dependabot pull requests get no secrets); nothing was sent.
 	Skipped Conclusion = "skipped"
+	// OverBudget: the run's reported cost reached max_cost_usd and oz-run
+	// cancelled it.
+	OverBudget Conclusion = "over_budget"
 )
 
 // Conclusions lists every conclusion, in the contract's order.
-var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted, Skipped}
+var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted, OverBudget, Skipped}
 
 // ConclusionOf maps a terminal state to its conclusion; unknown states fail.
 func ConclusionOf(s oz.State) Conclusion {

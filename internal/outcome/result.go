@@ -43,6 +43,9 @@ type Result struct {
 	// failed; the run may still be going.
 	CancelErr error
 	Cancelled bool // the remote run was cancelled by us
+	// MaxCostUSD is the cost cap the run was held to (max_cost_usd);
+	// zero: none.
+	MaxCostUSD float64
 
 	// Work is what the agent said and made, read once the run has ended
 	// (after the runner returns); zero when nothing was read.

@@ -233,6 +233,9 @@ func (r *run) item(now time.Time) runItem {
 		}
 	}
 	if tl.state.IsWorking() {
+		if !tl.started.IsZero() {
+			it.RequestUsage = sc.grownUsage(now.Sub(tl.started))
+		}
 		return it
 	}
 	begin := tl.started
@@ -243,6 +246,9 @@ func (r *run) item(now time.Time) runItem {
 	it.FinishedAt = timestamp(tl.since)
 	it.StatusMessage = r.message(tl.state, sc, now)
 	it.RequestUsage = sc.Usage
+	if grown := sc.grownUsage(tl.since.Sub(tl.started)); grown != nil && !tl.started.IsZero() {
+		it.RequestUsage = grown
+	}
 	if it.RequestUsage == nil {
 		it.RequestUsage = usage(0.9, 0.2, 0.05)
 	}

@@ -97,6 +97,9 @@ var scenarios = []scenario{
 			sc.Steps[i].For = 0
 		}
 	}},
+	{Scenario{"[fake:costly]", "the run's cost grows by $0.25 a second of work, shown in request_usage while it works (max_cost_usd tests)"}, true, func(sc *Script) {
+		sc.CostGrowth, sc.CostEvery = 0.25, time.Second
+	}},
 }
 
 // workingSteps is the usual start of a run, then INPROGRESS for d (zero:

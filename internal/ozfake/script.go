@@ -47,6 +47,12 @@ type Script struct {
 	// NoConversation makes the run's conversation 404, as on servers older
 	// than the endpoint.
 	NoConversation bool
+	// CostGrowth is what the run's cost grows by, in US dollars, every
+	// CostEvery of work (from CLAIMED on): request_usage shows the cost so
+	// far while the run works, and the cost at its end once it has ended
+	// ([fake:costly]). Zero: the run shows Usage once ended, nothing before.
+	CostGrowth float64
+	CostEvery  time.Duration
 	// AcceptWrites, in the script of a follow-up's new execution, makes
 	// the follow-up's acceptance write the run: its updated_at moves at
 	// once, while its old terminal state is still served until the new
@@ -86,6 +92,7 @@ func (sc Script) scaled(f float64) Script {
 		out.Usage = &u
 	}
 	out.Files = append([]File(nil), sc.Files...)
+	out.CostEvery = time.Duration(float64(sc.CostEvery) * f)
 	return out
 }
 
@@ -167,6 +174,17 @@ func usage(inference, compute, platform float64) *oz.Usage {
 		InferenceCost: &inference, ComputeCost: &compute, PlatformCost: &platform,
 		InferenceCostUSD: &iu, ComputeCostUSD: &cu, PlatformCostUSD: &pu, TotalTokens: &tokens,
 	}
+}
+
+// grownUsage is the request_usage of a run whose cost grows
+// (Script.CostGrowth) after working for d; nil when it does not grow.
+func (sc Script) grownUsage(d time.Duration) *oz.Usage {
+	if sc.CostGrowth <= 0 || sc.CostEvery <= 0 || d < 0 {
+		return nil
+	}
+	usd := sc.CostGrowth * float64(d) / float64(sc.CostEvery)
+	credits := usd * 100 // usage's rate: a cent a credit
+	return usage(credits*0.8, credits*0.2, 0)
 }
 
 // defaultMessage is a realistic status message for a terminal state.

@@ -119,6 +119,18 @@ func Ending(res outcome.Result, opts Options) string {
 	switch {
 	case res.Conclusion == outcome.Skipped:
 		b.WriteString(SkippedWhy)
+	case res.Conclusion == outcome.OverBudget:
+		spent := "its reported cost"
+		if res.Run != nil {
+			if usd, ok := res.Run.RequestUsage.CostUSD(); ok {
+				spent = fmt.Sprintf("its reported cost ($%.2f)", usd)
+			}
+		}
+		verb := "was cancelled"
+		if !res.Cancelled {
+			verb = "could not be cancelled"
+		}
+		fmt.Fprintf(&b, "run %s reached max_cost_usd ($%.2f) with %s and %s%s", id, res.MaxCostUSD, spent, verb, state)
 	case res.Conclusion == outcome.Submitted && res.Followup != nil:
 		fmt.Fprintf(&b, "follow-up sent to run %s (outcome %s), not waited for (wait: false)%s", id, res.Followup.Outcome, state)
 	case res.Conclusion == outcome.TimedOut && res.FollowupPending:

@@ -145,6 +145,9 @@ type Spec struct {
 	CancelOnTimeout bool
 	// CancelOnAbort cancels the remote run when the step is aborted.
 	CancelOnAbort bool
+	// MaxCostUSD cancels the run once its reported cost reaches it
+	// (max_cost_usd; conclusion over_budget); zero: no cap.
+	MaxCostUSD float64
 }
 
 // Run submits or attaches to a run and waits for it as spec says. It
@@ -153,6 +156,7 @@ type Spec struct {
 func Run(ctx context.Context, spec Spec, api RunsAPI, rep Reporter, opts Options) outcome.Result {
 	w := &waiter{spec: spec, api: api, rep: rep, opts: opts.withDefaults()}
 	w.res.Started = w.opts.Now()
+	w.res.MaxCostUSD = spec.MaxCostUSD
 	w.run(ctx)
 	w.res.FollowupPending = w.res.Followup != nil && !w.moved && !w.res.NoWait
 	w.res.Ended = w.opts.Now()
@@ -353,6 +357,9 @@ func (w *waiter) poll(ctx context.Context) bool {
 					w.staleShown = true
 					w.rep.Logf("Run %s still shows its state from before the follow-up (%s): waiting for it to pick the follow-up up", w.res.RunID, run.State)
 				}
+			}
+			if w.overBudget(run) {
+				return true
 			}
 			if run.State.IsTerminal() && (w.res.Followup == nil || w.moved) {
 				w.res.Conclusion = outcome.ConclusionOf(run.State)

@@ -97,6 +97,9 @@ func writeCommentTable(b *strings.Builder, r outcome.Result) {
 		if c, ok := credits(r); ok {
 			cost = c + " credits"
 		}
+		if r.MaxCostUSD > 0 {
+			cost = costCell(r, markdown)
+		}
 		rows = append(rows, tableRow{"Duration", duration(r, markdown)}, tableRow{"Cost", cost})
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {

@@ -86,6 +86,9 @@ var conclusions = map[outcome.Conclusion]struct {
 		return "The agent is waiting for a person's approval or input: open the session or the run page to answer."
 	}},
 	outcome.Cancelled: {"🚫", " was cancelled", nil},
+	outcome.OverBudget: {"💸", " went over budget", func(f format) string {
+		return "The run's reported cost reached " + f.lit("max_cost_usd") + ", so oz-run cancelled it. The API reports cost with a delay: the bill may be somewhat higher than the cost shown."
+	}},
 	outcome.TimedOut: {"⏱️", " timed out", func(f format) string {
 		return "The run did not end within " + f.lit("timeout") + "."
 	}},
@@ -259,7 +262,7 @@ func tableRows(r outcome.Result, f format) []tableRow {
 			rows = append(rows, tableRow{name, value})
 		}
 	}
-	add("Cost", costUSD(r))
+	add("Cost", costCell(r, f))
 	add("Tokens", tokens(r))
 	if s, ok := f.session(r.Run.SessionURL()); ok {
 		add("Session", s)

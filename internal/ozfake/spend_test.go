@@ -1,0 +1,40 @@
+package ozfake
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// TestCostlyRunShowsItsCostWhileWorking: [fake:costly] reports a cost that
+// grows while the run works, and keeps the last one once it has ended.
+func TestCostlyRunShowsItsCostWhileWorking(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	id := f.create("[fake:costly] spend")
+	cost := func() (float64, bool) {
+		run := f.get(id)
+		return run.RequestUsage.CostUSD()
+	}
+	_, ok := cost()
+	assert.False(t, ok, "no cost before the run works")
+	f.clock.Advance(time.Second) // CLAIMED: the work starts
+	usd, ok := cost()
+	require.True(t, ok)
+	assert.InDelta(t, 0, usd, 1e-9)
+	f.clock.Advance(2 * time.Second) // INPROGRESS
+	usd, _ = cost()
+	assert.InDelta(t, 0.5, usd, 1e-9)
+	f.clock.Advance(time.Hour) // ended after 3.5 s of work
+	run := f.get(id)
+	assert.Equal(t, oz.StateSucceeded, run.State)
+	usd, _ = run.RequestUsage.CostUSD()
+	assert.InDelta(t, 0.875, usd, 1e-9)
+	credits, ok := run.RequestUsage.Credits()
+	require.True(t, ok)
+	assert.InDelta(t, 87.5, credits, 1e-6)
+}
