@@ -1,0 +1,599 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// A batch (prompts): many Specs, at most MaxParallel working at once, and
+// one poller that lists the batch's runs (GET /agent/runs filtered by the
+// batch's id in their metadata and updated_after) instead of reading each
+// run. Each run keeps its own outcome in its own waiter, which the single
+// run's code (submit, observe, interrupted, cancelRemote) drives as it does
+// for one run; the report aggregates.
+
+// The metadata keys a batch's runs carry besides the client's request id.
+const (
+	// BatchIDKey holds the batch's id: the list's filter.
+	BatchIDKey = "oz_run_batch"
+	// BatchItemKey holds the item's key.
+	BatchItemKey = "oz_run_item"
+)
+
+// BatchItem is one run of a batch: its key (unique in the batch) and what
+// it needs.
+type BatchItem struct {
+	Key  string
+	Spec Spec
+}
+
+// BatchSpec is a batch: its runs in list order and how they run together.
+// The items' own Timeout, PollInterval, PollMaxInterval, CancelOnTimeout
+// and CancelOnAbort are not read: the batch's are.
+type BatchSpec struct {
+	// ID is the batch's id, in every run's metadata (BatchIDKey).
+	ID    string
+	Items []BatchItem
+	// MaxParallel is how many runs work at once (at least 1).
+	MaxParallel int
+	// FailFast cancels the other runs, and starts no more, once a run
+	// ends in a conclusion FailOn fails.
+	FailFast bool
+	FailOn   outcome.FailOn
+	// Timeout bounds the whole batch: creates and waits.
+	Timeout         time.Duration
+	PollInterval    time.Duration
+	PollMaxInterval time.Duration
+	CancelOnTimeout bool
+	CancelOnAbort   bool
+}
+
+// BatchAPI is what a batch needs of the API: a run's calls and the list.
+type BatchAPI interface {
+	RunsAPI
+	// ListAllRuns lists runs from opts.Cursor on, following the pages
+	// (at most maxPages, maxItems runs), and says how many requests it
+	// took (*oz.Client has it).
+	ListAllRuns(ctx context.Context, opts oz.ListOptions, maxPages, maxItems int) (*oz.ListRunsResponse, int, error)
+}
+
+// ItemResult is one run's outcome in a batch.
+type ItemResult struct {
+	Key    string
+	Result outcome.Result
+	// NotStarted: the batch ended (fail_fast, timeout, abort) before this
+	// run was created.
+	NotStarted bool
+}
+
+// BatchResult is a batch's outcome: each run's, in list order, and what
+// the batch did as a whole.
+type BatchResult struct {
+	Items   []ItemResult
+	Started time.Time
+	Ended   time.Time
+	// Aborted: a signal ended the batch; TimedOut: its timeout did;
+	// FailedFast: fail_fast did.
+	Aborted, TimedOut, FailedFast bool
+	// ListRefused: the list was refused, each working run was read
+	// instead.
+	ListRefused bool
+	// Polls counts the polls while runs worked; Reads the requests they
+	// took (list pages, or reads of single runs).
+	Polls, Reads int
+}
+
+// listOverlap is how far before the latest updated_at seen the next list
+// starts: writes stamped out of order, or in the same instant, are not
+// missed (a run seen twice changes nothing).
+const listOverlap = 2 * time.Second
+
+// listPageSize is the list's page: the API's most.
+const listPageSize = 100
+
+// batchRun is one run of the batch as the poller follows it; only the
+// poller's goroutine touches it, but for its waiter while its create is
+// under way (creating).
+type batchRun struct {
+	key      string
+	w        *waiter
+	started  bool // its create has been tried
+	creating bool // its create is under way
+	done     bool // ended (a conclusion or an error), or never started
+	created  bool // its create succeeded: it has a run id
+}
+
+// createdRun is a create's end: the run, and whether it was created.
+type createdRun struct {
+	r  *batchRun
+	ok bool
+}
+
+// batch is the poller's state; only its goroutine touches runs once they
+// are created (creates hand them back over a channel).
+type batch struct {
+	spec BatchSpec
+	api  BatchAPI
+	rep  Reporter
+	opts Options
+	res  BatchResult
+
+	runs      []*batchRun
+	byID      map[string]*batchRun
+	next      int // the next item to create
+	active    int // created or being created, not done
+	watermark time.Time
+	stop      bool // fail_fast: no more creates
+
+	lastHeartbeat time.Time
+}
+
+// RunBatch runs the batch as spec says and returns every run's outcome,
+// as complete as what was learned: ctx ending means the step was aborted.
+func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, opts Options) BatchResult {
+	opts = opts.withDefaults()
+	rep = &lockedReporter{rep: rep}
+	b := &batch{spec: spec, api: api, rep: rep, opts: opts, byID: map[string]*batchRun{}}
+	b.spec.MaxParallel = max(spec.MaxParallel, 1)
+	b.res.Started = opts.Now()
+	b.lastHeartbeat = b.res.Started
+	for _, it := range spec.Items {
+		s := it.Spec
+		s.Timeout, s.PollInterval, s.PollMaxInterval = spec.Timeout, spec.PollInterval, spec.PollMaxInterval
+		s.CancelOnTimeout, s.CancelOnAbort, s.Wait = spec.CancelOnTimeout, spec.CancelOnAbort, true
+		s.RunID, s.Followup = "", ""
+		md := maps.Clone(s.Create.Metadata)
+		if md == nil {
+			md = map[string]string{}
+		}
+		md[BatchIDKey], md[BatchItemKey] = spec.ID, it.Key
+		s.Create.Metadata = md
+		ro := opts
+		ro.Sinks = nil
+		w := &waiter{spec: s, api: api, rep: &keyReporter{rep: rep, key: it.Key}, opts: ro}
+		w.res.Started = b.res.Started
+		b.runs = append(b.runs, &batchRun{key: it.Key, w: w})
+	}
+	rep.Logf("Batch %s: %d runs, at most %d at once", spec.ID, len(b.runs), b.spec.MaxParallel)
+	b.run(ctx)
+	b.res.Ended = opts.Now()
+	for _, r := range b.runs {
+		r.w.res.Ended = b.res.Ended
+		b.res.Items = append(b.res.Items, ItemResult{Key: r.key, Result: r.w.res, NotStarted: !r.started})
+	}
+	return b.res
+}
+
+func (b *batch) run(ctx context.Context) {
+	waitCtx, cancel := context.WithTimeoutCause(ctx, b.spec.Timeout, errTimedOut)
+	defer cancel()
+
+	// Buffered for every run: a create's goroutine never waits to hand
+	// its run back, whatever the poller is doing.
+	created := make(chan createdRun, len(b.runs))
+	var creating sync.WaitGroup
+	defer creating.Wait()
+
+	bo := newPollBackOff(waitCtx, b.spec.PollInterval, b.spec.PollMaxInterval)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	pollDue := false
+	for {
+		// Start what may start.
+		for !b.stop && b.active < b.spec.MaxParallel && b.next < len(b.runs) && waitCtx.Err() == nil {
+			r := b.runs[b.next]
+			b.next++
+			b.active++
+			r.started, r.creating = true, true
+			creating.Add(1)
+			go func() {
+				defer creating.Done()
+				created <- createdRun{r, r.w.submit(waitCtx)}
+			}()
+		}
+		if b.active == 0 && (b.next == len(b.runs) || b.stop) {
+			b.finishNotStarted(outcome.Cancelled)
+			return
+		}
+		if !pollDue && b.working() > 0 {
+			pollDue = true
+			timer.Reset(b.nextWait(bo))
+		}
+		select {
+		case <-waitCtx.Done():
+			b.interrupted(ctx, waitCtx, created, &creating)
+			return
+		case c := <-created:
+			r := c.r
+			r.creating = false
+			if !c.ok && waitCtx.Err() != nil {
+				continue // cut short by the timeout or the abort: the interruption looks its run up
+			}
+			if !c.ok {
+				// The create failed on its own (an API error): this run
+				// ends with it, the others go on.
+				b.end(r)
+				b.rep.Warning("Run not started", fmt.Sprintf("[%s] %v", r.key, r.w.res.Err))
+				continue
+			}
+			r.created = true
+			b.byID[r.w.res.RunID] = r
+			bo.Reset()
+			if pollDue {
+				timer.Stop()
+				pollDue = false
+			}
+			switch {
+			case r.w.res.State.IsTerminal():
+				b.conclude(r)
+			case b.stop:
+				b.cancelLate(r)
+			}
+		case <-timer.C:
+			pollDue = false
+			if b.poll(waitCtx) {
+				bo.Reset()
+			}
+			b.heartbeat()
+		}
+	}
+}
+
+// nextWait is the batch's next wait between polls.
+func (b *batch) nextWait(bo *pollBackOff) time.Duration {
+	d := bo.NextBackOff()
+	if d < 0 {
+		return 0 // the context has ended: the select sees it
+	}
+	return d
+}
+
+// working counts the runs created and not ended.
+func (b *batch) working() int {
+	n := 0
+	for _, r := range b.runs {
+		if r.created && !r.done {
+			n++
+		}
+	}
+	return n
+}
+
+// poll reads the working runs once: one list (paged) while the list
+// works, each run otherwise. True when something changed.
+func (b *batch) poll(ctx context.Context) bool {
+	b.res.Polls++
+	if !b.res.ListRefused {
+		changed, ok := b.list(ctx)
+		if ok {
+			return changed
+		}
+	}
+	if !b.res.ListRefused {
+		return false // a transient failure: the next poll lists again
+	}
+	changed := false
+	for _, r := range b.runs {
+		if !r.created || r.done || ctx.Err() != nil {
+			continue
+		}
+		b.res.Reads++
+		run, err := b.api.GetRun(ctx, r.w.res.RunID)
+		switch {
+		case err == nil:
+			if b.observe(r, run) {
+				changed = true
+			}
+		case ctx.Err() != nil:
+		case !oz.IsTransient(err):
+			r.w.res.Err = fmt.Errorf("reading run %s: %w", r.w.res.RunID, err)
+			b.end(r)
+			changed = true
+		default:
+			b.rep.Debugf("[%s] reading run %s failed, retrying: %v", r.key, r.w.res.RunID, err)
+		}
+	}
+	return changed
+}
+
+// list reads the batch's runs written since the watermark; ok false when
+// the list failed (ListRefused set when it was refused for good).
+func (b *batch) list(ctx context.Context) (changed, ok bool) {
+	opts := oz.ListOptions{Limit: listPageSize, Metadata: map[string]string{BatchIDKey: b.spec.ID}}
+	if !b.watermark.IsZero() {
+		opts.UpdatedAfter = b.watermark.Add(-listOverlap)
+	}
+	pages := max(len(b.runs)/listPageSize+2, 3)
+	list, n, err := b.api.ListAllRuns(ctx, opts, pages, len(b.runs)*2+listPageSize)
+	b.res.Reads += n
+	if err != nil {
+		var apiErr *oz.APIError
+		if ctx.Err() == nil && errors.As(err, &apiErr) && !apiErr.Retryable && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 {
+			b.res.ListRefused = true
+			b.rep.Warning("Batch list refused", fmt.Sprintf("Listing the batch's runs was refused (%v): reading each working run instead, one request a run a poll.", err))
+			return false, false
+		}
+		b.rep.Debugf("listing the batch's runs failed, retrying: %v", err)
+		return false, false
+	}
+	latest := b.watermark
+	for i := range list.Runs {
+		run := &list.Runs[i]
+		if t, err := time.Parse(time.RFC3339Nano, run.UpdatedAt); err == nil && t.After(latest) {
+			latest = t
+		}
+		r := b.byID[run.RunID]
+		if r == nil || r.done {
+			continue
+		}
+		own := *run // not the page's array: a run keeps only its own
+		if b.observe(r, &own) {
+			changed = true
+		}
+	}
+	if !list.PageInfo.HasNextPage {
+		// Runs left out of a cut walk are older than those read: the
+		// watermark stays until a walk is whole.
+		b.watermark = latest
+	}
+	return changed, true
+}
+
+// observe records a read of the run; true when its state changed.
+func (b *batch) observe(r *batchRun, run *oz.Run) bool {
+	changed := r.w.observe(run)
+	if run.State.IsTerminal() {
+		b.conclude(r)
+		return true
+	}
+	return changed
+}
+
+// conclude ends a run at its terminal state, and applies fail_fast.
+func (b *batch) conclude(r *batchRun) {
+	r.w.res.Conclusion = outcome.ConclusionOf(r.w.res.State)
+	b.rep.Logf("[%s] ended: %s (%s)", r.key, r.w.res.State, r.w.res.Conclusion)
+	b.end(r)
+	if b.spec.FailFast && !b.stop && b.spec.FailOn.Fails(r.w.res.Conclusion) {
+		b.stop = true
+		b.res.FailedFast = true
+		b.rep.Warning("Failing fast", fmt.Sprintf("Run %s ended %s (fail_fast): cancelling the runs still working and starting no more.", r.key, r.w.res.Conclusion))
+		b.cancelWorking(func(w *waiter) {
+			ctx, cancel := w.cancelContext()
+			defer cancel()
+			w.cancelRemote(ctx, "fail_fast: another run of the batch failed")
+			if w.res.Conclusion == "" {
+				w.res.Conclusion = outcome.Cancelled
+			}
+		})
+		for _, o := range b.runs {
+			if o.created && !o.done {
+				b.rep.Logf("[%s] ended: %s (%s)", o.key, o.w.res.State, o.w.res.Conclusion)
+				b.end(o)
+			}
+		}
+	}
+}
+
+// cancelLate cancels a run whose create came back after fail_fast
+// stopped the batch.
+func (b *batch) cancelLate(r *batchRun) {
+	ctx, cancel := r.w.cancelContext()
+	defer cancel()
+	r.w.cancelRemote(ctx, "fail_fast: another run of the batch failed")
+	if r.w.res.Conclusion == "" {
+		r.w.res.Conclusion = outcome.Cancelled
+	}
+	b.rep.Logf("[%s] ended: %s (%s)", r.key, r.w.res.State, r.w.res.Conclusion)
+	b.end(r)
+}
+
+// end marks a run done.
+func (b *batch) end(r *batchRun) {
+	if !r.done {
+		r.done = true
+		b.active--
+		r.w.res.Ended = b.opts.Now()
+	}
+}
+
+// finishNotStarted gives the runs never created their conclusion.
+func (b *batch) finishNotStarted(c outcome.Conclusion) {
+	for _, r := range b.runs[b.next:] {
+		r.done = true
+		r.w.res.Conclusion = c
+	}
+}
+
+// cancelWorking runs f on every created run still working, all at once,
+// and returns when every call has.
+func (b *batch) cancelWorking(f func(w *waiter)) {
+	var wg sync.WaitGroup
+	for _, r := range b.runs {
+		if r.created && !r.done {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f(r.w)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// interrupted ends the batch at its timeout or on an abort: the creates
+// under way return (their runs found by request id), then every run still
+// working is handled as a single run would be (cancelled unless the
+// inputs say otherwise), all at once, each within the cancel's budget.
+// One warning says it for the batch; each run's lines go to the log.
+func (b *batch) interrupted(parent, waitCtx context.Context, created chan createdRun, creating *sync.WaitGroup) {
+	creating.Wait()
+	close(created)
+	for c := range created {
+		c.r.creating = false
+		if c.ok {
+			b.byID[c.r.w.res.RunID] = c.r
+		}
+	}
+	aborted := parent.Err() != nil
+	b.res.Aborted, b.res.TimedOut = aborted, !aborted
+	working := 0
+	for _, r := range b.runs {
+		if r.started && !r.done {
+			working++
+			r.created = true // interrupted looks up a run an interrupted create may have started
+		}
+	}
+	if aborted {
+		b.rep.Warning("Aborted", fmt.Sprintf("The step was aborted (%v): %d runs of the batch still working%s.", context.Cause(parent), working, map[bool]string{true: " are cancelled", false: " are left running (cancel_on_abort: false)"}[b.spec.CancelOnAbort]))
+		b.finishNotStarted("")
+	} else {
+		b.rep.Warning("Timed out", fmt.Sprintf("The batch did not end within %s (timeout input): %d runs still working%s, %d not started.", b.spec.Timeout, working,
+			map[bool]string{true: " are cancelled", false: " are left running (on_timeout: leave)"}[b.spec.CancelOnTimeout], len(b.runs)-b.next))
+		b.finishNotStarted(outcome.TimedOut)
+	}
+	b.cancelWorking(func(w *waiter) {
+		if kr, ok := w.rep.(*keyReporter); ok {
+			kr.quiet = true // one warning for the batch, said above
+		}
+		w.interrupted(parent, waitCtx)
+	})
+	for _, r := range b.runs[:b.next] {
+		if !r.done {
+			b.end(r)
+		}
+	}
+	for _, r := range b.runs[b.next:] {
+		if aborted {
+			r.w.res.Aborted = true
+			r.w.res.Err = fmt.Errorf("aborted (%v) before the run was created", context.Cause(parent))
+		}
+	}
+}
+
+// heartbeat says, once every Options.Heartbeat, how many runs are in
+// each state: `[12:03] 3 QUEUED, 10 INPROGRESS, 40 succeeded, 47 to start`.
+func (b *batch) heartbeat() {
+	now := b.opts.Now()
+	if now.Sub(b.lastHeartbeat) < b.opts.Heartbeat {
+		return
+	}
+	b.lastHeartbeat = now
+	b.rep.Logf("[%s] %s", formatElapsed(now.Sub(b.res.Started)), b.counts())
+}
+
+// counts is the runs counted by state while they work, by conclusion once
+// ended, in a fixed order.
+func (b *batch) counts() string {
+	n := map[string]int{}
+	var order []string
+	add := func(k string) {
+		if n[k] == 0 {
+			order = append(order, k)
+		}
+		n[k]++
+	}
+	for _, r := range b.runs {
+		switch {
+		case !r.started:
+			add("to start")
+		case r.creating:
+			add("starting")
+		case r.done && r.w.res.Conclusion != "":
+			add(string(r.w.res.Conclusion))
+		case r.done:
+			add("error")
+		case r.w.res.State == "":
+			add("starting")
+		default:
+			add(string(r.w.res.State))
+		}
+	}
+	rank := func(k string) int {
+		for i, s := range []string{"starting", "QUEUED", "PENDING", "CLAIMED", "INPROGRESS"} {
+			if k == s {
+				return i
+			}
+		}
+		if k == "to start" {
+			return 100
+		}
+		return 50
+	}
+	slices.SortStableFunc(order, func(a, c string) int { return rank(a) - rank(c) })
+	parts := make([]string, 0, len(order))
+	for _, k := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keyReporter prefixes a run's lines with its key. Its notices (the
+// session link, at capacity) are log lines: a hundred of them would bury
+// the step's annotations. Quiet, its warnings are log lines too.
+type keyReporter struct {
+	rep   Reporter
+	key   string
+	quiet bool
+}
+
+func (k *keyReporter) Logf(format string, args ...any) {
+	k.rep.Logf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+}
+
+func (k *keyReporter) Debugf(format string, args ...any) {
+	k.rep.Debugf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+}
+
+func (k *keyReporter) Notice(title, message string) {
+	k.rep.Logf("[%s] %s: %s", k.key, title, message)
+}
+
+func (k *keyReporter) Warning(title, message string) {
+	if k.quiet {
+		k.rep.Logf("[%s] %s: %s", k.key, title, message)
+		return
+	}
+	k.rep.Warning(title, "["+k.key+"] "+message)
+}
+
+// lockedReporter lets the runs' goroutines (creates, cancels) share one
+// Reporter, a line at a time.
+type lockedReporter struct {
+	mu  sync.Mutex
+	rep Reporter
+}
+
+func (l *lockedReporter) Logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rep.Logf(format, args...)
+}
+
+func (l *lockedReporter) Debugf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rep.Debugf(format, args...)
+}
+
+func (l *lockedReporter) Notice(title, message string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rep.Notice(title, message)
+}
+
+func (l *lockedReporter) Warning(title, message string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rep.Warning(title, message)
+}

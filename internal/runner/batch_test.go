@@ -1,0 +1,259 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake"
+)
+
+// batchFake is the embedded fake API, its runs a hundred times faster, and
+// a client of it.
+func batchFake(t *testing.T, opts ...ozfake.Option) (*ozfake.Server, *oz.Client) {
+	t.Helper()
+	fake := ozfake.New(append([]ozfake.Option{ozfake.WithAPIKey("wk-batch-test"), ozfake.WithTimeScale(0.01)}, opts...)...)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	client, err := oz.NewClient(srv.URL+"/api/v1", oz.WithAPIKey("wk-batch-test"), oz.WithRequestTimeout(5*time.Second))
+	require.NoError(t, err)
+	return fake, client
+}
+
+// batchSpec is a batch of the prompts, keyed k1, k2, ...
+func batchSpec(maxParallel int, prompts ...string) BatchSpec {
+	bs := BatchSpec{
+		ID: "batch-1", MaxParallel: maxParallel, FailOn: testFailOn, Timeout: 30 * time.Second,
+		PollInterval: 5 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond,
+		CancelOnTimeout: true, CancelOnAbort: true,
+	}
+	for i, p := range prompts {
+		bs.Items = append(bs.Items, BatchItem{Key: fmt.Sprintf("k%d", i+1), Spec: Spec{Create: oz.CreateRunRequest{Prompt: p, Mode: "normal"}}})
+	}
+	return bs
+}
+
+func repeat(n int, s string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// conclusions are the items' conclusions, key=conclusion.
+func conclusions(res BatchResult) string {
+	var out []string
+	for _, it := range res.Items {
+		c := string(it.Result.Conclusion)
+		if it.NotStarted {
+			c += "(not started)"
+		}
+		out = append(out, it.Key+"="+c)
+	}
+	return strings.Join(out, " ")
+}
+
+// maxWorking is the most runs the fake had working at once: each run from
+// its creation to its last write.
+func maxWorking(fake *ozfake.Server) int {
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	var edges []edge
+	for _, r := range fake.Runs() {
+		c, err1 := time.Parse(time.RFC3339Nano, r.CreatedAt)
+		u, err2 := time.Parse(time.RFC3339Nano, r.UpdatedAt)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		edges = append(edges, edge{c, 1}, edge{u, -1})
+	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta // an end before a start at the same instant
+	})
+	n, most := 0, 0
+	for _, e := range edges {
+		n += e.delta
+		most = max(most, n)
+	}
+	return most
+}
+
+func TestBatchSucceeds(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	rep := &logReporter{}
+	res := RunBatch(t.Context(), batchSpec(4, repeat(25, "do it")...), client, rep, fastOpts)
+	require.Len(t, res.Items, 25)
+	for _, it := range res.Items {
+		assert.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
+		assert.NoError(t, it.Result.Err)
+		assert.NotEmpty(t, it.Result.RunID)
+	}
+	assert.False(t, res.ListRefused || res.Aborted || res.TimedOut || res.FailedFast)
+	// Every run once, with the batch's id, its key and a request id of its own.
+	runs := fake.Runs()
+	require.Len(t, runs, 25)
+	keys, ids := map[string]bool{}, map[string]bool{}
+	for _, r := range runs {
+		assert.Equal(t, "batch-1", r.Metadata[BatchIDKey])
+		keys[r.Metadata[BatchItemKey]] = true
+		ids[r.Metadata[oz.RequestIDKey]] = true
+	}
+	assert.Len(t, keys, 25)
+	assert.Len(t, ids, 25)
+	// One list a poll, never a run's own read.
+	assert.Zero(t, fake.Count("GET /agent/runs/{id}"))
+	assert.Equal(t, res.Reads, fake.Count("GET /agent/runs"))
+	assert.LessOrEqual(t, res.Reads, res.Polls) // every list fits a page
+	assert.LessOrEqual(t, maxWorking(fake), 4)
+	// The log: a line a change, keyed.
+	log := rep.text()
+	assert.Contains(t, log, "[k25] ended: SUCCEEDED (succeeded)")
+	assert.NotContains(t, log, "warning")
+	assert.NotContains(t, log, "notice")
+}
+
+func TestBatchMixedConclusions(t *testing.T) {
+	t.Parallel()
+	_, client := batchFake(t)
+	rep := &logReporter{}
+	res := RunBatch(t.Context(), batchSpec(10, "ok", "[fake:fail] x", "[fake:error] x", "[fake:block] x", "[fake:cancel] x"), client, rep, fastOpts)
+	if testing.Verbose() {
+		t.Log(rep.text())
+	}
+	assert.Equal(t, "k1=succeeded k2=failed k3=error k4=blocked k5=cancelled", conclusions(res))
+}
+
+func TestBatchListRefused(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t, ozfake.WithMetadataFilter(false))
+	rep := &logReporter{}
+	res := RunBatch(t.Context(), batchSpec(3, repeat(6, "do it")...), client, rep, fastOpts)
+	assert.Equal(t, "k1=succeeded k2=succeeded k3=succeeded k4=succeeded k5=succeeded k6=succeeded", conclusions(res))
+	assert.True(t, res.ListRefused)
+	assert.Equal(t, 1, strings.Count(rep.text(), "warning Batch list refused"), rep.text())
+	assert.Equal(t, 1, fake.Count("GET /agent/runs"))
+	assert.Positive(t, fake.Count("GET /agent/runs/{id}"))
+}
+
+func TestBatchFailFast(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	bs := batchSpec(2, "[fake:fail] x", "[fake:slow] x", "[fake:slow] x", "[fake:slow] x")
+	bs.FailFast = true
+	res := RunBatch(t.Context(), bs, client, &logReporter{}, fastOpts)
+	assert.True(t, res.FailedFast)
+	got := conclusions(res)
+	// The first run fails; the one beside it, and any started before the
+	// failure was seen, are cancelled; the rest never start.
+	assert.True(t, strings.HasPrefix(got, "k1=failed k2=cancelled"), got)
+	assert.Contains(t, got, "k4=cancelled(not started)")
+	for _, r := range fake.Runs() {
+		assert.True(t, r.State.IsTerminal(), "run %s left %s", r.RunID, r.State)
+	}
+}
+
+func TestBatchInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, abort := range []bool{false, true} {
+		t.Run(map[bool]string{false: "timeout", true: "abort"}[abort], func(t *testing.T) {
+			t.Parallel()
+			fake, client := batchFake(t)
+			bs := batchSpec(3, repeat(5, "[fake:slow] x")...)
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			if abort {
+				go func() {
+					for fake.CreatedCount() < 3 && ctx.Err() == nil {
+						time.Sleep(time.Millisecond)
+					}
+					cancel(errors.New("received terminated"))
+				}()
+			} else {
+				bs.Timeout = time.Second
+			}
+			rep := &logReporter{}
+			opts := fastOpts
+			opts.CancelBudget = 10 * time.Second
+			res := RunBatch(ctx, bs, client, rep, opts)
+			assert.Equal(t, abort, res.Aborted)
+			assert.Equal(t, !abort, res.TimedOut)
+			require.Len(t, fake.Runs(), 3)
+			for _, r := range fake.Runs() {
+				assert.Equal(t, oz.StateCancelled, r.State, r.RunID)
+			}
+			for _, it := range res.Items[:3] {
+				assert.True(t, it.Result.Cancelled, it.Key)
+				if abort {
+					assert.Equal(t, outcome.ExitAborted, it.Result.ExitCode(testFailOn), it.Key)
+				} else {
+					assert.Equal(t, outcome.TimedOut, it.Result.Conclusion, it.Key)
+				}
+			}
+			for _, it := range res.Items[3:] {
+				assert.True(t, it.NotStarted, it.Key)
+			}
+			title := map[bool]string{false: "warning Timed out", true: "warning Aborted"}[abort]
+			assert.Equal(t, 1, strings.Count(rep.text(), title), rep.text())
+		})
+	}
+}
+
+// countingAPI counts the creates under way at once.
+type countingAPI struct {
+	BatchAPI
+	mu         sync.Mutex
+	now, most  int
+	createWait time.Duration
+}
+
+func (c *countingAPI) CreateRun(ctx context.Context, req oz.CreateRunRequest) (*oz.CreateRunResponse, error) {
+	c.mu.Lock()
+	c.now++
+	c.most = max(c.most, c.now)
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.now--
+		c.mu.Unlock()
+	}()
+	time.Sleep(c.createWait)
+	return c.BatchAPI.CreateRun(ctx, req)
+}
+
+func TestBatchOfAHundred(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	api := &countingAPI{BatchAPI: client, createWait: time.Millisecond}
+	rep := &logReporter{}
+	opts := fastOpts
+	opts.Heartbeat = 50 * time.Millisecond
+	res := RunBatch(t.Context(), batchSpec(100, repeat(100, "do it")...), api, rep, opts)
+	for _, it := range res.Items {
+		require.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
+	}
+	assert.Len(t, fake.Runs(), 100)
+	assert.LessOrEqual(t, api.most, 100)
+	assert.Zero(t, fake.Count("GET /agent/runs/{id}"))
+	// A list a poll: two pages at most for a hundred runs.
+	assert.LessOrEqual(t, res.Reads, 2*res.Polls)
+	log := rep.text()
+	assert.Contains(t, log, "Batch batch-1: 100 runs, at most 100 at once")
+}
