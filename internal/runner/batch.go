@@ -66,24 +66,10 @@ type BatchAPI interface {
 	ListAllRuns(ctx context.Context, opts oz.ListOptions, maxPages, maxItems int) (*oz.ListRunsResponse, int, error)
 }
 
-// ItemResult is one run's outcome in a batch.
-type ItemResult struct {
-	Key    string
-	Result outcome.Result
-	// NotStarted: the batch ended (fail_fast, timeout, abort) before this
-	// run was created.
-	NotStarted bool
-}
-
-// BatchResult is a batch's outcome: each run's, in list order, and what
-// the batch did as a whole.
+// BatchResult is a batch's outcome (each run's, in list order, and how
+// the batch ended), and what its polls took.
 type BatchResult struct {
-	Items   []ItemResult
-	Started time.Time
-	Ended   time.Time
-	// Aborted: a signal ended the batch; TimedOut: its timeout did;
-	// FailedFast: fail_fast did.
-	Aborted, TimedOut, FailedFast bool
+	outcome.Batch
 	// ListRefused: the list was refused, each working run was read
 	// instead.
 	ListRefused bool
@@ -144,6 +130,7 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 	rep = &lockedReporter{rep: rep}
 	b := &batch{spec: spec, api: api, rep: rep, opts: opts, byID: map[string]*batchRun{}}
 	b.spec.MaxParallel = max(spec.MaxParallel, 1)
+	b.res.ID = spec.ID
 	b.res.Started = opts.Now()
 	b.lastHeartbeat = b.res.Started
 	for _, it := range spec.Items {
@@ -168,7 +155,7 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 	b.res.Ended = opts.Now()
 	for _, r := range b.runs {
 		r.w.res.Ended = b.res.Ended
-		b.res.Items = append(b.res.Items, ItemResult{Key: r.key, Result: r.w.res, NotStarted: !r.started})
+		b.res.Runs = append(b.res.Runs, outcome.BatchRun{Key: r.key, Result: r.w.res, NotStarted: !r.started})
 	}
 	return b.res
 }
@@ -361,8 +348,7 @@ func (b *batch) observe(r *batchRun, run *oz.Run) bool {
 
 // conclude ends a run at its terminal state, and applies fail_fast.
 func (b *batch) conclude(r *batchRun) {
-	r.w.res.Conclusion = outcome.ConclusionOf(r.w.res.State)
-	b.rep.Logf("[%s] ended: %s (%s)", r.key, r.w.res.State, r.w.res.Conclusion)
+	r.w.res.Conclusion = outcome.ConclusionOf(r.w.res.State) // its state's line has said it
 	b.end(r)
 	if b.spec.FailFast && !b.stop && b.spec.FailOn.Fails(r.w.res.Conclusion) {
 		b.stop = true

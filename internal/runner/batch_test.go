@@ -55,7 +55,7 @@ func repeat(n int, s string) []string {
 // conclusions are the items' conclusions, key=conclusion.
 func conclusions(res BatchResult) string {
 	var out []string
-	for _, it := range res.Items {
+	for _, it := range res.Runs {
 		c := string(it.Result.Conclusion)
 		if it.NotStarted {
 			c += "(not started)"
@@ -100,8 +100,8 @@ func TestBatchSucceeds(t *testing.T) {
 	fake, client := batchFake(t)
 	rep := &logReporter{}
 	res := RunBatch(t.Context(), batchSpec(4, repeat(25, "do it")...), client, rep, fastOpts)
-	require.Len(t, res.Items, 25)
-	for _, it := range res.Items {
+	require.Len(t, res.Runs, 25)
+	for _, it := range res.Runs {
 		assert.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
 		assert.NoError(t, it.Result.Err)
 		assert.NotEmpty(t, it.Result.RunID)
@@ -125,7 +125,7 @@ func TestBatchSucceeds(t *testing.T) {
 	assert.LessOrEqual(t, maxWorking(fake), 4)
 	// The log: a line a change, keyed.
 	log := rep.text()
-	assert.Contains(t, log, "[k25] ended: SUCCEEDED (succeeded)")
+	assert.Regexp(t, `\[k25\] \[\d+:\d\d\] [A-Z]+ -> SUCCEEDED`, log)
 	assert.NotContains(t, log, "warning")
 	assert.NotContains(t, log, "notice")
 }
@@ -199,7 +199,7 @@ func TestBatchInterrupted(t *testing.T) {
 			for _, r := range fake.Runs() {
 				assert.Equal(t, oz.StateCancelled, r.State, r.RunID)
 			}
-			for _, it := range res.Items[:3] {
+			for _, it := range res.Runs[:3] {
 				assert.True(t, it.Result.Cancelled, it.Key)
 				if abort {
 					assert.Equal(t, outcome.ExitAborted, it.Result.ExitCode(testFailOn), it.Key)
@@ -207,7 +207,7 @@ func TestBatchInterrupted(t *testing.T) {
 					assert.Equal(t, outcome.TimedOut, it.Result.Conclusion, it.Key)
 				}
 			}
-			for _, it := range res.Items[3:] {
+			for _, it := range res.Runs[3:] {
 				assert.True(t, it.NotStarted, it.Key)
 			}
 			title := map[bool]string{false: "warning Timed out", true: "warning Aborted"}[abort]
@@ -246,7 +246,7 @@ func TestBatchOfAHundred(t *testing.T) {
 	opts := fastOpts
 	opts.Heartbeat = 50 * time.Millisecond
 	res := RunBatch(t.Context(), batchSpec(100, repeat(100, "do it")...), api, rep, opts)
-	for _, it := range res.Items {
+	for _, it := range res.Runs {
 		require.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
 	}
 	assert.Len(t, fake.Runs(), 100)
