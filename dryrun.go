@@ -4,60 +4,89 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
-// dry_run: what the step would send, printed in the log instead of sent.
+// dry_run: what the step would send, printed instead of sent: the
+// request as JSON on stdout (so that it pipes into jq), the notes in the
+// log (stderr on a terminal).
 
 // hidden stands for a value a dry run does not show.
 const hidden = "***"
 
-// dryRun prints, in the log, what the step would do, and sends nothing:
-// the run it would attach to, or the create request: method, URL, headers
-// (the key as ***) and the body as pretty JSON. The MCP servers' settings
-// often hold tokens: only the servers' names and their settings' keys are
-// shown, every value as ***. The request id is a placeholder (the client
-// makes a random one when it sends). The platform redacts the key wherever
-// else it might appear.
-func dryRun(p ci.Platform, cfg *config.Config) {
+// dryRequest is what a dry run prints: the request the step would send
+// first, and for a create the prompt as it would be sent.
+type dryRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body,omitempty"`
+	// Prompt is the create request's prompt, as sent (body.prompt), for
+	// jq -r .prompt.
+	Prompt *string `json:"prompt,omitempty"`
+}
+
+// dryRun prints what the step would do, and sends nothing: the run it
+// would attach to (and the follow-up it would send), or the create
+// request: method, URL, headers (the key as ***) and the body. The MCP
+// servers' settings often hold tokens: only the servers' names and their
+// settings' keys are shown, every value as ***. The request id is a
+// placeholder (the client makes a random one when it sends). out is the
+// program's stdout; what goes there is redacted like the log.
+func dryRun(p ci.Platform, cfg *config.Config, out io.Writer, red *redact.Redactor) {
+	headers := map[string]string{"Authorization": "Bearer " + hidden}
+	if cfg.TeamUID != "" {
+		headers["X-Warp-Team-Uid"] = cfg.TeamUID
+	}
+	var req dryRequest
 	if cfg.RunID != "" {
 		what := "wait for it to end (timeout " + outcome.FormatDuration(cfg.Timeout) + ")"
+		req = dryRequest{Method: "GET", URL: cfg.APIURL + "/agent/runs/" + url.PathEscape(cfg.RunID), Headers: headers}
 		switch {
 		case cfg.Followup != "" && !cfg.Wait:
-			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), without waiting (wait: false)",
-				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID)
+			what = fmt.Sprintf("send it a follow-up of %d characters, without waiting (wait: false)", len([]rune(cfg.Followup)))
 		case cfg.Followup != "":
-			what = fmt.Sprintf("send it a follow-up of %d characters (POST %s/agent/runs/%s/followups), then wait for it to end again (timeout %s)",
-				len([]rune(cfg.Followup)), cfg.APIURL, cfg.RunID, outcome.FormatDuration(cfg.Timeout))
+			what = fmt.Sprintf("send it a follow-up of %d characters, then wait for it to end again (timeout %s)",
+				len([]rune(cfg.Followup)), outcome.FormatDuration(cfg.Timeout))
 		case !cfg.Wait:
 			what = "read it once (wait: false)"
 		}
-		p.Logf("Dry run: nothing is sent. The step would attach to run %s (%s) and %s.%s", cfg.RunID, oz.RunURL(cfg.RunID), what, filesLine(cfg))
-		return
+		if cfg.Followup != "" {
+			headers["Content-Type"] = "application/json"
+			req = dryRequest{Method: "POST", URL: cfg.APIURL + "/agent/runs/" + url.PathEscape(cfg.RunID) + "/followups",
+				Headers: headers, Body: oz.FollowupRequest{Message: cfg.Followup}}
+		}
+		p.Logf("Dry run: nothing is sent. The step would attach to run %s (%s) and %s; its first request is on stdout as JSON.%s",
+			cfg.RunID, oz.RunURL(cfg.RunID), what, filesLine(cfg))
+	} else {
+		create, _ := runner.Request(cfg.Spec(), p.Metadata())
+		headers["Content-Type"] = "application/json"
+		body := dryRunBody(create)
+		req = dryRequest{Method: "POST", URL: cfg.APIURL + "/agent/runs", Headers: headers, Body: body, Prompt: &body.Prompt}
+		p.Logf("Dry run: nothing is sent. The step would send the request on stdout (JSON; the key and the MCP servers' settings as %s), then wait for the run (timeout %s).%s",
+			hidden, outcome.FormatDuration(cfg.Timeout), filesLine(cfg))
 	}
-	req, _ := runner.Request(cfg.Spec(), p.Metadata())
-	body, err := dryRunBody(req)
-	if err != nil { // a request that cannot be encoded would fail to send too
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(req); err != nil { // a request that cannot be encoded would fail to send too
 		p.Warning("Dry run", "the request cannot be encoded: "+err.Error())
 		return
 	}
-	var head strings.Builder
-	head.WriteString("Dry run: nothing is sent. The step would send:\n")
-	head.WriteString("POST " + cfg.APIURL + "/agent/runs\n")
-	head.WriteString("Authorization: Bearer " + hidden + "\n")
-	if cfg.TeamUID != "" {
-		head.WriteString("X-Warp-Team-Uid: " + cfg.TeamUID + "\n")
+	if _, err := out.Write(red.JSON(buf.Bytes())); err != nil {
+		p.Warning("Dry run", "the request could not be printed: "+err.Error())
 	}
-	head.WriteString("Content-Type: application/json\n\n")
-	p.Logf("%s%s%s", head.String(), body, filesLine(cfg))
 }
 
 // filesLine says where the run's files would go, when files_dir is set.
@@ -68,9 +97,9 @@ func filesLine(cfg *config.Config) string {
 	return "\nOnce the run has ended, its FILE artifacts would be downloaded into " + cfg.FilesDir + "."
 }
 
-// dryRunBody is the request's JSON as the client would send it, indented,
-// with the MCP servers' values hidden and a placeholder request id.
-func dryRunBody(req oz.CreateRunRequest) (string, error) {
+// dryRunBody is the request as the client would send it, with the MCP
+// servers' values hidden and a placeholder request id.
+func dryRunBody(req oz.CreateRunRequest) oz.CreateRunRequest {
 	req.Metadata = maps.Clone(req.Metadata)
 	if req.Metadata == nil {
 		req.Metadata = map[string]string{}
@@ -81,14 +110,7 @@ func dryRunBody(req oz.CreateRunRequest) (string, error) {
 		conf.MCPServers = hideMCP(conf.MCPServers)
 		req.Config = &conf
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(req); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
+	return req
 }
 
 // hideMCP keeps each server's name and its settings' keys, every value ***.

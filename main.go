@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/oz-run/oz-run-action/internal/abort"
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -72,14 +74,32 @@ func realMain(ctx context.Context, args []string, env config.Env, stdout, stderr
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	// A word in the place of a subcommand may be anything, the key too: it
-	// is shown only when it reads like a command's name.
-	shown := "the first argument"
-	if isWord(cmd) && !redact.New(config.Secrets(args, env)...).Contains(cmd) {
-		shown = fmt.Sprintf("%q", cmd)
-	}
-	fmt.Fprintf(stderr, "oz-run: unknown subcommand %s; use run (the default), demo, fake-server, version or help (inputs are flags: --name value)\n", shown)
+	fmt.Fprintln(stderr, "oz-run: "+unknownSubcommand(cmd, args, env))
 	return 2
+}
+
+// subcommands are the words realMain runs.
+var subcommands = []string{"run", "demo", "fake-server", "version", "help"}
+
+// unknownSubcommand says what is wrong with cmd in the place of a
+// subcommand. It may be anything, the key too: it is shown only when it
+// reads like a command's name; a sentence (a prompt given bare) is never
+// shown, and gets the flag it needed.
+func unknownSubcommand(cmd string, args []string, env config.Env) string {
+	const use = "use run (the default), demo, fake-server, version or help"
+	if strings.ContainsFunc(strings.TrimSpace(cmd), unicode.IsSpace) {
+		return `the first argument is not a subcommand: to give the prompt, use --prompt "..." (inputs are flags: --name value)`
+	}
+	if !isWord(cmd) || redact.New(config.Secrets(args, env)...).Contains(cmd) {
+		return "unknown subcommand the first argument; " + use + " (inputs are flags: --name value)"
+	}
+	if best, ok := config.Closest(cmd, subcommands); ok {
+		return fmt.Sprintf("unknown subcommand %q: did you mean %s?", cmd, best)
+	}
+	if slices.Contains(config.Inputs(), strings.ReplaceAll(cmd, "-", "_")) {
+		return fmt.Sprintf("unknown subcommand %q: inputs are flags, --%s value", cmd, cmd)
+	}
+	return fmt.Sprintf(`unknown subcommand %q; %s (inputs are flags: --name value; a prompt is --prompt "...")`, cmd, use)
 }
 
 // isWord reports whether s is a short lowercase word (letters and '-'),

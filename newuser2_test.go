@@ -130,3 +130,97 @@ func TestProcessHarness(t *testing.T) {
 		assert.Empty(t, fake.Requests())
 	})
 }
+
+// What a person at a terminal meets: a dry run that pipes into jq, a
+// boolean flag given a word, a prompt given bare, a mistyped subcommand,
+// and where an input error points (oz-run --help on a terminal only).
+func TestProcessTerminalWords(t *testing.T) {
+	t.Parallel()
+	t.Run("dry run prints JSON on stdout, notes on stderr", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := terminalStep(t, base, nil)
+		s.run("--dry_run", "--prompt", "fix the tests", "--harness", "claude", "--team_uid", "team-9",
+			"--mcp", `{"gh": {"env": {"TOKEN": "ghp_t0ken"}}}`)
+		require.Equal(t, 0, s.code)
+		assert.Empty(t, fake.Requests())
+		var got struct {
+			Method  string            `json:"method"`
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+			Prompt  string            `json:"prompt"`
+			Body    struct {
+				Prompt string `json:"prompt"`
+				Config struct {
+					Harness    map[string]string          `json:"harness"`
+					MCPServers map[string]json.RawMessage `json:"mcp_servers"`
+				} `json:"config"`
+			} `json:"body"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(s.stdout), &got), "stdout is one JSON value: %s", s.stdout)
+		assert.Equal(t, "POST", got.Method)
+		assert.Equal(t, base+"/agent/runs", got.URL)
+		assert.Equal(t, map[string]string{"Authorization": "Bearer ***", "X-Warp-Team-Uid": "team-9", "Content-Type": "application/json"}, got.Headers)
+		assert.Equal(t, "fix the tests", got.Prompt)
+		assert.Equal(t, "fix the tests", got.Body.Prompt)
+		assert.Equal(t, map[string]string{"type": "claude"}, got.Body.Config.Harness)
+		assert.JSONEq(t, `{"env": "***"}`, string(got.Body.Config.MCPServers["gh"]))
+		assert.NotContains(t, s.stdout, "t0ken")
+		assert.Contains(t, s.stderr, "Dry run: nothing is sent.")
+		s.assertNoKey()
+	})
+	t.Run("a boolean flag given a word", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		const says = `input "wait": "yes" is not a boolean; use true or false`
+		flag := terminalStep(t, base, nil).run("--wait", "yes", "--prompt", "x")
+		assert.Equal(t, 2, flag.code)
+		assert.Contains(t, flag.stderr, says)
+		env := terminalStep(t, base, map[string]string{"INPUT_WAIT": "yes", "INPUT_PROMPT": "x"}).run()
+		assert.Equal(t, 2, env.code)
+		assert.Contains(t, env.stderr, says)
+	})
+	t.Run("a prompt given bare", func(t *testing.T) {
+		t.Parallel()
+		s := terminalStep(t, "http://127.0.0.1:1", nil).run("fix the tests")
+		assert.Equal(t, 2, s.code)
+		assert.Contains(t, s.stderr, `to give the prompt, use --prompt "..."`)
+		assert.NotContains(t, s.stderr, "fix the tests")
+	})
+	for _, tc := range []struct{ word, says string }{
+		{"dmeo", `unknown subcommand "dmeo": did you mean demo?`},
+		{"versoin", `unknown subcommand "versoin": did you mean version?`},
+		{"fake-sever", `unknown subcommand "fake-sever": did you mean fake-server?`},
+		{"prompt", `unknown subcommand "prompt": inputs are flags, --prompt value`},
+		{"fix", `unknown subcommand "fix"; use run (the default), demo, fake-server, version or help (inputs are flags: --name value; a prompt is --prompt "...")`},
+	} {
+		t.Run("subcommand "+tc.word, func(t *testing.T) {
+			t.Parallel()
+			s := terminalStep(t, "http://127.0.0.1:1", nil).run(tc.word)
+			assert.Equal(t, 2, s.code)
+			assert.Equal(t, "oz-run: "+tc.says+"\n", s.stderr)
+		})
+	}
+	t.Run("a key close to a subcommand is never shown", func(t *testing.T) {
+		t.Parallel()
+		s := terminalStep(t, "http://127.0.0.1:1", map[string]string{"WARP_API_KEY": "demoabcdefghijklm"}).run("demoabcdefghijklm")
+		assert.Equal(t, 2, s.code)
+		assert.NotContains(t, s.stderr, "demoabcdefghijklm")
+	})
+	t.Run("oz-run --help is pointed at on a terminal only", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		term := terminalStep(t, base, map[string]string{"INPUT_PROMPT": "x", "INPUT_TIMEOUT": "soon"}).run()
+		assert.Equal(t, 2, term.code)
+		assert.Contains(t, term.stderr, "Run `oz-run --help` for every input.")
+		gh := githubStep(t, base, map[string]string{"timeout": "soon"}).run()
+		assert.Equal(t, 2, gh.code)
+		assert.NotContains(t, gh.stdout, "oz-run --help")
+		assert.Contains(t, gh.stdout, "Every input is described at https://github.com/oz-run/oz-run-action#inputs.")
+		gl := gitlabStep(t, base, "x")
+		gl.env["INPUT_TIMEOUT"] = "soon"
+		gl.run()
+		assert.Equal(t, 2, gl.code)
+		assert.NotContains(t, gl.stdout+gl.stderr, "oz-run --help")
+	})
+}

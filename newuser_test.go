@@ -211,10 +211,13 @@ func TestProcessDryRun(t *testing.T) {
 		assert.Equal(t, 0, s.code)
 		assert.Empty(t, fake.Requests(), "nothing is sent")
 		for _, want := range []string{
-			"Dry run: nothing is sent. The step would send:\nPOST " + base + "/agent/runs\nAuthorization: Bearer ***\nX-Warp-Team-Uid: team-9\n",
-			`  "prompt": "fix the build",`, `  "title": "T <&>",`,
-			"    \"mcp_servers\": {\n      \"gh\": {\n        \"command\": \"***\",\n        \"env\": \"***\"\n      }\n    }",
+			"Dry run: nothing is sent. The step would send the request on stdout (JSON;",
+			`  "method": "POST",`, `  "url": "` + base + `/agent/runs",`,
+			`    "Authorization": "Bearer ***",`, `    "X-Warp-Team-Uid": "team-9"`,
+			`    "prompt": "fix the build",`, `    "title": "T <&>",`,
+			"      \"mcp_servers\": {\n        \"gh\": {\n          \"command\": \"***\",\n          \"env\": \"***\"\n        }\n      }",
 			`"github_repository": "octo/repo"`, `"oz_run_request_id": "(a random id, made when the request is sent)"`,
+			`  "prompt": "fix the build"`,
 		} {
 			assert.Contains(t, s.stdout, want)
 		}
@@ -231,7 +234,8 @@ func TestProcessDryRun(t *testing.T) {
 		s.run()
 		assert.Equal(t, 0, s.code)
 		assert.Empty(t, fake.Requests())
-		assert.Contains(t, s.stdout, "Dry run: nothing is sent. The step would attach to run run-42 (https://oz.warp.dev/runs/run-42) and wait for it to end (timeout 1h).")
+		assert.Contains(t, s.stdout, "Dry run: nothing is sent. The step would attach to run run-42 (https://oz.warp.dev/runs/run-42) and wait for it to end (timeout 1h); its first request is on stdout as JSON.")
+		assert.Contains(t, s.stdout, `"url": "`+base+`/agent/runs/run-42",`)
 	})
 	t.Run("terminal, bare numbers are seconds for the poll inputs", func(t *testing.T) {
 		t.Parallel()

@@ -80,7 +80,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	logSettings(p, cfg)
 	if cfg.DryRun {
-		dryRun(p, cfg)
+		dryRun(p, cfg, stdout, red)
 		return outcome.ExitOK
 	}
 	if cfg.Skipped() {
@@ -286,7 +286,7 @@ func skip(p ci.Platform, cfg *config.Config) int {
 // (as on every path) the outputs, the summary and, off GitHub, the report
 // files. It returns the exit code, 2.
 func reportInputError(p ci.Platform, red *redact.Redactor, err error) int {
-	line, rep := report.InputError(redact.Copy(red, err)) // before the summary escapes it
+	line, rep := report.InputError(redact.Copy(red, err), p.Name() == "local") // before the summary escapes it
 	say(p, line)
 	if perr := p.Publish(rep); perr != nil {
 		p.Warning("Writing outputs", perr.Error())

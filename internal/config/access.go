@@ -48,3 +48,50 @@ func setHarness(_ *loader, c *Config, v string) []*InputError {
 	c.Harness = h
 	return nil
 }
+
+// Closest is the candidate nearest to word (a mistyped subcommand), when
+// one is near enough: at most one edit in a word of up to five letters,
+// two in a longer one; two letters swapped count as one edit.
+func Closest(word string, candidates []string) (string, bool) {
+	word = strings.ToLower(word)
+	best, bestD := "", -1
+	for _, c := range candidates {
+		if d := swapDistance(word, c); bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := 1
+	if len(word) > 5 {
+		limit = 2
+	}
+	return best, bestD >= 0 && bestD <= limit
+}
+
+// swapDistance is the edit distance between a and b (bytes) where
+// swapping two adjacent letters is one edit (optimal string alignment).
+func swapDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return max(len(a), len(b))
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}

@@ -10,7 +10,8 @@ import (
 // parseArgs reads command-line flags into values by input name. A flag is
 // --name value or --name=value (one dash works too; hyphens in the name read
 // as underscores). A boolean input's value may be left out (--debug means
-// --debug=true) unless the next argument is true or false. A later flag wins
+// --debug=true) unless the next argument is true or false, or a word
+// meant as one (yes, no, on, off: refused like INPUT_<NAME>=yes). A later flag wins
 // over an earlier one; a flag given an empty value is in the map with "".
 // -h or --help gives ErrHelp.
 //
@@ -55,7 +56,7 @@ func parseArgs(args []string) (map[string]string, error) {
 				next = strings.TrimSpace(args[i+1])
 			}
 			switch {
-			case in.arg == boolArg && !strings.EqualFold(next, "true") && !strings.EqualFold(next, "false"):
+			case in.arg == boolArg && !boolish(next):
 				value = "true"
 			case i+1 < len(args):
 				i++
@@ -70,6 +71,17 @@ func parseArgs(args []string) (map[string]string, error) {
 		values[in.name] = value
 	}
 	return values, nil
+}
+
+// boolish reports whether the argument after a boolean flag is meant as
+// its value: true or false, or a word that reads as one (yes, no, on,
+// off, 1, 0), which is then refused as INPUT_<NAME> would be.
+func boolish(next string) bool {
+	switch strings.ToLower(next) {
+	case "true", "false", "yes", "no", "y", "n", "on", "off", "1", "0", "t", "f":
+		return true
+	}
+	return false
 }
 
 // unknownFlag is the error of a flag that names no input, with the closest

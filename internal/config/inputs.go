@@ -95,7 +95,7 @@ var inputs = []input{
 	{name: "debug", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.Debug }),
 		doc: "verbose logs (never the key); the effective settings are logged at the start"},
 	{name: "dry_run", def: "false", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.DryRun }),
-		doc: "validate, print the request body that would be sent (key redacted, MCP server settings hidden), send nothing, exit 0"},
+		doc: "validate, print the request and the prompt as they would be sent, as JSON on stdout (key redacted, MCP server settings hidden; notes in the log), send nothing, exit 0"},
 	{name: "conversation_id", arg: "id", set: setConversationID,
 		doc: "continue an earlier run's conversation in a new run (request conversation_id; the conversation_id output of an earlier step); the prompt may then be empty"},
 	{name: "followup", arg: "text", show: showFollowup, set: text(func(c *Config) *string { return &c.Followup }),

@@ -66,12 +66,21 @@ func Build(res outcome.Result, opts Options) ci.Report {
 	return r
 }
 
+// InputsURL is where every input is described, for a reader of a CI log
+// (who cannot run oz-run --help there).
+const InputsURL = "https://github.com/oz-run/oz-run-action#inputs"
+
 // InputError is what a step stopped by invalid input publishes (as on
 // every path: the outputs, the summary and, off GitHub, the report files,
 // so that a merge request shows the failure too), and the error it says.
-// err is redacted already.
-func InputError(err error) (Line, ci.Report) {
-	return Line{Level: Error, Title: "Invalid input", Message: err.Error() + "\nNothing was sent to the Oz API. Run `oz-run --help` for every input."},
+// err is redacted already. On a terminal the line points at oz-run --help;
+// in a CI log, at the README's inputs.
+func InputError(err error, terminal bool) (Line, ci.Report) {
+	where := "Every input is described at " + InputsURL + "."
+	if terminal {
+		where = "Run `oz-run --help` for every input."
+	}
+	return Line{Level: Error, Title: "Invalid input", Message: err.Error() + "\nNothing was sent to the Oz API. " + where},
 		ci.Report{
 			Outputs: Outputs(outcome.Result{}),
 			Summary: summary.InputError(err),

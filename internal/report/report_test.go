@@ -140,8 +140,10 @@ func TestGolden(t *testing.T) {
 	}
 	t.Run("input_error", func(t *testing.T) {
 		t.Parallel()
-		line, rep := InputError(errors.New(`input "timeout": "soon" is not a duration; give a Go duration such as 30m or 1h30m`))
+		line, rep := InputError(errors.New(`input "timeout": "soon" is not a duration; give a Go duration such as 30m or 1h30m`), false)
 		checkGolden(t, "input_error", show(rep, []Line{line}))
+		line, _ = InputError(errors.New("x"), true)
+		assert.Equal(t, "x\nNothing was sent to the Oz API. Run `oz-run --help` for every input.", line.Message, "on a terminal")
 	})
 }
 
