@@ -39,6 +39,9 @@ func formatGitHubOutput(outs []Output, rnd io.Reader) ([]byte, error) {
 			continue
 		}
 		value := outputValue(out.Value)
+		if out.Name == "runs" {
+			value = truncate(textclean.Value(out.Value, true), MaxRunsValue)
+		}
 		delim, err := delimiterFor(value, rnd)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ci: output %s: %w", out.Name, err))

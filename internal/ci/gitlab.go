@@ -116,8 +116,14 @@ func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 	if p := o.SummaryFile; p != "" && r.Summary != "" {
 		errs = append(errs, o.Workspace.WriteFile("the summary file", p, []byte(summaryText(sec.redact(r.Summary)))))
 	}
+	if len(r.RunsJSON) > 0 {
+		errs = append(errs, o.Workspace.WriteFile("the runs file", RunsFile, runsFile(sec, r.RunsJSON)))
+	}
 	if p := o.JUnitFile; p != "" {
 		r.Title, r.Message = sec.redact(r.Title), sec.redact(r.Message)
+		for i := range r.Cases {
+			r.Cases[i].Name, r.Cases[i].Message = sec.redact(r.Cases[i].Name), sec.redact(r.Cases[i].Message)
+		}
 		data, err := formatJUnit(r, outs)
 		if err != nil {
 			errs = append(errs, err)

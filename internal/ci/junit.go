@@ -53,6 +53,9 @@ const (
 // are dropped, and so are control and bidi characters; each text is cut to
 // its cap with a marker.
 func formatJUnit(r Report, outs []Output) ([]byte, error) {
+	if len(r.Cases) > 0 {
+		return formatBatchJUnit(r)
+	}
 	secs := fmt.Sprintf("%.3f", max(r.Duration.Seconds(), 0))
 	name := junitLine(r.Title, maxJUnitName)
 	if name == "" {

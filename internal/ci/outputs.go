@@ -116,6 +116,8 @@ func publishable(s *secrets, out Output) (value, note string) {
 		return "", "the value is not a well-formed https URL without user info: left empty"
 	case lineListOutputs[name]:
 		return lineList(s, name, v)
+	case name == "runs":
+		return jsonValueIn(s, v, MaxRunsValue)
 	case jsonOutputs[name]:
 		return jsonValue(s, v)
 	}
@@ -188,7 +190,10 @@ func lineList(s *secrets, name, v string) (value, note string) {
 // dropped (JSON holds neither raw outside strings, so it stays valid),
 // whole elements dropped from the end past maxOutputValue, redacted after
 // its strings are decoded. A value that is not JSON is published as text.
-func jsonValue(s *secrets, v string) (value, note string) {
+func jsonValue(s *secrets, v string) (value, note string) { return jsonValueIn(s, v, maxOutputValue) }
+
+// jsonValueIn is jsonValue within limit bytes.
+func jsonValueIn(s *secrets, v string, maxOutputValue int) (value, note string) {
 	data, cut := capJSON(v, maxOutputValue, false)
 	if data == nil { // not a JSON array or object
 		return s.redact(truncate(textclean.Value(s.redact(v), false), maxOutputValue)), ""

@@ -36,6 +36,12 @@ type Report struct {
 	// Answer is the agent's answer (Markdown, as it wrote it): off GitHub
 	// it goes to Options.OutputFile, when it is not blank.
 	Answer string
+	// Cases, for a batch (prompts), are its runs: the JUnit report has a
+	// test case for each instead of one for the step.
+	Cases []RunCase
+	// RunsJSON, for a batch, is the runs output's value: off GitHub it
+	// goes to RunsFile too.
+	RunsJSON []byte
 }
 
 // Platform is the CI system, as the runner and main see it.

@@ -1,0 +1,143 @@
+package summary
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/oz"
+)
+
+// A batch (prompts): one table, a row a run (key, conclusion, verdict,
+// duration, cost, links), then each answer collapsed under its key.
+
+// batchAnswerMax is the most one run's answer takes in the summary.
+const batchAnswerMax = 16 << 10
+
+// RenderBatch writes the job summary of a batch.
+func RenderBatch(b outcome.Batch, opts Options) string {
+	return renderBatch(b, opts, opts.maxBytes(DefaultMaxBytes))
+}
+
+// CommentBatch writes the PR/MR comment of a batch: the same, in the
+// comment's size.
+func CommentBatch(b outcome.Batch, opts Options) string {
+	return renderBatch(b, opts, opts.maxBytes(DefaultCommentMaxBytes))
+}
+
+func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
+	res := b.Result()
+	var out strings.Builder
+	title := "Oz batch"
+	if !isBlank(opts.Title) {
+		title = markdown.text(opts.Title, maxTitle)
+	}
+	verdict := "passed"
+	if res.ExitCode(opts.FailOn) != outcome.ExitOK {
+		verdict = "failed"
+	}
+	fmt.Fprintf(&out, "## %s: %s (%s)\n\n", title, markdown.word(string(res.Conclusion)), verdict)
+	fmt.Fprintf(&out, "%d runs: %s.\n\n", len(b.Runs), BatchCounts(b))
+	if res.Err != nil && !res.Aborted {
+		out.WriteString("> " + inline(cut(res.Err.Error(), maxErrText)) + "\n\n")
+	}
+	out.WriteString("| run | conclusion | verdict | duration | cost | links |\n|---|---|---|---|---|---|\n")
+	for _, r := range b.Runs {
+		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s |\n",
+			markdown.word(r.Key), markdown.word(string(runConclusion(r))), "—", batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
+	}
+	out.WriteString("\n")
+	// Each answer collapsed, in what is left.
+	left := maxBytes - out.Len() - 256
+	for i, r := range b.Runs {
+		if isBlank(r.Result.Work.Answer) {
+			continue
+		}
+		share := min(batchAnswerMax, left/max(len(b.Runs)-i, 1))
+		md := answerMarkdown(r.Result.Work.Answer, share-128)
+		if md == "" {
+			continue
+		}
+		var one strings.Builder
+		fmt.Fprintf(&one, "<details>\n<summary>%s: the agent's answer</summary>\n\n%s\n</details>\n\n", inline(r.Key), md)
+		if one.Len() > left {
+			break
+		}
+		left -= one.Len()
+		out.WriteString(one.String())
+	}
+	return out.String()
+}
+
+// runConclusion is a run's conclusion in the table.
+func runConclusion(r outcome.BatchRun) string {
+	c := string(r.Conclusion())
+	switch {
+	case r.NotStarted && c != "":
+		return c + " (not started)"
+	case r.NotStarted:
+		return "not started"
+	case c == "" && r.Result.Aborted:
+		return "aborted"
+	}
+	return c
+}
+
+// BatchCounts counts the runs by conclusion, in the contract's order of
+// the worst first: `3 succeeded, 1 failed`.
+func BatchCounts(b outcome.Batch) string {
+	n := map[string]int{}
+	var order []string
+	for _, r := range b.Runs {
+		c := runConclusion(r)
+		if n[c] == 0 {
+			order = append(order, c)
+		}
+		n[c]++
+	}
+	parts := make([]string, 0, len(order))
+	for _, c := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", n[c], c))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func batchDuration(r outcome.BatchRun) string {
+	res := r.Result
+	if len(res.Timeline) > 0 && (res.Run == nil || isBlank(res.Run.RunTime)) {
+		res.Started = res.Timeline[0].At // the run's own start, not the batch's
+	}
+	if r.NotStarted {
+		return "—"
+	}
+	return duration(res, markdown)
+}
+
+func batchLinks(res outcome.Result) string {
+	var links []string
+	if res.RunID != "" {
+		links = append(links, link("run", oz.RunURL(res.RunID)))
+	}
+	if res.Run != nil {
+		if s := res.Run.SessionURL(); s != "" {
+			links = append(links, link("session", s))
+		}
+		for i, u := range res.Run.PullRequestURLs() {
+			if i == 5 {
+				break
+			}
+			links = append(links, link(fmt.Sprintf("PR %d", i+1), u))
+		}
+	}
+	if len(links) == 0 {
+		return "—"
+	}
+	return strings.Join(links, " · ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
