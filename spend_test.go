@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
 // Spend, blocked runs and re-runs (issue 21), as a step on GitHub and
@@ -73,5 +76,101 @@ func TestSpendBadCostCapSendsNothing(t *testing.T) {
 			assert.Contains(t, s.stdout+s.stderr, "max_cost_usd")
 			assert.Zero(t, fake.CreatedCount())
 		})
+	}
+}
+
+func TestSpendOnBlocked(t *testing.T) {
+	t.Parallel()
+	const prompt = "[fake:blocked-reply] push the fix"
+	t.Run("github: reply unblocks the run", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": prompt, "on_blocked": "reply", "blocked_reply": "push to oz/fix"}).run()
+		assert.Equal(t, 0, s.code)
+		assert.Equal(t, "succeeded", s.outputs()["conclusion"])
+		runs := fake.Runs()
+		require.Len(t, runs, 1)
+		fus := fake.Followups(runs[0].RunID)
+		require.Len(t, fus, 1, "the reply is sent once")
+		assert.Equal(t, "push to oz/fix", fus[0].Message)
+		assert.Contains(t, s.stdout, "sending blocked_reply")
+		s.assertNoKey()
+	})
+	t.Run("github: blocked again after the reply", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": prompt, "on_blocked": "reply", "blocked_reply": "[fake:block] push to oz/fix"}).run()
+		assert.Equal(t, 1, s.code)
+		assert.Equal(t, "blocked", s.outputs()["conclusion"])
+		assert.Len(t, fake.Followups(fake.Runs()[0].RunID), 1, "never a second reply")
+		assert.Contains(t, s.stdout, "BLOCKED again")
+	})
+	t.Run("github: wait, nobody answers", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": prompt, "on_blocked": "wait", "timeout": "1s"}).run()
+		assert.Equal(t, 1, s.code)
+		out := s.outputs()
+		assert.Equal(t, "blocked", out["conclusion"])
+		assert.Contains(t, out["status_message"], "Which branch")
+		assert.Contains(t, s.stdout, "on_blocked: wait")
+		assert.Contains(t, s.stdout, out["session_link"], "the notice links the session")
+		assert.Empty(t, fake.Followups(fake.Runs()[0].RunID))
+		summary := s.file("summary")
+		assert.Contains(t, summary, "Which branch")
+		assert.Contains(t, summary, "Open the session")
+	})
+	t.Run("gitlab: wait, a person answers from the session", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := gitlabStep(t, base, prompt)
+		s.env["INPUT_ON_BLOCKED"] = "wait"
+		s.env["INPUT_TIMEOUT"] = "1m"
+		answered := make(chan error, 1)
+		go func() { answered <- answerWhenBlocked(t.Context(), fake, base) }()
+		s.run()
+		require.NoError(t, <-answered)
+		assert.Equal(t, 0, s.code)
+		vars, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
+		require.NoError(t, err)
+		assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
+	})
+	t.Run("gitlab: reply", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := gitlabStep(t, base, prompt)
+		s.env["INPUT_ON_BLOCKED"] = "reply"
+		s.env["INPUT_BLOCKED_REPLY"] = "push to oz/fix"
+		s.run()
+		assert.Equal(t, 0, s.code)
+		assert.Len(t, fake.Followups(fake.Runs()[0].RunID), 1)
+	})
+	t.Run("reply without blocked_reply sends nothing", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": prompt, "on_blocked": "reply"}).run()
+		assert.Equal(t, 2, s.code)
+		assert.Contains(t, s.stdout+s.stderr, "blocked_reply")
+		assert.Zero(t, fake.CreatedCount())
+	})
+}
+
+// answerWhenBlocked is the person who answers a BLOCKED run from its
+// session: once the fake's only run is BLOCKED, a follow-up.
+func answerWhenBlocked(ctx context.Context, fake *ozfake.Server, base string) error {
+	c, err := oz.NewClient(base, oz.WithAPIKey(testKey))
+	if err != nil {
+		return err
+	}
+	for {
+		if runs := fake.Runs(); len(runs) == 1 && runs[0].State == oz.StateBlocked {
+			_, err := c.SubmitFollowup(ctx, runs[0].RunID, oz.FollowupRequest{Message: "push to oz/fix"})
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

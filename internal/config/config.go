@@ -36,6 +36,10 @@ type Config struct {
 	FailOn        outcome.FailOn
 	// MaxCostUSD is the cost cap in US dollars (max_cost_usd); zero: none.
 	MaxCostUSD float64
+	// OnBlocked is what to do with a BLOCKED run; BlockedReply the
+	// follow-up that on_blocked: reply sends.
+	OnBlocked    OnBlocked
+	BlockedReply string
 
 	PollInterval    time.Duration
 	PollMaxInterval time.Duration

@@ -115,6 +115,7 @@ func (l *loader) check(c *Config) []*InputError {
 		})
 	}
 	errs = append(errs, l.checkTokens(c)...)
+	errs = append(errs, l.checkSpend(c)...)
 	if c.PollInterval > 0 && c.PollInterval < MinPollInterval && isWarpHost(c.APIURL) {
 		errs = append(errs, &InputError{
 			Input:    "poll_interval",

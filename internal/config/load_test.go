@@ -139,6 +139,7 @@ func TestLoadDefaults(t *testing.T) {
 		JUnitFile:       "oz-run-junit.xml",
 		OutputFile:      "oz-run-output.md",
 		MissingKey:      MissingKeyFail,
+		OnBlocked:       OnBlockedFail,
 		Workspace:       "/ws",
 	}, c)
 }
@@ -205,6 +206,7 @@ func TestLoadEveryInput(t *testing.T) {
 		OnTimeout:       OnTimeoutLeave,
 		CancelOnAbort:   false,
 		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.TimedOut: true, outcome.Submitted: true},
+		OnBlocked:       OnBlockedFail,
 		PollInterval:    500 * time.Millisecond,
 		PollMaxInterval: time.Minute,
 		APIURL:          "http://127.0.0.1:8080/api/v1",

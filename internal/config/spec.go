@@ -23,6 +23,8 @@ func (c *Config) Spec() runner.Spec {
 		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel,
 		CancelOnAbort:   c.CancelOnAbort,
 		MaxCostUSD:      c.MaxCostUSD,
+		OnBlocked:       runner.OnBlocked(c.OnBlocked),
+		BlockedReply:    c.BlockedReply,
 	}
 }
 

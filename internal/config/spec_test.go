@@ -19,7 +19,7 @@ func TestSpecOfTheDefaults(t *testing.T) {
 		Create:  oz.CreateRunRequest{Prompt: "fix the tests", Mode: "normal"},
 		Wait:    true,
 		Timeout: 60 * time.Minute, PollInterval: 2 * time.Second, PollMaxInterval: 30 * time.Second,
-		CancelOnTimeout: true, CancelOnAbort: true,
+		CancelOnTimeout: true, CancelOnAbort: true, OnBlocked: runner.OnBlockedFail,
 	}, c.Spec())
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -29,4 +30,43 @@ func setMaxCostUSD(_ *loader, c *Config, v string) []*InputError {
 	}
 	c.MaxCostUSD = usd
 	return nil
+}
+
+// OnBlocked is what to do with a BLOCKED run (on_blocked).
+type OnBlocked string
+
+// The on_blocked words.
+const (
+	OnBlockedFail  OnBlocked = "fail"
+	OnBlockedWait  OnBlocked = "wait"
+	OnBlockedReply OnBlocked = "reply"
+)
+
+func setOnBlocked(_ *loader, c *Config, v string) []*InputError {
+	switch o := OnBlocked(strings.ToLower(v)); o {
+	case OnBlockedFail, OnBlockedWait, OnBlockedReply:
+		c.OnBlocked = o
+		return nil
+	}
+	return one(&InputError{Value: v, Problem: "is not a policy for a blocked run",
+		Accepted: "use fail (conclusion blocked), wait (until someone answers from the session, or the timeout) or reply (send blocked_reply once, then wait)"})
+}
+
+// checkSpend is the validation of these inputs that spans inputs:
+// blocked_reply goes with on_blocked: reply, both ways, and holds no key.
+func (l *loader) checkSpend(c *Config) []*InputError {
+	var errs []*InputError
+	switch {
+	case c.OnBlocked == OnBlockedReply && strings.TrimSpace(c.BlockedReply) == "":
+		errs = append(errs, &InputError{Input: "blocked_reply", Problem: "is required with on_blocked: reply",
+			Accepted: "give the message to send to a BLOCKED run (it is sent once, as a follow-up), or use on_blocked: wait or fail"})
+	case c.OnBlocked != OnBlockedReply && c.BlockedReply != "":
+		errs = append(errs, &InputError{Input: "blocked_reply", Problem: "is given but on_blocked is " + string(c.OnBlocked) + ", so it would never be sent",
+			Accepted: "set on_blocked: reply to send it, or leave blocked_reply out"})
+	}
+	if c.APIKey != "" && strings.Contains(c.BlockedReply, c.APIKey) {
+		errs = append(errs, &InputError{Input: "blocked_reply", Problem: "contains the API key",
+			Accepted: "a reply without the key: oz-run never sends the key to the agent"})
+	}
+	return errs
 }

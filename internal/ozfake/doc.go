@@ -99,6 +99,7 @@
 //	[fake:touch]          in a follow-up: its acceptance moves updated_at while the old state is served
 //	[fake:quick]          the working states pass in an instant (starts and ends between two polls)
 //	[fake:costly]         the cost grows by $0.25 a second of work, in request_usage while the run works
+//	[fake:blocked-reply]  BLOCKED with a question until a follow-up answers it; then it succeeds
 //
 // Scenarios returns the same list. The same tags in a follow-up's message
 // pick what the new execution does.

@@ -100,6 +100,12 @@ var scenarios = []scenario{
 	{Scenario{"[fake:costly]", "the run's cost grows by $0.25 a second of work, shown in request_usage while it works (max_cost_usd tests)"}, true, func(sc *Script) {
 		sc.CostGrowth, sc.CostEvery = 0.25, time.Second
 	}},
+	{Scenario{"[fake:blocked-reply]", "stops to ask a question: BLOCKED until a follow-up answers it; the follow-up's new execution succeeds (with [fake:block] in the follow-up, it blocks again)"}, false, func(sc *Script) {
+		sc.Steps = workingSteps(2 * time.Second)
+		sc.Final, sc.Artifacts = oz.StateBlocked, false
+		sc.StatusMessage = &oz.StatusMessage{Message: "Which branch should I push the fix to? Reply with its name."}
+		sc.Usage = usage(0.35, 0.08, 0.05)
+	}},
 }
 
 // workingSteps is the usual start of a run, then INPROGRESS for d (zero:

@@ -38,3 +38,28 @@ func TestCostlyRunShowsItsCostWhileWorking(t *testing.T) {
 	require.True(t, ok)
 	assert.InDelta(t, 87.5, credits, 1e-6)
 }
+
+// TestBlockedReplyIsUnblockedByAFollowup: [fake:blocked-reply] asks a
+// question and stays BLOCKED; a follow-up answers it (the old state served
+// for the pickup window), and the new execution succeeds.
+func TestBlockedReplyIsUnblockedByAFollowup(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, WithFollowupPickup(2*time.Second))
+	c := f.client()
+	id := f.create("[fake:blocked-reply] push the fix")
+	f.clock.Advance(time.Hour)
+	run := f.get(id)
+	require.Equal(t, oz.StateBlocked, run.State)
+	require.NotNil(t, run.StatusMessage)
+	assert.Contains(t, run.StatusMessage.Message, "Which branch")
+
+	out, err := c.SubmitFollowup(t.Context(), id, oz.FollowupRequest{Message: "push to oz/fix"})
+	require.NoError(t, err)
+	assert.Equal(t, oz.OutcomeHandoffExecution, out.Outcome)
+	f.clock.Advance(time.Second)
+	assert.Equal(t, oz.StateBlocked, f.get(id).State, "the old state is served until the pickup")
+	f.clock.Advance(2 * time.Second)
+	assert.True(t, f.get(id).State.IsWorking())
+	f.clock.Advance(time.Hour)
+	assert.Equal(t, oz.StateSucceeded, f.get(id).State)
+}

@@ -116,8 +116,8 @@ func (r *replyWatch) holds(m oz.Message) bool {
 // re-run of the step sends the same text again). nil when the reply
 // cannot be looked for; then only the run seen working, or another
 // terminal state, shows that it picked the follow-up up.
-func (w *waiter) watchReplies(ctx context.Context, before *oz.Run) *replyWatch {
-	r := &replyWatch{api: w.api, message: words(w.spec.Followup), stamp: before.UpdatedAt}
+func (w *waiter) watchReplies(ctx context.Context, before *oz.Run, text string) *replyWatch {
+	r := &replyWatch{api: w.api, message: words(text), stamp: before.UpdatedAt}
 	if r.message == "" {
 		return nil
 	}
@@ -169,15 +169,24 @@ func (w *waiter) followUp(parent, ctx context.Context) bool {
 		return w.notSent(parent, ctx, err)
 	}
 	w.observe(before)
-	w.before = before
+	return w.sendFollowup(parent, ctx, before, w.spec.Followup)
+}
+
+// sendFollowup sends text to the run, read just before as before, once
+// (the followup input, or blocked_reply); false when the step ends here
+// (w.res.Err or an abort says why). From then on the run's state counts
+// only once it has picked the follow-up up (the rule above).
+func (w *waiter) sendFollowup(parent, ctx context.Context, before *oz.Run, text string) bool {
+	id := w.res.RunID
+	w.before, w.moved, w.staleShown = before, false, false
 	if w.spec.Wait && before.State.IsTerminal() {
-		w.reply = w.watchReplies(ctx, before)
+		w.reply = w.watchReplies(ctx, before, text)
 		if ctx.Err() != nil {
 			return w.notSent(parent, ctx, fmt.Errorf("reading its conversation: %w", context.Cause(ctx)))
 		}
 	}
 	w.rep.Logf("Sending a follow-up to run %s (%s)", id, before.State)
-	resp, err := w.api.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: w.spec.Followup})
+	resp, err := w.api.SubmitFollowup(ctx, id, oz.FollowupRequest{Message: text})
 	if err != nil {
 		w.followupFailed(parent, err)
 		return false

@@ -148,6 +148,10 @@ type Spec struct {
 	// MaxCostUSD cancels the run once its reported cost reaches it
 	// (max_cost_usd; conclusion over_budget); zero: no cap.
 	MaxCostUSD float64
+	// OnBlocked is what to do with a BLOCKED run (blocked.go); empty is
+	// OnBlockedFail. BlockedReply is the follow-up OnBlockedReply sends.
+	OnBlocked    OnBlocked
+	BlockedReply string
 }
 
 // Run submits or attaches to a run and waits for it as spec says. It
@@ -181,11 +185,18 @@ type waiter struct {
 	moved      bool
 	staleShown bool
 	reply      *replyWatch
+
+	// The step's own context (ending it aborts), for a follow-up sent
+	// while polling (on_blocked: reply); and what on_blocked has done.
+	parent         context.Context
+	blockedShown   bool
+	blockedReplied bool
 }
 
 func (w *waiter) run(ctx context.Context) {
 	waitCtx, cancel := context.WithTimeoutCause(ctx, w.spec.Timeout, errTimedOut)
 	defer cancel()
+	w.parent = ctx
 
 	if w.spec.RunID != "" {
 		w.res.RunID = w.spec.RunID
@@ -361,7 +372,13 @@ func (w *waiter) poll(ctx context.Context) bool {
 			if w.overBudget(run) {
 				return true
 			}
-			if run.State.IsTerminal() && (w.res.Followup == nil || w.moved) {
+			if run.State.IsTerminal() && (w.res.Followup == nil || w.moved) && !w.waitBlocked(ctx, run) {
+				if w.res.Err != nil || w.res.Aborted {
+					return true // the reply to the blocked run failed: said so
+				}
+				if ctx.Err() != nil {
+					return false // the reply was cut short before it was sent
+				}
 				w.res.Conclusion = outcome.ConclusionOf(run.State)
 				w.rep.Logf("Run %s ended: %s (%s)", w.res.RunID, run.State, w.res.Conclusion)
 				return true
