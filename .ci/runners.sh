@@ -26,7 +26,7 @@ if [[ "${OZ_SKIP_RUNNERS:-}" == 1 ]]; then
 fi
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-repo=$PWD
+
 started=$(date +%s)
 part_started=$started
 
@@ -67,6 +67,7 @@ if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok insta
 	missing+=(busybox-static)
 fi
 command -v npm >/dev/null || missing+=(npm)
+command -v rsync >/dev/null || missing+=(rsync) # gitlab-ci-local copies the project with it
 if ((${#missing[@]})); then
 	say "installing ${missing[*]} from Debian"
 	export DEBIAN_FRONTEND=noninteractive
@@ -77,7 +78,7 @@ fi
 ln -sf /usr/bin/docker "$work/bin/docker"
 if ! "$work/bin/act" --version 2>/dev/null | grep -qx "act version ${act_version#v}"; then
 	say "installing nektos/act $act_version"
-	GOBIN="$work/bin" GOFLAGS= go install "github.com/nektos/act@$act_version" ||
+	GOBIN="$work/bin" GOFLAGS="" go install "github.com/nektos/act@$act_version" ||
 		fail "go install github.com/nektos/act@$act_version failed"
 fi
 gcl="$work/npm/node_modules/.bin/gitlab-ci-local"
@@ -129,10 +130,15 @@ for _ in $(seq 150); do
 	sleep 0.2
 done
 if [[ -z "$ready" ]]; then
-	why=$(grep -v '^$' "$dockerd_log" | tail -n 1 | cut -c1-200)
+	why=$({ grep -E 'level=fatal|failed to start daemon' "$dockerd_log" || grep -v '^$' "$dockerd_log"; } |
+		tail -n 1 | sed -E 's/^time="[^"]*" level=[a-z]+ msg=//' | cut -c1-200)
 	echo "runners: SKIPPED: no container engine could start here (dockerd: ${why:-no answer in 30s}); act and gitlab-ci-local did not run, $(($(date +%s) - started))s"
 	exit 0
 fi
+
+# What an interrupted earlier run left in the engine goes.
+docker container prune -f >/dev/null 2>&1 || true
+docker volume prune -f >/dev/null 2>&1 || true
 
 part "stand-in images"
 # shellcheck source=.ci/standins.sh
@@ -220,11 +226,16 @@ docker image prune -f >/dev/null 2>&1 || true
 
 part "act"
 # The job's container: busybox (act keeps it alive with /bin/sleep and runs
-# `shell: sh` steps) and oz-run from the image, for the fake API.
-job_image=localhost/oz-run-act-job:ci
+# `shell: sh` steps) and oz-run from the image, for the fake API. It is also
+# gitlab-ci-local's helper image, which copies files with bash and rsync.
+job_image=localhost/oz-run-job:ci
 mkdir -p "$stage/job/usr/local/bin" "$stage/job/root"
 install -d -m 1777 "$stage/job/tmp"
 busybox_into "$stage/job" bin
+for bin in /bin/bash /usr/bin/rsync; do
+	cp -L "$bin" "$stage/job/bin/"
+	ldd "$bin" | grep -o '/[^ ]*' | while read -r lib; do cp -L --parents "$lib" "$stage/job/"; done
+done
 passwd_files "$stage/job"
 ca_file "$stage/job"
 ctr=$(docker create "$published") || fail "docker create $published failed"
@@ -264,6 +275,33 @@ fi
 grep -h 'oz-run-act: ' "$work/act.log" | sed 's/^.*oz-run-act: /runners: act: /' >&2
 grep -q 'Summary - ## ✅ Oz run succeeded' "$work/act.log" ||
 	fail "act logged no job summary of the run with files (all of the log in $work/act.log)"
+
+part "gitlab-ci-local"
+# A project as a GitLab user has it: .gitlab-ci.yml naming the image as
+# action.yml does.
+ws=$(mktemp -d "$work/gitlab.XXXXXX")
+workspaces+=("$ws")
+sed "s|ghcr.io/oz-run/oz-run-action:v[0-9][0-9]*|$published|" .ci/gitlab/.gitlab-ci.yml >"$ws/.gitlab-ci.yml"
+git -C "$ws" init -q
+git -C "$ws" remote add origin https://gitlab.example.com/oz/demo.git
+git -C "$ws" config user.name ci
+git -C "$ws" config user.email ci@localhost
+git -C "$ws" add -A
+git -C "$ws" commit -q -m project
+set +e
+(cd "$ws" && HOME="$work/home" "$gcl" \
+	--variable WARP_API_KEY=wk-gitlab-fake-key-0123456789 \
+	--helper-image "$job_image" --pull-policy never \
+	oz-agent oz-failing oz-check) >"$work/gitlab.log" 2>&1
+gcl_rc=$?
+set -e
+if ((gcl_rc != 0)) ||
+	! grep -q 'oz-run-gitlab: the failing run exited 1' "$work/gitlab.log" ||
+	! grep -q 'oz-run-gitlab: the dotenv report, summary, JUnit, answer and files reached a later job' "$work/gitlab.log"; then
+	tail -n 60 "$work/gitlab.log" >&2
+	fail "gitlab-ci-local exited $gcl_rc, or a job's check did not pass (the log's end is above; all of it in $work/gitlab.log)"
+fi
+grep -h 'oz-run-gitlab: ' "$work/gitlab.log" | grep -v 'echo ' | sed 's/^.*oz-run-gitlab: /runners: gitlab-ci-local: /' >&2
 
 part ""
 summary=$(printf '%s, ' "${parts[@]}")
