@@ -163,6 +163,10 @@ func (r *run) answer(sg segment) string {
 	var b strings.Builder
 	switch sg.state {
 	case oz.StateSucceeded:
+		if sg.script.Review != "" {
+			b.WriteString(reviewAnswer(sg.script.Review, sg.index))
+			break
+		}
 		if sg.index == 0 {
 			fmt.Fprintf(&b, "## Done\n\nRun %s succeeded: TestClock no longer sleeps, it advances a fake clock.\n\n", r.id)
 		} else {

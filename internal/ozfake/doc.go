@@ -100,6 +100,15 @@
 //	[fake:quick]          the working states pass in an instant (starts and ends between two polls)
 //	[fake:costly]         the cost grows by $0.25 a second of work, in request_usage while the run works
 //	[fake:blocked-reply]  BLOCKED with a question until a follow-up answers it; then it succeeds
+//	[fake:review-pass]    on success, the answer ends with a review (a fenced json block valid against
+//	                      output_schema: review): verdict pass, one notice
+//	[fake:review-fail]    the same, verdict fail: an error with a path and lines, a warning, a notice
+//	[fake:review-invalid-then-fixed] the first answer's review is invalid against the schema,
+//	                      a follow-up's valid (verdict pass)
+//	[fake:review-invalid] no json block in any answer, however many follow-ups ask
+//	[fake:review-hostile] verdict fail, findings whose paths and lines name no file (../, absolute,
+//	                      control characters, line 0, end_line before line), and one whose title and
+//	                      message hold workflow commands
 //
 // Scenarios returns the same list. The same tags in a follow-up's message
 // pick what the new execution does.

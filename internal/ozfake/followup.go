@@ -108,6 +108,9 @@ func (s *Server) handleFollowup(w http.ResponseWriter, r *http.Request, id strin
 		// What the run is, not what it does, carries over.
 		sc.Uncancellable, sc.NoSessionLink, sc.NoConversation = rn.script.Uncancellable, rn.script.NoSessionLink, rn.script.NoConversation
 		sc.SessionID, sc.Files = rn.script.SessionID, nil
+		if sc.Review == "" {
+			sc.Review = rn.script.Review // the agent still answers with a review
+		}
 		start := now.Add(s.pickup)
 		if s.pickup == 0 {
 			start = now.Add(time.Nanosecond) // after the acceptance, so that updated_at is later

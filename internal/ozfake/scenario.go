@@ -106,6 +106,21 @@ var scenarios = []scenario{
 		sc.StatusMessage = &oz.StatusMessage{Message: "Which branch should I push the fix to? Reply with its name."}
 		sc.Usage = usage(0.35, 0.08, 0.05)
 	}},
+	{Scenario{"[fake:review-pass]", "on success, the answer ends with a review valid against output_schema: review: verdict pass, one notice"}, true, func(sc *Script) {
+		sc.Review = ReviewPass
+	}},
+	{Scenario{"[fake:review-fail]", "on success, the answer ends with a review: verdict fail, an error on internal/clock/clock_test.go lines 42-45, a warning, a notice"}, true, func(sc *Script) {
+		sc.Review = ReviewFail
+	}},
+	{Scenario{"[fake:review-invalid-then-fixed]", "on success, the answer ends with a review invalid against the schema; the answer to a follow-up is valid (verdict pass)"}, true, func(sc *Script) {
+		sc.Review = ReviewInvalidThenFixed
+	}},
+	{Scenario{"[fake:review-invalid]", "on success, the answer holds no json block, after every follow-up too"}, true, func(sc *Script) {
+		sc.Review = ReviewInvalid
+	}},
+	{Scenario{"[fake:review-hostile]", "on success, a failing review whose findings name no file: ../, absolute, a drive, control characters, line 0, end_line before line; one good finding whose title and message hold workflow commands"}, true, func(sc *Script) {
+		sc.Review = ReviewHostile
+	}},
 }
 
 // workingSteps is the usual start of a run, then INPROGRESS for d (zero:

@@ -53,6 +53,11 @@ type Script struct {
 	// ([fake:costly]). Zero: the run shows Usage once ended, nothing before.
 	CostGrowth float64
 	CostEvery  time.Duration
+	// Review, when set, makes the agent's answer on success a review
+	// ending with a fenced json block (ReviewPass, ReviewFail,
+	// ReviewInvalidThenFixed, ReviewInvalid, ReviewHostile); a follow-up's
+	// execution keeps the run's unless its message names another.
+	Review string
 	// AcceptWrites, in the script of a follow-up's new execution, makes
 	// the follow-up's acceptance write the run: its updated_at moves at
 	// once, while its old terminal state is still served until the new
