@@ -53,7 +53,7 @@ part() {
 }
 
 act_version=v0.2.89
-gcl_version=4.65.1 # 4.66 and later need Node 22 (Set.prototype.union); Debian's is 18
+gcl_version=4.73.0 # 4.74 and later need Node 22 (Set.prototype.union); these machines have Node 20
 
 work=${OZ_RUNNERS_DIR:-/var/tmp/oz-run-runners}
 mkdir -p "$work/bin"
