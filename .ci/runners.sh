@@ -115,6 +115,7 @@ cleanup() {
 		kill "$dockerd_pid" 2>/dev/null || true
 		for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
 	fi
+	[[ -n "${forge_pid:-}" ]] && kill "$forge_pid" 2>/dev/null
 	((${#workspaces[@]})) && rm -rf "${workspaces[@]}"
 	exit "$rc"
 }
@@ -252,13 +253,33 @@ cp action.yml "$ws/action.yml"
 mkdir -p "$ws/.github/workflows"
 cp .ci/act/oz-run.yml "$ws/.github/workflows/oz-run.yml"
 git -C "$ws" init -q
+git -C "$ws" remote add origin https://github.com/oz/demo.git
 git -C "$ws" add -A
 git -C "$ws" -c user.name=ci -c user.email=ci@localhost commit -q -m workspace
+# The pull request the comment goes to, on a fake GitHub on the host's
+# loopback (the job, and so the action, run on the host's network).
+head_sha=$(git -C "$ws" rev-parse HEAD)
+cat >"$work/event.json" <<-EVENT
+	{"action": "synchronize", "number": 7,
+	 "pull_request": {"number": 7, "html_url": "https://github.com/oz/demo/pull/7",
+	  "head": {"ref": "feature", "sha": "$head_sha"}, "base": {"ref": "main", "sha": "$head_sha"}},
+	 "repository": {"full_name": "oz/demo", "html_url": "https://github.com/oz/demo"}}
+EVENT
+GOFLAGS="" go build -o "$work/bin/forgefake" ./.ci/forgefake || fail "could not build .ci/forgefake"
+rm -f "$work/forge.url" "$work/forge.json"
+forge_token=ghs_fakeForgeToken0123456789abcdef
+"$work/bin/forgefake" -token "$forge_token" -url-file "$work/forge.url" -comments-file "$work/forge.json" &
+forge_pid=$!
+for _ in $(seq 100); do [[ -s "$work/forge.url" ]] && break; sleep 0.1; done
+[[ -s "$work/forge.url" ]] || fail "the fake GitHub (.ci/forgefake) did not start"
 # act: the image as tagged (no pull, no rebuild: act's builder is the classic
 # one and cannot build the Dockerfile), the job on the busybox image, the
 # host's network (act's default), no docker socket mounted into the job.
 set +e
-(cd "$ws" && HOME="$work/home" "$work/bin/act" push \
+(cd "$ws" && HOME="$work/home" "$work/bin/act" pull_request \
+	--eventpath "$work/event.json" \
+	--env GITHUB_API_URL="$(cat "$work/forge.url")" \
+	-s GITHUB_TOKEN="$forge_token" \
 	--workflows .github/workflows/oz-run.yml \
 	-P "ubuntu-latest=$job_image" \
 	--pull=false --rebuild=false --bind \
@@ -275,6 +296,13 @@ fi
 grep -h 'oz-run-act: ' "$work/act.log" | sed 's/^.*oz-run-act: /runners: act: /' >&2
 grep -q 'Summary - ## ✅ Oz run succeeded' "$work/act.log" ||
 	fail "act logged no job summary of the run with files (all of the log in $work/act.log)"
+kill -TERM "$forge_pid"
+wait "$forge_pid" || fail "the fake GitHub (.ci/forgefake) failed"
+forge_pid=""
+if ! grep -q '"Login": "github-actions\[bot\]"' "$work/forge.json" || ! grep -q 'fake-run-000001' "$work/forge.json"; then
+	fail "no comment of github-actions[bot] naming the run on the fake pull request: $work/forge.json"
+fi
+say "act: the pull request comment is on the fake GitHub ($(grep -c '"ID"' "$work/forge.json") comment)"
 
 part "gitlab-ci-local"
 # A project as a GitLab user has it: .gitlab-ci.yml naming the image as
@@ -301,6 +329,9 @@ if ((gcl_rc != 0)) ||
 	tail -n 60 "$work/gitlab.log" >&2
 	fail "gitlab-ci-local exited $gcl_rc, or a job's check did not pass (the log's end is above; all of it in $work/gitlab.log)"
 fi
+# GitLab masks nothing that is not masked in the settings: oz-run prints no key.
+! grep -q 'wk-gitlab-fake-key-0123456789' "$work/gitlab.log" ||
+	fail "the API key is in the GitLab job's log ($work/gitlab.log)"
 grep -h 'oz-run-gitlab: ' "$work/gitlab.log" | grep -v 'echo ' | sed 's/^.*oz-run-gitlab: /runners: gitlab-ci-local: /' >&2
 
 part ""
