@@ -19,7 +19,7 @@ import (
 var contractOutputs = []string{
 	"run_id", "run_url", "state", "conclusion", "status_message", "error_code",
 	"session_link", "pr_urls", "artifacts", "credits", "run_time", "result_file",
-	"agent_output", "conversation_id", "files", "cost_usd", "tokens", "comment_url",
+	"agent_output", "conversation_id", "files", "cost_usd", "tokens", "comment_url", "runs",
 }
 
 // actionSpec reads the names and defaults under action.yml's inputs and
@@ -103,11 +103,16 @@ func TestOutputsAreTheContracts(t *testing.T) {
 	}
 	var want []string
 	for _, name := range contractOutputs {
-		if name != "result_file" {
+		if name != "result_file" && name != "runs" { // runs: a batch's (prompts) only
 			want = append(want, name)
 		}
 	}
 	assert.Equal(t, want, names, "result_file is added once the file is written")
+	names = nil
+	for _, o := range report.BatchOutputs(outcome.Batch{}, nil) {
+		names = append(names, o.Name)
+	}
+	assert.Equal(t, append(want, "runs"), names, "a batch has the same outputs, and runs")
 }
 
 func TestReadmeDocumentsEveryInputAndOutput(t *testing.T) {

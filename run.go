@@ -90,6 +90,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if err != nil { // config has checked every value: not expected
 		return reportInputError(p, red, err)
 	}
+	if cfg.Batch != nil {
+		return runBatch(ctx, cfg, client, p, red, sur.ws, runOpts)
+	}
 	forge, sinks := startSinks(ctx, cfg, env, p, red, rs)
 	defer forge.Close()
 	runOpts.Sinks = sinks

@@ -85,6 +85,10 @@ type Config struct {
 	// OutputFile receives the agent's answer, when there is one.
 	OutputFile string
 
+	// Batch is what prompts asks for (many runs in one step); nil without
+	// prompts.
+	Batch *Batch
+
 	// Workspace is the absolute path of the workspace (Files.Dir), the base
 	// of relative paths: GITHUB_WORKSPACE, else CI_PROJECT_DIR, else the
 	// current directory.

@@ -95,7 +95,10 @@ func (l *loader) check(c *Config) []*InputError {
 			Accepted: "set it, or the environment variable WARP_API_KEY, to an Oz API key (keep it in a CI secret); where no secret reaches the job (fork and Dependabot pull requests), missing_key: skip ends the step as skipped instead",
 		})
 	}
-	if l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" && l.values["conversation_id"] == "" {
+	var batchErrs []*InputError
+	c.Batch, batchErrs = l.parseBatch(c)
+	errs = append(errs, batchErrs...)
+	if l.values["prompts"] == "" && l.values["run_id"] == "" && l.values["prompt"] == "" && l.values["prompt_file"] == "" && l.values["skill"] == "" && l.values["conversation_id"] == "" {
 		errs = append(errs, &InputError{
 			Input:    "prompt",
 			Problem:  "is required",

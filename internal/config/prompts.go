@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // Many runs in one step: the prompts input (a YAML or JSON list, inline or
@@ -297,4 +299,51 @@ func validPromptKey(key string) bool {
 		}
 	}
 	return true
+}
+
+// batchInput is the setter of prompts, max_parallel and fail_fast: they
+// are read together, against the other inputs, by parseBatch.
+func batchInput(*loader, *Config, string) []*InputError { return nil }
+
+// showPrompts shows prompts in the settings by its size, not its text.
+func showPrompts(c *Config, v string) string {
+	if v == "" {
+		return ""
+	}
+	if c.Batch != nil {
+		return fmt.Sprintf("%d runs", len(c.Batch.Items))
+	}
+	return "(set)"
+}
+
+// BatchSpec is what the runner needs of the inputs for a batch whose id
+// is id: each item's Spec (the step's, with what the item gives), and
+// the batch's timing.
+func (c *Config) BatchSpec(id string) runner.BatchSpec {
+	b := c.Batch
+	if b == nil {
+		return runner.BatchSpec{ID: id}
+	}
+	bs := runner.BatchSpec{
+		ID: id, MaxParallel: b.MaxParallel, FailFast: b.FailFast, FailOn: c.FailOn,
+		Timeout: c.Timeout, PollInterval: c.PollInterval, PollMaxInterval: c.PollMaxInterval,
+		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel, CancelOnAbort: c.CancelOnAbort,
+	}
+	for _, it := range b.Items {
+		one := *c
+		one.Batch = nil
+		one.Prompt, one.PromptFile, one.Skill = it.Prompt, it.PromptFile, it.Skill
+		one.RunID, one.Followup, one.ConversationID, one.Wait = "", "", "", true
+		if it.Environment != "" {
+			one.Environment = it.Environment
+		}
+		if it.Model != "" {
+			one.Model = it.Model
+		}
+		if it.Title != "" {
+			one.Title = it.Title
+		}
+		bs.Items = append(bs.Items, runner.BatchItem{Key: it.Key, Spec: one.Spec()})
+	}
+	return bs
 }

@@ -158,3 +158,33 @@ func FuzzPrompts(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadPrompts(t *testing.T) {
+	t.Parallel()
+	e := env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPTS": "- fix a\n- key: b\n  prompt: fix b\n  model: m2\n  title: B",
+		"INPUT_MAX_PARALLEL": "3", "INPUT_FAIL_FAST": "true", "INPUT_MODEL": "m1", "INPUT_TIMEOUT": "5m"}
+	c, _, err := Load(nil, Env(e), files(nil))
+	require.NoError(t, err)
+	require.NotNil(t, c.Batch)
+	bs := c.BatchSpec("batch-x")
+	assert.Equal(t, "batch-x", bs.ID)
+	assert.Equal(t, 3, bs.MaxParallel)
+	assert.True(t, bs.FailFast)
+	require.Len(t, bs.Items, 2)
+	assert.Equal(t, "1", bs.Items[0].Key)
+	assert.Equal(t, "fix a", bs.Items[0].Spec.Create.Prompt)
+	assert.Equal(t, "m1", bs.Items[0].Spec.Create.Config.ModelID)
+	assert.Equal(t, "b", bs.Items[1].Key)
+	assert.Equal(t, "m2", bs.Items[1].Spec.Create.Config.ModelID)
+	assert.Equal(t, "B", bs.Items[1].Spec.Create.Title)
+	assert.Equal(t, c.Timeout, bs.Timeout)
+}
+
+func TestLoadPromptsExclusive(t *testing.T) {
+	t.Parallel()
+	e := env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPTS": "- a", "INPUT_PROMPT": "b", "INPUT_WAIT": "false"}
+	_, _, err := Load(nil, Env(e), files(nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `input "prompts" is given together with prompt`)
+	assert.Contains(t, err.Error(), `input "wait": "false" is false with prompts`)
+}

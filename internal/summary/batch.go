@@ -66,6 +66,8 @@ func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 		left -= one.Len()
 		out.WriteString(one.String())
 	}
+	// The last line, as a single run's summary has one.
+	fmt.Fprintf(&out, "oz-run · %d runs of one step; each run's page is linked in the table.\n", len(b.Runs))
 	return out.String()
 }
 

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path"
+
+	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/redact"
+	"github.com/oz-run/oz-run-action/internal/report"
+	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/work"
+	"github.com/oz-run/oz-run-action/internal/workspace"
+)
+
+// The step with prompts, wired: the batch run and waited for (runner's
+// RunBatch: one list a poll), each ended run's work read into
+// files_dir/<key>/, and the batch's outcome published (report's
+// BuildBatch) with the exit code.
+
+// runBatch runs the batch cfg.Batch asks for and returns the exit code.
+func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, red *redact.Redactor, ws *workspace.Workspace, runOpts runner.Options) int {
+	if cfg.Comment {
+		p.Warning("No PR/MR comment", "comment: true is not supported with prompts yet: the job summary has the batch's table.")
+	}
+	res := runner.RunBatch(ctx, cfg.BatchSpec(newBatchID()), client, p, runOpts)
+	if res.ListRefused {
+		p.Debugf("the batch's %d polls took %d reads of single runs", res.Polls, res.Reads)
+	} else {
+		p.Debugf("the batch's %d polls took %d list pages", res.Polls, res.Reads)
+	}
+	b := res.Batch
+	readBatchWork(ctx, cfg, client, p, ws, &b)
+	if ctx.Err() != nil && !b.Aborted {
+		b.Aborted = true
+		p.Warning("Aborted", fmt.Sprintf("aborted (%v) after the batch's runs ended, as their answers and files were read", context.Cause(ctx)))
+	}
+	shown := redact.Copy(red, b)
+	code := shown.ExitCode(cfg.FailOn)
+	ro := reportOptions(cfg, p)
+	rep := report.BuildBatch(shown, ro)
+	exit := code
+	if err := p.Publish(rep); err != nil {
+		msg := err.Error()
+		if code == outcome.ExitOK {
+			exit = outcome.ExitInput
+			msg += fmt.Sprintf("; so the step fails (exit 2), though the batch's conclusion (%s) passes", shown.Result().Conclusion)
+		}
+		p.Error("Writing outputs", msg)
+	}
+	switch {
+	case code == outcome.ExitOK:
+		p.Notice(rep.Title, rep.Message)
+	default:
+		p.Error(rep.Title, rep.Message)
+	}
+	if ctx.Err() != nil && exit != outcome.ExitAborted {
+		p.Warning("Aborted", fmt.Sprintf("aborted (%v) while the outcome was published; the outputs were written", context.Cause(ctx)))
+		exit = outcome.ExitAborted
+	}
+	return exit
+}
+
+// readBatchWork reads each ended run's answer and files (into
+// files_dir/<key>/), one run after another, all within one budget (as a
+// single run's: 5 minutes, or timeout when shorter).
+func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, ws *workspace.Workspace, b *outcome.Batch) {
+	wopts := workOptions(cfg, ws)
+	wctx, cancel := context.WithTimeout(ctx, wopts.Time)
+	defer cancel()
+	warned := 0
+	for i := range b.Runs {
+		r := &b.Runs[i]
+		if !work.Due(r.Result) || ctx.Err() != nil {
+			continue
+		}
+		o := wopts
+		if o.FilesDir != "" {
+			o.FilesDir = path.Join(o.FilesDir, r.Key)
+		}
+		r.Result.Work = work.Read(wctx, client, r.Result.RunID, r.Result.Run, keyLogger{p, r.Key}, o)
+		for _, w := range r.Result.Work.Warnings {
+			if warned == maxWorkWarnings {
+				p.Warning("The agent's work", "more warnings like these are in the log")
+			}
+			if warned++; warned > maxWorkWarnings {
+				p.Logf("[%s] %s", r.Key, w)
+				continue
+			}
+			p.Warning("The agent's work", "["+r.Key+"] "+w)
+		}
+	}
+}
+
+// keyLogger prefixes a run's lines with its key.
+type keyLogger struct {
+	p   ci.Platform
+	key string
+}
+
+func (k keyLogger) Logf(format string, args ...any) {
+	k.p.Logf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+}
+
+func (k keyLogger) Debugf(format string, args ...any) {
+	k.p.Debugf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+}
+
+// newBatchID is a batch's id: random, so that the list finds this step's
+// runs and no other's.
+func newBatchID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "batch-" + hex.EncodeToString(b[:])
+}
