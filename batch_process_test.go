@@ -270,3 +270,12 @@ func TestBatchProcessHundred(t *testing.T) {
 	assert.Contains(t, s.stdout, "[r50] ")
 	assert.Less(t, strings.Count(s.stdout, "\n"), 100*12)
 }
+
+func TestBatchProcessDemo(t *testing.T) {
+	t.Parallel()
+	s := (&step{t: t, dir: t.TempDir(), env: map[string]string{"PATH": "/usr/bin:/bin"}}).run("demo", "--prompts", "--poll_interval", "20ms", "--poll_max_interval", "50ms")
+	assert.Equal(t, 0, s.code)
+	assert.Contains(t, s.stdout, "| `deps` | `succeeded` |")
+	assert.Contains(t, s.stdout, "4 runs: 4 succeeded.")
+	assert.Contains(t, s.stderr+s.stdout, "[api] ")
+}

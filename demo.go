@@ -53,8 +53,44 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, versi
 		"INPUT_POLL_MAX_INTERVAL": "200ms",
 		"INPUT_TIMEOUT":           "2m",
 	}
+	var batch bool
+	if args, batch = demoPrompts(args); batch {
+		delete(env, "INPUT_PROMPT") // prompts excludes prompt
+	}
 	fmt.Fprintf(stdout, "oz-run demo: a fake Oz API is serving on %s (no key, no network needed)\n\n", baseURL)
 	return runWith(ctx, args, env, stdout, stderr, runSettings{version: version, commentOut: stdout})
+}
+
+// demoBatch is the list that a bare --prompts runs: four runs, one
+// without a pull request.
+const demoBatch = `- key: api
+  prompt: Fix the failing tests in packages/api
+- key: web
+  prompt: Fix the failing tests in packages/web
+- key: docs
+  prompt: Update the changelog for the release
+- key: deps
+  prompt: "[fake:nopr] Check the dependencies for known vulnerabilities"
+`
+
+// demoPrompts gives a bare --prompts (last, or followed by another flag)
+// the demo's list, and reports whether the demo runs a batch.
+func demoPrompts(args []string) ([]string, bool) {
+	out := make([]string, 0, len(args))
+	batch := false
+	for i, a := range args {
+		switch {
+		case a == "--prompts" || a == "-prompts":
+			batch = true
+			if i+1 == len(args) || strings.HasPrefix(args[i+1], "-") {
+				a = "--prompts=" + demoBatch
+			}
+		case strings.HasPrefix(a, "--prompts=") || strings.HasPrefix(a, "-prompts="):
+			batch = true
+		}
+		out = append(out, a)
+	}
+	return out, batch
 }
 
 // isHelpFlag reports whether arg asks for help.
@@ -82,6 +118,7 @@ request). A tag in the prompt picks what the fake run does, for example:
   oz-run demo --prompt "[fake:fail] fix it"     a run that fails (exit 1)
   oz-run demo --prompt "[fake:block] fix it"    a run that waits for approval
   oz-run demo --prompt "[fake:slow] x" --timeout 5s --on_timeout leave
+  oz-run demo --prompts                          a batch of four runs (prompts)
 `
 
 // fakeServerUsage is fake-server's help; its flags follow.
