@@ -81,6 +81,10 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 				Accepted: "leave wait unset (true) with prompts"})
 		}
 	}
+	if ob := l.values["on_blocked"]; ob != "" && ob != "fail" {
+		errs = append(errs, &InputError{Input: "on_blocked", Value: ob, Problem: "is not supported with prompts yet",
+			Accepted: "leave on_blocked unset (fail) with prompts: a BLOCKED run of a batch concludes blocked"})
+	}
 	b := &Batch{MaxParallel: DefaultMaxParallel}
 	if s := l.values["max_parallel"]; s != "" {
 		n, err := strconv.Atoi(s)
@@ -327,7 +331,7 @@ func (c *Config) BatchSpec(id string) runner.BatchSpec {
 	bs := runner.BatchSpec{
 		ID: id, MaxParallel: b.MaxParallel, FailFast: b.FailFast, FailOn: c.FailOn,
 		Timeout: c.Timeout, PollInterval: c.PollInterval, PollMaxInterval: c.PollMaxInterval,
-		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel, CancelOnAbort: c.CancelOnAbort,
+		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel, CancelOnAbort: c.CancelOnAbort, MaxCostUSD: c.MaxCostUSD,
 	}
 	for _, it := range b.Items {
 		one := *c

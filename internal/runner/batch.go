@@ -55,6 +55,10 @@ type BatchSpec struct {
 	PollMaxInterval time.Duration
 	CancelOnTimeout bool
 	CancelOnAbort   bool
+	// MaxCostUSD caps the batch's cost, its runs' reported costs summed
+	// (max_cost_usd): once reached, the working runs are cancelled
+	// (conclusion over_budget) and no more start; zero: no cap.
+	MaxCostUSD float64
 }
 
 // BatchAPI is what a batch needs of the API: a run's calls and the list.
@@ -231,6 +235,7 @@ func (b *batch) run(ctx context.Context) {
 			if b.poll(waitCtx) {
 				bo.Reset()
 			}
+			b.overBudget()
 			b.heartbeat()
 		}
 	}
@@ -382,6 +387,43 @@ func (b *batch) cancelLate(r *batchRun) {
 	}
 	b.rep.Logf("[%s] ended: %s (%s)", r.key, r.w.res.State, r.w.res.Conclusion)
 	b.end(r)
+}
+
+// overBudget checks the batch's cost against max_cost_usd after a poll:
+// once the runs' reported costs reach it, every working run is cancelled
+// at once and concludes over_budget, and no more start. A run that ended
+// on its own keeps its conclusion. (A run's cost that grows without
+// another change is seen when it next changes: the list shows changed
+// runs only.)
+func (b *batch) overBudget() {
+	bud := Budget{LimitUSD: b.spec.MaxCostUSD}
+	if !bud.Capped() || b.stop {
+		return
+	}
+	var runs []*oz.Run
+	for _, r := range b.runs {
+		if r.created {
+			runs = append(runs, r.w.res.Run)
+		}
+	}
+	spent := bud.Spent(runs...)
+	if !bud.Reached(spent) {
+		return
+	}
+	b.stop = true
+	b.rep.Warning("Cost limit reached", fmt.Sprintf("The batch's runs have cost %s so far, which reaches max_cost_usd (%s): cancelling the runs still working and starting no more. The API reports cost with a delay, so the bill may be somewhat higher.",
+		FormatUSD(spent), FormatUSD(bud.LimitUSD)))
+	b.cancelWorking(func(w *waiter) {
+		ctx, cancel := w.cancelContext()
+		defer cancel()
+		w.cancelRemote(ctx, "the batch's cost reached max_cost_usd")
+		w.res.Conclusion = outcome.OverBudget
+	})
+	for _, o := range b.runs {
+		if o.created && !o.done {
+			b.end(o)
+		}
+	}
 }
 
 // end marks a run done.

@@ -257,3 +257,20 @@ func TestBatchOfAHundred(t *testing.T) {
 	log := rep.text()
 	assert.Contains(t, log, "Batch batch-1: 100 runs, at most 100 at once")
 }
+
+func TestBatchOverBudget(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	bs := batchSpec(2, repeat(4, "[fake:costly] [fake:slow] x")...)
+	bs.MaxCostUSD = 0.6
+	rep := &logReporter{}
+	res := RunBatch(t.Context(), bs, client, rep, fastOpts)
+	got := conclusions(res)
+	assert.Equal(t, "k1=over_budget k2=over_budget k3=cancelled(not started) k4=cancelled(not started)", got)
+	assert.Len(t, fake.Runs(), 2)
+	for _, r := range fake.Runs() {
+		assert.Equal(t, oz.StateCancelled, r.State)
+	}
+	assert.Equal(t, 1, strings.Count(rep.text(), "warning Cost limit reached"))
+	assert.Equal(t, outcome.OverBudget, res.Result().Conclusion)
+}
