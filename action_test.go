@@ -69,7 +69,7 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 		"poll_max_interval": "30s", "api_url": "https://app.warp.dev/api/v1", "summary": "true", "debug": "false",
 		"dry_run": "false",
 		"comment": "false", "github_token": "${{ github.token }}",
-		"on_blocked": "fail",
+		"on_blocked": "fail", "rerun": "attach",
 		"missing_key": "fail",
 	}
 	for _, name := range inputs {

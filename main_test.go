@@ -465,6 +465,7 @@ func TestProcessGitLab(t *testing.T) {
 			assert.Equal(t, map[string]string{
 				"gitlab_project": "group/project", "gitlab_pipeline_id": "77", "gitlab_job_id": "88",
 				"gitlab_sha": "abc123", "gitlab_mr_iid": "5",
+				"oz_run_workflow_run": "gitlab/group/project/77", "oz_run_step": "gitlab/", "oz_run_attempt": "job 88",
 			}, withoutRequestID(run.Metadata))
 
 			var junit struct {

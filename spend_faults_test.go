@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
@@ -26,5 +27,18 @@ func spendFaultCases() []faultCase {
 		{name: "spend/blocked reply refused", inputs: map[string]string{"prompt": "[fake:blocked-reply] fix it", "on_blocked": "reply", "blocked_reply": "push to oz/fix"},
 			faults: []ozfaketest.Fault{onFollowup(ozfaketest.Fault{Status: 422})},
 			code:   3, created: 1, says: []string{"it was not delivered"}, check: followups(1, 0)},
+		// A re-run's lookup that fails never blocks the step: a new run,
+		// one warning.
+		{name: "spend/rerun lookup refused (metadata filter off)", env: map[string]string{"GITHUB_RUN_ATTEMPT": "2"},
+			fake: []ozfake.Option{ozfake.WithMetadataFilter(false)},
+			code: 0, conclusion: "succeeded", created: 1, says: []string{"Re-run lookup failed"}, check: routeCount(routeList, 1)},
+		{name: "spend/rerun lookup failing", env: map[string]string{"GITHUB_RUN_ATTEMPT": "3"},
+			faults: []ozfaketest.Fault{{Path: routeList, Status: 400, Times: 100}},
+			code:   0, conclusion: "succeeded", created: 1, says: []string{"Re-run lookup failed"}, check: routeCount(routeList, 1)},
+		{name: "spend/rerun lookup dropped on gitlab", gitlab: true,
+			faults: []ozfaketest.Fault{{Path: routeList, CloseConn: true, Times: 100}},
+			code:   0, conclusion: "succeeded", created: 1, says: []string{"Re-run lookup failed"}},
+		{name: "spend/first attempt: no lookup", env: map[string]string{"GITHUB_RUN_ATTEMPT": "1"},
+			code: 0, conclusion: "succeeded", created: 1, check: routeCount(routeList, 0)},
 	}
 }

@@ -174,3 +174,83 @@ func answerWhenBlocked(ctx context.Context, fake *ozfake.Server, base string) er
 		}
 	}
 }
+
+func TestSpendRerun(t *testing.T) {
+	t.Parallel()
+	attempt := func(t *testing.T, base string, n string, inputs map[string]string) *step {
+		s := githubStep(t, base, inputs)
+		s.env["GITHUB_RUN_ATTEMPT"] = n
+		s.env["GITHUB_WORKFLOW"], s.env["GITHUB_JOB"], s.env["GITHUB_ACTION"] = "CI", "review", "oz"
+		return s
+	}
+	t.Run("github: attach to the earlier attempt's run still working", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		first := attempt(t, base, "1", map[string]string{"wait": "false"}).run()
+		require.Equal(t, 0, first.code)
+		runID := first.outputs()["run_id"]
+		second := attempt(t, base, "2", nil).run()
+		assert.Equal(t, 0, second.code)
+		out := second.outputs()
+		assert.Equal(t, runID, out["run_id"])
+		assert.Equal(t, "succeeded", out["conclusion"])
+		assert.Equal(t, 1, fake.CreatedCount(), "no second paid run")
+		assert.Contains(t, second.stdout, "Re-attached to run "+runID+" from attempt 1")
+		assert.Contains(t, second.file("summary"), "Re-attached to run `"+runID+"` from attempt 1")
+		md := fake.Runs()[0].Metadata
+		assert.Equal(t, "github/octo/repo/42", md["oz_run_workflow_run"])
+		assert.Equal(t, "CI/review/oz", md["oz_run_step"])
+		assert.Equal(t, "1", md["oz_run_attempt"])
+	})
+	t.Run("github: reuse the earlier attempt's success", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		first := attempt(t, base, "1", nil).run()
+		require.Equal(t, 0, first.code)
+		second := attempt(t, base, "2", map[string]string{"rerun": "reuse"}).run()
+		assert.Equal(t, 0, second.code)
+		out := second.outputs()
+		assert.Equal(t, first.outputs()["run_id"], out["run_id"])
+		assert.Equal(t, "succeeded", out["conclusion"])
+		assert.NotEmpty(t, out["agent_output"], "the answer is read again")
+		assert.Equal(t, first.outputs()["agent_output"], out["agent_output"])
+		assert.Equal(t, 1, fake.CreatedCount())
+	})
+	t.Run("github: attach leaves an ended run, and new always starts one", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		require.Equal(t, 0, attempt(t, base, "1", nil).run().code)
+		require.Equal(t, 0, attempt(t, base, "2", nil).run().code)
+		assert.Equal(t, 2, fake.CreatedCount(), "the first run had ended: attach starts a new one")
+		slow := map[string]string{"prompt": "[fake:slow] x", "wait": "false"}
+		require.Equal(t, 0, attempt(t, base, "3", slow).run().code)
+		require.Equal(t, 0, attempt(t, base, "4", map[string]string{"rerun": "new", "wait": "false"}).run().code)
+		assert.Equal(t, 4, fake.CreatedCount(), "rerun: new starts a run whatever is working")
+	})
+	t.Run("github: another step's run is not taken", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		require.Equal(t, 0, attempt(t, base, "1", map[string]string{"wait": "false", "comment_key": "lint"}).run().code)
+		require.Equal(t, 0, attempt(t, base, "2", nil).run().code)
+		assert.Equal(t, 2, fake.CreatedCount())
+	})
+	t.Run("gitlab: a retried job attaches", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		job := func(id string, wait string) *step {
+			s := gitlabStep(t, base, "fix it")
+			s.env["CI_JOB_NAME"], s.env["CI_JOB_ID"], s.env["INPUT_WAIT"] = "oz review", id, wait
+			return s.run()
+		}
+		first := job("88", "false")
+		require.Equal(t, 0, first.code)
+		second := job("89", "true")
+		assert.Equal(t, 0, second.code)
+		assert.Equal(t, 1, fake.CreatedCount())
+		assert.Contains(t, second.stdout+second.stderr, "from job 88")
+		vars, err := ci.ParseDotenv([]byte(second.file("oz-run.env")))
+		require.NoError(t, err)
+		assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
+		assert.Contains(t, second.file("oz-run-summary.md"), "Re-attached")
+	})
+}

@@ -40,6 +40,13 @@ type Config struct {
 	// follow-up that on_blocked: reply sends.
 	OnBlocked    OnBlocked
 	BlockedReply string
+	// Rerun is the rerun policy. RerunMetadata marks every created run
+	// with the workflow run, the step and the attempt (nil outside GitHub
+	// and GitLab); RerunLater is set on a later attempt, which looks the
+	// earlier attempts' runs up first.
+	Rerun         Rerun
+	RerunMetadata map[string]string
+	RerunLater    bool
 
 	PollInterval    time.Duration
 	PollMaxInterval time.Duration

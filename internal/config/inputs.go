@@ -126,6 +126,8 @@ var inputs = []input{
 		doc: "a BLOCKED run: fail (conclusion blocked), wait (someone may answer from the session until the timeout) or reply (send blocked_reply once as a follow-up, then wait; a second BLOCKED ends it blocked)"},
 	{name: "blocked_reply", arg: "text", set: text(func(c *Config) *string { return &c.BlockedReply }),
 		doc: "the follow-up that on_blocked: reply sends to a BLOCKED run"},
+	{name: "rerun", def: "attach", arg: "attach|reuse|new", set: setRerun,
+		doc: "on a re-run of the same workflow run or pipeline: attach (wait on a run an earlier attempt of this step started that is still working), reuse (also report one that succeeded, without starting a run) or new (always start one)"},
 	{name: "harness", arg: "oz|claude|gemini|codex", set: setHarness,
 		doc: "the agent harness: oz, claude, gemini or codex (config.harness); unset = server default"},
 	{name: "missing_key", def: "fail", arg: "fail|skip", set: setMissingKey,

@@ -47,6 +47,7 @@ func Load(args []string, env Env, files Files) (*Config, []string, error) {
 			errs = append(errs, e)
 		}
 	}
+	c.rerunContext(env)
 	for _, e := range l.check(c) {
 		errs = append(errs, e)
 	}

@@ -140,6 +140,7 @@ func TestLoadDefaults(t *testing.T) {
 		OutputFile:      "oz-run-output.md",
 		MissingKey:      MissingKeyFail,
 		OnBlocked:       OnBlockedFail,
+		Rerun:           RerunAttach,
 		Workspace:       "/ws",
 	}, c)
 }
@@ -207,6 +208,7 @@ func TestLoadEveryInput(t *testing.T) {
 		CancelOnAbort:   false,
 		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.TimedOut: true, outcome.Submitted: true},
 		OnBlocked:       OnBlockedFail,
+		Rerun:           RerunAttach,
 		PollInterval:    500 * time.Millisecond,
 		PollMaxInterval: time.Minute,
 		APIURL:          "http://127.0.0.1:8080/api/v1",

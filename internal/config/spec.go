@@ -25,6 +25,7 @@ func (c *Config) Spec() runner.Spec {
 		MaxCostUSD:      c.MaxCostUSD,
 		OnBlocked:       runner.OnBlocked(c.OnBlocked),
 		BlockedReply:    c.BlockedReply,
+		Rerun:           c.rerunSpec(),
 	}
 }
 

@@ -20,6 +20,7 @@ func TestSpecOfTheDefaults(t *testing.T) {
 		Wait:    true,
 		Timeout: 60 * time.Minute, PollInterval: 2 * time.Second, PollMaxInterval: 30 * time.Second,
 		CancelOnTimeout: true, CancelOnAbort: true, OnBlocked: runner.OnBlockedFail,
+		Rerun: runner.Rerun{Policy: runner.RerunAttach},
 	}, c.Spec())
 }
 

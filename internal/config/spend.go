@@ -1,10 +1,16 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // The inputs of spend, blocked runs and re-runs: max_cost_usd, on_blocked
@@ -69,4 +75,92 @@ func (l *loader) checkSpend(c *Config) []*InputError {
 			Accepted: "a reply without the key: oz-run never sends the key to the agent"})
 	}
 	return errs
+}
+
+// Rerun is what a later attempt of the step does about the runs an
+// earlier attempt started (rerun).
+type Rerun string
+
+// The rerun words.
+const (
+	RerunAttach Rerun = "attach"
+	RerunReuse  Rerun = "reuse"
+	RerunNew    Rerun = "new"
+)
+
+func setRerun(_ *loader, c *Config, v string) []*InputError {
+	switch r := Rerun(strings.ToLower(v)); r {
+	case RerunAttach, RerunReuse, RerunNew:
+		c.Rerun = r
+		return nil
+	}
+	return one(&InputError{Value: v, Problem: "is not a re-run policy",
+		Accepted: "use attach (wait on an earlier attempt's run still working), reuse (also report an earlier attempt's succeeded run) or new (always start a run)"})
+}
+
+// maxMetadataValue is the API's limit on a metadata value, in bytes.
+const maxMetadataValue = 256
+
+// rerunContext reads, from the CI's variables, the workflow run (GitHub
+// GITHUB_RUN_ID, GitLab CI_PIPELINE_ID) and the step's key (comment_key,
+// else what the comment derives: the workflow, job and step on GitHub, the
+// job on GitLab) that every created run carries, and whether this is a
+// later attempt (GitHub GITHUB_RUN_ATTEMPT > 1; GitLab, which counts no
+// attempts, always). Outside GitHub and GitLab there is none.
+func (c *Config) rerunContext(env Env) {
+	c.RerunMetadata, c.RerunLater = nil, false
+	var run, step, attempt string
+	switch {
+	case env.Get("GITHUB_ACTIONS") == "true":
+		repo, id := env.Get("GITHUB_REPOSITORY"), env.Get("GITHUB_RUN_ID")
+		if id == "" {
+			return
+		}
+		run = "github/" + repo + "/" + id
+		step = env.Get("GITHUB_WORKFLOW") + "/" + env.Get("GITHUB_JOB") + "/" + env.Get("GITHUB_ACTION")
+		attempt = env.Get("GITHUB_RUN_ATTEMPT")
+		n, err := strconv.Atoi(attempt)
+		c.RerunLater = err == nil && n > 1
+	case env.Get("GITLAB_CI") == "true":
+		project, id := env.Get("CI_PROJECT_PATH"), env.Get("CI_PIPELINE_ID")
+		if id == "" {
+			return
+		}
+		run = "gitlab/" + project + "/" + id
+		step = "gitlab/" + env.Get("CI_JOB_NAME")
+		if job := env.Get("CI_JOB_ID"); job != "" {
+			attempt = "job " + job
+		}
+		c.RerunLater = true
+	default:
+		return
+	}
+	if c.CommentKey != "" {
+		step = c.CommentKey
+	}
+	c.RerunMetadata = map[string]string{runner.WorkflowRunKey: metadataValue(run), runner.StepKey: metadataValue(step)}
+	if attempt != "" {
+		c.RerunMetadata[runner.AttemptKey] = metadataValue(attempt)
+	}
+}
+
+// metadataValue is v as a metadata value: itself when the API takes it,
+// else its SHA-256 (too long, or holding NUL), which still matches itself.
+func metadataValue(v string) string {
+	if len(v) <= maxMetadataValue && !strings.ContainsRune(v, 0) && utf8.ValidString(v) {
+		return v
+	}
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// rerunSpec is the runner's part of the rerun input: the policy, the
+// metadata every created run carries, and the pairs a later attempt looks
+// the earlier runs up by.
+func (c *Config) rerunSpec() runner.Rerun {
+	r := runner.Rerun{Policy: runner.RerunPolicy(c.Rerun), Metadata: maps.Clone(c.RerunMetadata)}
+	if c.RerunLater && c.RerunMetadata != nil {
+		r.Lookup = map[string]string{runner.WorkflowRunKey: c.RerunMetadata[runner.WorkflowRunKey], runner.StepKey: c.RerunMetadata[runner.StepKey]}
+	}
+	return r
 }

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 func TestLoadMaxCostUSD(t *testing.T) {
@@ -80,4 +83,62 @@ func TestLoadOnBlocked(t *testing.T) {
 			assert.Equal(t, tt.reply, c.Spec().BlockedReply)
 		})
 	}
+}
+
+func TestLoadRerun(t *testing.T) {
+	t.Parallel()
+	gh := env{"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/repo", "GITHUB_RUN_ID": "42", "GITHUB_WORKFLOW": "CI", "GITHUB_JOB": "review", "GITHUB_ACTION": "oz"}
+	gl := env{"GITLAB_CI": "true", "CI_PROJECT_PATH": "group/project", "CI_PIPELINE_ID": "77", "CI_JOB_NAME": "oz review", "CI_JOB_ID": "88"}
+	with := func(a env, kv ...string) env {
+		out := env{}
+		for k, v := range a {
+			out[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	ghMeta := map[string]string{"oz_run_workflow_run": "github/octo/repo/42", "oz_run_step": "CI/review/oz", "oz_run_attempt": "2"}
+	ghLookup := map[string]string{"oz_run_workflow_run": "github/octo/repo/42", "oz_run_step": "CI/review/oz"}
+	for _, tt := range []struct {
+		name   string
+		env    env
+		policy runner.RerunPolicy
+		meta   map[string]string
+		lookup map[string]string
+	}{
+		{"terminal: nothing", nil, runner.RerunAttach, nil, nil},
+		{"github first attempt: marked, no lookup", with(gh, "GITHUB_RUN_ATTEMPT", "1"), runner.RerunAttach,
+			map[string]string{"oz_run_workflow_run": "github/octo/repo/42", "oz_run_step": "CI/review/oz", "oz_run_attempt": "1"}, nil},
+		{"github second attempt", with(gh, "GITHUB_RUN_ATTEMPT", "2"), runner.RerunAttach, ghMeta, ghLookup},
+		{"github reuse", with(gh, "GITHUB_RUN_ATTEMPT", "2", "INPUT_RERUN", "Reuse"), runner.RerunReuse, ghMeta, ghLookup},
+		{"github new", with(gh, "GITHUB_RUN_ATTEMPT", "2", "INPUT_RERUN", "new"), runner.RerunNew, ghMeta, ghLookup},
+		{"comment_key names the step", with(gh, "GITHUB_RUN_ATTEMPT", "3", "INPUT_COMMENT_KEY", "lint"), runner.RerunAttach,
+			map[string]string{"oz_run_workflow_run": "github/octo/repo/42", "oz_run_step": "lint", "oz_run_attempt": "3"},
+			map[string]string{"oz_run_workflow_run": "github/octo/repo/42", "oz_run_step": "lint"}},
+		{"gitlab: every job looks up", gl, runner.RerunAttach,
+			map[string]string{"oz_run_workflow_run": "gitlab/group/project/77", "oz_run_step": "gitlab/oz review", "oz_run_attempt": "job 88"},
+			map[string]string{"oz_run_workflow_run": "gitlab/group/project/77", "oz_run_step": "gitlab/oz review"}},
+		{"a long step key is hashed", with(gh, "GITHUB_RUN_ATTEMPT", "2", "GITHUB_WORKFLOW", strings.Repeat("w", 300)), runner.RerunAttach, nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _, err := Load(nil, Env(base.with(tt.env)), files(nil))
+			require.NoError(t, err)
+			r := c.Spec().Rerun
+			assert.Equal(t, tt.policy, r.Policy)
+			if tt.name == "a long step key is hashed" {
+				assert.True(t, strings.HasPrefix(r.Metadata["oz_run_step"], "sha256:"))
+				assert.Len(t, r.Metadata["oz_run_step"], len("sha256:")+64)
+				assert.Equal(t, r.Metadata["oz_run_step"], r.Lookup["oz_run_step"])
+				return
+			}
+			assert.Equal(t, tt.meta, r.Metadata)
+			assert.Equal(t, tt.lookup, r.Lookup)
+		})
+	}
+	_, _, err := Load(nil, Env(base.with(env{"INPUT_RERUN": "always"})), files(nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `input "rerun"`)
 }

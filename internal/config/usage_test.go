@@ -49,7 +49,7 @@ func TestInputs(t *testing.T) {
 		"conversation_id", "followup", "files_dir", "share", "idle_timeout",
 		"comment", "comment_key", "github_token", "gitlab_token",
 		"prompts", "max_parallel", "fail_fast",
-		"max_cost_usd", "on_blocked", "blocked_reply",
+		"max_cost_usd", "on_blocked", "blocked_reply", "rerun",
 		"harness", "missing_key",
 	}, Inputs())
 }

@@ -46,6 +46,9 @@ type Result struct {
 	// MaxCostUSD is the cost cap the run was held to (max_cost_usd);
 	// zero: none.
 	MaxCostUSD float64
+	// Reattached is set when the run is one an earlier attempt of the step
+	// started (rerun): nothing was created.
+	Reattached *Reattached
 
 	// Work is what the agent said and made, read once the run has ended
 	// (after the runner returns); zero when nothing was read.
@@ -80,6 +83,21 @@ type Work struct {
 type File struct {
 	// Path is where it was written, relative to the workspace (slashes).
 	Path string
+	// Name is the artifact's name as the agent gave it, cleaned: its path
+	// below files_dir (slashes), what readers of the summary and the
+	// comment know it by.
+	Name string
 	// Size is its length in bytes.
 	Size int64
+}
+
+// Reattached is the run of an earlier attempt of the step that a later
+// attempt took instead of starting one (rerun).
+type Reattached struct {
+	RunID string
+	// Attempt is the attempt that started it, as its metadata says
+	// ("2" on GitHub, "job 88" on GitLab); empty when it does not.
+	Attempt string
+	// Reused is set when the run had already succeeded (rerun: reuse).
+	Reused bool
 }

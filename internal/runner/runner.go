@@ -32,6 +32,9 @@ type RunsAPI interface {
 	// GetConversation reads a run's conversation: after a follow-up to a
 	// run that had ended, the runner looks in it for the agent's reply.
 	GetConversation(ctx context.Context, runID string) (*oz.Conversation, error)
+	// ListRuns lists runs, newest first: a later attempt of the step looks
+	// up the runs of the earlier ones by their metadata (rerun.go).
+	ListRuns(ctx context.Context, opts oz.ListOptions) (*oz.ListRunsResponse, error)
 }
 
 // Reporter is where progress goes (a ci.Platform has it). It escapes what
@@ -152,6 +155,9 @@ type Spec struct {
 	// OnBlockedFail. BlockedReply is the follow-up OnBlockedReply sends.
 	OnBlocked    OnBlocked
 	BlockedReply string
+	// Rerun marks created runs with the step's attempt, and makes a later
+	// attempt look the earlier ones' runs up first (rerun.go).
+	Rerun Rerun
 }
 
 // Run submits or attaches to a run and waits for it as spec says. It
@@ -212,7 +218,7 @@ func (w *waiter) run(ctx context.Context) {
 			}
 			return
 		}
-	} else if !w.submit(waitCtx) {
+	} else if !w.earlier(waitCtx) && !w.submit(waitCtx) {
 		w.interrupted(ctx, waitCtx)
 		return
 	}
@@ -260,7 +266,7 @@ func (w *waiter) submit(ctx context.Context) bool {
 // run prints it); the client adds its request id when it sends it.
 func Request(spec Spec, ciMeta map[string]string) (req oz.CreateRunRequest, dropped []string) {
 	req = spec.Create
-	req.Metadata = mergeMetadata(ciMeta, spec.Create.Metadata)
+	req.Metadata = mergeMetadata(ciMeta, withRerun(spec.Create.Metadata, spec.Rerun.Metadata))
 	return req, droppedKeys(ciMeta, req.Metadata)
 }
 

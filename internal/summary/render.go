@@ -203,6 +203,8 @@ func notes(r outcome.Result, f format) []string {
 		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+"), but the run did not pick it up before the step ended: its state is still the one from before the follow-up.")
 	case r.Followup != nil:
 		n = append(n, "The step sent a follow-up to the existing run ("+f.lit("followup")+", outcome "+f.word(r.Followup.Outcome)+") and waited for it to end again.")
+	case r.Reattached != nil:
+		n = append(n, reattachedNote(r, f))
 	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion == outcome.Submitted:
 		n = append(n, "The step read the existing run once ("+attachedNoWait+") and created none: it was still working, so it is reported as submitted. Follow it on the run page.")
 	case r.Attached && r.NoWait && r.Err == nil && r.Conclusion != "":

@@ -31,3 +31,23 @@ func costCell(r outcome.Result, f format) string {
 	}
 	return cost + " of " + usd(r.MaxCostUSD) + " (" + f.lit("max_cost_usd") + ")"
 }
+
+// reattachedNote says that the run is one an earlier attempt of the step
+// started (rerun): "Re-attached to run X from attempt 1 (rerun: attach):
+// no run was created."
+func reattachedNote(r outcome.Result, f format) string {
+	ra := r.Reattached
+	from := "an earlier attempt"
+	switch {
+	case ra.Attempt == "":
+	case ra.Attempt[0] >= '0' && ra.Attempt[0] <= '9':
+		from = "attempt " + f.text(ra.Attempt, maxWord)
+	default:
+		from = f.text(ra.Attempt, maxWord)
+	}
+	how := f.lit("rerun: attach") + ", it was still working"
+	if ra.Reused {
+		how = f.lit("rerun: reuse") + ", it had succeeded: its outcome is reported again"
+	}
+	return "Re-attached to run " + f.word(ra.RunID) + " from " + from + " of this step (" + how + "); no run was created."
+}

@@ -61,3 +61,21 @@ func TestCostAgainstTheCap(t *testing.T) {
 	assert.Empty(t, costCell(r, markdown))
 	assert.Contains(t, Render(spendCases()["over_budget"], Options{}), "went over budget")
 }
+
+// TestReattachedIsSaid: the summary, the text and the comment say which
+// earlier attempt's run the step took (rerun).
+func TestReattachedIsSaid(t *testing.T) {
+	t.Parallel()
+	r := terminal(oz.StateSucceeded, outcome.Succeeded, nil)
+	r.Attached = true
+	r.Reattached = &outcome.Reattached{RunID: "run_8f3a", Attempt: "1"}
+	for kind, got := range map[string]string{"summary": Render(r, Options{}), "comment": Comment(r, Options{})} {
+		assert.Contains(t, got, "Re-attached to run `run_8f3a` from attempt 1 of this step (`rerun: attach`", kind)
+		assert.NotContains(t, got, "`run_id`", kind)
+	}
+	assert.Contains(t, Text(r, Options{}), "Re-attached to run run_8f3a from attempt 1 of this step (rerun: attach")
+	r.Reattached = &outcome.Reattached{RunID: "run_8f3a", Attempt: "job 88", Reused: true}
+	assert.Contains(t, Render(r, Options{}), "from job 88 of this step (`rerun: reuse`, it had succeeded")
+	r.Reattached.Attempt = ""
+	assert.Contains(t, Render(r, Options{}), "from an earlier attempt of this step")
+}
