@@ -66,12 +66,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "a fast smoke run: few samples, a smaller scale")
 	out := fs.String("out", "bench/RESULTS.md", "where to write the table (relative to the module root); empty: nowhere")
 	readme := fs.Bool("readme", false, "also put the headline figures between <!-- bench:begin --> and <!-- bench:end --> in README.md")
-	only := fs.String("only", "", "measure only startup (package init and the first request against curl's) and abort (each signal's time to the exit), and print their rows; nothing is written")
+	only := fs.String("only", "", "measure only startup (package init and the first request against curl's), abort (each signal's time to the exit) or batch (100 runs in one step beside 100 processes), comma-separated, and print their rows; nothing is written")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *only != "" && *only != "startup" && *only != "abort" && *only != "startup,abort" && *only != "abort,startup" {
-		return fmt.Errorf("-only takes startup, abort or both (startup,abort), not %q", *only)
+	for _, o := range strings.Split(*only, ",") {
+		if *only != "" && o != "startup" && o != "abort" && o != "batch" {
+			return fmt.Errorf("-only takes startup, abort, batch or several of them (startup,abort), not %q", *only)
+		}
 	}
 	if *quick {
 		*n, *exits, *reps, *scale, *inits, *aborts = 5, 5, 3, 0.02, 5, 1
@@ -132,6 +134,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	progress("signal → exit: %d runs per case, for SIGINT and SIGTERM (SIGINT's wait out a hanging cancel: about 7 s each)", *aborts)
 	if r.abort, err = measureAbort(ctx, bin, work, *aborts); err != nil {
+		return err
+	}
+	progress("a batch of 100 runs in one step, then 100 separate processes")
+	if r.batch, err = measureBatch(ctx, bin, work, 100); err != nil {
 		return err
 	}
 	progress("peak RSS while downloading a file of 100 MiB (the limit)")
@@ -228,6 +234,12 @@ func runOnly(ctx context.Context, only, bin, work string, inits, n, aborts int, 
 	if strings.Contains(only, "abort") {
 		progress("signal → exit: %d runs per case, for SIGINT and SIGTERM", aborts)
 		if r.abort, err = measureAbort(ctx, bin, work, aborts); err != nil {
+			return err
+		}
+	}
+	if strings.Contains(only, "batch") {
+		progress("a batch of 100 runs in one step, then 100 separate processes")
+		if r.batch, err = measureBatch(ctx, bin, work, 100); err != nil {
 			return err
 		}
 	}

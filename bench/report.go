@@ -86,6 +86,7 @@ type benchReport struct {
 	largest       *largestResult
 	init          *initResult
 	abort         *abortResult
+	batch         *batchResult // many runs in one step, beside as many processes
 	// failed are the targets that fail `go run ./bench` when missed:
 	// package init, the first request against curl, and each signal's
 	// time to the exit.
@@ -147,6 +148,7 @@ func (r *benchReport) markdown() string {
 	b.WriteString("| measure | oz-run | baseline | target | |\n|---|---|---|---|---|\n")
 
 	r.startAndAbortRows(&b, miss)
+	r.batchRows(&b, miss)
 	ex, after := summarize(r.start.exit), summarize(r.start.exitAfter)
 	fmt.Fprintf(&b, "| last answer needed (the conversation, the 2 files' bytes) → process exit (median of %d; p90, max) | %s (%s, %s) | | ≤ 50 ms | %s |\n",
 		after.n, ms(after.median), ms(after.p90), ms(after.w), verdict(after.median <= 50*time.Millisecond))
@@ -457,6 +459,7 @@ func (r *benchReport) only() string {
 	fmt.Fprintf(&b, "Measured %s on %s.\nReproduce: `%s`.\n\n", r.when.UTC().Format("2006-01-02 15:04 MST"), r.env, r.command)
 	b.WriteString("| measure | oz-run | baseline | target | |\n|---|---|---|---|---|\n")
 	r.startAndAbortRows(&b, miss)
+	r.batchRows(&b, miss)
 	b.WriteString("\n")
 	for _, m := range misses {
 		b.WriteString("- " + m + "\n")
