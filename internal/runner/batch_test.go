@@ -17,6 +17,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/ozfake/ozfaketest"
 )
 
 // batchFake is the embedded fake API, its runs a hundred times faster, and
@@ -273,4 +274,29 @@ func TestBatchOverBudget(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(rep.text(), "warning Cost limit reached"))
 	assert.Equal(t, outcome.OverBudget, res.Result().Conclusion)
+}
+
+func TestBatchNeverARunTwice(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	for _, f := range []ozfaketest.Fault{
+		{Path: "POST /agent/runs", Nth: 2, CreateThenFail: true, Status: 500},
+		{Path: "POST /agent/runs", Nth: 4, CreateThenFail: true, CloseConn: true},
+		{Path: "POST /agent/runs", Nth: 6, Status: 503},
+		{Path: "GET /agent/runs", Nth: 3, Times: 2, Status: 502},
+	} {
+		fake.Inject(f)
+	}
+	res := RunBatch(t.Context(), batchSpec(3, repeat(8, "do it")...), client, &logReporter{}, fastOpts)
+	for _, it := range res.Runs {
+		assert.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
+	}
+	items := map[string]int{}
+	for _, r := range fake.Runs() {
+		items[r.Metadata[BatchItemKey]]++
+	}
+	assert.Len(t, items, 8)
+	for k, n := range items {
+		assert.Equal(t, 1, n, "item %s has %d runs", k, n)
+	}
 }
