@@ -279,3 +279,29 @@ func TestBatchProcessDemo(t *testing.T) {
 	assert.Contains(t, s.stdout, "4 runs: 4 succeeded.")
 	assert.Contains(t, s.stderr+s.stdout, "[api] ")
 }
+
+func TestBatchProcessDryRun(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t)
+	s := batchStep(t, base, "- fix a\n- key: b\n  prompt: fix b\n  model: m2", map[string]string{"dry_run": "true", "model": "m1"}).run()
+	assert.Equal(t, 0, s.code)
+	assert.Empty(t, fake.Requests(), "nothing was sent")
+	start := strings.Index(s.stdout, "\n[")
+	require.GreaterOrEqual(t, start, 0, "a JSON array on stdout")
+	var reqs []struct {
+		Prompt string `json:"prompt"`
+		Body   struct {
+			Config struct {
+				ModelID string `json:"model_id"`
+			} `json:"config"`
+			Metadata map[string]string `json:"metadata"`
+		} `json:"body"`
+	}
+	require.NoError(t, json.NewDecoder(strings.NewReader(s.stdout[start:])).Decode(&reqs))
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "fix a", reqs[0].Prompt)
+	assert.Equal(t, "m1", reqs[0].Body.Config.ModelID)
+	assert.Equal(t, "m2", reqs[1].Body.Config.ModelID)
+	assert.Equal(t, "b", reqs[1].Body.Metadata[runner.BatchItemKey])
+	s.assertNoKey()
+}

@@ -44,6 +44,10 @@ type dryRequest struct {
 // placeholder (the client makes a random one when it sends). out is the
 // program's stdout; what goes there is redacted like the log.
 func dryRun(p ci.Platform, cfg *config.Config, out io.Writer, red *redact.Redactor) {
+	if cfg.Batch != nil {
+		dryRunBatch(p, cfg, out, red)
+		return
+	}
 	headers := map[string]string{"Authorization": "Bearer " + hidden}
 	if cfg.TeamUID != "" {
 		headers["X-Warp-Team-Uid"] = cfg.TeamUID
