@@ -103,6 +103,10 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 		}
 		b.FailFast = ff
 	}
+	if n := len(c.Metadata); n > maxMetadataKeys-2 {
+		errs = append(errs, &InputError{Input: "metadata", Problem: fmt.Sprintf("has %d keys, and a run of prompts carries 2 more (%s, %s)", n, runner.BatchIDKey, runner.BatchItemKey),
+			Accepted: fmt.Sprintf("give at most %d keys with prompts", maxMetadataKeys-2)})
+	}
 	items, perrs := l.parsePrompts(c, v)
 	errs = append(errs, perrs...)
 	b.Items = items

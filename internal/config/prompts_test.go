@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -129,6 +130,21 @@ func TestPromptsRejects(t *testing.T) {
 			assert.True(t, found, "no error on %s saying %q in %v", tc.input, tc.want, errs)
 		})
 	}
+}
+
+func TestPromptsLeaveRoomInTheMetadata(t *testing.T) {
+	t.Parallel()
+	var md []string
+	for i := range maxMetadataKeys {
+		md = append(md, fmt.Sprintf("k%d=v", i))
+	}
+	e := env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPTS": "- a", "INPUT_METADATA": strings.Join(md[:maxMetadataKeys-1], "\n")}
+	_, _, err := Load(nil, Env(e), files(nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a run of prompts carries 2 more")
+	e["INPUT_METADATA"] = strings.Join(md[:maxMetadataKeys-2], "\n")
+	_, _, err = Load(nil, Env(e), files(nil))
+	require.NoError(t, err)
 }
 
 func TestPromptsEveryItemsErrorSaid(t *testing.T) {
