@@ -54,7 +54,10 @@ if ! command -v shellcheck >/dev/null; then
 	{ apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; } ||
 		fail "could not install shellcheck: actionlint would skip the run: scripts"
 fi
-shellcheck -x .ci/image.sh .ci/standins.sh .ci/release-check.sh .ci/workflows.sh .ci/busy.sh
+shellcheck -x .ci/image.sh .ci/standins.sh .ci/release-check.sh .ci/workflows.sh .ci/busy.sh .ci/runners.sh
 go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -no-color ||
 	fail "actionlint found problems in .github/workflows"
+# The workflow that runners.sh runs through act, against this action.yml.
+go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -no-color .ci/act/oz-run.yml ||
+	fail "actionlint found problems in .ci/act/oz-run.yml"
 echo "workflows: OK (local action in step with action.yml, release check, shellcheck, actionlint)"
