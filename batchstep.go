@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"sync"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/config"
@@ -67,23 +68,42 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 }
 
 // readBatchWork reads each ended run's answer and files (into
-// files_dir/<key>/), one run after another, all within one budget (as a
-// single run's: 5 minutes, or timeout when shorter).
+// files_dir/<key>/), workReaders runs at a time, all within one budget
+// (as a single run's: 5 minutes, or timeout when shorter). The warnings
+// come after, in list order.
 func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, ws *workspace.Workspace, b *outcome.Batch) {
 	wopts := workOptions(cfg, ws)
 	wctx, cancel := context.WithTimeout(ctx, wopts.Time)
 	defer cancel()
-	warned := 0
+	var (
+		mu    sync.Mutex // one log line at a time
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, workReaders)
+	)
 	for i := range b.Runs {
 		r := &b.Runs[i]
-		if !work.Due(r.Result) || ctx.Err() != nil {
+		if !work.Due(r.Result) {
 			continue
 		}
 		o := wopts
 		if o.FilesDir != "" {
 			o.FilesDir = path.Join(o.FilesDir, r.Key)
 		}
-		r.Result.Work = work.Read(wctx, client, r.Result.RunID, r.Result.Run, keyLogger{p, r.Key}, o)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-slots }()
+			r.Result.Work = work.Read(wctx, client, r.Result.RunID, r.Result.Run, keyLogger{p, r.Key, &mu}, o)
+		}()
+	}
+	wg.Wait()
+	warned := 0
+	for _, r := range b.Runs {
 		for _, w := range r.Result.Work.Warnings {
 			if warned == maxWorkWarnings {
 				p.Warning("The agent's work", "more warnings like these are in the log")
@@ -97,17 +117,25 @@ func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p
 	}
 }
 
-// keyLogger prefixes a run's lines with its key.
+// workReaders is how many runs' work is read at once.
+const workReaders = 8
+
+// keyLogger prefixes a run's lines with its key, a line at a time.
 type keyLogger struct {
 	p   ci.Platform
 	key string
+	mu  *sync.Mutex
 }
 
 func (k keyLogger) Logf(format string, args ...any) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.p.Logf("[%s] %s", k.key, fmt.Sprintf(format, args...))
 }
 
 func (k keyLogger) Debugf(format string, args ...any) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.p.Debugf("[%s] %s", k.key, fmt.Sprintf(format, args...))
 }
 
