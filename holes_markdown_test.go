@@ -60,7 +60,10 @@ func assertFramed(t *testing.T, what, md string) {
 			t.Errorf("%s: an image from the tracker: %q", what, line)
 		}
 	}
-	assert.Equal(t, 1, strings.Count(md, "\nThis does not fail the step.\n"), "%s: the verdict at the top level once, the forged one quoted", what)
+	// A run that succeeded has no verdict line of oz-run's (issue 22): the
+	// forged one stays quoted.
+	assert.Equal(t, 0, strings.Count(md, "\nThis does not fail the step.\n"), "%s: the forged verdict is quoted, not at the top level", what)
+	assert.Contains(t, md, "> This does not fail the step.", "%s: the forged verdict, quoted", what)
 	assert.Contains(t, md, "> ##### ✅ Oz run succeeded", "%s: the forged title, quoted and demoted", what)
 	assert.Contains(t, md, "[image: pixel](https://tracker.example/p.gif?reader=1)", "%s: the pixel as a link", what)
 	assert.NotContains(t, md, "#12", "%s: a reference GitHub would link", what)

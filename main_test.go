@@ -571,7 +571,7 @@ func TestProcessPlainCommandPrintsWhatIsKnown(t *testing.T) {
 	for _, empty := range []string{"status_message:", "error_code:", "pr_urls:", "result_file:"} {
 		assert.NotContains(t, s.stdout, "\n"+empty+"\n", "an output without a value is not printed")
 	}
-	assert.Contains(t, s.stdout, "✅ Oz run succeeded\nThis does not fail the step.\n")
+	assert.Contains(t, s.stdout, "✅ Oz run succeeded\n\nRun:")
 	assert.Contains(t, s.stdout, "Run:       fake-run-000001 (https://oz.warp.dev/runs/fake-run-000001)\n")
 	for _, md := range []string{`https\://`, `\_`, "| Run |", "###", "**"} {
 		assert.NotContains(t, s.stdout, md, "no Markdown on a terminal")

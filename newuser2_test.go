@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,7 +69,7 @@ func TestProcessMissingKey(t *testing.T) {
 			assert.Equal(t, "skipped", pl.conclusion(s))
 			sum := pl.summary(s)
 			assert.Contains(t, sum, "was skipped")
-			assert.Contains(t, sum, "This does not fail the step")
+			assert.NotContains(t, sum, "fail the step", "a step skipped as asked: nothing to explain")
 			assert.Contains(t, sum, "`missing_key`")
 		})
 	}
@@ -222,5 +223,90 @@ func TestProcessTerminalWords(t *testing.T) {
 		gl.run()
 		assert.Equal(t, 2, gl.code)
 		assert.NotContains(t, gl.stdout+gl.stderr, "oz-run --help")
+	})
+}
+
+// The PR/MR comment for its readers (issue 22 item 7): it links the
+// workflow run (GitHub) or the job (GitLab), shows one cost unit, names
+// files as the agent did, and says that the check fails only below the
+// table, where it does; a comment never written leaves comment_url empty
+// and the log's last lines say why, once.
+func TestProcessCommentForItsReaders(t *testing.T) {
+	t.Parallel()
+	t.Run("github", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		f := newForge(t, false)
+		s := onPullRequest(githubStep(t, base, map[string]string{"prompt": "[fake:files] x", "files_dir": "oz-files", "fail_on": "succeeded"}), f).run()
+		require.Equal(t, 1, s.code)
+		cs := f.Comments()
+		require.Len(t, cs, 1)
+		body := cs[0].Body
+		assert.Contains(t, body, "(https://github.com/octo/repo/actions/runs/42)", "the workflow run's link")
+		lines := strings.Split(body, "\n")
+		require.Greater(t, len(lines), 3)
+		for _, l := range lines[:3] {
+			assert.NotContains(t, l, "fails the", "not among the first lines: %q", l)
+		}
+		assert.Contains(t, body, "**This fails the check**")
+		assert.Equal(t, 1, strings.Count(body, "| Cost |"), "one cost row")
+		assert.NotContains(t, body, "| Credits |")
+		assert.Contains(t, body, "### Files\n\n- `reports/oz-report.md`")
+		assert.NotContains(t, body, "oz-files/", "the files by their names, not the runner's paths")
+		assert.NotEmpty(t, s.outputs()["comment_url"])
+	})
+	t.Run("gitlab", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		f := newForge(t, true)
+		s := gitlabStep(t, base, "x")
+		s.env["CI_JOB_URL"] = "https://gitlab.example/group/project/-/jobs/88"
+		onMergeRequest(s, f).run()
+		require.Equal(t, 0, s.code)
+		cs := f.Comments()
+		require.Len(t, cs, 1)
+		assert.Contains(t, cs[0].Body, "(https://gitlab.example/group/project/-/jobs/88)", "the job's link")
+		assert.NotContains(t, cs[0].Body, "fail the check", "nothing to say for a run that succeeded")
+	})
+	t.Run("a job link that is not a safe https URL is left out", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		f := newForge(t, true)
+		s := gitlabStep(t, base, "x")
+		s.env["CI_JOB_URL"] = "javascript:alert(1)"
+		onMergeRequest(s, f).run()
+		require.Equal(t, 0, s.code)
+		cs := f.Comments()
+		require.Len(t, cs, 1)
+		assert.NotContains(t, cs[0].Body, "javascript")
+		assert.NotContains(t, cs[0].Body, "| CI |")
+	})
+	t.Run("never written", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		f := newForge(t, false)
+		f.FailAlways(forgefake.OpAny, forgefake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+		s := onPullRequest(githubStep(t, base, nil), f).run()
+		require.Equal(t, 0, s.code, "the comment never changes the exit code")
+		assert.Empty(t, s.outputs()["comment_url"])
+		out := strings.TrimRight(s.stdout, "\n")
+		last := out[strings.LastIndex(out, "\n")+1:]
+		assert.True(t, strings.HasPrefix(last, "PR comment: no comment was written on the pull request or merge request (comment_url is empty): "), "the last line: %q", last)
+		assert.Contains(t, last, "(403)", "with the reason")
+		assert.Equal(t, 1, strings.Count(s.stdout, "no comment was written"), "once")
+		assert.Equal(t, 1, strings.Count(s.stdout, "::warning title=PR comment::"), "one warning, when the write failed")
+	})
+	t.Run("found but never edited", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		f := newForge(t, false)
+		first := onPullRequest(githubStep(t, base, nil), f).run()
+		require.Equal(t, 0, first.code)
+		require.NotEmpty(t, first.outputs()["comment_url"])
+		f.FailAlways(forgefake.OpEdit, forgefake.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration"}`})
+		again := onPullRequest(githubStep(t, base, map[string]string{"prompt": "[fake:fail] x"}), f).run()
+		require.Equal(t, 1, again.code)
+		assert.Empty(t, again.outputs()["comment_url"], "the comment holds an earlier run's body: not this step's")
+		assert.Contains(t, again.stdout, "no comment was written")
 	})
 }

@@ -69,7 +69,7 @@ func TestRealMain(t *testing.T) {
 				vars, err := ci.ParseDotenv([]byte(s.file("oz-run.env")))
 				require.NoError(t, err)
 				assert.Equal(t, "failed", vars["OZ_CONCLUSION"])
-				assert.Contains(t, s.file("oz-run-junit.xml"), `<failure message="run fake-run-000001 ended failed`)
+				assert.Contains(t, s.file("oz-run-junit.xml"), `<failure message="run fake-run-000001 failed`)
 				assert.Contains(t, s.file("oz-run-summary.md"), "failed")
 				assert.NotContains(t, s.stdout, "::")
 			}},

@@ -60,7 +60,7 @@ func TestRecipeFailOnTheReport(t *testing.T) {
 	report := s.file("oz-files/reports/oz-report.md")
 	assert.Regexp(t, `(?m)^VERDICT: PASS$`, report, "grep -q '^VERDICT: PASS' passes")
 	summary := s.file("summary")
-	assert.Contains(t, summary, "### Files\n\n- `oz-files/reports/oz-report.md`")
+	assert.Contains(t, summary, "### Files\n\n- `reports/oz-report.md`", "by the name the agent gave it, not the runner's path")
 	for _, r := range fake.Requests() {
 		if r.Route == "GET /files/{uid}" {
 			assert.Empty(t, r.Header.Get("Authorization"), "the key goes to no host but the API")

@@ -145,6 +145,12 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	for _, l := range report.Announce(shown, ro) {
 		say(p, l)
 	}
+	if why := forge.Unwritten(); why != "" {
+		// Said last, once, as a plain line (the warning was given when
+		// the write failed): the reader of the log's end learns that the
+		// PR/MR has no comment from this step, and why.
+		p.Logf("PR comment: no comment was written on the pull request or merge request (comment_url is empty): %s", why)
+	}
 	if ctx.Err() != nil && exit != outcome.ExitAborted {
 		// A signal while the outcome was published aborts the step too;
 		// what was written stands.
@@ -190,7 +196,7 @@ func startSinks(ctx context.Context, cfg *config.Config, env config.Env, p ci.Pl
 	if !cfg.Comment {
 		return nil, nil
 	}
-	opts := prcomment.Options{FailOn: cfg.FailOn, Title: cfg.Title, Redactor: red}
+	opts := prcomment.Options{FailOn: cfg.FailOn, Title: cfg.Title, Redactor: red, Timeout: cfg.Timeout}
 	if rs.commentOut != nil {
 		return nil, []runner.Sink{prcomment.NewPrinter(rs.commentOut, opts)}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,8 @@ type Sticky struct {
 	pending string // the latest body not yet written
 	has     bool
 	url     string
+	written bool   // a write succeeded: the comment holds a body of this step
+	failure string // why the last write failed, for Unwritten
 	last    Progress
 	stopped bool // no more Updates
 	closed  bool // no more writes at all
@@ -143,15 +146,33 @@ func (s *Sticky) Observe(runID, state, sessionLink string) {
 	}
 }
 
-// URL is the comment's web page once it has been written or found; empty
-// before.
+// URL is the comment's web page once this step has written it (or found
+// it holding the body already); empty before, and when no write succeeded.
 func (s *Sticky) URL() string {
 	if s == nil {
 		return ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.written {
+		return ""
+	}
 	return s.url
+}
+
+// Unwritten says why no write of the comment ever succeeded, once one was
+// tried: the last failure's message; empty once a write succeeded, and
+// when none was tried.
+func (s *Sticky) Unwritten() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written {
+		return ""
+	}
+	return s.failure
 }
 
 // MaxBody is the largest body (without the marker) that fits in one
@@ -311,6 +332,9 @@ func (s *Sticky) write(ctx context.Context, body string, final bool) error {
 	err := s.put(ctx, full)
 	if err == nil {
 		s.fails = 0
+		s.mu.Lock()
+		s.written = true
+		s.mu.Unlock()
 		return nil
 	}
 	s.fails++
@@ -498,9 +522,11 @@ func (s *Sticky) report(err error, final bool) {
 	}
 }
 
-// warn prints one warning per kind of failure.
+// warn prints one warning per kind of failure, and keeps the last one's
+// message for Unwritten.
 func (s *Sticky) warn(kind, msg string) {
 	s.mu.Lock()
+	s.failure = strings.TrimSuffix(msg, " The run goes on without the comment.")
 	done := s.warned[kind]
 	s.warned[kind] = true
 	s.mu.Unlock()

@@ -85,6 +85,19 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// uncancellable is a cancel refused for the run's type (422).
+func (e *APIError) uncancellable() bool {
+	return e.StatusCode == http.StatusUnprocessableEntity && strings.HasPrefix(e.Op, "cancel run")
+}
+
+// IsUncancellable reports whether err is a cancel that the API refused
+// for the run's type (422): its message says already that the run must be
+// stopped from its run page.
+func IsUncancellable(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.uncancellable()
+}
+
 // Unwrap returns the underlying error.
 func (e *APIError) Unwrap() error { return e.Err }
 
@@ -128,8 +141,10 @@ func (e *APIError) hint() string {
 		return "the team is at its cloud agent limit; try again later"
 	case s == http.StatusTooManyRequests, s == http.StatusRequestTimeout, s >= 500 && s < 600:
 		return "the Oz API is busy or failing; try again later"
-	case s == http.StatusUnprocessableEntity && strings.HasPrefix(e.Op, "cancel run"):
-		return "this run's type cannot be cancelled through the API: stop it from the run's page in Oz"
+	case e.uncancellable() && strings.Contains(strings.ToLower(e.Message), "cannot be cancelled"):
+		return "stop it from its run page in Oz" // the API's message says why
+	case e.uncancellable():
+		return "runs of this type cannot be cancelled through the API: stop it from its run page in Oz"
 	case s == http.StatusBadRequest && strings.HasPrefix(e.Op, "cancel run"):
 		return "the run has already ended"
 	case s == http.StatusBadRequest, s == http.StatusUnprocessableEntity:

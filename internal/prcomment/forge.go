@@ -35,6 +35,9 @@ type Forge struct {
 // or the comment cannot be written; no forge is called here. Call Close
 // (or Finish) on a Forge in every case.
 func Start(ctx context.Context, cfg comment.Config, opts Options, rep Reporter) *Forge {
+	if opts.JobURL == "" && cfg.Getenv != nil {
+		opts.JobURL = JobURL(cfg.Getenv)
+	}
 	f := &Forge{rep: rep, r: renderer{opts: opts, started: time.Now()}}
 	cfg.Render = f.r.progress
 	cfg.Redactor = opts.Redactor
@@ -96,6 +99,15 @@ func (f *Forge) URL() string {
 		return ""
 	}
 	return f.st.URL()
+}
+
+// Unwritten says why no write of the comment ever succeeded (empty once
+// one has, or when none was tried, or without a comment).
+func (f *Forge) Unwritten() string {
+	if f == nil {
+		return ""
+	}
+	return f.st.Unwritten()
 }
 
 // Close stops the comment's background work; it may be called after

@@ -9,6 +9,7 @@
 package prcomment
 
 import (
+	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/comment"
@@ -16,6 +17,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/summary"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // Options are what the comment's body shows, and how it is kept secret.
@@ -27,6 +29,32 @@ type Options struct {
 	// Redactor is the step's: the key, the tokens, api_url's credentials.
 	// It must not be nil.
 	Redactor *redact.Redactor
+	// Timeout is the timeout input, which a timed-out run's note names.
+	Timeout time.Duration
+	// JobURL is the page of the workflow run or job that runs the step;
+	// Start reads it from the environment (JobURL) when it is empty.
+	JobURL string
+}
+
+// JobURL is the page of the workflow run (GitHub:
+// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID) or
+// the job (GitLab: CI_JOB_URL) that runs the step, when it is a safe https
+// URL; else empty.
+func JobURL(getenv func(string) string) string {
+	u := ""
+	switch {
+	case getenv("GITHUB_ACTIONS") == "true":
+		server, repo, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
+		if server != "" && repo != "" && id != "" {
+			u = strings.TrimSuffix(server, "/") + "/" + repo + "/actions/runs/" + id
+		}
+	case getenv("GITLAB_CI") == "true":
+		u = getenv("CI_JOB_URL")
+	}
+	if safe, ok := weburl.ShellSafe(u); ok {
+		return safe
+	}
+	return ""
 }
 
 // renderer makes the comment's bodies.
@@ -50,6 +78,7 @@ func (r *renderer) progress(pr comment.Progress) string {
 // final is the body for res, redacted already (Ended zero: the run still
 // works); the Markdown is redacted again after escaping.
 func (r *renderer) final(res outcome.Result) string {
-	body := summary.Comment(res, summary.Options{FailOn: r.opts.FailOn, Title: r.opts.Title, MaxBytes: r.maxBytes})
+	body := summary.Comment(res, summary.Options{FailOn: r.opts.FailOn, Title: r.opts.Title, MaxBytes: r.maxBytes,
+		Timeout: r.opts.Timeout, JobURL: r.opts.JobURL})
 	return r.opts.Redactor.String(body)
 }

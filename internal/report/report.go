@@ -53,7 +53,7 @@ func Build(res outcome.Result, opts Options) ci.Report {
 		Answer:   res.Work.Answer,
 	}
 	if opts.Summary {
-		so := summary.Options{FailOn: opts.FailOn}
+		so := summary.Options{FailOn: opts.FailOn, Timeout: opts.Timeout}
 		r.Summary = summary.Render(res, so)
 		if opts.Text {
 			r.SummaryText = summary.Text(res, so)
@@ -160,7 +160,12 @@ func Ending(res outcome.Result, opts Options) string {
 	case res.Conclusion == outcome.TimedOut:
 		fmt.Fprintf(&b, "run %s did not end within %s (timeout)%s", id, timeout, state)
 	default:
-		fmt.Fprintf(&b, "run %s ended %s%s", id, res.Conclusion, state)
+		// The conclusion once, in words; the state only when it says more
+		// (a state oz-run does not know, taken as failed).
+		if strings.EqualFold(string(res.State), string(res.Conclusion)) || res.State == "" {
+			state = ""
+		}
+		fmt.Fprintf(&b, "run %s %s%s", id, endedWords(res.Conclusion), state)
 	}
 	if res.Run != nil && res.Run.StatusMessage != nil && res.Run.StatusMessage.Message != "" {
 		fmt.Fprintf(&b, ": %s", res.Run.StatusMessage.Message)
@@ -169,6 +174,23 @@ func Ending(res outcome.Result, opts Options) string {
 		fmt.Fprintf(&b, " — %s", oz.RunURL(res.RunID))
 	}
 	return b.String()
+}
+
+// endedWords says how a run ended, after its id.
+func endedWords(c outcome.Conclusion) string {
+	switch c {
+	case outcome.Succeeded, outcome.Failed:
+		return string(c)
+	case outcome.Error:
+		return "ended in an error"
+	case outcome.Blocked:
+		return "is blocked"
+	case outcome.Cancelled:
+		return "was cancelled"
+	case "":
+		return "ended without a conclusion"
+	}
+	return "ended: " + string(c)
 }
 
 // SkippedWhy says why a step was skipped (conclusion skipped).
@@ -204,7 +226,11 @@ func Announce(res outcome.Result, opts Options) []Line {
 		out = append(out, Line{Notice, "Oz run " + string(res.Conclusion), Ending(res, opts)})
 	}
 	if res.CancelErr != nil {
-		out = append(out, Line{Warning, "Oz run may still be going", res.CancelErr.Error() + "; check it on its run page and cancel it there if needed: " + oz.RunURL(res.RunID)})
+		what := "; check it on its run page and cancel it there if needed: "
+		if oz.IsUncancellable(res.CancelErr) { // its message says so already
+			what = ": "
+		}
+		out = append(out, Line{Warning, "Oz run may still be going", res.CancelErr.Error() + what + oz.RunURL(res.RunID)})
 	}
 	return out
 }

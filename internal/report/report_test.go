@@ -61,6 +61,9 @@ func goldenCases(t *testing.T) map[string]struct {
 	leave := opts()
 	leave.Timeout, leave.LeaveOnTimeout = 5*time.Minute, true
 	timedOutLeft := ended(oz.StateInProgress, outcome.TimedOut, nil)
+	uncancellable := ended(oz.StateInProgress, outcome.TimedOut, nil)
+	uncancellable.CancelErr = &oz.APIError{Op: "cancel run run_8f3a", StatusCode: 422, Code: "operation_not_supported",
+		Message: "This operation is not supported for this resource. (runs of this type cannot be cancelled through the API)"}
 
 	submitted := ended(oz.StateQueued, outcome.Submitted, nil)
 	submitted.NoWait = true
@@ -81,15 +84,16 @@ func goldenCases(t *testing.T) map[string]struct {
 		res  outcome.Result
 		opts Options
 	}{
-		"succeeded":           {succeeded, opts()},
-		"failed":              {failed, opts()},
-		"timed_out_cancelled": {timedOutCancelled, opts()},
-		"timed_out_left":      {timedOutLeft, leave},
-		"submitted":           {submitted, opts()},
-		"followup_pending":    {pending, opts()},
-		"api_error":           {apiError, opts()},
-		"aborted":             {aborted, opts()},
-		"skipped":             {outcome.Result{Conclusion: outcome.Skipped, Started: t0, Ended: t0}, opts()},
+		"succeeded":               {succeeded, opts()},
+		"failed":                  {failed, opts()},
+		"timed_out_cancelled":     {timedOutCancelled, opts()},
+		"timed_out_left":          {timedOutLeft, leave},
+		"timed_out_uncancellable": {uncancellable, opts()},
+		"submitted":               {submitted, opts()},
+		"followup_pending":        {pending, opts()},
+		"api_error":               {apiError, opts()},
+		"aborted":                 {aborted, opts()},
+		"skipped":                 {outcome.Result{Conclusion: outcome.Skipped, Started: t0, Ended: t0}, opts()},
 	}
 }
 

@@ -632,7 +632,12 @@ func (w *waiter) cancelRemote(ctx context.Context, why string) {
 			break
 		}
 		// Said once, when the step ends (Result.CancelErr), not here too.
-		w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, withCause(ctx, err))
+		// An API error names its call (cancel run <id>) already.
+		if errors.As(err, &apiErr) {
+			w.res.CancelErr = withCause(ctx, err)
+		} else {
+			w.res.CancelErr = fmt.Errorf("cancelling run %s: %w", w.res.RunID, withCause(ctx, err))
+		}
 		return
 	}
 	if run, err := w.api.GetRun(ctx, w.res.RunID); err == nil {

@@ -42,13 +42,14 @@ func Comment(r outcome.Result, opts Options) string {
 		return capSize(b.String(), maxBytes)
 	}
 	writeHeading(&b, r, opts)
-	writeCommentTable(&b, r)
+	writeCommentTable(&b, r, opts)
+	writeVerdict(&b, r, opts, markdown, "check")
 	writeStatus(&b, r.Run, commentLimits)
 	writeProblems(&b, r, commentLimits)
 	var tail strings.Builder
 	writePullRequests(&tail, r.Run, commentLimits)
 	writeFiles(&tail, r.Work.Files)
-	writeCommentFooter(&tail, r)
+	writeCommentFooter(&tail, r, opts)
 	// The answer gets what the rest leaves of the budget.
 	writeAnswer(&b, r.Work.Answer, maxBytes-b.Len()-tail.Len()-64)
 	b.WriteString(tail.String())
@@ -76,14 +77,18 @@ func writeWorking(b *strings.Builder, r outcome.Result, opts Options) {
 		}
 	}
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
-	writeCommentTable(b, r)
+	writeCommentTable(b, r, opts)
 	b.WriteString("This comment is updated as the run goes on; it will hold the outcome when the run ends.\n")
 }
 
 // writeCommentTable is the summary's table cut to what a reviewer needs:
-// the run, its state, the session, and once ended, duration and cost.
-func writeCommentTable(b *strings.Builder, r outcome.Result) {
+// the run, the workflow run or job that started it, its state, the
+// session, and once ended, duration and cost.
+func writeCommentTable(b *strings.Builder, r outcome.Result, opts Options) {
 	rows := []tableRow{{"Run", runCell(r, markdown)}}
+	if u, ok := safeURL(opts.JobURL); ok && !isBlank(opts.JobURL) {
+		rows = append(rows, tableRow{"CI", link("the workflow run or job that started it", u)})
+	}
 	if s := state(r); s != "" {
 		rows = append(rows, tableRow{"State", markdown.code(string(s), maxWord)})
 	}
@@ -93,14 +98,7 @@ func writeCommentTable(b *strings.Builder, r outcome.Result) {
 		rows = append(rows, tableRow{"Session", "— (the link appears once the agent starts)"})
 	}
 	if !working(r) {
-		cost := "—"
-		if c, ok := credits(r); ok {
-			cost = c + " credits"
-		}
-		if r.MaxCostUSD > 0 {
-			cost = costCell(r, markdown)
-		}
-		rows = append(rows, tableRow{"Duration", duration(r, markdown)}, tableRow{"Cost", cost})
+		rows = append(rows, tableRow{"Duration", duration(r, markdown)}, tableRow{"Cost", cost(r, markdown)})
 	}
 	if r.Run != nil && !isBlank(r.Run.Title) {
 		rows = append(rows, tableRow{"Title", markdown.text(r.Run.Title, maxTitle)})
@@ -145,8 +143,14 @@ func writeFiles(b *strings.Builder, files []outcome.File) {
 			items = append(items, fmt.Sprintf("- … and %d more (see the `files` output)", len(files)-i))
 			break
 		}
-		name := code(f.Path)
-		if isBlank(f.Path) {
+		// The name the agent gave it: the runner's paths mean nothing
+		// to a reader of the comment or the job summary.
+		shown := f.Name
+		if isBlank(shown) {
+			shown = f.Path
+		}
+		name := code(shown)
+		if isBlank(shown) {
 			name = "(no name)"
 		}
 		items = append(items, "- "+name+" ("+size(f.Size)+")")
@@ -169,6 +173,10 @@ func size(n int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
-func writeCommentFooter(b *strings.Builder, r outcome.Result) {
-	writeRunFooter(b, r, "no run was created", "; the job summary has the timeline")
+func writeCommentFooter(b *strings.Builder, r outcome.Result, opts Options) {
+	more := "; the job summary has the timeline"
+	if u, ok := safeURL(opts.JobURL); ok && !isBlank(opts.JobURL) {
+		more = "; the " + link("job summary", u) + " has the timeline"
+	}
+	writeRunFooter(b, r, "no run was created", more)
 }

@@ -39,7 +39,7 @@ func commentCases(t testing.TB) map[string]struct {
 	r    outcome.Result
 	opts Options
 } {
-	failOn := Options{FailOn: defaultFailOn()}
+	failOn := Options{FailOn: defaultFailOn(), JobURL: "https://github.com/acme/app/actions/runs/42"}
 
 	workingRun := outcome.Result{
 		RunID: "run_8f3a", State: oz.StateInProgress, Started: t0,
@@ -59,7 +59,7 @@ func commentCases(t testing.TB) map[string]struct {
 		Answer: "The test `TestRetry` was flaky because it slept **100 ms** and raced the ticker.\n\n" +
 			"I changed it to use a fake clock:\n\n```go\nclk := newFakeClock()\nclk.Advance(time.Second)\n```\n\n" +
 			"- Fixed `retry_test.go`\n- Opened the pull request below\n",
-		Files: []outcome.File{{Path: "out/report.txt", Size: 1234}, {Path: "out/data set.csv", Size: 3 << 20}},
+		Files: []outcome.File{{Path: "oz-files/out/report.txt", Name: "out/report.txt", Size: 1234}, {Path: "/home/runner/work/app/oz-files/out/data set.csv", Name: "out/data set.csv", Size: 3 << 20}},
 	}
 
 	long := succeeded

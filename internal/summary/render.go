@@ -28,6 +28,12 @@ type Options struct {
 	MaxBytes int
 	// Title names the run in the heading; empty means "Oz run".
 	Title string
+	// Timeout is the timeout input, which a timed-out run's note names;
+	// zero names only the input.
+	Timeout time.Duration
+	// JobURL is the page of the workflow run (GitHub) or job (GitLab) that
+	// ran the step, linked from the comment when it is a safe https URL.
+	JobURL string
 }
 
 // maxBytes is MaxBytes, or def when it is not set.
@@ -53,6 +59,7 @@ func Render(r outcome.Result, opts Options) string {
 	b.Grow(4096)
 	writeHeading(&b, r, opts)
 	writeTable(&b, r)
+	writeVerdict(&b, r, opts, markdown, "step")
 	writeStatus(&b, r.Run, summaryLimits)
 	writeProblems(&b, r, summaryLimits)
 	writePullRequests(&tail, r.Run, summaryLimits)
@@ -89,9 +96,7 @@ var conclusions = map[outcome.Conclusion]struct {
 	outcome.OverBudget: {"💸", " went over budget", func(f format) string {
 		return "The run's reported cost reached " + f.lit("max_cost_usd") + ", so oz-run cancelled it. The API reports cost with a delay: the bill may be somewhat higher than the cost shown."
 	}},
-	outcome.TimedOut: {"⏱️", " timed out", func(f format) string {
-		return "The run did not end within " + f.lit("timeout") + "."
-	}},
+	outcome.TimedOut: {"⏱️", " timed out", nil}, // notes names the timeout
 	outcome.Submitted: {"📨", " was submitted", func(f format) string {
 		return "The step did not wait for the run to end (" + f.lit("wait: false") + "): follow it on the run page."
 	}},
@@ -161,16 +166,28 @@ func writeHeading(b *strings.Builder, r outcome.Result, opts Options) {
 	title := opts.title(markdown)
 	icon, words := ending(r, func(s string) string { return inline(cut(s, maxWord)) })
 	b.WriteString("## " + icon + " " + title + words + "\n\n")
-	b.WriteString(verdict(r, opts, markdown))
-	for _, note := range notes(r, markdown) {
-		b.WriteString("\n" + note)
-	}
-	b.WriteString("\n\n")
 }
 
-// verdict is the sentence that says whether the outcome fails the step.
-func verdict(r outcome.Result, opts Options, f format) string {
-	fails := f.strong("This fails the step")
+// writeVerdict writes, under the table, whether the outcome fails the
+// what (the step, or for the PR's readers the check) and the notes that
+// explain the outcome, as one paragraph; nothing when there is nothing to
+// say (a run that succeeded).
+func writeVerdict(b *strings.Builder, r outcome.Result, opts Options, f format, what string) {
+	var lines []string
+	if v := verdict(r, opts, f, what); v != "" {
+		lines = append(lines, v)
+	}
+	lines = append(lines, notes(r, opts, f)...)
+	if len(lines) > 0 {
+		b.WriteString(strings.Join(lines, "\n") + "\n\n")
+	}
+}
+
+// verdict is the sentence that says whether the outcome fails the step
+// (what: "step" or "check"); empty for an outcome that passes as
+// expected (succeeded, skipped), where there is nothing to explain.
+func verdict(r outcome.Result, opts Options, f format, what string) string {
+	fails := f.strong("This fails the " + what)
 	c := r.Conclusion
 	switch {
 	case r.Aborted && c != "": // the run ended, or was cancelled, all the same: the error below says when the signal came
@@ -184,16 +201,24 @@ func verdict(r outcome.Result, opts Options, f format) string {
 	case opts.FailOn.Fails(c):
 		return fails + ": " + f.word(string(c)) + " is in " + f.lit("fail_on") + "."
 	case c == outcome.Succeeded || c == outcome.Skipped:
-		return "This does not fail the step."
+		return ""
 	}
-	return "This does not fail the step: " + f.word(string(c)) + " is not in " + f.lit("fail_on") + "."
+	return "This does not fail the " + what + ": " + f.word(string(c)) + " is not in " + f.lit("fail_on") + "."
 }
 
 // notes are the sentences under the verdict that explain the outcome.
-func notes(r outcome.Result, f format) []string {
+func notes(r outcome.Result, opts Options, f format) []string {
 	var n []string
-	if c := conclusions[r.Conclusion]; r.Err == nil && !r.Aborted && c.note != nil && !(r.Attached && r.NoWait && r.Conclusion == outcome.Submitted) && !r.FollowupPending {
+	explained := r.Err == nil && !r.Aborted && !(r.Attached && r.NoWait && r.Conclusion == outcome.Submitted) && !r.FollowupPending
+	if c := conclusions[r.Conclusion]; explained && c.note != nil {
 		n = append(n, c.note(f))
+	}
+	if explained && r.Conclusion == outcome.TimedOut {
+		within := f.lit("timeout")
+		if opts.Timeout > 0 {
+			within = outcome.FormatDuration(opts.Timeout) + " (" + f.lit("timeout") + ")"
+		}
+		n = append(n, "The run did not end within "+within+".")
 	}
 	attachedNoWait := f.lit("run_id") + " with " + f.lit("wait: false")
 	switch {
@@ -252,19 +277,15 @@ type tableRow struct{ name, value string }
 // run, its state and duration, what it cost, its session, its title, and
 // whether it waited for a slot.
 func tableRows(r outcome.Result, f format) []tableRow {
-	rows := []tableRow{{"Run", runCell(r, f)}, {"State", "—"}, {"Duration", duration(r, f)}, {"Credits", "—"}}
+	rows := []tableRow{{"Run", runCell(r, f)}, {"State", "—"}, {"Duration", duration(r, f)}, {"Cost", cost(r, f)}}
 	if s := state(r); s != "" {
 		rows[1].value = f.code(string(s), maxWord)
-	}
-	if c, ok := credits(r); ok {
-		rows[3].value = c
 	}
 	add := func(name, value string) {
 		if value != "" {
 			rows = append(rows, tableRow{name, value})
 		}
 	}
-	add("Cost", costCell(r, f))
 	add("Tokens", tokens(r))
 	if s, ok := f.session(r.Run.SessionURL()); ok {
 		add("Session", s)
@@ -296,6 +317,18 @@ func runCell(r outcome.Result, f format) string {
 		return "— (no run was created)"
 	}
 	return f.link(cut(id, maxID), runURL(id))
+}
+
+// cost is what the run cost in one unit: US dollars when known (with the
+// max_cost_usd limit when there is one), else credits, else a dash.
+func cost(r outcome.Result, f format) string {
+	if usd := costCell(r, f); usd != "" {
+		return usd
+	}
+	if c, ok := credits(r); ok {
+		return c + " credits"
+	}
+	return "—"
 }
 
 // credits is what the run cost in credits, when known.
@@ -388,7 +421,10 @@ func writeProblems(b *strings.Builder, r outcome.Result, lim limits) {
 	if r.CancelErr != nil {
 		b.WriteString("**The remote run may still be going**: cancelling it failed:\n\n")
 		quote(b, cut(errText(r.CancelErr), lim.err))
-		b.WriteString("\nCheck it on its run page and cancel it there if needed.\n\n")
+		if !oz.IsUncancellable(r.CancelErr) { // its message says where to stop it
+			b.WriteString("\nCheck it on its run page and cancel it there if needed.")
+		}
+		b.WriteString("\n\n")
 	}
 }
 

@@ -178,7 +178,7 @@ func goldenCases(t testing.TB) map[string]struct {
 		"blocked":             {blocked, failOn},
 		"blocked_report_only": {blocked, Options{FailOn: outcome.FailOn{}}},
 		"cancelled":           {cancelled, failOn},
-		"timed_out":           {timedOut, failOn},
+		"timed_out":           {timedOut, Options{FailOn: defaultFailOn(), Timeout: time.Hour}},
 		"submitted":           {submitted, failOn},
 		"api_error":           {apiErr, failOn},
 		"aborted":             {aborted, failOn},
@@ -219,7 +219,7 @@ func TestRenderVerdict(t *testing.T) {
 	}{
 		{"in fail_on", outcome.Result{Conclusion: outcome.Failed}, defaultFailOn(), "**This fails the step**: `failed` is in `fail_on`."},
 		{"fail_on none", outcome.Result{Conclusion: outcome.Failed}, nil, "This does not fail the step: `failed` is not in `fail_on`."},
-		{"succeeded", outcome.Result{Conclusion: outcome.Succeeded}, defaultFailOn(), "This does not fail the step."},
+		{"succeeded", outcome.Result{Conclusion: outcome.Succeeded}, defaultFailOn(), ""},
 		{"submitted", outcome.Result{Conclusion: outcome.Submitted}, defaultFailOn(), "This does not fail the step: `submitted` is not in `fail_on`."},
 		{"api error", outcome.Result{Err: errors.New("x")}, nil, "**This fails the step**: see what went wrong below."},
 		{"aborted", outcome.Result{Err: errors.New("x"), Aborted: true}, nil, "**This fails the step**: the step was stopped"},
@@ -228,7 +228,15 @@ func TestRenderVerdict(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Contains(t, Render(tt.r, Options{FailOn: tt.failOn}), tt.want)
+			got := Render(tt.r, Options{FailOn: tt.failOn})
+			if tt.want == "" {
+				assert.NotContains(t, got, "fail the step", "nothing to say")
+				return
+			}
+			assert.Contains(t, got, tt.want)
+			first, _, _ := strings.Cut(got, "\n")
+			assert.NotContains(t, first, "fail the step", "the verdict is not the first line")
+			assert.NotContains(t, first, "fails the step", "the verdict is not the first line")
 		})
 	}
 }

@@ -24,13 +24,9 @@ func Text(r outcome.Result, opts Options) string {
 	b.Grow(2048)
 	title := opts.title(plainText)
 	icon, words := ending(r, func(s string) string { return plainInline(cut(s, maxWord)) })
-	b.WriteString(icon + " " + title + words + "\n")
-	b.WriteString(verdict(r, opts, plainText) + "\n")
-	for _, note := range notes(r, plainText) {
-		b.WriteString(note + "\n")
-	}
-	b.WriteString("\n")
+	b.WriteString(icon + " " + title + words + "\n\n")
 	writeTextTable(&b, r)
+	writeVerdict(&b, r, opts, plainText, "step")
 	writeTextStatus(&b, r.Run)
 	writeTextProblems(&b, r)
 	writeTextLists(&b, r.Run)
@@ -163,7 +159,9 @@ func writeTextProblems(b *strings.Builder, r outcome.Result) {
 	if r.CancelErr != nil {
 		b.WriteString("  The remote run may still be going: cancelling it failed:\n")
 		writeIndented(b, errText(r.CancelErr), "    ")
-		b.WriteString("  Check it on its run page and cancel it there if needed.\n")
+		if !oz.IsUncancellable(r.CancelErr) { // its message says where to stop it
+			b.WriteString("  Check it on its run page and cancel it there if needed.\n")
+		}
 	}
 	b.WriteString("\n")
 }

@@ -295,7 +295,7 @@ func (d *downloader) one(ctx context.Context, f oz.FileArtifact) (outcome.File, 
 	if limit <= 0 {
 		return outcome.File{}, fmt.Errorf("the files downloaded before it hold %s, the limit for all of them", workspace.Size(d.o.MaxTotal))
 	}
-	file, path, err := d.create(f, art)
+	file, path, name, err := d.create(f, art)
 	if err != nil {
 		return outcome.File{}, err
 	}
@@ -323,7 +323,7 @@ func (d *downloader) one(ctx context.Context, f oz.FileArtifact) (outcome.File, 
 		return outcome.File{}, stopped(ctx, err)
 	}
 	d.total += n
-	return outcome.File{Path: d.relative(path), Size: n}, nil
+	return outcome.File{Path: d.relative(path), Name: name, Size: n}, nil
 }
 
 // fits says why a file of n bytes, as announced, is not downloaded.
@@ -338,8 +338,9 @@ func (d *downloader) fits(n int64) error {
 }
 
 // create makes the file for f below FilesDir: its cleaned path, or with
-// -2, -3, ... when that is taken.
-func (d *downloader) create(f oz.FileArtifact, art *oz.ArtifactResponse) (*os.File, string, error) {
+// -2, -3, ... when that is taken. name is that path below FilesDir, with
+// slashes.
+func (d *downloader) create(f oz.FileArtifact, art *oz.ArtifactResponse) (file *os.File, path, name string, err error) {
 	rel := ""
 	for _, name := range []string{f.Filepath, f.Filename, art.Data.Filepath, art.Data.Filename} {
 		if rel = cleanName(name); rel != "" {
@@ -359,11 +360,11 @@ func (d *downloader) create(f oz.FileArtifact, art *oz.ArtifactResponse) (*os.Fi
 			continue
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
-		return file, path, nil
+		return file, path, try, nil
 	}
-	return nil, "", fmt.Errorf("%s and %d other names for it are taken in %s", rel, maxTries-1, d.o.FilesDir)
+	return nil, "", "", fmt.Errorf("%s and %d other names for it are taken in %s", rel, maxTries-1, d.o.FilesDir)
 }
 
 // relative is path relative to the workspace, with slashes (absolute when
