@@ -121,14 +121,14 @@ func check(p *plan, r *result) []string {
 	if r.followupsTaken > 1 || r.followupPosts > 2 || (r.followupPosts == 2 && !strings.Contains(strings.Join(p.faultNames, ";"), "follow-up 429")) {
 		bad("%d follow-ups taken, %d sent: never two", r.followupsTaken, r.followupPosts)
 	}
-	if !p.followup && r.followupPosts > 0 {
+	if !p.followup && !p.blockedReply && r.followupPosts > 0 {
 		bad("%d follow-ups sent without the followup input", r.followupPosts)
 	}
 	// The answer is read once. After a follow-up to an ended run, the
 	// conversation is also read before it is sent, and at most once a
 	// status read while the run may show its stale state.
 	convReads := 1
-	if p.followup && p.wait {
+	if (p.followup || p.blockedReply) && p.wait {
 		convReads = 2 + r.gets
 	}
 	if r.conversations > convReads && !strings.Contains(strings.Join(p.faultNames, ";"), "conversation") {

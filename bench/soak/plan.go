@@ -70,6 +70,9 @@ type plan struct {
 	signalRoute   string   // the signal goes once this route has been called (it hangs), not after the first request
 	manyArtifacts bool     // the status reads list more FILE artifacts than are read
 	notes         []string // more of what was drawn, for the report
+
+	// Issue 21's inputs, drawn after those (drawSpend).
+	blockedReply bool // on_blocked: reply answers the BLOCKED run once
 }
 
 // ozFilesDir is files_dir when set.
@@ -361,7 +364,8 @@ func newPlan(i int, r *rand.Rand) *plan {
 			p.inputs["followup"] = strings.Join(tags, " ") + " " + p.inputs["followup"]
 		}
 	}
-	p.drawWork(r) // last of all: issue 16's classes of the agent's work
+	p.drawWork(r)  // issue 16's classes of the agent's work
+	p.drawSpend(r) // last of all: issue 21's inputs
 	return p
 }
 
