@@ -300,3 +300,28 @@ func TestBatchNeverARunTwice(t *testing.T) {
 		assert.Equal(t, 1, n, "item %s has %d runs", k, n)
 	}
 }
+
+func TestBatchHeartbeatCounts(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 15, 0, 0, 0, time.UTC)
+	rep := &logReporter{}
+	b := &batch{rep: rep, opts: Options{Heartbeat: time.Minute, Now: func() time.Time { return now }}, lastHeartbeat: now}
+	b.res.Started = now
+	add := func(started, creating, done bool, state oz.State, c outcome.Conclusion) {
+		w := &waiter{}
+		w.res.State, w.res.Conclusion = state, c
+		b.runs = append(b.runs, &batchRun{w: w, started: started, creating: creating, done: done})
+	}
+	add(true, false, false, oz.StateInProgress, "")
+	add(true, false, true, oz.StateSucceeded, outcome.Succeeded)
+	add(true, false, false, oz.StateQueued, "")
+	add(true, false, false, oz.StateInProgress, "")
+	add(true, true, false, "", "")
+	add(false, false, false, "", "")
+	add(true, false, true, oz.StateFailed, outcome.Failed)
+	b.heartbeat()
+	assert.Empty(t, rep.text(), "not before a heartbeat is due")
+	now = now.Add(61 * time.Second)
+	b.heartbeat()
+	assert.Equal(t, "log [1:01] 1 starting, 1 QUEUED, 2 INPROGRESS, 1 succeeded, 1 failed, 1 to start", rep.text())
+}
