@@ -310,3 +310,76 @@ func TestProcessCommentForItsReaders(t *testing.T) {
 		assert.Contains(t, again.stdout, "no comment was written")
 	})
 }
+
+// The words a new user reads (issue 22 item 6), each said once and right.
+func TestProcessWords(t *testing.T) {
+	t.Parallel()
+	t.Run("a run that failed before it had a conversation", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": "[fake:fail] x"}).run()
+		require.Equal(t, 1, s.code)
+		assert.NotContains(t, s.stdout, "older servers")
+		assert.Contains(t, s.stdout, "No answer to show: the run ended FAILED before the agent had a conversation.")
+	})
+	t.Run("a server without conversations", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": "[fake:noconversation] x"}).run()
+		require.Equal(t, 0, s.code)
+		assert.Contains(t, s.stdout, "older servers do not serve conversations")
+	})
+	t.Run("the ending said once", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, nil).run()
+		require.Equal(t, 0, s.code)
+		id := fake.Runs()[0].RunID
+		assert.Contains(t, s.stdout, "::notice title=Oz run succeeded::run "+id+" succeeded")
+		assert.NotContains(t, s.stdout, "ended succeeded")
+		assert.NotContains(t, s.stdout, "(state SUCCEEDED)")
+	})
+	t.Run("the timeout named", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": "[fake:slow] x", "timeout": "300ms"}).run()
+		require.Equal(t, 4, s.code)
+		assert.Contains(t, s.file("summary"), "The run did not end within 300ms (`timeout`).")
+	})
+	t.Run("one 422", func(t *testing.T) {
+		t.Parallel()
+		fake, base := newFake(t)
+		s := githubStep(t, base, map[string]string{"prompt": "[fake:uncancellable] [fake:slow] x", "timeout": "300ms"}).run()
+		require.Equal(t, 4, s.code)
+		id := fake.Runs()[0].RunID
+		assert.Equal(t, 1, strings.Count(s.stdout, "HTTP 422"))
+		assert.NotContains(t, s.stdout, "cancelling run "+id+": cancel run", "the call named once")
+		var warning string
+		for _, l := range strings.Split(s.stdout, "\n") {
+			if strings.HasPrefix(l, "::warning title=Oz run may still be going::") {
+				warning = l
+			}
+		}
+		assert.Equal(t, 1, strings.Count(warning, "run page"), "the advice once: %s", warning)
+		assert.Equal(t, 1, strings.Count(warning, "cannot be cancelled"), "the reason once: %s", warning)
+		sum := s.file("summary")
+		assert.Equal(t, 1, strings.Count(sum, "run page in Oz"), "the summary advises once")
+		assert.NotContains(t, sum, "Check it on its run page and cancel it there")
+	})
+	t.Run("debug lists the files this platform writes", func(t *testing.T) {
+		t.Parallel()
+		_, base := newFake(t)
+		gh := githubStep(t, base, map[string]string{"debug": "true"}).run()
+		require.Equal(t, 0, gh.code)
+		for _, name := range []string{"dotenv", "summary_file", "junit_file", "output_file"} {
+			assert.NotContains(t, gh.stdout, "\n  "+name+": ", "GitHub writes no %s", name)
+		}
+		assert.Contains(t, gh.stdout, "\n  result_file: (unset)\n")
+		gl := gitlabStep(t, base, "x")
+		gl.env["INPUT_DEBUG"] = "true"
+		gl.run()
+		require.Equal(t, 0, gl.code)
+		assert.Contains(t, gl.stdout, "\n  dotenv: oz-run.env\n")
+		assert.Contains(t, gl.stdout, "\n  junit_file: oz-run-junit.xml\n")
+	})
+}

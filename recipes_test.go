@@ -103,7 +103,7 @@ func TestRecipeAnswerAReviewCommentWithAFollowup(t *testing.T) {
 	require.Equal(t, pr.outputs()["run_id"], runID)
 
 	comment := githubStep(t, base, map[string]string{"prompt": "", "run_id": runID,
-		"followup": "/oz please also update the docs [fake:nopr]", "timeout": "30m"})
+		"followup": "please also update the docs [fake:nopr]", "timeout": "30m"}) // the recipe's msg step took "/oz " off
 	comment.env["GITHUB_EVENT_NAME"] = "issue_comment"
 	comment.run()
 	require.Equal(t, 0, comment.code)
@@ -112,6 +112,8 @@ func TestRecipeAnswerAReviewCommentWithAFollowup(t *testing.T) {
 	assert.NotEmpty(t, out["agent_output"])
 	fus := fake.Followups(runID)
 	require.Len(t, fus, 1, "one follow-up")
+	assert.Equal(t, "please also update the docs [fake:nopr]", fus[0].Message, "the agent gets the request, not the /oz command")
+	assert.Contains(t, comment.file("summary"), "(since the follow-up)", "the duration counts from the follow-up")
 	assert.Equal(t, oz.OutcomeHandoffExecution, fus[0].Outcome)
 	assert.Contains(t, comment.stderr+comment.stdout, "still shows its state from before the follow-up", "the stale state was seen, and not taken")
 	assert.Regexp(t, `SUCCEEDED -> (QUEUED|PENDING|CLAIMED|INPROGRESS)`, comment.stdout+comment.stderr, "it waited for the new execution")

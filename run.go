@@ -267,6 +267,9 @@ func logSettings(p ci.Platform, cfg *config.Config) {
 	end := p.Group("Every setting (debug)")
 	defer end()
 	for _, s := range cfg.Settings() {
+		if s.OffGitHub && p.Name() == "github" {
+			continue // files this platform does not write
+		}
 		v := s.Value
 		if v == "" {
 			v = "(unset)"

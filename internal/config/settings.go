@@ -17,6 +17,10 @@ import (
 type Setting struct {
 	Name  string
 	Value string // "" when the input is unset
+	// OffGitHub marks a file that only GitLab and other CIs (and a
+	// terminal, when asked) write: the dotenv, summary, JUnit and answer
+	// files. A GitHub step writes none of them.
+	OffGitHub bool
 }
 
 // isSecret reports whether an input's value is never shown: the key, and
@@ -48,7 +52,7 @@ func (c *Config) Settings() []Setting {
 		default:
 			v = shortLine(v)
 		}
-		out = append(out, Setting{Name: in.name, Value: v})
+		out = append(out, Setting{Name: in.name, Value: v, OffGitHub: in.gitlab})
 	}
 	return out
 }

@@ -356,8 +356,12 @@ func sessionCell(u string) (string, bool) {
 func runURL(id string) string { return oz.RunURL(url.PathEscape(id)) }
 
 // duration is the run's run_time if it has one, else the time the step
-// waited for it.
+// waited for it. After a follow-up it is the time since the follow-up
+// (the step's start): the run's run_time counts its earlier work too.
 func duration(r outcome.Result, f format) string {
+	if r.Followup != nil && !r.Started.IsZero() && !r.Ended.Before(r.Started) {
+		return human(r.Ended.Sub(r.Started)) + " (since the follow-up)"
+	}
 	if r.Run != nil && !isBlank(r.Run.RunTime) {
 		if d, ok := parseRunTime(r.Run.RunTime); ok {
 			return human(d)

@@ -136,7 +136,7 @@ func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, o
 	}
 	wctx, cancel := context.WithTimeoutCause(ctx, opts.Time, errWorkTime)
 	defer cancel()
-	w.Answer, w.ConversationID = readAnswer(ctx, wctx, api, runID, log, opts, &w.Warnings)
+	w.Answer, w.ConversationID = readAnswer(ctx, wctx, api, runID, run, log, opts, &w.Warnings)
 	if w.ConversationID == "" && run != nil {
 		w.ConversationID = run.ConversationID
 	}
@@ -165,6 +165,14 @@ func Read(ctx context.Context, api API, runID string, run *oz.Run, log Logger, o
 	return w
 }
 
+// neverStarted reports whether run ended other than SUCCEEDED without a
+// conversation or a session: the agent never started, so it has nothing
+// to say on any server.
+func neverStarted(run *oz.Run) bool {
+	return run != nil && run.State.IsTerminal() && run.State != oz.StateSucceeded &&
+		run.ConversationID == "" && run.SessionID == "" && run.SessionLink == ""
+}
+
 // errWorkTime is the cause of the work's deadline (Options.Time), and
 // errAnswerTime of the conversation's (Options.ConversationTime).
 var (
@@ -175,12 +183,18 @@ var (
 // readAnswer reads the conversation once, within wctx (the work's budget)
 // and o.ConversationTime: the answer and the conversation's id. ctx is
 // the step's: its end is a signal.
-func readAnswer(ctx, wctx context.Context, api API, runID string, log Logger, o Options, warnings *[]string) (answer, conversationID string) {
+func readAnswer(ctx, wctx context.Context, api API, runID string, run *oz.Run, log Logger, o Options, warnings *[]string) (answer, conversationID string) {
 	cctx, cancel := context.WithTimeoutCause(wctx, o.ConversationTime, errAnswerTime)
 	defer cancel()
 	conv, err := api.GetConversation(cctx, runID)
 	switch {
 	case err == nil:
+	case errors.Is(err, oz.ErrNoConversation) && neverStarted(run):
+		// A run that failed before the agent started has no conversation
+		// on any server.
+		log.Logf("No answer to show: the run ended %s before the agent had a conversation.", run.State)
+		log.Debugf("reading the conversation of run %s: %v", runID, err)
+		return "", ""
 	case errors.Is(err, oz.ErrNoConversation):
 		log.Logf("No answer to show: the run has no conversation (the API answered 404; older servers do not serve conversations).")
 		log.Debugf("reading the conversation of run %s: %v", runID, err)
