@@ -79,3 +79,16 @@ func TestReattachedIsSaid(t *testing.T) {
 	r.Reattached.Attempt = ""
 	assert.Contains(t, Render(r, Options{}), "from an earlier attempt of this step")
 }
+
+// TestBlockedShowsTheQuestionAndTheSession: a BLOCKED run's question (its
+// status message) is shown with the session link where it can be
+// answered, in the summary and in the comment.
+func TestBlockedShowsTheQuestionAndTheSession(t *testing.T) {
+	t.Parallel()
+	r := terminal(oz.StateBlocked, outcome.Blocked, &oz.StatusMessage{Message: "Which branch should I push to?"})
+	r.Run.SessionLink = "https://app.warp.dev/session/sess_1"
+	for kind, got := range map[string]string{"summary": Render(r, Options{}), "comment": Comment(r, Options{}), "text": Text(r, Options{})} {
+		assert.Contains(t, got, "Which branch should I push to?", kind)
+		assert.Contains(t, got, "https://app.warp.dev/session/sess_1", kind)
+	}
+}
