@@ -98,6 +98,7 @@ type batchRun struct {
 	w        *waiter
 	started  bool // its create has been tried
 	creating bool // its create is under way
+	seen     time.Time // when a list last showed it (or it was created)
 	done     bool // ended (a conclusion or an error), or never started
 	created  bool // its create succeeded: it has a run id
 }
@@ -179,6 +180,7 @@ func (b *batch) run(ctx context.Context) {
 	timer.Stop()
 	defer timer.Stop()
 	pollDue := false
+	var pollAt time.Time // when the armed timer fires
 	for {
 		// Start what may start.
 		for !b.stop && b.active < b.spec.MaxParallel && b.next < len(b.runs) && waitCtx.Err() == nil {
@@ -198,7 +200,9 @@ func (b *batch) run(ctx context.Context) {
 		}
 		if !pollDue && b.working() > 0 {
 			pollDue = true
-			timer.Reset(b.nextWait(bo))
+			d := b.nextWait(bo)
+			timer.Reset(d)
+			pollAt = time.Now().Add(d)
 		}
 		select {
 		case <-waitCtx.Done():
@@ -218,11 +222,15 @@ func (b *batch) run(ctx context.Context) {
 				continue
 			}
 			r.created = true
+			r.seen = b.opts.Now()
 			b.byID[r.w.res.RunID] = r
 			bo.Reset()
-			if pollDue {
-				timer.Stop()
-				pollDue = false
+			if pollDue && time.Until(pollAt) > b.spec.PollInterval {
+				// A new run is polled soon (a quick failure is seen
+				// early), but a stream of creates never holds the poll
+				// off: a poll already due sooner stays.
+				timer.Reset(b.spec.PollInterval)
+				pollAt = time.Now().Add(b.spec.PollInterval)
 			}
 			switch {
 			case r.w.res.State.IsTerminal():
@@ -268,7 +276,7 @@ func (b *batch) poll(ctx context.Context) bool {
 	if !b.res.ListRefused {
 		changed, ok := b.list(ctx)
 		if ok {
-			return changed
+			return b.unseen(ctx) || changed
 		}
 	}
 	if !b.res.ListRefused {
@@ -293,6 +301,36 @@ func (b *batch) poll(ctx context.Context) bool {
 			changed = true
 		default:
 			b.rep.Debugf("[%s] reading run %s failed, retrying: %v", r.key, r.w.res.RunID, err)
+		}
+	}
+	return changed
+}
+
+// unseen reads each working run that no list has shown for a while (ten
+// of the longest polls): a server whose list misses a run's writes, or
+// that stamps them oddly, cannot hold the batch until its timeout. True
+// when something changed.
+func (b *batch) unseen(ctx context.Context) bool {
+	stale := 10 * max(b.spec.PollMaxInterval, b.spec.PollInterval)
+	now := b.opts.Now()
+	changed := false
+	for _, r := range b.runs {
+		if !r.created || r.done || now.Sub(r.seen) < stale || ctx.Err() != nil {
+			continue
+		}
+		r.seen = now
+		b.res.Reads++
+		run, err := b.api.GetRun(ctx, r.w.res.RunID)
+		switch {
+		case err == nil:
+			b.rep.Debugf("[%s] no list has shown run %s for %s: read it", r.key, r.w.res.RunID, stale)
+			if b.observe(r, run) {
+				changed = true
+			}
+		case ctx.Err() == nil && !oz.IsTransient(err):
+			r.w.res.Err = fmt.Errorf("reading run %s: %w", r.w.res.RunID, err)
+			b.end(r)
+			changed = true
 		}
 	}
 	return changed
@@ -328,6 +366,7 @@ func (b *batch) list(ctx context.Context) (changed, ok bool) {
 		if r == nil || r.done {
 			continue
 		}
+		r.seen = b.opts.Now()
 		own := *run // not the page's array: a run keeps only its own
 		if b.observe(r, &own) {
 			changed = true

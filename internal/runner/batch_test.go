@@ -325,3 +325,14 @@ func TestBatchHeartbeatCounts(t *testing.T) {
 	b.heartbeat()
 	assert.Equal(t, "log [1:01] 1 starting, 1 QUEUED, 2 INPROGRESS, 1 succeeded, 1 failed, 1 to start", rep.text())
 }
+
+func TestBatchListMissingRuns(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	// A list that never shows a run: each is read on its own once no list
+	// has shown it for ten of the longest polls.
+	fake.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Status: 200, Body: `{"runs":[],"page_info":{"has_next_page":false}}`})
+	res := RunBatch(t.Context(), batchSpec(3, repeat(3, "do it")...), client, &logReporter{}, fastOpts)
+	assert.Equal(t, "k1=succeeded k2=succeeded k3=succeeded", conclusions(res))
+	assert.Positive(t, fake.Count("GET /agent/runs/{id}"))
+}
