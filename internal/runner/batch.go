@@ -96,11 +96,11 @@ const listPageSize = 100
 type batchRun struct {
 	key      string
 	w        *waiter
-	started  bool // its create has been tried
-	creating bool // its create is under way
+	started  bool      // its create has been tried
+	creating bool      // its create is under way
 	seen     time.Time // when a list last showed it (or it was created)
-	done     bool // ended (a conclusion or an error), or never started
-	created  bool // its create succeeded: it has a run id
+	done     bool      // ended (a conclusion or an error), or never started
+	created  bool      // its create succeeded: it has a run id
 }
 
 // createdRun is a create's end: the run, and whether it was created.
