@@ -81,6 +81,13 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 				Accepted: "leave wait unset (true) with prompts"})
 		}
 	}
+	for _, name := range []string{"output_schema", "pass_if"} {
+		// Not yet judged per run of a batch: refused rather than ignored.
+		if l.values[name] != "" {
+			errs = append(errs, &InputError{Input: name, Problem: "is not supported with prompts yet",
+				Accepted: "leave " + name + " unset with prompts for now"})
+		}
+	}
 	if ob := l.values["on_blocked"]; ob != "" && ob != "fail" {
 		errs = append(errs, &InputError{Input: "on_blocked", Value: ob, Problem: "is not supported with prompts yet",
 			Accepted: "leave on_blocked unset (fail) with prompts: a BLOCKED run of a batch concludes blocked"})
