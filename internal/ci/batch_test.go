@@ -1,8 +1,10 @@
 package ci
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
 func batchReport(runs string) Report {
@@ -78,4 +82,15 @@ func TestRunsValueCapped(t *testing.T) {
 	var back []map[string]string
 	require.NoError(t, json.Unmarshal([]byte(v), &back))
 	assert.NotEmpty(t, back)
+}
+
+func TestLocalWritesNoRunsFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	l := newLocal(Options{Getenv: env(nil), Stdout: &out, Stderr: &out, Workspace: workspace.New(dir, false), Now: fixedNow})
+	require.NoError(t, l.Publish(batchReport(`[{"key":"a"}]`)))
+	_, err := os.Stat(filepath.Join(dir, RunsFile))
+	assert.True(t, os.IsNotExist(err), "no runs file on a terminal: %v", err)
+	assert.Contains(t, out.String(), `runs: [{"key":"a"}]`)
 }

@@ -41,6 +41,7 @@ func (l *local) Metadata() map[string]string { return map[string]string{} }
 // files whose paths are set; then it prints the outputs and the summary.
 func (l *local) Publish(r Report) error {
 	outs, err := prepareOutputs(l.o, &l.sec, r, l.Warning)
+	r.RunsJSON = nil // a terminal writes only the files asked for, and runs has no input: it is printed
 	err = errors.Join(err, writeReports(l.o, &l.sec, r, outs))
 	if shown := nonEmpty(outs); len(shown) > 0 {
 		l.print(l.out, outputsText(shown))
