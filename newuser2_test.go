@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/comment/forgefake"
+	"github.com/oz-run/oz-run-action/internal/config"
+	"github.com/oz-run/oz-run-action/internal/report"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -382,4 +385,14 @@ func TestProcessWords(t *testing.T) {
 		assert.Contains(t, gl.stdout, "\n  dotenv: oz-run.env\n")
 		assert.Contains(t, gl.stdout, "\n  junit_file: oz-run-junit.xml\n")
 	})
+}
+
+// The README's inputs, where a CI log points, are one address.
+func TestInputsURL(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, report.InputsURL, config.InputsURL)
+	assert.True(t, strings.HasSuffix(report.InputsURL, "#inputs"))
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "\n## Inputs\n", "the anchor exists")
 }

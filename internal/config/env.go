@@ -56,7 +56,8 @@ func unknownInputs(e Env) []string {
 		if best, ok := closestInput(rest); ok {
 			msg += "did you mean " + best + "?"
 		} else {
-			msg += "see oz-run --help for the inputs"
+			// Read in a CI log mostly, where oz-run --help cannot be run.
+			msg += "the inputs are listed at " + InputsURL
 		}
 		warnings = append(warnings, msg)
 	}

@@ -68,6 +68,7 @@ func Build(res outcome.Result, opts Options) ci.Report {
 
 // InputsURL is where every input is described, for a reader of a CI log
 // (who cannot run oz-run --help there).
+// (config.InputsURL is the same: TestInputsURL.)
 const InputsURL = "https://github.com/oz-run/oz-run-action#inputs"
 
 // InputError is what a step stopped by invalid input publishes (as on
