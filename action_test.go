@@ -19,7 +19,8 @@ import (
 var contractOutputs = []string{
 	"run_id", "run_url", "state", "conclusion", "status_message", "error_code",
 	"session_link", "pr_urls", "artifacts", "credits", "run_time", "result_file",
-	"agent_output", "conversation_id", "files", "cost_usd", "tokens", "comment_url", "runs",
+	"agent_output", "conversation_id", "files", "cost_usd", "tokens", "comment_url",
+	"structured_output", "verdict", "findings", "runs",
 }
 
 // actionSpec reads the names and defaults under action.yml's inputs and
@@ -71,6 +72,7 @@ func TestActionMetadataMatchesTheContract(t *testing.T) {
 		"comment": "false", "github_token": "${{ github.token }}",
 		"on_blocked": "fail", "rerun": "attach",
 		"missing_key": "fail",
+		"pr_context":  "true", "output_retries": "1",
 	}
 	for _, name := range inputs {
 		assert.Equal(t, want[name], defaults[name], "default of %s", name)

@@ -112,13 +112,16 @@ Usage:
 
 Every input of oz-run --help may be given. As on any terminal, the report
 files are written only when asked for (--dotenv, --summary_file,
---junit_file, --output_file, --result_file), and --comment prints each
+--junit_file, --output_file, --result_file, --structured_file,
+--codequality_file), and --comment prints each
 state of the PR/MR comment as it would be edited (the demo has no pull
 request). A tag in the prompt picks what the fake run does, for example:
   oz-run demo --prompt "[fake:fail] fix it"     a run that fails (exit 1)
   oz-run demo --prompt "[fake:block] fix it"    a run that waits for approval
   oz-run demo --prompt "[fake:slow] x" --timeout 5s --on_timeout leave
   oz-run demo --prompts                          a batch of four runs (prompts)
+  oz-run demo --prompt "[fake:review-fail] review this" --output_schema review
+                                                 a review gate that rejects (exit 1)
 `
 
 // fakeServerUsage is fake-server's help; its flags follow.

@@ -191,7 +191,7 @@ func TestProcessSettingsAreLogged(t *testing.T) {
 	s.run()
 	require.Equal(t, 0, s.code)
 	assert.Contains(t, s.stdout, "\nSettings: environment env-1, model (server default), agent_mode normal, timeout 1h (then cancel), "+
-		"fail_on failed,error,blocked,cancelled,timed_out,over_budget, polls every 10ms growing to 50ms, API 127.0.0.1:")
+		"fail_on failed,error,blocked,cancelled,timed_out,rejected,invalid_output,over_budget, polls every 10ms growing to 50ms, API 127.0.0.1:")
 	assert.Contains(t, s.stdout, "::group::Every setting (debug)\n")
 	assert.Contains(t, s.stdout, "  warp_api_key: (set, not shown)\n")
 	assert.Contains(t, s.stdout, "  mcp: 1 server(s): gh (settings not shown)\n")

@@ -113,6 +113,7 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 			p.Warning("The agent's work", w)
 		}
 	}
+	res = judgeRun(ctx, cfg, client, p, runOpts, workOptions(cfg, sur.ws), res)
 	if work.Abort(ctx, &res) {
 		p.Warning("Aborted", res.Err.Error())
 	}
@@ -196,7 +197,7 @@ func startSinks(ctx context.Context, cfg *config.Config, env config.Env, p ci.Pl
 	if !cfg.Comment {
 		return nil, nil
 	}
-	opts := prcomment.Options{FailOn: cfg.FailOn, Title: cfg.Title, Redactor: red, Timeout: cfg.Timeout}
+	opts := prcomment.Options{FailOn: cfg.FailOn, Title: cfg.Title, Redactor: red, Timeout: cfg.Timeout, FileBase: fileBase(cfg)}
 	if rs.commentOut != nil {
 		return nil, []runner.Sink{prcomment.NewPrinter(rs.commentOut, opts)}
 	}
@@ -222,7 +223,7 @@ func startSinks(ctx context.Context, cfg *config.Config, env config.Env, p ci.Pl
 // summary is plain text too.
 func reportOptions(cfg *config.Config, p ci.Platform) report.Options {
 	return report.Options{FailOn: cfg.FailOn, Title: cfg.Title, Summary: cfg.Summary, Text: p.Name() == "local",
-		ResultFile: cfg.ResultFile, Timeout: cfg.Timeout, LeaveOnTimeout: cfg.OnTimeout == config.OnTimeoutLeave}
+		ResultFile: cfg.ResultFile, Timeout: cfg.Timeout, LeaveOnTimeout: cfg.OnTimeout == config.OnTimeoutLeave, FileBase: fileBase(cfg)}
 }
 
 // say prints one line of the report at its level.

@@ -34,6 +34,7 @@ func (s *surroundings) platform(cfg *config.Config) ci.Platform {
 	if cfg != nil {
 		o.Debug = cfg.Debug
 		o.OutputFile = cfg.OutputFile
+		o.StructuredFile, o.CodeQualityFile = cfg.StructuredFile, cfg.CodeQualityFile
 	}
 	p := ci.Detect(o)
 	p.Mask(s.secrets...)
@@ -70,5 +71,7 @@ func (s *surroundings) outputFiles(cfg *config.Config, p ci.Platform) []config.O
 		config.OutputFile{Input: "output_file", Path: cfg.OutputFile},
 		config.OutputFile{Input: "dotenv", Path: dotenv},
 		config.OutputFile{Input: "summary_file", Path: summaryFile},
-		config.OutputFile{Input: "junit_file", Path: junitFile})
+		config.OutputFile{Input: "junit_file", Path: junitFile},
+		config.OutputFile{Input: "structured_file", Path: cfg.StructuredFile},
+		config.OutputFile{Input: "codequality_file", Path: cfg.CodeQualityFile})
 }

@@ -30,6 +30,8 @@ var dotenvKeys = map[string]string{
 	"cost_usd":        "OZ_COST_USD",
 	"tokens":          "OZ_TOKENS",
 	"comment_url":     "OZ_COMMENT_URL",
+	"verdict":         "OZ_VERDICT",
+	"findings":        "OZ_FINDINGS",
 }
 
 // truncatedKey is set to true in the report when values were shortened to

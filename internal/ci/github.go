@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -141,6 +142,35 @@ func (g *github) annotate(kind, title, message string) {
 	issue("%s", message)
 }
 
+// annotateFile issues an annotation on a file (a review's finding):
+// go-githubactions escapes the message as workflow-command data (%, CR,
+// LF) and each property's value (also : and ,); the text is cleaned,
+// redacted and cut first, as for annotate.
+func (g *github) annotateFile(an Annotation) {
+	fields := map[string]string{"file": noLegacy(oneLine(g.sec.redact(clean(an.Path))))}
+	if an.Line > 0 {
+		fields["line"] = strconv.Itoa(an.Line)
+		if an.EndLine >= an.Line {
+			fields["endLine"] = strconv.Itoa(an.EndLine)
+		}
+	}
+	if title := noLegacy(truncate(oneLine(g.sec.redact(clean(an.Title))), maxTitle)); title != "" {
+		fields["title"] = title
+	}
+	message := noLegacy(truncate(g.sec.redact(clean(an.Message)), maxLogLine))
+	a := g.act.WithFieldsMap(fields)
+	issue := a.Noticef
+	switch an.Level {
+	case "warning":
+		issue = a.Warningf
+	case "error":
+		issue = a.Errorf
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	issue("%s", message)
+}
+
 // Group opens a ::group::. Groups do not nest on GitHub: a group opened
 // inside another is a plain line, and its end does nothing.
 func (g *github) Group(title string) (end func()) {
@@ -184,6 +214,9 @@ func (g *github) Publish(r Report) error {
 		if len(data) > 0 {
 			errs = append(errs, appendFile("the step outputs", "$GITHUB_OUTPUT", path, data))
 		}
+	}
+	for _, a := range r.Annotations {
+		g.annotateFile(a)
 	}
 	if r.Summary != "" {
 		summary := summaryText(g.sec.redact(r.Summary))

@@ -116,6 +116,12 @@ func writeReports(o Options, sec *secrets, r Report, outs []Output) error {
 	if p := o.SummaryFile; p != "" && r.Summary != "" {
 		errs = append(errs, o.Workspace.WriteFile("the summary file", p, []byte(summaryText(sec.redact(r.Summary)))))
 	}
+	if p := o.StructuredFile; p != "" && len(r.Structured) > 0 {
+		errs = append(errs, o.Workspace.WriteFile("the structured output file", p, append(sec.redactBytes(r.Structured), '\n')))
+	}
+	if p := o.CodeQualityFile; p != "" && r.CodeQuality != nil {
+		errs = append(errs, o.Workspace.WriteFile("the Code Quality report", p, append(sec.redactBytes(r.CodeQuality), '\n')))
+	}
 	if len(r.RunsJSON) > 0 {
 		errs = append(errs, o.Workspace.WriteFile("the runs file", RunsFile, runsFile(sec, r.RunsJSON)))
 	}

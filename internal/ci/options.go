@@ -31,7 +31,11 @@ type Options struct {
 	// OutputFile is where the agent's answer goes (GitLab and other CIs),
 	// when there is one; empty writes none.
 	OutputFile string
-	Now        func() time.Time
+	// StructuredFile receives the structured_output value and
+	// CodeQualityFile a review's GitLab Code Quality report (GitLab and
+	// other CIs), when there is one; empty writes none.
+	StructuredFile, CodeQualityFile string
+	Now                             func() time.Time
 }
 
 func (o Options) withDefaults() Options {

@@ -39,7 +39,7 @@ var (
 	urlListOutputs   = map[string]bool{"pr_urls": true}
 	lineListOutputs  = map[string]bool{"pr_urls": true, "files": true}
 	multiLineOutputs = map[string]bool{"status_message": true, "agent_output": true, "pr_urls": true, "files": true}
-	jsonOutputs      = map[string]bool{"artifacts": true}
+	jsonOutputs      = map[string]bool{"artifacts": true, "structured_output": true}
 )
 
 // MaxOutputValue and MaxResultFile are what is kept at most of an output

@@ -42,6 +42,29 @@ type Report struct {
 	// RunsJSON, for a batch, is the runs output's value: off GitHub it
 	// goes to RunsFile too.
 	RunsJSON []byte
+	// Structured is the structured_output value (compact JSON): off
+	// GitHub it goes to Options.StructuredFile too; nil writes none.
+	Structured []byte
+	// CodeQuality is a review's GitLab Code Quality report (a JSON array):
+	// off GitHub it goes to Options.CodeQualityFile; nil writes none.
+	CodeQuality []byte
+	// Annotations are a review's findings that GitHub shows on the
+	// changed files (at most 10 a severity, most severe first); the text
+	// is the agent's and is escaped where it is written.
+	Annotations []Annotation
+}
+
+// Annotation is one finding on a file: GitHub's ::error file=...,line=...::
+// workflow command.
+type Annotation struct {
+	// Level is "error", "warning" or "notice".
+	Level string
+	// Path is relative to the repository root; Line and EndLine are 0 when
+	// not known.
+	Path          string
+	Line, EndLine int
+	Title         string
+	Message       string
 }
 
 // Platform is the CI system, as the runner and main see it.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/prfacts"
+	"github.com/oz-run/oz-run-action/internal/verdict"
 )
 
 // Config is every contract input, parsed and validated.
@@ -92,6 +94,20 @@ type Config struct {
 	// OutputFile receives the agent's answer, when there is one.
 	OutputFile string
 
+	// The agent's verdict: PRContext appends PR (the job's PR/MR facts,
+	// nil without one) to the prompt; Judge is output_schema and pass_if,
+	// compiled (a nil Schema judges nothing); OutputRetries is how many
+	// repair follow-ups may be sent.
+	PRContext     bool
+	PR            *prfacts.Facts
+	Judge         verdict.Spec
+	OutputRetries int
+	// StructuredFile and CodeQualityFile receive the structured answer
+	// and a review's Code Quality report (GitLab and other CIs; on a
+	// terminal only when asked for); empty writes none.
+	StructuredFile  string
+	CodeQualityFile string
+
 	// Batch is what prompts asks for (many runs in one step); nil without
 	// prompts.
 	Batch *Batch
@@ -116,4 +132,4 @@ const (
 )
 
 // DefaultFailOn is the fail_on default.
-const DefaultFailOn = "failed,error,blocked,cancelled,timed_out,over_budget"
+const DefaultFailOn = "failed,error,blocked,cancelled,timed_out,rejected,invalid_output,over_budget"

@@ -114,6 +114,14 @@ var inputs = []input{
 		doc: "token for the PR comment (needs pull-requests: write; the action passes the workflow's token)"},
 	{name: "gitlab_token", fallbackEnv: "GITLAB_TOKEN", arg: "token", set: token(func(c *Config) *string { return &c.GitLabToken }),
 		doc: "token for the MR comment: a project or personal access token with the api scope, in a masked variable (CI_JOB_TOKEN cannot write notes)"},
+	{name: "pr_context", def: "true", arg: boolArg, set: boolean(func(c *Config) *bool { return &c.PRContext }),
+		doc: "on a PR/MR event, append the PR/MR facts (repository, number, URL, head and base branches and commits; never its title, body or comments) to the prompt; false sends the prompt as written"},
+	{name: "output_schema", arg: "review|json|path", show: showOutputSchema, set: setOutputSchema,
+		doc: "a JSON Schema (inline JSON, or the path of a .json file relative to the workspace), or review for the built-in review schema: the agent's final answer must hold a JSON value valid against it (outputs structured_output, verdict, findings)"},
+	{name: "pass_if", arg: "expression", set: checkedLater,
+		doc: `an expression over output (the valid answer) that must be true for the run to pass, e.g. len(output.findings) == 0 (false: conclusion rejected); default output.verdict == "pass" with output_schema: review, else unset`},
+	{name: "output_retries", def: "1", arg: "0-3", set: setOutputRetries,
+		doc: "follow-ups oz-run may send asking the agent to correct an answer that does not match output_schema (still invalid: conclusion invalid_output)"},
 	{name: "prompts", arg: "list|path", show: showPrompts, set: batchInput,
 		doc: "many runs in one step: a YAML or JSON list (inline, or the path of a .yml, .yaml or .json file relative to the workspace) of prompts, or of objects with key, prompt, prompt_file, skill, environment, model, title; at most 256"},
 	{name: "max_parallel", arg: "n", set: batchInput,
@@ -141,6 +149,10 @@ var inputs = []input{
 		doc: "the job summary as a Markdown file, relative to the workspace; \"\" writes none"},
 	{name: "junit_file", report: true, def: "oz-run-junit.xml", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.JUnitFile }),
 		doc: "a JUnit report with one test case for the run, relative to the workspace; \"\" writes none"},
+	{name: "structured_file", report: true, def: "oz-run-output.json", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.StructuredFile }),
+		doc: "the structured_output value as a JSON file, relative to the workspace, written only when there is one (output_schema); \"\" writes none"},
+	{name: "codequality_file", report: true, def: "gl-code-quality-report.json", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.CodeQualityFile }),
+		doc: "with output_schema: review, the findings as a GitLab Code Quality report (artifacts:reports:codequality), relative to the workspace; \"\" writes none"},
 }
 
 // durationInput is a duration input; a bare number counts unit.

@@ -48,6 +48,9 @@ func Load(args []string, env Env, files Files) (*Config, []string, error) {
 		}
 	}
 	c.rerunContext(env)
+	for _, e := range l.checkVerdict(c, env) {
+		errs = append(errs, e)
+	}
 	for _, e := range l.check(c) {
 		errs = append(errs, e)
 	}

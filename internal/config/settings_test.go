@@ -62,7 +62,7 @@ func TestBrief(t *testing.T) {
 		want string
 	}{
 		{"defaults", nil, "environment (none), model (server default), agent_mode normal, timeout 1h (then cancel), " +
-			"fail_on failed,error,blocked,cancelled,timed_out,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
+			"fail_on failed,error,blocked,cancelled,timed_out,rejected,invalid_output,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
 		{"every part", env{"INPUT_ENVIRONMENT": "env-1", "INPUT_MODEL": "gpt-5", "INPUT_AGENT_MODE": "plan", "INPUT_TIMEOUT": "90s",
 			"INPUT_ON_TIMEOUT": "leave", "INPUT_FAIL_ON": "failed", "INPUT_POLL_INTERVAL": "1", "INPUT_POLL_MAX_INTERVAL": "1m",
 			"INPUT_API_URL": "http://127.0.0.1:8080/api/v1", "INPUT_MCP": `{"a": {"t": "t0ken"}}`},
@@ -70,9 +70,9 @@ func TestBrief(t *testing.T) {
 		{"attach, no wait, nothing fails", env{"INPUT_RUN_ID": "run-9", "INPUT_WAIT": "false", "INPUT_FAIL_ON": "none", "INPUT_API_URL": "https://proxy.example/oz/"},
 			"attach to run run-9, wait: false, fail_on none, polls every 2s growing to 30s, API proxy.example/oz"},
 		{"a follow-up, files", env{"INPUT_RUN_ID": "run-9", "INPUT_FOLLOWUP": "and the docs", "INPUT_FILES_DIR": "oz-files"},
-			"send a follow-up to run run-9, files into oz-files, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
+			"send a follow-up to run run-9, files into oz-files, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out,rejected,invalid_output,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
 		{"a conversation continued", env{"INPUT_PROMPT": "", "INPUT_CONVERSATION_ID": "conv-3"},
-			"continue conversation conv-3, environment (none), model (server default), agent_mode normal, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
+			"continue conversation conv-3, environment (none), model (server default), agent_mode normal, timeout 1h (then cancel), fail_on failed,error,blocked,cancelled,timed_out,rejected,invalid_output,over_budget, polls every 2s growing to 30s, API app.warp.dev"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

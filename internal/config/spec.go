@@ -5,6 +5,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/verdict"
 )
 
 // Spec is what the runner needs of the inputs for the step's run: the
@@ -13,9 +14,9 @@ import (
 // to send it, and how to wait.
 func (c *Config) Spec() runner.Spec {
 	return runner.Spec{
-		Create:          c.createRequest(),
+		Create:          c.sentRequest(),
 		RunID:           c.RunID,
-		Followup:        c.Followup,
+		Followup:        c.sentFollowup(),
 		Wait:            c.Wait,
 		Timeout:         c.Timeout,
 		PollInterval:    c.PollInterval,
@@ -27,6 +28,23 @@ func (c *Config) Spec() runner.Spec {
 		BlockedReply:    c.BlockedReply,
 		Rerun:           c.rerunSpec(),
 	}
+}
+
+// sentRequest is the create request with the prompt as it is sent (the
+// PR/MR facts and the schema block appended: SentPrompt).
+func (c *Config) sentRequest() oz.CreateRunRequest {
+	req := c.createRequest()
+	req.Prompt = c.SentPrompt()
+	return req
+}
+
+// sentFollowup is the followup input as it is sent: with output_schema,
+// the schema block appended, since the answer to it is judged.
+func (c *Config) sentFollowup() string {
+	if c.Followup == "" || c.Judge.Schema == nil {
+		return c.Followup
+	}
+	return verdict.Prompt(c.Followup, nil, c.Judge.Schema)
 }
 
 // createRequest is the create request the inputs ask for; its config only

@@ -72,7 +72,7 @@ func TestParseFailOn(t *testing.T) {
 		want outcome.FailOn
 		bad  []string // the Values of the errors
 	}{
-		{DefaultFailOn, outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true, outcome.OverBudget: true}, nil},
+		{DefaultFailOn, outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.Blocked: true, outcome.Cancelled: true, outcome.TimedOut: true, outcome.Rejected: true, outcome.InvalidOutput: true, outcome.OverBudget: true}, nil},
 		{"none", outcome.FailOn{}, nil},
 		{"NONE", outcome.FailOn{}, nil},
 		{"Failed, ERROR\n\ttimed_out", outcome.FailOn{outcome.Failed: true, outcome.Error: true, outcome.TimedOut: true}, nil},

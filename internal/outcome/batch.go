@@ -30,7 +30,7 @@ type Batch struct {
 
 // worstFirst is the contract's order of a batch's conclusions, the worst
 // first; a conclusion not listed ranks after them.
-var worstFirst = []Conclusion{Error, Failed, "invalid_output", "rejected", OverBudget, Blocked, TimedOut, Cancelled, Succeeded}
+var worstFirst = []Conclusion{Error, Failed, InvalidOutput, Rejected, OverBudget, Blocked, TimedOut, Cancelled, Succeeded}
 
 func rank(c Conclusion) int {
 	for i, w := range worstFirst {

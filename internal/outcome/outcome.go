@@ -31,10 +31,17 @@ const (
 	// OverBudget: the run's reported cost reached max_cost_usd and oz-run
 	// cancelled it.
 	OverBudget Conclusion = "over_budget"
+	// Rejected: the run succeeded, its structured answer is valid and
+	// pass_if is false: the agent said no.
+	Rejected Conclusion = "rejected"
+	// InvalidOutput: the run succeeded but its answer holds no value valid
+	// against output_schema (after the repair follow-ups), or pass_if
+	// could not be evaluated on it.
+	InvalidOutput Conclusion = "invalid_output"
 )
 
 // Conclusions lists every conclusion, in the contract's order.
-var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted, OverBudget, Skipped}
+var Conclusions = []Conclusion{Succeeded, Failed, Error, Blocked, Cancelled, TimedOut, Submitted, Rejected, InvalidOutput, OverBudget, Skipped}
 
 // ConclusionOf maps a terminal state to its conclusion; unknown states fail.
 func ConclusionOf(s oz.State) Conclusion {

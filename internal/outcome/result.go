@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/verdict"
 )
 
 // The Result of a step: the run as last seen, its conclusion, and the
@@ -53,6 +54,10 @@ type Result struct {
 	// Work is what the agent said and made, read once the run has ended
 	// (after the runner returns); zero when nothing was read.
 	Work Work
+	// Verdict is what the agent concluded (output_schema): its answer
+	// judged once the run SUCCEEDED (Conclusion then Rejected or
+	// InvalidOutput when it says so); nil when nothing was judged.
+	Verdict *verdict.Outcome
 }
 
 // Followup is the follow-up the step sent, once the API accepted it.

@@ -34,6 +34,9 @@ type Options struct {
 	// JobURL is the page of the workflow run or job that runs the step;
 	// Start reads it from the environment (JobURL) when it is empty.
 	JobURL string
+	// FileBase is the web URL of the repository's files at the head
+	// commit, which a finding's path:line links to; empty links none.
+	FileBase string
 }
 
 // JobURL is the page of the workflow run (GitHub:
@@ -79,6 +82,6 @@ func (r *renderer) progress(pr comment.Progress) string {
 // works); the Markdown is redacted again after escaping.
 func (r *renderer) final(res outcome.Result) string {
 	body := summary.Comment(res, summary.Options{FailOn: r.opts.FailOn, Title: r.opts.Title, MaxBytes: r.maxBytes,
-		Timeout: r.opts.Timeout, JobURL: r.opts.JobURL})
+		Timeout: r.opts.Timeout, JobURL: r.opts.JobURL, FileBase: r.opts.FileBase})
 	return r.opts.Redactor.String(body)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/ci"
 	"github.com/oz-run/oz-run-action/internal/outcome"
+	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/summary"
 )
 
@@ -50,6 +51,10 @@ func BuildBatch(b outcome.Batch, opts Options) ci.Report {
 			c.Message = runMessage(run, opts)
 		}
 		r.Cases = append(r.Cases, c)
+	}
+	if opts.ResultFile != "" {
+		r.ResultFile = opts.ResultFile
+		r.ResultJSON = BatchResultJSON(b)
 	}
 	if opts.Summary {
 		so := summary.Options{FailOn: opts.FailOn, Title: opts.Title}
@@ -168,6 +173,9 @@ func BatchOutputs(b outcome.Batch, runs []byte) []ci.Output {
 		{Name: "cost_usd", Value: num(haveU, usd)},
 		{Name: "tokens", Value: tok},
 		{Name: "comment_url"},
+		{Name: "structured_output"},
+		{Name: "verdict"},
+		{Name: "findings"},
 		{Name: "runs", Value: string(runs)},
 	}
 }
@@ -253,4 +261,36 @@ func cutText(s string, limit int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// batchResultEntry is one run in a batch's result file.
+type batchResultEntry struct {
+	Key string  `json:"key"`
+	Run *oz.Run `json:"run"` // null for a run never created
+}
+
+// BatchResultJSON is a batch's result file: a JSON array in list order of
+// {key, run}, each run the last object read (null when none was), indented;
+// each run's artifacts only as many as its share of the file holds.
+func BatchResultJSON(b outcome.Batch) []byte {
+	share := ci.MaxResultFile / max(len(b.Runs), 1)
+	entries := make([]batchResultEntry, 0, len(b.Runs))
+	for _, r := range b.Runs {
+		e := batchResultEntry{Key: r.Key}
+		if run := r.Result.Run; run != nil {
+			c := *run
+			c.Artifacts = upTo(run.Artifacts, share)
+			e.Run = &c
+		} else if r.Result.RunID != "" {
+			e.Run = &oz.Run{RunID: r.Result.RunID, State: r.Result.State}
+		}
+		entries = append(entries, e)
+	}
+	var compact, out bytes.Buffer
+	enc := json.NewEncoder(&compact)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(entries) != nil || json.Indent(&out, compact.Bytes(), "", "  ") != nil {
+		return []byte("[]\n")
+	}
+	return out.Bytes()
 }

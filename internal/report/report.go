@@ -38,6 +38,9 @@ type Options struct {
 	// LeaveOnTimeout is on_timeout: leave: a run still going after the
 	// timeout may be waited for again.
 	LeaveOnTimeout bool
+	// FileBase is the web URL of the repository's files at the head
+	// commit, which a finding's path:line links to; empty links none.
+	FileBase string
 }
 
 // Build is what the platform publishes for res: the outputs (comment_url
@@ -53,12 +56,13 @@ func Build(res outcome.Result, opts Options) ci.Report {
 		Answer:   res.Work.Answer,
 	}
 	if opts.Summary {
-		so := summary.Options{FailOn: opts.FailOn, Timeout: opts.Timeout}
+		so := summary.Options{FailOn: opts.FailOn, Timeout: opts.Timeout, FileBase: opts.FileBase}
 		r.Summary = summary.Render(res, so)
 		if opts.Text {
 			r.SummaryText = summary.Text(res, so)
 		}
 	}
+	addVerdict(&r, res)
 	if opts.ResultFile != "" && res.RunID != "" { // no run, no run object
 		r.ResultFile = opts.ResultFile
 		r.ResultJSON = ResultJSON(res)
@@ -160,6 +164,8 @@ func Ending(res outcome.Result, opts Options) string {
 		}
 	case res.Conclusion == outcome.TimedOut:
 		fmt.Fprintf(&b, "run %s did not end within %s (timeout)%s", id, timeout, state)
+	case (res.Conclusion == outcome.Rejected || res.Conclusion == outcome.InvalidOutput) && res.Verdict != nil:
+		fmt.Fprintf(&b, "run %s succeeded, %s", id, verdictWords(res))
 	default:
 		// The conclusion once, in words; the state only when it says more
 		// (a state oz-run does not know, taken as failed).
@@ -267,6 +273,12 @@ func Outputs(res outcome.Result) []ci.Output {
 	for _, f := range res.Work.Files {
 		files = append(files, f.Path)
 	}
+	var structured []byte
+	verdictWord, findings := "", ""
+	if v := res.Verdict; v != nil && len(v.Structured) > 0 {
+		structured, verdictWord = v.Structured, v.Verdict
+		findings = reviewCounts(v)
+	}
 	artifacts := "[]"
 	if len(run.Artifacts) > 0 {
 		if b, err := oz.MarshalArtifacts(upTo(run.Artifacts, ci.MaxOutputValue)); err == nil {
@@ -291,6 +303,9 @@ func Outputs(res outcome.Result) []ci.Output {
 		{Name: "cost_usd", Value: costUSD},
 		{Name: "tokens", Value: tokens},
 		{Name: "comment_url"}, // set once the comment is written
+		{Name: "structured_output", Value: string(structured)},
+		{Name: "verdict", Value: verdictWord},
+		{Name: "findings", Value: findings},
 	}
 }
 

@@ -46,6 +46,7 @@ func Comment(r outcome.Result, opts Options) string {
 	writeVerdict(&b, r, opts, markdown, "check")
 	writeStatus(&b, r.Run, commentLimits)
 	writeProblems(&b, r, commentLimits)
+	writeFindings(&b, r, opts, commentFindings)
 	var tail strings.Builder
 	writePullRequests(&tail, r.Run, commentLimits)
 	writeFiles(&tail, r.Work.Files)

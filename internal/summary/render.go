@@ -34,6 +34,10 @@ type Options struct {
 	// JobURL is the page of the workflow run (GitHub) or job (GitLab) that
 	// ran the step, linked from the comment when it is a safe https URL.
 	JobURL string
+	// FileBase is the web URL of the repository's files at the head commit
+	// (ending in /), which a finding's path:line links to; empty links
+	// none.
+	FileBase string
 }
 
 // maxBytes is MaxBytes, or def when it is not set.
@@ -62,6 +66,7 @@ func Render(r outcome.Result, opts Options) string {
 	writeVerdict(&b, r, opts, markdown, "step")
 	writeStatus(&b, r.Run, summaryLimits)
 	writeProblems(&b, r, summaryLimits)
+	writeFindings(&b, r, opts, summaryFindings)
 	writePullRequests(&tail, r.Run, summaryLimits)
 	writeArtifacts(&tail, r.Run, summaryLimits)
 	writeFiles(&tail, r.Work.Files)
@@ -97,6 +102,12 @@ var conclusions = map[outcome.Conclusion]struct {
 		return "The run's reported cost reached " + f.lit("max_cost_usd") + ", so oz-run cancelled it. The API reports cost with a delay: the bill may be somewhat higher than the cost shown."
 	}},
 	outcome.TimedOut: {"⏱️", " timed out", nil}, // notes names the timeout
+	outcome.Rejected: {"👎", " was rejected by the agent's verdict", func(f format) string {
+		return "The run succeeded, but its answer does not pass " + f.lit("pass_if") + ": the agent said no (see why below)."
+	}},
+	outcome.InvalidOutput: {"⚠️", " gave no valid structured output", func(f format) string {
+		return "The run succeeded, but its answer holds no value valid against " + f.lit("output_schema") + " (see why below)."
+	}},
 	outcome.Submitted: {"📨", " was submitted", func(f format) string {
 		return "The step did not wait for the run to end (" + f.lit("wait: false") + "): follow it on the run page."
 	}},

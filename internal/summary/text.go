@@ -29,6 +29,7 @@ func Text(r outcome.Result, opts Options) string {
 	writeVerdict(&b, r, opts, plainText, "step")
 	writeTextStatus(&b, r.Run)
 	writeTextProblems(&b, r)
+	writeTextFindings(&b, r)
 	writeTextLists(&b, r.Run)
 	writeTextAnswer(&b, r.Work.Answer)
 	writeTextWork(&b, r.Work)

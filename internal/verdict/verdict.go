@@ -59,6 +59,9 @@ type Outcome struct {
 	// value (at most maxProblems); nil when it does. Only these can be
 	// repaired by a follow-up.
 	Problems []Problem
+	// Review is set when the answer is a valid review (output_schema:
+	// review): Findings are its findings, none or more.
+	Review bool
 }
 
 // maxProblems is how many problems an Outcome keeps.
@@ -86,6 +89,7 @@ func (s Spec) Judge(answer string) Outcome {
 		out.Verdict, _ = m["verdict"].(string)
 	}
 	if s.Schema.review {
+		out.Review = true
 		out.Findings = Findings(ex.value)
 	}
 	if s.Gate == nil {
