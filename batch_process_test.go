@@ -86,9 +86,18 @@ func mostWorking(t *testing.T, fake *ozfake.Server) int {
 func TestBatchProcessPasses(t *testing.T) {
 	t.Parallel()
 	fake, base := newFake(t)
-	s := batchStep(t, base, promptList(6, "fix it", nil), map[string]string{"max_parallel": "2"}).run()
+	s := batchStep(t, base, promptList(6, "fix it", nil), map[string]string{"max_parallel": "2", "result_file": "oz/result.json"}).run()
 	assert.Equal(t, 0, s.code)
 	outs := s.outputs()
+	assert.Equal(t, "oz/result.json", outs["result_file"])
+	var result []struct {
+		Key string         `json:"key"`
+		Run map[string]any `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(s.file("oz/result.json")), &result))
+	require.Len(t, result, 6)
+	assert.Equal(t, "r1", result[0].Key)
+	assert.Equal(t, "SUCCEEDED", result[0].Run["state"])
 	assert.Equal(t, "succeeded", outs["conclusion"])
 	for _, empty := range []string{"run_id", "state", "session_link", "agent_output"} {
 		assert.Empty(t, outs[empty], empty)

@@ -86,3 +86,19 @@ func TestRunsJSONCapped(t *testing.T) {
 	assert.Len(t, runs, 256)
 	assert.LessOrEqual(t, len(runs[0]["agent_output"].(string)), 4096)
 }
+
+func TestBatchResultFile(t *testing.T) {
+	t.Parallel()
+	r := BuildBatch(testBatch(), Options{ResultFile: "out/result.json"})
+	assert.Equal(t, "out/result.json", r.ResultFile)
+	var entries []struct {
+		Key string  `json:"key"`
+		Run *oz.Run `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal(r.ResultJSON, &entries))
+	require.Len(t, entries, 3)
+	assert.Equal(t, "a", entries[0].Key)
+	assert.Equal(t, "run-a", entries[0].Run.RunID)
+	assert.Nil(t, entries[2].Run)
+	assert.Empty(t, BuildBatch(testBatch(), Options{}).ResultFile)
+}
