@@ -44,34 +44,49 @@ func fileBase(cfg *config.Config) string {
 	return ""
 }
 
-// judgeRun judges res's answer as cfg.Judge says, asking for repairs, and
-// returns the result with its Verdict (and its conclusion rejected or
-// invalid_output when the verdict says so). A run that did not succeed, or
-// a step without output_schema, is returned as it is. The repair's run
-// may end otherwise (failed, timed out, aborted): that is the outcome.
+// judging is what judging a run's answer needs: output_schema and pass_if
+// (a nil Schema judges nothing), output_retries, and the run's Spec, whose
+// wait settings and timeout the repair follow-ups keep.
+type judging struct {
+	verdict verdict.Spec
+	retries int
+	run     runner.Spec
+}
+
+// judgeRun judges the step's run (judgeWith with the step's inputs).
 func judgeRun(ctx context.Context, cfg *config.Config, api *oz.Client, p ci.Platform, opts runner.Options, wopts work.Options, res outcome.Result) outcome.Result {
-	for asked := 0; judged(cfg, res); asked++ {
-		v := cfg.Judge.Judge(res.Work.Answer)
+	return judgeWith(ctx, judging{verdict: cfg.Judge, retries: cfg.OutputRetries, run: cfg.Spec()}, api, p, opts, wopts, res)
+}
+
+// judgeWith judges res's answer as j says, asking for repairs, and returns
+// the result with its Verdict (and its conclusion rejected or
+// invalid_output when the verdict says so). A run that did not succeed, or
+// one without output_schema, is returned as it is. The repair's run may end
+// otherwise (failed, timed out, aborted): that is the outcome. A batch
+// item's ended run is judged with it too, with the item's Spec.
+func judgeWith(ctx context.Context, j judging, api *oz.Client, p ci.Platform, opts runner.Options, wopts work.Options, res outcome.Result) outcome.Result {
+	for asked := 0; judged(j, res); asked++ {
+		v := j.verdict.Judge(res.Work.Answer)
 		repair := v.Repair()
-		if v.Conclusion != verdict.InvalidOutput || repair == "" || asked >= cfg.OutputRetries || ctx.Err() != nil {
+		if v.Conclusion != verdict.InvalidOutput || repair == "" || asked >= j.retries || ctx.Err() != nil {
 			return withVerdict(p, res, v)
 		}
-		left := cfg.Timeout - time.Since(res.Started)
+		left := j.run.Timeout - time.Since(res.Started)
 		if left <= 0 {
 			v.Reason += "; no time was left within timeout to ask the agent to correct it"
 			return withVerdict(p, res, v)
 		}
 		p.Notice("Structured output", fmt.Sprintf("The answer does not match output_schema (%s); asking the agent to correct it (follow-up %d of %d, within the %s left of timeout).",
-			v.Reason, asked+1, cfg.OutputRetries, outcome.FormatDuration(left.Round(time.Second))))
-		res = repairRun(ctx, cfg, api, p, opts, wopts, res, repair, left)
+			v.Reason, asked+1, j.retries, outcome.FormatDuration(left.Round(time.Second))))
+		res = repairRun(ctx, j.run, api, p, opts, wopts, res, repair, left)
 	}
 	return res
 }
 
 // judged reports whether res's answer is to be judged: output_schema is
 // set and the run SUCCEEDED (and was waited for).
-func judged(cfg *config.Config, res outcome.Result) bool {
-	return cfg.Judge.Schema != nil && res.Err == nil && !res.NoWait && res.Conclusion == outcome.Succeeded
+func judged(j judging, res outcome.Result) bool {
+	return j.verdict.Schema != nil && res.Err == nil && !res.NoWait && res.Conclusion == outcome.Succeeded
 }
 
 // withVerdict is res with the verdict v, and its conclusion.
@@ -93,8 +108,7 @@ func withVerdict(p ci.Platform, res outcome.Result, v verdict.Outcome) outcome.R
 // again (the runner's follow-up path: its stale-state rule), within left;
 // then reads the new answer. The step's run stays res's: when it started,
 // how it was started, the files downloaded after the first end.
-func repairRun(ctx context.Context, cfg *config.Config, api *oz.Client, p ci.Platform, opts runner.Options, wopts work.Options, res outcome.Result, repair string, left time.Duration) outcome.Result {
-	spec := cfg.Spec()
+func repairRun(ctx context.Context, spec runner.Spec, api *oz.Client, p ci.Platform, opts runner.Options, wopts work.Options, res outcome.Result, repair string, left time.Duration) outcome.Result {
 	spec.Create = oz.CreateRunRequest{}
 	spec.RunID, spec.Followup, spec.Wait, spec.Timeout = res.RunID, repair, true, left
 	spec.Rerun = runner.Rerun{}

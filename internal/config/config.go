@@ -94,8 +94,8 @@ type Config struct {
 	// OutputFile receives the agent's answer, when there is one.
 	OutputFile string
 
-	// The agent's verdict: PRContext appends PR (the job's PR/MR facts,
-	// nil without one) to the prompt; Judge is output_schema and pass_if,
+	// The agent's verdict: PR are the job's PR/MR facts (nil without one),
+	// which PRContext appends to the prompt; Judge is output_schema and pass_if,
 	// compiled (a nil Schema judges nothing); OutputRetries is how many
 	// repair follow-ups may be sent.
 	PRContext     bool

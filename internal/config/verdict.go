@@ -96,14 +96,10 @@ func (l *loader) checkVerdict(c *Config, env Env) []*InputError {
 			c.Judge.Gate = g
 		}
 	}
-	if l.values["prompts"] != "" && l.values["output_schema"] != "" {
-		errs = append(errs, &InputError{Input: "output_schema", Problem: "is not supported with prompts yet",
-			Accepted: "judge one run a step (prompt, prompt_file or skill) with output_schema"})
-	}
-	if c.PRContext {
-		if f, err := prfacts.Find(env.Get); err == nil || f.Number > 0 {
-			c.PR = &f
-		}
+	// The facts are read whatever pr_context says: the findings link to
+	// the head commit; only the prompt depends on it.
+	if f, err := prfacts.Find(env.Get); err == nil || f.Number > 0 {
+		c.PR = &f
 	}
 	return errs
 }
@@ -116,5 +112,9 @@ func (c *Config) SentPrompt() string {
 	if c.Prompt == "" && c.Skill == "" && c.Judge.Schema == nil {
 		return ""
 	}
-	return verdict.Prompt(c.Prompt, c.PR, c.Judge.Schema)
+	pr := c.PR
+	if !c.PRContext {
+		pr = nil
+	}
+	return verdict.Prompt(c.Prompt, pr, c.Judge.Schema)
 }
