@@ -111,7 +111,7 @@ func (p *plan) drawWork(r *rand.Rand) {
 		}
 		p.faults = append(p.faults, ozfaketest.Fault{Path: routeFile, Status: status, Header: hdr("Location", loc)})
 		named(name)
-	case k < 9: // item 5
+	case k < 8: // item 5
 		if strings.Contains(faults, "conversation") || strings.Contains(faults, "create ") {
 			return // the hang must be the one read; a create's retries need the timeout
 		}
@@ -123,16 +123,12 @@ func (p *plan) drawWork(r *rand.Rand) {
 		}
 		p.faults = append(p.faults, f)
 		named(faultConvHang)
-	case k < 11: // item 10
-		if p.signal != nil || strings.Contains(faults, "conversation") {
-			return
-		}
+	case k < 11: // item 10: this signal replaces one drawn before
 		route, name := routeConversation, faultSignalConv
-		if k == 10 {
-			if !p.withFiles() {
-				return
-			}
+		if k >= 9 && p.withFiles() {
 			route, name = routeFile, faultSignalFile
+		} else if strings.Contains(faults, "conversation") {
+			return // the hang must be the one read
 		}
 		p.signal = []os.Signal{syscall.SIGINT, syscall.SIGTERM}[r.IntN(2)]
 		p.signalRoute, p.signalAfter = route, time.Duration(r.IntN(50))*time.Millisecond
