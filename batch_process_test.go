@@ -314,3 +314,28 @@ func TestBatchProcessDryRun(t *testing.T) {
 	assert.Equal(t, "b", reqs[1].Body.Metadata[runner.BatchItemKey])
 	s.assertNoKey()
 }
+
+func TestBatchProcessVerdicts(t *testing.T) {
+	t.Parallel()
+	_, base := newFake(t)
+	prompts := `- key: pass
+  prompt: "[fake:review-pass] review"
+- key: fail
+  prompt: "[fake:review-fail] review"
+- key: own
+  prompt: "[fake:review-fail] review, gated on errors only"
+  pass_if: none(output.findings, .severity == "error") || true
+`
+	s := batchStep(t, base, prompts, map[string]string{"output_schema": "review", "output_retries": "0"}).run()
+	assert.Equal(t, 1, s.code)
+	outs := s.outputs()
+	assert.Equal(t, "rejected", outs["conclusion"])
+	runs := batchRuns(t, outs["runs"])
+	require.Len(t, runs, 3)
+	assert.Equal(t, []any{"succeeded", "rejected", "succeeded"}, []any{runs[0]["conclusion"], runs[1]["conclusion"], runs[2]["conclusion"]})
+	assert.Equal(t, "pass", runs[0]["verdict"])
+	assert.Equal(t, "fail", runs[1]["verdict"])
+	assert.NotNil(t, runs[1]["structured_output"])
+	assert.Contains(t, s.file("summary"), "| `fail` | `rejected` | `fail` |")
+	s.assertNoKey()
+}

@@ -36,7 +36,7 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 		p.Debugf("the batch's %d polls took %d list pages", res.Polls, res.Reads)
 	}
 	b := res.Batch
-	readBatchWork(ctx, cfg, client, p, ws, &b)
+	readBatchWork(ctx, cfg, client, p, ws, runOpts, &b)
 	if ctx.Err() != nil && !b.Aborted {
 		b.Aborted = true
 		p.Warning("Aborted", fmt.Sprintf("aborted (%v) after the batch's runs ended, as their answers and files were read", context.Cause(ctx)))
@@ -71,7 +71,7 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 // files_dir/<key>/), workReaders runs at a time, all within one budget
 // (as a single run's: 5 minutes, or timeout when shorter). The warnings
 // come after, in list order.
-func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, ws *workspace.Workspace, b *outcome.Batch) {
+func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, ws *workspace.Workspace, runOpts runner.Options, b *outcome.Batch) {
 	wopts := workOptions(cfg, ws)
 	wctx, cancel := context.WithTimeout(ctx, wopts.Time)
 	defer cancel()
@@ -98,7 +98,11 @@ func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p
 				return
 			}
 			defer func() { <-slots }()
-			r.Result.Work = work.Read(wctx, client, r.Result.RunID, r.Result.Run, keyLogger{p, r.Key, &mu}, o)
+			kp := keyPlatform{p, r.Key, &mu}
+			r.Result.Work = work.Read(wctx, client, r.Result.RunID, r.Result.Run, kp, o)
+			// The item's output_schema and pass_if (or the step's) judge
+			// its answer, with repair follow-ups as for one run.
+			r.Result = judgeRun(ctx, cfg.BatchItem(i), client, kp, runOpts, o, r.Result)
 		}()
 	}
 	wg.Wait()
@@ -120,23 +124,42 @@ func readBatchWork(ctx context.Context, cfg *config.Config, client *oz.Client, p
 // workReaders is how many runs' work is read at once.
 const workReaders = 8
 
-// keyLogger prefixes a run's lines with its key, a line at a time.
-type keyLogger struct {
-	p   ci.Platform
+// keyPlatform is the platform as one run of a batch speaks to it: its
+// lines and annotations prefixed with its key, a line at a time.
+type keyPlatform struct {
+	ci.Platform
 	key string
 	mu  *sync.Mutex
 }
 
-func (k keyLogger) Logf(format string, args ...any) {
+func (k keyPlatform) Logf(format string, args ...any) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.p.Logf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+	k.Platform.Logf("[%s] %s", k.key, fmt.Sprintf(format, args...))
 }
 
-func (k keyLogger) Debugf(format string, args ...any) {
+func (k keyPlatform) Debugf(format string, args ...any) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.p.Debugf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+	k.Platform.Debugf("[%s] %s", k.key, fmt.Sprintf(format, args...))
+}
+
+func (k keyPlatform) Notice(title, message string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.Platform.Notice(title, "["+k.key+"] "+message)
+}
+
+func (k keyPlatform) Warning(title, message string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.Platform.Warning(title, "["+k.key+"] "+message)
+}
+
+func (k keyPlatform) Error(title, message string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.Platform.Error(title, "["+k.key+"] "+message)
 }
 
 // newBatchID is a batch's id: random, so that the list finds this step's

@@ -123,7 +123,7 @@ var inputs = []input{
 	{name: "output_retries", def: "1", arg: "0-3", set: setOutputRetries,
 		doc: "follow-ups oz-run may send asking the agent to correct an answer that does not match output_schema (still invalid: conclusion invalid_output)"},
 	{name: "prompts", arg: "list|path", show: showPrompts, set: batchInput,
-		doc: "many runs in one step: a YAML or JSON list (inline, or the path of a .yml, .yaml or .json file relative to the workspace) of prompts, or of objects with key, prompt, prompt_file, skill, environment, model, title; at most 256"},
+		doc: "many runs in one step: a YAML or JSON list (inline, or the path of a .yml, .yaml or .json file relative to the workspace) of prompts, or of objects with key, prompt, prompt_file, skill, environment, model, title, output_schema, pass_if; at most 256"},
 	{name: "max_parallel", arg: "n", set: batchInput,
 		doc: "1-100: how many runs of prompts work at once; unset = 10"},
 	{name: "fail_fast", arg: boolArg, set: batchInput,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/verdict"
 )
 
 // Many runs in one step: the prompts input (a YAML or JSON list, inline or
@@ -40,6 +42,9 @@ type PromptItem struct {
 	Environment string
 	Model       string
 	Title       string
+	// Judge is the item's output_schema and pass_if, compiled; its
+	// Schema nil: the step's (output_schema, pass_if) judge the run.
+	Judge verdict.Spec
 }
 
 // The limits of prompts.
@@ -58,7 +63,7 @@ var promptFields = []string{"key", "prompt", "prompt_file", "skill", "environmen
 var batchExcludes = []string{"prompt", "prompt_file", "skill", "conversation_id", "run_id", "followup"}
 
 const promptsAccepted = "give a YAML or JSON list (inline, or the path of a .yml, .yaml or .json file in the workspace) whose items are " +
-	"strings (a prompt) or objects with key, prompt, prompt_file, skill, environment, model, title"
+	"strings (a prompt) or objects with key, prompt, prompt_file, skill, environment, model, title, output_schema, pass_if"
 
 // parseBatch reads prompts, max_parallel and fail_fast as resolved (nil
 // without prompts), against the other inputs: every problem is an error
@@ -79,13 +84,6 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 		if b, err := parseBool(w); err == nil && !b {
 			errs = append(errs, &InputError{Input: "wait", Value: w, Problem: "is false with prompts: a batch is always waited on",
 				Accepted: "leave wait unset (true) with prompts"})
-		}
-	}
-	for _, name := range []string{"output_schema", "pass_if"} {
-		// Not yet judged per run of a batch: refused rather than ignored.
-		if l.values[name] != "" {
-			errs = append(errs, &InputError{Input: name, Problem: "is not supported with prompts yet",
-				Accepted: "leave " + name + " unset with prompts for now"})
 		}
 	}
 	if ob := l.values["on_blocked"]; ob != "" && ob != "fail" {
@@ -197,9 +195,12 @@ func (l *loader) parsePrompts(c *Config, v string) ([]PromptItem, []*InputError)
 }
 
 // parsePromptItem reads item number num.
-func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (PromptItem, []*InputError) {
-	it := PromptItem{Key: strconv.Itoa(num)}
-	var errs []*InputError
+func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (it PromptItem, errs []*InputError) {
+	it = PromptItem{Key: strconv.Itoa(num)}
+	var (
+		schemaNode          *yaml.Node
+		schemaText, gateSrc string
+	)
 	bad := func(problem, accepted string) {
 		errs = append(errs, &InputError{Input: "prompts", Problem: fmt.Sprintf("item %d %s", num, problem), Accepted: accepted})
 	}
@@ -216,6 +217,11 @@ func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (PromptItem, 
 		it.Prompt = strings.TrimSpace(n.Value)
 	case yaml.MappingNode:
 		seen := map[string]bool{}
+		defer func() {
+			if len(errs) == 0 {
+				errs = append(errs, l.itemJudge(c, num, &it, schemaNode, schemaText, gateSrc, seen["output_schema"], seen["pass_if"])...)
+			}
+		}()
 		for j := 0; j+1 < len(n.Content); j += 2 {
 			k, val := n.Content[j], n.Content[j+1]
 			name := k.Value
@@ -231,8 +237,8 @@ func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (PromptItem, 
 				continue
 			}
 			seen[name] = true
-			if name == "output_schema" || name == "pass_if" {
-				bad("has "+name+", which prompts does not support yet", "leave "+name+" out of the items of prompts for now")
+			if name == "output_schema" && val.Kind == yaml.MappingNode {
+				schemaNode = val // a schema written as a YAML (or JSON) object
 				continue
 			}
 			if val.Kind != yaml.ScalarNode || val.Tag == "!!null" || val.Anchor != "" {
@@ -255,6 +261,10 @@ func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (PromptItem, 
 				it.Model = s
 			case "title":
 				it.Title = s
+			case "output_schema":
+				schemaText = s
+			case "pass_if":
+				gateSrc = s
 			}
 		}
 		if len(errs) > 0 {
@@ -303,6 +313,77 @@ func (l *loader) parsePromptItem(c *Config, num int, n *yaml.Node) (PromptItem, 
 	return it, errs
 }
 
+// itemJudge compiles an item's output_schema and pass_if. An item with
+// output_schema has its own judge: its pass_if, else with review the
+// review's default gate; an item with pass_if alone is judged by the
+// step's output_schema with its own gate; an item with neither is the
+// step's.
+func (l *loader) itemJudge(c *Config, num int, it *PromptItem, node *yaml.Node, text, gate string, hasSchema, hasGate bool) []*InputError {
+	bad := func(problem, accepted string) []*InputError {
+		return one(&InputError{Input: "prompts", Problem: fmt.Sprintf("item %d %s", num, problem), Accepted: accepted})
+	}
+	if !hasSchema && !hasGate {
+		return nil
+	}
+	var schema *verdict.Schema
+	switch {
+	case node != nil:
+		if hasAlias(node) {
+			return bad("has an output_schema with a YAML anchor or alias", "write the schema out in full")
+		}
+		var v any
+		if err := node.Decode(&v); err != nil {
+			return bad("has an output_schema that cannot be read ("+shorten(err.Error())+")", outputSchemaAccepted)
+		}
+		doc, err := json.Marshal(v)
+		if err != nil {
+			return bad("has an output_schema that is not JSON ("+shorten(err.Error())+")", outputSchemaAccepted)
+		}
+		if schema, err = verdict.NewSchema(doc, "inline"); err != nil {
+			return bad("has an output_schema that is not a usable JSON Schema: "+err.Error(), outputSchemaAccepted)
+		}
+	case hasSchema:
+		var scratch Config
+		for _, e := range setOutputSchema(l, &scratch, text) {
+			return bad("has an output_schema that "+e.Problem, e.Accepted)
+		}
+		schema = scratch.Judge.Schema
+	default:
+		schema = nil
+		if c != nil {
+			schema = c.Judge.Schema
+		}
+		if schema == nil {
+			return bad("has pass_if without output_schema", "give the item an output_schema (or the step one), whose valid answer pass_if is evaluated on")
+		}
+	}
+	if !hasGate && schema.IsReview() {
+		gate = verdict.DefaultReviewGate
+	}
+	it.Judge.Schema = schema
+	if gate != "" {
+		g, err := verdict.NewGate(gate, schema)
+		if err != nil {
+			return bad("has a pass_if that "+err.Error(), `an expression over output that is true or false, such as output.verdict == "pass"`)
+		}
+		it.Judge.Gate = g
+	}
+	return nil
+}
+
+// hasAlias reports whether a YAML node holds an alias or an anchor.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // validPromptKey reports whether key is 1-40 characters of [a-z0-9._-].
 func validPromptKey(key string) bool {
 	if key == "" || len(key) > MaxPromptKey {
@@ -344,21 +425,32 @@ func (c *Config) BatchSpec(id string) runner.BatchSpec {
 		Timeout: c.Timeout, PollInterval: c.PollInterval, PollMaxInterval: c.PollMaxInterval,
 		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel, CancelOnAbort: c.CancelOnAbort, MaxCostUSD: c.MaxCostUSD,
 	}
-	for _, it := range b.Items {
-		one := *c
-		one.Batch = nil
-		one.Prompt, one.PromptFile, one.Skill = it.Prompt, it.PromptFile, it.Skill
-		one.RunID, one.Followup, one.ConversationID, one.Wait = "", "", "", true
-		if it.Environment != "" {
-			one.Environment = it.Environment
-		}
-		if it.Model != "" {
-			one.Model = it.Model
-		}
-		if it.Title != "" {
-			one.Title = it.Title
-		}
-		bs.Items = append(bs.Items, runner.BatchItem{Key: it.Key, Spec: one.Spec()})
+	for i, it := range b.Items {
+		bs.Items = append(bs.Items, runner.BatchItem{Key: it.Key, Spec: c.BatchItem(i).Spec()})
 	}
 	return bs
+}
+
+// BatchItem is the Config of item i of prompts: the step's, with what the
+// item gives (its prompt or skill, environment, model, title, and its
+// output_schema and pass_if); it judges that run's answer.
+func (c *Config) BatchItem(i int) *Config {
+	it := c.Batch.Items[i]
+	one := *c
+	one.Batch = nil
+	one.Prompt, one.PromptFile, one.Skill = it.Prompt, it.PromptFile, it.Skill
+	one.RunID, one.Followup, one.ConversationID, one.Wait = "", "", "", true
+	if it.Environment != "" {
+		one.Environment = it.Environment
+	}
+	if it.Model != "" {
+		one.Model = it.Model
+	}
+	if it.Title != "" {
+		one.Title = it.Title
+	}
+	if it.Judge.Schema != nil {
+		one.Judge = it.Judge
+	}
+	return &one
 }

@@ -99,8 +99,11 @@ func TestPromptsRejects(t *testing.T) {
 		{"alias", map[string]string{"prompts": "- &a x\n- *a"}, "prompts", "anchor or alias"},
 		{"model line break", map[string]string{"prompts": "- prompt: x\n  model: \"a\\nb\""}, "prompts", "model with control characters"},
 		{"key in prompt", map[string]string{"prompts": "- use " + testKey}, "prompts", "contains the API key"},
-		{"output_schema not yet", map[string]string{"prompts": "- prompt: x\n  output_schema: {type: object}"}, "prompts", "does not support yet"},
-		{"pass_if not yet", map[string]string{"prompts": "- prompt: x\n  pass_if: output.ok"}, "prompts", "does not support yet"},
+		{"pass_if without a schema", map[string]string{"prompts": "- prompt: x\n  pass_if: output.ok"}, "prompts", "item 1 has pass_if without output_schema"},
+		{"bad item schema", map[string]string{"prompts": "- prompt: x\n  output_schema: {type: 12}"}, "prompts", "item 1 has an output_schema that is not a usable JSON Schema"},
+		{"bad item schema word", map[string]string{"prompts": "- prompt: x\n  output_schema: revue"}, "prompts", "item 1 has an output_schema that is neither review"},
+		{"bad item gate", map[string]string{"prompts": "- prompt: x\n  output_schema: review\n  pass_if: output.nope == 1"}, "prompts", "item 1 has a pass_if that"},
+		{"schema alias", map[string]string{"prompts": "- prompt: x\n  output_schema: {type: object, properties: {a: &t {type: string}, b: *t}}"}, "prompts", "anchor or alias"},
 		{"list file unreadable", map[string]string{"prompts": "bad.yaml"}, "prompts", "is not a YAML or JSON list"},
 		{"list file outside", map[string]string{"prompts": "../out.yaml"}, "prompts", "outside the workspace"},
 		{"with prompt", map[string]string{"prompts": "- a", "prompt": "b"}, "prompts", "together with prompt"},
@@ -110,8 +113,6 @@ func TestPromptsRejects(t *testing.T) {
 		{"with run_id", map[string]string{"prompts": "- a", "run_id": "r"}, "prompts", "together with run_id"},
 		{"with followup", map[string]string{"prompts": "- a", "followup": "f"}, "prompts", "together with followup"},
 		{"no wait", map[string]string{"prompts": "- a", "wait": "false"}, "wait", "a batch is always waited on"},
-		{"step output_schema", map[string]string{"prompts": "- a", "output_schema": "review"}, "output_schema", "not supported with prompts yet"},
-		{"step pass_if", map[string]string{"prompts": "- a", "pass_if": "true"}, "pass_if", "not supported with prompts yet"},
 		{"on_blocked wait", map[string]string{"prompts": "- a", "on_blocked": "wait"}, "on_blocked", "not supported with prompts yet"},
 		{"max_parallel 0", map[string]string{"prompts": "- a", "max_parallel": "0"}, "max_parallel", "from 1 to 100"},
 		{"max_parallel 101", map[string]string{"prompts": "- a", "max_parallel": "101"}, "max_parallel", "from 1 to 100"},
@@ -206,4 +207,40 @@ func TestLoadPromptsExclusive(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `input "prompts" is given together with prompt`)
 	assert.Contains(t, err.Error(), `input "wait": "false" is false with prompts`)
+}
+
+func TestPromptsVerdict(t *testing.T) {
+	t.Parallel()
+	e := env{"INPUT_WARP_API_KEY": testKey, "INPUT_OUTPUT_SCHEMA": "review", "INPUT_PROMPTS": `
+- plain, judged by the step's review
+- key: own
+  prompt: answer with ok
+  output_schema:
+    type: object
+    properties: {ok: {type: boolean}}
+    required: [ok]
+  pass_if: output.ok
+- key: gate
+  prompt: review with a gate of its own
+  pass_if: len(output.findings) == 0
+- key: json
+  prompt: a schema as inline JSON
+  output_schema: '{"type": "object"}'
+`}
+	c, _, err := Load(nil, Env(e), files(nil))
+	require.NoError(t, err)
+	require.Len(t, c.Batch.Items, 4)
+	step := c.BatchItem(0)
+	assert.True(t, step.Judge.Schema.IsReview())
+	assert.NotNil(t, step.Judge.Gate, "the review's default gate")
+	own := c.BatchItem(1)
+	assert.False(t, own.Judge.Schema.IsReview())
+	assert.NotNil(t, own.Judge.Gate)
+	assert.Contains(t, c.BatchSpec("b").Items[1].Spec.Create.Prompt, `"ok"`, "the item's schema is asked for in its prompt")
+	gate := c.BatchItem(2)
+	assert.True(t, gate.Judge.Schema.IsReview())
+	assert.NotSame(t, step.Judge.Gate, gate.Judge.Gate)
+	js := c.BatchItem(3)
+	assert.NotNil(t, js.Judge.Schema)
+	assert.Nil(t, js.Judge.Gate)
 }

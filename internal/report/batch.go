@@ -219,6 +219,12 @@ func RunsJSON(b outcome.Batch) []byte {
 		} else if r.Result.Err != nil {
 			e.StatusMessage = cutText(r.Result.Err.Error(), maxRunsStatus)
 		}
+		if v := r.Result.Verdict; v != nil {
+			e.Verdict = cutText(v.Verdict, maxRunsStatus)
+			if len(v.Structured) > 0 && len(v.Structured) <= maxRunsStructured && json.Valid(v.Structured) {
+				e.StructuredOutput = v.Structured
+			}
+		}
 		entries = append(entries, e)
 	}
 	for _, answer := range []int{maxRunsAnswer, 1 << 10, 256, 0} {

@@ -44,7 +44,7 @@ func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 	out.WriteString("| run | conclusion | verdict | duration | cost | links |\n|---|---|---|---|---|---|\n")
 	for _, r := range b.Runs {
 		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s |\n",
-			markdown.word(r.Key), markdown.word(string(runConclusion(r))), "—", batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
+			markdown.word(r.Key), markdown.word(string(runConclusion(r))), batchVerdict(r.Result), batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
 	}
 	out.WriteString("\n")
 	// Each answer collapsed, in what is left.
@@ -135,6 +135,21 @@ func batchLinks(res outcome.Result) string {
 		return "—"
 	}
 	return strings.Join(links, " · ")
+}
+
+// batchVerdict is a run's verdict in the table: the answer's verdict
+// member, else whether its answer was valid against output_schema.
+func batchVerdict(res outcome.Result) string {
+	v := res.Verdict
+	switch {
+	case v == nil:
+		return "—"
+	case v.Verdict != "":
+		return markdown.word(v.Verdict)
+	case len(v.Structured) > 0:
+		return "valid"
+	}
+	return "invalid"
 }
 
 func orDash(s string) string {
