@@ -1,18 +1,24 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/oz-run/oz-run-action/internal/ci"
+	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
+	"github.com/oz-run/oz-run-action/internal/runner"
+	"github.com/oz-run/oz-run-action/internal/verdict"
+	"github.com/oz-run/oz-run-action/internal/work"
 )
 
 // The agent's verdict end to end (issue 19): the prompt as sent (PR
@@ -315,4 +321,46 @@ func TestVerdictTerminalDemo(t *testing.T) {
 	assert.True(t, strings.HasPrefix(req.Prompt, "review\n\n"), "%q", req.Prompt)
 	assert.Contains(t, req.Prompt, "```json")
 	assert.Contains(t, req.Prompt, `"enum":["pass","fail"]`)
+}
+
+// The structured and Code Quality files are report files: one that would be
+// another's path is a bad input, before anything is sent.
+func TestVerdictFilesCollide(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, value string }{
+		{"STRUCTURED_FILE", "oz-run.env"},
+		{"CODEQUALITY_FILE", "oz-run-summary.md"},
+		{"CODEQUALITY_FILE", "oz-run-output.json"},
+	} {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			t.Parallel()
+			srv, base := newFake(t)
+			s := gitlabStep(t, base, "[fake:review-pass] review")
+			s.env["INPUT_OUTPUT_SCHEMA"] = "review"
+			s.env["INPUT_"+tt.name] = tt.value
+			s.run()
+			require.Equal(t, 2, s.code)
+			assert.Contains(t, s.stdout, strings.ToLower(tt.name))
+			assert.Empty(t, srv.Requests(), "nothing was sent")
+		})
+	}
+}
+
+// The repairs wait within the step's timeout: with none of it left, no
+// follow-up is sent and the answer stays invalid, saying why.
+func TestVerdictRepairWithinTheTimeout(t *testing.T) {
+	t.Parallel()
+	var log strings.Builder
+	p := ci.Detect(ci.Options{Getenv: func(string) string { return "" }, Stdout: &log, Stderr: &log})
+	j := judging{verdict: verdict.Spec{Schema: verdict.Review()}, retries: 3, run: runner.Spec{Timeout: time.Hour}}
+	res := outcome.Result{RunID: "run_1", Conclusion: outcome.Succeeded, Started: time.Now().Add(-2 * time.Hour),
+		Work: outcome.Work{Answer: "no json here"}}
+	got := judgeWith(context.Background(), j, nil, p, runner.Options{}, work.Options{}, res) // a nil client: nothing may be sent
+	assert.Equal(t, outcome.InvalidOutput, got.Conclusion)
+	require.NotNil(t, got.Verdict)
+	assert.Contains(t, got.Verdict.Reason, "no time was left within timeout")
+
+	// A run that did not succeed is not judged.
+	res.Conclusion = outcome.Failed
+	assert.Nil(t, judgeWith(context.Background(), j, nil, p, runner.Options{}, work.Options{}, res).Verdict)
 }
