@@ -339,3 +339,19 @@ func TestBatchProcessVerdicts(t *testing.T) {
 	assert.Contains(t, s.file("summary"), "| `fail` | `rejected` | `fail` |")
 	s.assertNoKey()
 }
+
+func TestBatchProcessComment(t *testing.T) {
+	t.Parallel()
+	_, base := newFake(t)
+	f := newForge(t, false)
+	s := onPullRequest(batchStep(t, base, promptList(3, "fix it", map[int]string{2: "[fake:fail] x"}), nil), f).run()
+	assert.Equal(t, 1, s.code)
+	ours := marked(f, githubMarker)
+	require.Len(t, ours, 1, "one comment for the batch")
+	body := ours[0].Body
+	assert.Contains(t, body, "| run | conclusion | verdict | duration | cost | links |")
+	assert.Contains(t, body, "| `r2` | `failed` |")
+	assert.Contains(t, body, "3 runs: 2 succeeded, 1 failed.")
+	assert.Equal(t, "https://github.com/acme/app/pull/7#issuecomment-"+fmt.Sprint(ours[0].ID), s.outputs()["comment_url"])
+	s.assertNoToken(f)
+}

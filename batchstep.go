@@ -12,6 +12,7 @@ import (
 	"github.com/oz-run/oz-run-action/internal/config"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/prcomment"
 	"github.com/oz-run/oz-run-action/internal/redact"
 	"github.com/oz-run/oz-run-action/internal/report"
 	"github.com/oz-run/oz-run-action/internal/runner"
@@ -25,10 +26,12 @@ import (
 // BuildBatch) with the exit code.
 
 // runBatch runs the batch cfg.Batch asks for and returns the exit code.
-func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, red *redact.Redactor, ws *workspace.Workspace, runOpts runner.Options) int {
-	if cfg.Comment {
-		p.Warning("No PR/MR comment", "comment: true is not supported with prompts yet: the job summary has the batch's table.")
-	}
+func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, red *redact.Redactor, ws *workspace.Workspace, runOpts runner.Options,
+	startSinks func() (*prcomment.Forge, []runner.Sink)) int {
+	// The PR/MR comment (comment: true) is written once, with the batch's
+	// table.
+	forge, sinks := startSinks()
+	defer forge.Close()
 	res := runner.RunBatch(ctx, cfg.BatchSpec(newBatchID()), client, p, runOpts)
 	if res.ListRefused {
 		p.Debugf("the batch's %d polls took %d reads of single runs", res.Polls, res.Reads)
@@ -43,8 +46,14 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 	}
 	shown := redact.Copy(red, b)
 	code := shown.ExitCode(cfg.FailOn)
+	for _, s := range sinks {
+		if bs, ok := s.(prcomment.BatchSink); ok {
+			bs.FinishBatch(ctx, shown)
+		}
+	}
 	ro := reportOptions(cfg, p)
 	rep := report.BuildBatch(shown, ro)
+	report.SetOutput(rep.Outputs, "comment_url", forge.URL())
 	exit := code
 	if err := p.Publish(rep); err != nil {
 		msg := err.Error()
@@ -59,6 +68,9 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 		p.Notice(rep.Title, rep.Message)
 	default:
 		p.Error(rep.Title, rep.Message)
+	}
+	if why := forge.Unwritten(); why != "" {
+		p.Logf("PR comment: no comment was written on the pull request or merge request (comment_url is empty): %s", why)
 	}
 	if ctx.Err() != nil && exit != outcome.ExitAborted {
 		p.Warning("Aborted", fmt.Sprintf("aborted (%v) while the outcome was published; the outputs were written", context.Cause(ctx)))

@@ -91,7 +91,9 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return reportInputError(p, red, err)
 	}
 	if cfg.Batch != nil {
-		return runBatch(ctx, cfg, client, p, red, sur.ws, runOpts)
+		return runBatch(ctx, cfg, client, p, red, sur.ws, runOpts, func() (*prcomment.Forge, []runner.Sink) {
+			return startSinks(ctx, cfg, env, p, red, rs)
+		})
 	}
 	forge, sinks := startSinks(ctx, cfg, env, p, red, rs)
 	defer forge.Close()

@@ -14,6 +14,9 @@ import (
 // batchAnswerMax is the most one run's answer takes in the summary.
 const batchAnswerMax = 16 << 10
 
+// batchReserve is what the table leaves for its last row and the last line.
+const batchReserve = 512
+
 // RenderBatch writes the job summary of a batch.
 func RenderBatch(b outcome.Batch, opts Options) string {
 	return renderBatch(b, opts, opts.maxBytes(DefaultMaxBytes))
@@ -42,9 +45,16 @@ func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 		out.WriteString("> " + inline(cut(res.Err.Error(), maxErrText)) + "\n\n")
 	}
 	out.WriteString("| run | conclusion | verdict | duration | cost | links |\n|---|---|---|---|---|---|\n")
-	for _, r := range b.Runs {
-		fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s |\n",
+	for i, r := range b.Runs {
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n",
 			markdown.word(r.Key), markdown.word(string(runConclusion(r))), batchVerdict(r.Result), batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
+		if out.Len()+len(row) > maxBytes-batchReserve {
+			// The comment holds 64,000 bytes: the rows that do not fit are
+			// counted (the job summary has them all).
+			fmt.Fprintf(&out, "| … | %d more runs | | | | |\n", len(b.Runs)-i)
+			break
+		}
+		out.WriteString(row)
 	}
 	out.WriteString("\n")
 	// Each answer collapsed, in what is left.

@@ -2,6 +2,7 @@ package summary
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +58,23 @@ func TestRenderBatchFits(t *testing.T) {
 		assert.LessOrEqual(t, len(md), size)
 		assert.Contains(t, md, "| `pkg.d` |")
 	}
+}
+
+func TestCommentBatchFitsManyRuns(t *testing.T) {
+	t.Parallel()
+	b := testBatch()
+	run := b.Runs[0]
+	b.Runs = nil
+	for i := range 256 {
+		r := run
+		r.Key = fmt.Sprintf("run-%03d", i)
+		b.Runs = append(b.Runs, r)
+	}
+	md := CommentBatch(b, Options{MaxBytes: 8000})
+	assert.LessOrEqual(t, len(md), 8000)
+	assert.True(t, strings.Contains(md, "more runs |"), "the rows left out are counted")
+	assert.True(t, strings.Contains(md, "| `run-000` |"))
+	assert.LessOrEqual(t, len(CommentBatch(b, Options{})), DefaultCommentMaxBytes)
+	assert.True(t, strings.HasSuffix(md, "each run's page is linked in the table.\n"), "the last line stays")
+	assert.True(t, strings.Contains(RenderBatch(b, Options{}), "| `run-255` |"), "the job summary has them all")
 }
