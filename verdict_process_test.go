@@ -300,8 +300,13 @@ func TestVerdictTerminalDemo(t *testing.T) {
 	t.Parallel()
 	s := &step{t: t, dir: t.TempDir(), env: map[string]string{"PATH": "/usr/bin:/bin"}}
 	s.run("demo", "--prompt", "[fake:review-fail] review this", "--output_schema", "review",
-		"--structured_file", "out/structured.json", "--codequality_file", "out/cq.json")
+		"--structured_file", "out/structured.json", "--codequality_file", "out/cq.json", "--comment")
 	require.Equal(t, 1, s.code)
+	// The comment's last state, as it would be edited on the PR/MR.
+	assert.Contains(t, s.stdout, "was rejected by the agent's verdict")
+	assert.Contains(t, s.stdout, "### Why")
+	assert.Contains(t, s.stdout, "### Findings: 1 error, 1 warning, 1 notice")
+	assert.Contains(t, s.stdout, "| `error` | internal/clock/clock\\_test.go\\:42 |")
 	assert.Contains(t, s.stdout, "conclusion: rejected")
 	assert.Contains(t, s.stdout, "verdict: fail")
 	assert.Contains(t, s.stdout, "findings: 1 error, 1 warning, 1 notice")
