@@ -17,37 +17,45 @@ const MaxOutputRetries = 3
 
 const outputSchemaAccepted = "give review (the built-in review schema), a JSON Schema as inline JSON (starting with {), or the path of a .json file holding one, relative to the workspace"
 
-// setOutputSchema compiles output_schema: review, inline JSON, or a
-// workspace .json file.
+// setOutputSchema compiles output_schema.
 func setOutputSchema(l *loader, c *Config, v string) []*InputError {
+	s, err := l.outputSchema(v)
+	if err != nil {
+		return one(err)
+	}
+	c.Judge.Schema = s
+	return nil
+}
+
+// outputSchema compiles an output_schema value (the input's, or a prompts
+// item's): review, inline JSON, or a workspace .json file; "" is none.
+// The error leaves Input empty.
+func (l *loader) outputSchema(v string) (*verdict.Schema, *InputError) {
 	switch {
 	case v == "":
-		return nil
+		return nil, nil
 	case v == verdict.ReviewName:
-		c.Judge.Schema = verdict.Review()
-		return nil
+		return verdict.Review(), nil
 	case strings.HasPrefix(v, "{"):
 		s, err := verdict.NewSchema([]byte(v), "inline")
 		if err != nil {
 			// An inline schema is shown in the error as little as the
 			// library's message needs: the value itself is left out.
-			return one(&InputError{Problem: "is not a usable JSON Schema: " + err.Error(), Accepted: outputSchemaAccepted})
+			return nil, &InputError{Problem: "is not a usable JSON Schema: " + err.Error(), Accepted: outputSchemaAccepted}
 		}
-		c.Judge.Schema = s
-		return nil
+		return s, nil
 	case !strings.HasSuffix(strings.ToLower(v), ".json"):
-		return one(&InputError{Value: v, Problem: "is neither review, inline JSON nor the path of a .json file", Accepted: outputSchemaAccepted})
+		return nil, &InputError{Value: v, Problem: "is neither review, inline JSON nor the path of a .json file", Accepted: outputSchemaAccepted}
 	}
 	data, ierr := l.read(v)
 	if ierr != nil {
-		return one(ierr)
+		return nil, ierr
 	}
 	s, err := verdict.NewSchema(data, v)
 	if err != nil {
-		return one(&InputError{Value: v, Problem: "names a file that is not a usable JSON Schema: " + err.Error(), Accepted: outputSchemaAccepted})
+		return nil, &InputError{Value: v, Problem: "names a file that is not a usable JSON Schema: " + err.Error(), Accepted: outputSchemaAccepted}
 	}
-	c.Judge.Schema = s
-	return nil
+	return s, nil
 }
 
 // checkedLater is the setter of an input that a check across inputs
