@@ -120,8 +120,9 @@ type batch struct {
 
 	runs      []*batchRun
 	byID      map[string]*batchRun
-	next      int // the next item to create
-	active    int // created or being created, not done
+	filter    map[string]string // the list's metadata filter
+	next      int               // the next item to create
+	active    int               // created or being created, not done
 	watermark time.Time
 	stop      bool // fail_fast: no more creates
 
@@ -149,11 +150,24 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 		}
 		md[BatchIDKey], md[BatchItemKey] = spec.ID, it.Key
 		s.Create.Metadata = md
+		if len(s.Rerun.Lookup) > 0 && s.Rerun.Policy != RerunNew {
+			// A later attempt: each item looks up its own run of the
+			// earlier attempts (its key with the step's pairs), and the
+			// list follows the step's runs of every attempt, the ones it
+			// re-attaches to included.
+			lookup := maps.Clone(s.Rerun.Lookup)
+			lookup[BatchItemKey] = it.Key
+			s.Rerun.Lookup = lookup
+			b.filter = maps.Clone(it.Spec.Rerun.Lookup)
+		}
 		ro := opts
 		ro.Sinks = nil
 		w := &waiter{spec: s, api: api, rep: &keyReporter{rep: rep, key: it.Key}, opts: ro}
 		w.res.Started = b.res.Started
 		b.runs = append(b.runs, &batchRun{key: it.Key, w: w})
+	}
+	if b.filter == nil || len(b.filter) > 5 {
+		b.filter = map[string]string{BatchIDKey: spec.ID}
 	}
 	rep.Logf("Batch %s: %d runs, at most %d at once", spec.ID, len(b.runs), b.spec.MaxParallel)
 	b.run(ctx)
@@ -191,7 +205,8 @@ func (b *batch) run(ctx context.Context) {
 			creating.Add(1)
 			go func() {
 				defer creating.Done()
-				created <- createdRun{r, r.w.submit(waitCtx)}
+				// A run of an earlier attempt of the step (rerun), else a new one.
+				created <- createdRun{r, r.w.earlier(waitCtx) || r.w.submit(waitCtx)}
 			}()
 		}
 		if b.active == 0 && (b.next == len(b.runs) || b.stop) {
@@ -339,7 +354,7 @@ func (b *batch) unseen(ctx context.Context) bool {
 // list reads the batch's runs written since the watermark; ok false when
 // the list failed (ListRefused set when it was refused for good).
 func (b *batch) list(ctx context.Context) (changed, ok bool) {
-	opts := oz.ListOptions{Limit: listPageSize, Metadata: map[string]string{BatchIDKey: b.spec.ID}}
+	opts := oz.ListOptions{Limit: listPageSize, Metadata: maps.Clone(b.filter)}
 	if !b.watermark.IsZero() {
 		opts.UpdatedAfter = b.watermark.Add(-listOverlap)
 	}

@@ -336,3 +336,50 @@ func TestBatchListMissingRuns(t *testing.T) {
 	assert.Equal(t, "k1=succeeded k2=succeeded k3=succeeded", conclusions(res))
 	assert.Positive(t, fake.Count("GET /agent/runs/{id}"))
 }
+
+func TestBatchRerunAttaches(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	mark := map[string]string{WorkflowRunKey: "github/o/r/42", StepKey: "ci/job/oz"}
+	// The first attempt leaves its runs working (its timeout, on_timeout:
+	// leave).
+	first := batchSpec(3, repeat(3, "[fake:slow] x")...)
+	first.Timeout, first.CancelOnTimeout = 500*time.Millisecond, false
+	for i := range first.Items {
+		first.Items[i].Spec.Rerun = Rerun{Policy: RerunAttach, Metadata: mark}
+	}
+	res1 := RunBatch(t.Context(), first, client, &logReporter{}, fastOpts)
+	require.Len(t, fake.Runs(), 3)
+	// The second attempt re-attaches each item to its own run, creates
+	// none, and follows them with the step's pairs; they end.
+	second := batchSpec(3, repeat(3, "[fake:slow] x")...)
+	second.ID, second.Timeout = "batch-2", time.Minute
+	for i := range second.Items {
+		second.Items[i].Spec.Rerun = Rerun{Policy: RerunAttach, Metadata: mark, Lookup: mark}
+	}
+	lists := fake.Count("GET /agent/runs")
+	go func() {
+		// Once the three lookups and a poll's list have come.
+		for fake.Count("GET /agent/runs") < lists+4 && t.Context().Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		for _, r := range fake.Runs() {
+			_ = fake.Finish(r.RunID, oz.StateSucceeded)
+		}
+	}()
+	res2 := RunBatch(t.Context(), second, client, &logReporter{}, fastOpts)
+	assert.Len(t, fake.Runs(), 3, "no run created by the second attempt")
+	for i, it := range res2.Runs {
+		assert.Equal(t, res1.Runs[i].Result.RunID, it.Result.RunID, it.Key)
+		assert.Equal(t, outcome.Succeeded, it.Result.Conclusion, it.Key)
+		assert.NotNil(t, it.Result.Reattached, it.Key)
+	}
+	last := ""
+	for _, r := range fake.Requests() {
+		if r.Route == "GET /agent/runs" {
+			last = r.RawQuery
+		}
+	}
+	assert.Contains(t, last, "oz_run_workflow_run", "the list follows the step's runs of every attempt")
+	assert.NotContains(t, last, "oz_run_batch")
+}
