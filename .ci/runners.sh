@@ -7,10 +7,12 @@
 #      certificates: no registry is reachable) and tagged as action.yml names
 #      it (ghcr.io/oz-run/oz-run-action:v<major>);
 #   3. nektos/act runs .ci/act/oz-run.yml, which uses the repository's own
-#      action.yml (`uses: ./`) against `oz-run fake-server` started in the job;
+#      action.yml (`uses: ./`) against `oz-run fake-server` started in the job,
+#      its pull request comment going to .ci/forgefake on the host's loopback;
 #   4. gitlab-ci-local runs .ci/gitlab/.gitlab-ci.yml with the docker executor:
 #      the image as a job image (entrypoint [""], busybox's sh), its dotenv
-#      report reaching a later job, its JUnit and summary files.
+#      report reaching a later job, its JUnit and summary files, a failing
+#      run's exit 1, a review's Code Quality report (allow_failure: 1).
 # Where no container engine can start (no privileges, no cgroups), it says so
 # in one line and exits 0. Each part prints its seconds.
 #
@@ -320,12 +322,14 @@ set +e
 (cd "$ws" && HOME="$work/home" "$gcl" \
 	--variable WARP_API_KEY=wk-gitlab-fake-key-0123456789 \
 	--helper-image "$job_image" --pull-policy never \
-	oz-agent oz-failing oz-check) >"$work/gitlab.log" 2>&1
+	oz-agent oz-failing oz-review oz-check) >"$work/gitlab.log" 2>&1
 gcl_rc=$?
 set -e
 if ((gcl_rc != 0)) ||
 	! grep -q 'oz-run-gitlab: the failing run exited 1' "$work/gitlab.log" ||
-	! grep -q 'oz-run-gitlab: the dotenv report, summary, JUnit, answer and files reached a later job' "$work/gitlab.log"; then
+	! grep -q 'oz-run-gitlab: the dotenv report, summary, JUnit, answer and files reached a later job' "$work/gitlab.log" ||
+	! grep -q "oz-run-gitlab: the review's Code Quality report reached a later job" "$work/gitlab.log" ||
+	! grep -Eq '^oz-review +finished in .* WARN 1' "$work/gitlab.log"; then
 	tail -n 60 "$work/gitlab.log" >&2
 	fail "gitlab-ci-local exited $gcl_rc, or a job's check did not pass (the log's end is above; all of it in $work/gitlab.log)"
 fi
