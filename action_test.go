@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,12 +120,14 @@ func TestOutputsAreTheContracts(t *testing.T) {
 
 func TestReadmeDocumentsEveryInputAndOutput(t *testing.T) {
 	t.Parallel()
+	inputs, err := os.ReadFile(filepath.Join("docs", "inputs.md"))
+	require.NoError(t, err)
+	for _, name := range append(config.Inputs(), contractOutputs...) {
+		assert.Contains(t, string(inputs), "| `"+name+"` |", "docs/inputs.md's tables list %s", name)
+	}
 	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	readme := string(b)
-	for _, name := range append(config.Inputs(), contractOutputs...) {
-		assert.Contains(t, readme, "| `"+name+"` |", "README's tables list %s", name)
-	}
 	for _, cmd := range []string{"go run . demo", "go test ./...", "go build -o oz-run .", "go install github.com/oz-run/oz-run-action@latest"} {
 		assert.Contains(t, readme, cmd)
 	}

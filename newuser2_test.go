@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -220,7 +221,7 @@ func TestProcessTerminalWords(t *testing.T) {
 		gh := githubStep(t, base, map[string]string{"timeout": "soon"}).run()
 		assert.Equal(t, 2, gh.code)
 		assert.NotContains(t, gh.stdout, "oz-run --help")
-		assert.Contains(t, gh.stdout, "Every input is described at https://github.com/oz-run/oz-run-action#inputs.")
+		assert.Contains(t, gh.stdout, "Every input is described at https://github.com/oz-run/oz-run-action/blob/main/docs/inputs.md#inputs.")
 		gl := gitlabStep(t, base, "x")
 		gl.env["INPUT_TIMEOUT"] = "soon"
 		gl.run()
@@ -387,12 +388,17 @@ func TestProcessWords(t *testing.T) {
 	})
 }
 
-// The README's inputs, where a CI log points, are one address.
+// The inputs page, where a CI log points, is one address, and the page
+// and its anchor exist.
 func TestInputsURL(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, report.InputsURL, config.InputsURL)
-	assert.True(t, strings.HasSuffix(report.InputsURL, "#inputs"))
-	readme, err := os.ReadFile("README.md")
+	const prefix = "https://github.com/oz-run/oz-run-action/blob/main/"
+	require.True(t, strings.HasPrefix(report.InputsURL, prefix), report.InputsURL)
+	path, anchor, ok := strings.Cut(strings.TrimPrefix(report.InputsURL, prefix), "#")
+	require.True(t, ok)
+	assert.Equal(t, "inputs", anchor)
+	page, err := os.ReadFile(filepath.FromSlash(path))
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), "\n## Inputs\n", "the anchor exists")
+	assert.Contains(t, string(page), "\n## Inputs\n", "the anchor exists")
 }

@@ -324,16 +324,17 @@ func TestRedactedHidesEverySecret(t *testing.T) {
 	assert.Equal(t, echo, res.Run.Title, "the result itself is left as it was")
 }
 
-// The README shows the comment as the golden file has it.
+// The comment's page (docs/comment.md) shows the comment as the golden
+// file has it.
 func TestReadmeShowsTheCommentGolden(t *testing.T) {
 	t.Parallel()
 	golden, err := os.ReadFile(filepath.Join("internal", "summary", "testdata", "comment_succeeded.golden"))
 	require.NoError(t, err)
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(filepath.Join("docs", "comment.md"))
 	require.NoError(t, err)
 	var quoted []string
 	for _, l := range strings.Split(strings.TrimRight(string(golden), "\n"), "\n") {
 		quoted = append(quoted, strings.TrimRight("> "+l, " "))
 	}
-	assert.Contains(t, string(readme), strings.Join(quoted, "\n"), "paste the golden into README.md, each line quoted with > ")
+	assert.Contains(t, string(readme), strings.Join(quoted, "\n"), "paste the golden into docs/comment.md, each line quoted with > ")
 }

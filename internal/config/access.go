@@ -51,7 +51,7 @@ func setHarness(_ *loader, c *Config, v string) []*InputError {
 
 // InputsURL is where every input is described, for a reader of a CI log
 // (who cannot run oz-run --help there).
-const InputsURL = "https://github.com/oz-run/oz-run-action#inputs"
+const InputsURL = "https://github.com/oz-run/oz-run-action/blob/main/docs/inputs.md#inputs"
 
 // Closest is the candidate nearest to word (a mistyped subcommand), when
 // one is near enough: at most one edit in a word of up to five letters,

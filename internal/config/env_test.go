@@ -44,8 +44,8 @@ func TestUnknownInputs(t *testing.T) {
 		"INPUT_FAIL-ON: no such input; did you mean fail_on?",
 		"INPUT_JUNIT: no such input; did you mean junit_file?",
 		"INPUT_TIMOUT: no such input; did you mean timeout?",
-		"INPUT_XYZZY: no such input; the inputs are listed at https://github.com/oz-run/oz-run-action#inputs",
-		"INPUT_<a name that is not a word>: no such input; the inputs are listed at https://github.com/oz-run/oz-run-action#inputs",
+		"INPUT_XYZZY: no such input; the inputs are listed at https://github.com/oz-run/oz-run-action/blob/main/docs/inputs.md#inputs",
+		"INPUT_<a name that is not a word>: no such input; the inputs are listed at https://github.com/oz-run/oz-run-action/blob/main/docs/inputs.md#inputs",
 	}, warnings)
 
 	// Also when the inputs do not load: a typo often explains the error.

@@ -73,13 +73,13 @@ func Build(res outcome.Result, opts Options) ci.Report {
 // InputsURL is where every input is described, for a reader of a CI log
 // (who cannot run oz-run --help there).
 // (config.InputsURL is the same: TestInputsURL.)
-const InputsURL = "https://github.com/oz-run/oz-run-action#inputs"
+const InputsURL = "https://github.com/oz-run/oz-run-action/blob/main/docs/inputs.md#inputs"
 
 // InputError is what a step stopped by invalid input publishes (as on
 // every path: the outputs, the summary and, off GitHub, the report files,
 // so that a merge request shows the failure too), and the error it says.
 // err is redacted already. On a terminal the line points at oz-run --help;
-// in a CI log, at the README's inputs.
+// in a CI log, at the inputs page (docs/inputs.md).
 func InputError(err error, terminal bool) (Line, ci.Report) {
 	where := "Every input is described at " + InputsURL + "."
 	if terminal {
