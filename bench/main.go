@@ -65,7 +65,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seed := fs.Uint64("seed", 1, "seed of the runs' random phases")
 	quick := fs.Bool("quick", false, "a fast smoke run: few samples, a smaller scale")
 	out := fs.String("out", "bench/RESULTS.md", "where to write the table (relative to the module root); empty: nowhere")
-	readme := fs.Bool("readme", false, "also put the headline figures between <!-- bench:begin --> and <!-- bench:end --> in README.md")
+	readme := fs.Bool("readme", false, "also put the headline figures between <!-- bench:begin --> and <!-- bench:end --> in "+performancePage)
 	only := fs.String("only", "", "measure only startup (package init and the first request against curl's), abort (each signal's time to the exit) or batch (100 runs in one step beside 100 processes), comma-separated, and print their rows; nothing is written")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -177,14 +177,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		progress("wrote %s", path)
 	}
 	if *readme {
-		ok, err := writeSection(filepath.Join(root, "README.md"), "bench", "", r.compact(), false)
+		ok, err := writeSection(filepath.Join(root, performancePage), "bench", "", r.compact(), false)
 		switch {
 		case err != nil:
-			return fmt.Errorf("updating README.md: %w", err)
+			return fmt.Errorf("updating %s: %w", performancePage, err)
 		case !ok:
-			progress("README.md has no <!-- bench:begin --> ... <!-- bench:end --> section: not changed")
+			progress("%s has no <!-- bench:begin --> ... <!-- bench:end --> section: not changed", performancePage)
 		default:
-			progress("updated README.md")
+			progress("updated %s", performancePage)
 		}
 	}
 	if len(r.failed) > 0 {

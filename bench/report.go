@@ -93,8 +93,13 @@ type benchReport struct {
 	failed []string
 }
 
-// compact is the README's version: the headline figures against their
-// targets, and a link to the full table.
+// performancePage is the documentation page (relative to the module root)
+// whose bench section -readme rewrites: the README links to it.
+const performancePage = "docs/performance.md"
+
+// compact is the performance page's version: the headline figures
+// against their targets, and a link to the full table (relative to
+// docs/).
 func (r *benchReport) compact() string {
 	var b strings.Builder
 	oz, curl := summarize(r.start.ozRun), summarize(r.start.curl)
@@ -133,7 +138,7 @@ func (r *benchReport) compact() string {
 		fmt.Fprintf(&b, "| a %s run: status requests, mean detection latency | %.1f, %s (fixed 30 s: %.1f, %s; fixed 3 s: %.1f, %s) | latency ≤ fixed 30 s's |\n",
 			lengthName(l), o.reqMean, secs(o.latMean), f30.reqMean, secs(f30.latMean), f3.reqMean, secs(f3.latMean))
 	}
-	b.WriteString("\nEvery figure, the method and the targets missed (with the reasons): [bench/RESULTS.md](bench/RESULTS.md).\n")
+	b.WriteString("\nEvery figure, the method and the targets missed (with the reasons): [bench/RESULTS.md](../bench/RESULTS.md).\n")
 	return b.String()
 }
 
