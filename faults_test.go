@@ -78,6 +78,7 @@ func faultCases() []faultCase {
 
 	cases := workFaultCases()
 	cases = append(cases, spendFaultCases()...)
+	cases = append(cases, batchFaultCases()...)
 	cases = append(cases, []faultCase{
 		// Transient failures are retried and change nothing.
 		{name: "poll/5xx burst", faults: []ozfaketest.Fault{onGet(ozfaketest.Fault{Nth: 1, Times: 3, Status: 503})},
