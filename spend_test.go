@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,10 +186,12 @@ func TestSpendRerun(t *testing.T) {
 	}
 	t.Run("github: attach to the earlier attempt's run still working", func(t *testing.T) {
 		t.Parallel()
-		fake, base := newFake(t)
+		clk := newHeldClock()
+		fake, base := newFake(t, ozfake.WithClock(clk.now))
 		first := attempt(t, base, "1", map[string]string{"wait": "false"}).run()
 		require.Equal(t, 0, first.code)
 		runID := first.outputs()["run_id"]
+		defer clk.releaseAfter(t, fake, 1)()
 		second := attempt(t, base, "2", nil).run()
 		assert.Equal(t, 0, second.code)
 		out := second.outputs()
@@ -236,7 +239,8 @@ func TestSpendRerun(t *testing.T) {
 	})
 	t.Run("gitlab: a retried job attaches", func(t *testing.T) {
 		t.Parallel()
-		fake, base := newFake(t)
+		clk := newHeldClock()
+		fake, base := newFake(t, ozfake.WithClock(clk.now))
 		job := func(id string, wait string) *step {
 			s := gitlabStep(t, base, "fix it")
 			s.env["CI_JOB_NAME"], s.env["CI_JOB_ID"], s.env["INPUT_WAIT"] = "oz review", id, wait
@@ -244,6 +248,7 @@ func TestSpendRerun(t *testing.T) {
 		}
 		first := job("88", "false")
 		require.Equal(t, 0, first.code)
+		defer clk.releaseAfter(t, fake, 2)() // GitLab looks on every job, the first too
 		second := job("89", "true")
 		assert.Equal(t, 0, second.code)
 		assert.Equal(t, 1, fake.CreatedCount())
@@ -253,4 +258,52 @@ func TestSpendRerun(t *testing.T) {
 		assert.Equal(t, "succeeded", vars["OZ_CONCLUSION"])
 		assert.Contains(t, second.file("oz-run-summary.md"), "Re-attached")
 	})
+}
+
+// heldClock is a fake API's clock that stands still until released, then
+// runs on from where it stood: a run created while it is held stays in its
+// first (working) state for as long as the test needs, however slow the
+// machine, instead of for a scripted while.
+type heldClock struct {
+	mu     sync.Mutex
+	at     time.Time
+	offset time.Duration
+	held   bool
+}
+
+func newHeldClock() *heldClock { return &heldClock{at: time.Now(), held: true} }
+
+func (c *heldClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held {
+		return c.at
+	}
+	return time.Now().Add(-c.offset)
+}
+
+// releaseAfter lets the clock run once the fake has been asked for the
+// list of runs n times (the re-run's lookup has seen the run working);
+// the returned func waits for the watcher to end.
+func (c *heldClock) releaseAfter(t *testing.T, fake *ozfake.Server, n int) func() {
+	t.Helper()
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		defer func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.held {
+				c.offset, c.held = time.Since(c.at), false
+			}
+		}()
+		for fake.Count(routeList) < n {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
 }
