@@ -95,7 +95,7 @@ func soakMarkdown(r soak.Report, build, command string) string {
 		exits = append(exits, fmt.Sprintf("%d: %d", c, r.ByExit[c]))
 	}
 	fmt.Fprintf(&b, "| by exit code | %s |\n", strings.Join(exits, ", "))
-	fmt.Fprintf(&b, "| runs created | %d (never more than one per invocation: checked) |\n", r.RunsCreated)
+	fmt.Fprintf(&b, "| runs created | %d (never more than one per invocation, or per item of a batch: checked) |\n", r.RunsCreated)
 	fmt.Fprintf(&b, "| lost create answers recovered by request id | %d |\n", r.Recovered)
 	fmt.Fprintf(&b, "| timed out | %d |\n", r.Timeouts)
 	fmt.Fprintf(&b, "| signalled (SIGINT/SIGTERM) / ended by it | %d / %d |\n", r.Signals, r.Aborted)
@@ -123,7 +123,13 @@ func soakMarkdown(r soak.Report, build, command string) string {
 		"every download redirected with the key in the Location (back to the file server or to another loopback host, which must get " +
 		"nothing; each file a warning), a conversation that never answers under a 6 s timeout (the work's budget ends the read: the " +
 		"run's conclusion, a warning), SIGINT or SIGTERM while the answer is read or a file downloads (exit 5, the run's conclusion " +
-		"and state in whole outputs, no cancel, no file left), or a run listing 1001 FILE artifacts (one warning).\n")
+		"and state in whole outputs, no cancel, no file left), or a run listing 1001 FILE artifacts (one warning). " +
+		"Last, about one in eight becomes a batch (prompts: 2-8 items of mixed scenarios, max_parallel 1-4, sometimes fail_fast) under " +
+		"a fault of its own (creates failing before or after creating, lost with no metadata filter, refused for good; the list " +
+		"refused, failing or throttled), its signal and cancel faults kept: never two runs for an item (the fake's runs by " +
+		"oz_run_item), exactly one each when no create failed for good and nothing cut the batch short, each the conclusion of its " +
+		"scenario then, the runs output (GitLab: oz-run-runs.json) valid JSON with an entry an item in list order, conclusion the " +
+		"worst of them, exit code by the contract, one warning when the list was refused, the key nowhere.\n")
 	return b.String()
 }
 

@@ -67,6 +67,9 @@ var runConclusions = map[string]bool{"succeeded": true, "failed": true, "error":
 
 // check returns the invariants the invocation broke.
 func check(p *plan, r *result) []string {
+	if p.batch != nil {
+		return checkBatch(p, r)
+	}
 	var probs []string
 	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
 

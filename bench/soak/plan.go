@@ -73,6 +73,9 @@ type plan struct {
 
 	// Issue 21's inputs, drawn after those (drawSpend).
 	blockedReply bool // on_blocked: reply answers the BLOCKED run once
+
+	// Issue 20's batch, drawn after those (drawBatch); nil for one run.
+	batch *batchPlan
 }
 
 // ozFilesDir is files_dir when set.
@@ -365,7 +368,8 @@ func newPlan(i int, r *rand.Rand) *plan {
 		}
 	}
 	p.drawWork(r)  // issue 16's classes of the agent's work
-	p.drawSpend(r) // last of all: issue 21's inputs
+	p.drawSpend(r) // issue 21's inputs
+	p.drawBatch(r) // last of all: issue 20's batches
 	return p
 }
 
@@ -422,6 +426,8 @@ func (p *plan) String() string {
 	}
 	if p.followup {
 		fmt.Fprintf(&b, " run_id=%s followup=%q", p.inputs["run_id"], p.inputs["followup"])
+	} else if p.batch != nil {
+		fmt.Fprintf(&b, " prompts=%s", p.inputs["prompts"])
 	} else {
 		fmt.Fprintf(&b, " prompt=%q", p.inputs["prompt"])
 	}

@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/ozfake"
 )
 
@@ -206,6 +207,8 @@ type result struct {
 	moved       int      // requests to the path a relative redirect named
 	fileQueries []string // the path and query of every request to the file server
 	fileAuth    int      // requests to the file server with an Authorization header
+
+	batchRuns []oz.Run // a batch's runs in the fake (p.batch)
 }
 
 func (r *result) log() string { return r.stdout + r.stderr + r.fakeNote }
@@ -334,6 +337,9 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	}
 
 	res.created = fake.CreatedCount()
+	if p.batch != nil {
+		res.batchRuns = fake.Runs()
+	}
 	res.creates = fake.Count(routeCreate)
 	res.cancels = fake.Count(routeCancel)
 	fus := fake.Followups("fake-run-000001")
