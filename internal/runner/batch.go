@@ -135,6 +135,7 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 	opts = opts.withDefaults()
 	rep = &lockedReporter{rep: rep}
 	b := &batch{spec: spec, api: api, rep: rep, opts: opts, byID: map[string]*batchRun{}}
+	lookups := &rerunLookups{}
 	b.spec.MaxParallel = max(spec.MaxParallel, 1)
 	b.res.ID = spec.ID
 	b.res.Started = opts.Now()
@@ -162,7 +163,7 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 		}
 		ro := opts
 		ro.Sinks = nil
-		w := &waiter{spec: s, api: api, rep: &keyReporter{rep: rep, key: it.Key}, opts: ro}
+		w := &waiter{spec: s, api: api, rep: &keyReporter{rep: rep, key: it.Key}, opts: ro, lookups: lookups}
 		w.res.Started = b.res.Started
 		b.runs = append(b.runs, &batchRun{key: it.Key, w: w})
 	}

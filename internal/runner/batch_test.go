@@ -383,3 +383,20 @@ func TestBatchRerunAttaches(t *testing.T) {
 	assert.Contains(t, last, "oz_run_workflow_run", "the list follows the step's runs of every attempt")
 	assert.NotContains(t, last, "oz_run_batch")
 }
+
+func TestBatchRerunLookupRefusedOnce(t *testing.T) {
+	t.Parallel()
+	fake, client := batchFake(t)
+	// Metadata filtering is off for the team: every list is refused.
+	fake.Inject(ozfaketest.Fault{Path: "GET /agent/runs", Status: 403, Body: `{"error":"feature_not_available"}`})
+	mark := map[string]string{WorkflowRunKey: "github/o/r/42", StepKey: "ci/job/oz"}
+	spec := batchSpec(1, repeat(6, "do it")...)
+	for i := range spec.Items {
+		spec.Items[i].Spec.Rerun = Rerun{Policy: RerunAttach, Metadata: mark, Lookup: mark}
+	}
+	rep := &logReporter{}
+	res := RunBatch(t.Context(), spec, client, rep, fastOpts)
+	assert.Equal(t, "k1=succeeded k2=succeeded k3=succeeded k4=succeeded k5=succeeded k6=succeeded", conclusions(res))
+	assert.Len(t, fake.Runs(), 6, "a new run an item")
+	assert.Equal(t, 1, strings.Count(rep.text(), "Re-run lookup failed"), "one warning for the batch, not one a run")
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
@@ -42,6 +44,15 @@ type Rerun struct {
 // reads (newest first): a step starts one run an attempt.
 const rerunListLimit = 20
 
+// rerunLookups is shared by a batch's runs: once one lookup of the earlier
+// attempts has failed (the metadata filter refused, the API failing), the
+// runs still to start begin new ones without asking again, and the
+// warning is said once for the batch, not once a run.
+type rerunLookups struct {
+	failed atomic.Bool
+	warned sync.Once
+}
+
 // attemptKeys are where a run's metadata says which attempt started it.
 var attemptKeys = []string{AttemptKey, "github_run_attempt"}
 
@@ -54,10 +65,21 @@ func (w *waiter) earlier(ctx context.Context) bool {
 	if len(r.Lookup) == 0 || r.Policy == RerunNew {
 		return false
 	}
+	if w.lookups != nil && w.lookups.failed.Load() {
+		return false // an earlier item's lookup failed: the same would
+	}
 	list, err := w.api.ListRuns(ctx, oz.ListOptions{Limit: rerunListLimit, Metadata: maps.Clone(r.Lookup)})
 	if err != nil {
 		if ctx.Err() == nil {
-			w.rep.Warning("Re-run lookup failed", fmt.Sprintf("Looking up the runs of earlier attempts of this step failed (%v); starting a new run.", err))
+			warn := func() {
+				w.rep.Warning("Re-run lookup failed", fmt.Sprintf("Looking up the runs of earlier attempts of this step failed (%v); starting a new run.", err))
+			}
+			if w.lookups == nil {
+				warn()
+			} else {
+				w.lookups.failed.Store(true)
+				w.lookups.warned.Do(warn)
+			}
 		}
 		return false
 	}

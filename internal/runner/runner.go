@@ -179,6 +179,9 @@ type waiter struct {
 	rep  Reporter
 	opts Options
 	res  outcome.Result
+	// lookups, in a batch, is shared by its runs' re-run lookups; nil for
+	// one run.
+	lookups *rerunLookups
 
 	lastChange    time.Time // last state change or start
 	lastHeartbeat time.Time
