@@ -129,7 +129,9 @@ func batchFaultCases() []faultCase {
 			check: func(t *testing.T, p *proc) {
 				checkBatchRows(t, p, 3, 3, "timed_out", "CANCELLED")
 				creates, cancels := p.requestTimes(routeCreate), p.requestTimes(routeCancel)
-				require.Len(t, cancels, 3, "every working run cancelled")
+				// At least one a run (checkBatchRows: every one CANCELLED): a
+				// PENDING run's cancel is answered 409 and tried again.
+				require.GreaterOrEqual(t, len(cancels), 3, "every working run cancelled")
 				for _, c := range cancels {
 					assert.False(t, c.Before(creates[len(creates)-1]), "a cancel before the last create")
 				}
@@ -153,7 +155,8 @@ func batchFaultCases() []faultCase {
 			code: 5, conclusion: "cancelled", created: 2, creates: 2,
 			check: func(t *testing.T, p *proc) {
 				checkBatchRows(t, p, 4, 2, "", "CANCELLED")
-				assert.Len(t, p.requestTimes(routeCancel), 2, "every working run cancelled")
+				// At least one a run; a PENDING run's 409 is tried again.
+				assert.GreaterOrEqual(t, len(p.requestTimes(routeCancel)), 2, "every working run cancelled")
 				for _, c := range p.requestTimes(routeCreate) {
 					assert.True(t, c.Before(p.signalled), "a run created after the signal")
 				}
