@@ -53,30 +53,13 @@ func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.P
 	}
 	ro := reportOptions(cfg, p)
 	rep := report.BuildBatch(shown, ro)
-	report.SetOutput(rep.Outputs, "comment_url", forge.URL())
-	exit := code
-	if err := p.Publish(rep); err != nil {
-		msg := err.Error()
+	return publish(ctx, p, forge, rep, code, "the batch's conclusion ("+string(shown.Result().Conclusion)+")", func() {
 		if code == outcome.ExitOK {
-			exit = outcome.ExitInput
-			msg += fmt.Sprintf("; so the step fails (exit 2), though the batch's conclusion (%s) passes", shown.Result().Conclusion)
+			p.Notice(rep.Title, rep.Message)
+		} else {
+			p.Error(rep.Title, rep.Message)
 		}
-		p.Error("Writing outputs", msg)
-	}
-	switch {
-	case code == outcome.ExitOK:
-		p.Notice(rep.Title, rep.Message)
-	default:
-		p.Error(rep.Title, rep.Message)
-	}
-	if why := forge.Unwritten(); why != "" {
-		p.Logf("PR comment: no comment was written on the pull request or merge request (comment_url is empty): %s", why)
-	}
-	if ctx.Err() != nil && exit != outcome.ExitAborted {
-		p.Warning("Aborted", fmt.Sprintf("aborted (%v) while the outcome was published; the outputs were written", context.Cause(ctx)))
-		exit = outcome.ExitAborted
-	}
-	return exit
+	})
 }
 
 // readBatchWork reads each ended run's answer and files (into

@@ -131,6 +131,20 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	ro := reportOptions(cfg, p)
 	rep := report.Build(shown, ro)
+	return publish(ctx, p, forge, rep, code, "the run's conclusion ("+string(shown.Conclusion)+")", func() {
+		for _, l := range report.Announce(shown, ro) {
+			say(p, l)
+		}
+	})
+}
+
+// publish writes the report (the comment's URL set in it) and returns the
+// step's exit code: code, the outcome's, but 2 when a file could not be
+// written under a passing outcome (which names), and 5 when a signal came
+// while the outcome was published. announce says how the step ended, after
+// the files are written; the comment's trouble, if it was never written,
+// is the last line.
+func publish(ctx context.Context, p ci.Platform, forge *prcomment.Forge, rep ci.Report, code int, which string, announce func()) int {
 	report.SetOutput(rep.Outputs, "comment_url", forge.URL())
 	exit := code
 	if err := p.Publish(rep); err != nil {
@@ -141,13 +155,11 @@ func runWith(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		msg := err.Error()
 		if code == outcome.ExitOK {
 			exit = outcome.ExitInput
-			msg += fmt.Sprintf("; so the step fails (exit 2), though the run's conclusion (%s) passes", shown.Conclusion)
+			msg += "; so the step fails (exit 2), though " + which + " passes"
 		}
 		p.Error("Writing outputs", msg)
 	}
-	for _, l := range report.Announce(shown, ro) {
-		say(p, l)
-	}
+	announce()
 	if why := forge.Unwritten(); why != "" {
 		// Said last, once, as a plain line (the warning was given when
 		// the write failed): the reader of the log's end learns that the

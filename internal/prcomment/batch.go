@@ -3,8 +3,6 @@ package prcomment
 import (
 	"context"
 
-	"github.com/oz-run/oz-run-action/internal/abort"
-	"github.com/oz-run/oz-run-action/internal/comment"
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/summary"
 )
@@ -28,16 +26,7 @@ func (f *Forge) FinishBatch(ctx context.Context, b outcome.Batch) {
 	if !anyRun(b) {
 		return
 	}
-	d := abort.From(ctx)
-	if left, ok := d.Left(abort.Comment); ok && left < minFinalEdit {
-		f.rep.Warning("PR comment", "The comment was not updated with the outcome: the step was aborted and no time is left before the runner stops it.")
-		return
-	}
-	budget, cancelBudget := context.WithTimeout(context.WithoutCancel(ctx), comment.DefaultFinishBudget)
-	defer cancelBudget()
-	fctx, cancel := d.Bound(budget, abort.Comment)
-	defer cancel()
-	f.st.Finish(fctx, f.r.batch(b))
+	f.finish(ctx, func() string { return f.r.batch(b) })
 }
 
 // FinishBatch prints the batch's final body, for the demo.

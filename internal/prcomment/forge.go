@@ -79,17 +79,23 @@ func (f *Forge) Finish(ctx context.Context, res outcome.Result) {
 	if res.RunID == "" {
 		return
 	}
+	f.finish(ctx, func() string { return f.r.final(res) })
+}
+
+// finish makes the comment's final edit with the body body gives, within
+// its own budget (10 s) or what a signal leaves of its deadline's share,
+// whichever is shorter; none when the signal left too little.
+func (f *Forge) finish(ctx context.Context, body func() string) {
 	d := abort.From(ctx)
 	if left, ok := d.Left(abort.Comment); ok && left < minFinalEdit {
 		f.rep.Warning("PR comment", "The comment was not updated with the outcome: the step was aborted and no time is left before the runner stops it.")
 		return
 	}
-	// Finish has its own budget (10 s); a signal leaves less.
 	budget, cancelBudget := context.WithTimeout(context.WithoutCancel(ctx), comment.DefaultFinishBudget)
 	defer cancelBudget()
 	fctx, cancel := d.Bound(budget, abort.Comment)
 	defer cancel()
-	f.st.Finish(fctx, f.r.final(res))
+	f.st.Finish(fctx, body())
 }
 
 // URL is the comment's web page once it has been written or found (the
