@@ -122,6 +122,8 @@ var inputs = []input{
 		doc: `an expression over output (the valid answer) that must be true for the run to pass, e.g. len(output.findings) == 0 (false: conclusion rejected); default output.verdict == "pass" with output_schema: review, else unset`},
 	{name: "output_retries", def: "1", arg: "0-3", set: setOutputRetries,
 		doc: "follow-ups oz-run may send asking the agent to correct an answer that does not match output_schema (still invalid: conclusion invalid_output)"},
+	{name: "codequality_file", report: true, def: "gl-code-quality-report.json", arg: "path", set: localPath(func(c *Config) *string { return &c.CodeQualityFile }),
+		doc: "GitLab and other CIs: with output_schema: review, the findings as a GitLab Code Quality report (artifacts:reports:codequality), relative to the workspace; \"\" writes none (on GitHub the findings are annotations and no file is written)"},
 	{name: "prompts", arg: "list|path", show: showPrompts, set: batchInput,
 		doc: "many runs in one step: a YAML or JSON list (inline, or the path of a .yml, .yaml or .json file relative to the workspace) of prompts, or of objects with key, prompt, prompt_file, skill, environment, model, title, output_schema, pass_if; at most 256"},
 	{name: "max_parallel", arg: "n", set: batchInput,
@@ -151,8 +153,6 @@ var inputs = []input{
 		doc: "a JUnit report with one test case for the run, relative to the workspace; \"\" writes none"},
 	{name: "structured_file", report: true, def: "oz-run-output.json", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.StructuredFile }),
 		doc: "the structured_output value as a JSON file, relative to the workspace, written only when there is one (output_schema); \"\" writes none"},
-	{name: "codequality_file", report: true, def: "gl-code-quality-report.json", arg: "path", gitlab: true, set: localPath(func(c *Config) *string { return &c.CodeQualityFile }),
-		doc: "with output_schema: review, the findings as a GitLab Code Quality report (artifacts:reports:codequality), relative to the workspace; \"\" writes none"},
 }
 
 // durationInput is a duration input; a bare number counts unit.

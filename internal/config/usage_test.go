@@ -48,7 +48,7 @@ func TestInputs(t *testing.T) {
 		"api_url", "summary", "result_file", "debug", "dry_run",
 		"conversation_id", "followup", "files_dir", "share", "idle_timeout",
 		"comment", "comment_key", "github_token", "gitlab_token", "pr_context", "output_schema", "pass_if", "output_retries",
-		"prompts", "max_parallel", "fail_fast",
+		"codequality_file", "prompts", "max_parallel", "fail_fast",
 		"max_cost_usd", "on_blocked", "blocked_reply", "rerun",
 		"harness", "missing_key",
 	}, Inputs())
