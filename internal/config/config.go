@@ -10,6 +10,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/prfacts"
+	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/verdict"
 )
 
@@ -40,13 +41,13 @@ type Config struct {
 	MaxCostUSD float64
 	// OnBlocked is what to do with a BLOCKED run; BlockedReply the
 	// follow-up that on_blocked: reply sends.
-	OnBlocked    OnBlocked
+	OnBlocked    runner.OnBlocked
 	BlockedReply string
 	// Rerun is the rerun policy. RerunMetadata marks every created run
 	// with the workflow run, the step and the attempt (nil outside GitHub
 	// and GitLab); RerunLater is set on a later attempt, which looks the
 	// earlier attempts' runs up first.
-	Rerun         Rerun
+	Rerun         runner.RerunPolicy
 	RerunMetadata map[string]string
 	RerunLater    bool
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
+	"github.com/oz-run/oz-run-action/internal/runner"
 	"github.com/oz-run/oz-run-action/internal/workspace"
 )
 
@@ -143,8 +144,8 @@ func TestLoadDefaults(t *testing.T) {
 		PRContext:       true,
 		OutputRetries:   1,
 		MissingKey:      MissingKeyFail,
-		OnBlocked:       OnBlockedFail,
-		Rerun:           RerunAttach,
+		OnBlocked:       runner.OnBlockedFail,
+		Rerun:           runner.RerunAttach,
 		Workspace:       "/ws",
 	}, c)
 }
@@ -215,8 +216,8 @@ func TestLoadEveryInput(t *testing.T) {
 		OnTimeout:       OnTimeoutLeave,
 		CancelOnAbort:   false,
 		FailOn:          outcome.FailOn{outcome.Failed: true, outcome.TimedOut: true, outcome.Submitted: true},
-		OnBlocked:       OnBlockedFail,
-		Rerun:           RerunAttach,
+		OnBlocked:       runner.OnBlockedFail,
+		Rerun:           runner.RerunAttach,
 		PollInterval:    500 * time.Millisecond,
 		PollMaxInterval: time.Minute,
 		APIURL:          "http://127.0.0.1:8080/api/v1",

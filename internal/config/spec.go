@@ -24,7 +24,7 @@ func (c *Config) Spec() runner.Spec {
 		CancelOnTimeout: c.OnTimeout == OnTimeoutCancel,
 		CancelOnAbort:   c.CancelOnAbort,
 		MaxCostUSD:      c.MaxCostUSD,
-		OnBlocked:       runner.OnBlocked(c.OnBlocked),
+		OnBlocked:       c.OnBlocked,
 		BlockedReply:    c.BlockedReply,
 		Rerun:           c.rerunSpec(),
 	}

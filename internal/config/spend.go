@@ -38,19 +38,9 @@ func setMaxCostUSD(_ *loader, c *Config, v string) []*InputError {
 	return nil
 }
 
-// OnBlocked is what to do with a BLOCKED run (on_blocked).
-type OnBlocked string
-
-// The on_blocked words.
-const (
-	OnBlockedFail  OnBlocked = "fail"
-	OnBlockedWait  OnBlocked = "wait"
-	OnBlockedReply OnBlocked = "reply"
-)
-
 func setOnBlocked(_ *loader, c *Config, v string) []*InputError {
-	switch o := OnBlocked(strings.ToLower(v)); o {
-	case OnBlockedFail, OnBlockedWait, OnBlockedReply:
+	switch o := runner.OnBlocked(strings.ToLower(v)); o {
+	case runner.OnBlockedFail, runner.OnBlockedWait, runner.OnBlockedReply:
 		c.OnBlocked = o
 		return nil
 	}
@@ -63,10 +53,10 @@ func setOnBlocked(_ *loader, c *Config, v string) []*InputError {
 func (l *loader) checkSpend(c *Config) []*InputError {
 	var errs []*InputError
 	switch {
-	case c.OnBlocked == OnBlockedReply && strings.TrimSpace(c.BlockedReply) == "":
+	case c.OnBlocked == runner.OnBlockedReply && strings.TrimSpace(c.BlockedReply) == "":
 		errs = append(errs, &InputError{Input: "blocked_reply", Problem: "is required with on_blocked: reply",
 			Accepted: "give the message to send to a BLOCKED run (it is sent once, as a follow-up), or use on_blocked: wait or fail"})
-	case c.OnBlocked != OnBlockedReply && c.BlockedReply != "":
+	case c.OnBlocked != runner.OnBlockedReply && c.BlockedReply != "":
 		errs = append(errs, &InputError{Input: "blocked_reply", Problem: "is given but on_blocked is " + string(c.OnBlocked) + ", so it would never be sent",
 			Accepted: "set on_blocked: reply to send it, or leave blocked_reply out"})
 	}
@@ -77,20 +67,9 @@ func (l *loader) checkSpend(c *Config) []*InputError {
 	return errs
 }
 
-// Rerun is what a later attempt of the step does about the runs an
-// earlier attempt started (rerun).
-type Rerun string
-
-// The rerun words.
-const (
-	RerunAttach Rerun = "attach"
-	RerunReuse  Rerun = "reuse"
-	RerunNew    Rerun = "new"
-)
-
 func setRerun(_ *loader, c *Config, v string) []*InputError {
-	switch r := Rerun(strings.ToLower(v)); r {
-	case RerunAttach, RerunReuse, RerunNew:
+	switch r := runner.RerunPolicy(strings.ToLower(v)); r {
+	case runner.RerunAttach, runner.RerunReuse, runner.RerunNew:
 		c.Rerun = r
 		return nil
 	}
@@ -158,7 +137,7 @@ func metadataValue(v string) string {
 // metadata every created run carries, and the pairs a later attempt looks
 // the earlier runs up by.
 func (c *Config) rerunSpec() runner.Rerun {
-	r := runner.Rerun{Policy: runner.RerunPolicy(c.Rerun), Metadata: maps.Clone(c.RerunMetadata)}
+	r := runner.Rerun{Policy: c.Rerun, Metadata: maps.Clone(c.RerunMetadata)}
 	if c.RerunLater && c.RerunMetadata != nil {
 		r.Lookup = map[string]string{runner.WorkflowRunKey: c.RerunMetadata[runner.WorkflowRunKey], runner.StepKey: c.RerunMetadata[runner.StepKey]}
 	}

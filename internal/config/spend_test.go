@@ -52,14 +52,14 @@ func TestLoadOnBlocked(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
 		env       env
-		policy    OnBlocked
+		policy    runner.OnBlocked
 		reply     string
 		badInput  string
 		badReason string
 	}{
-		{"default", nil, OnBlockedFail, "", "", ""},
-		{"wait", env{"INPUT_ON_BLOCKED": "Wait"}, OnBlockedWait, "", "", ""},
-		{"reply", env{"INPUT_ON_BLOCKED": "reply", "INPUT_BLOCKED_REPLY": " go ahead "}, OnBlockedReply, "go ahead", "", ""},
+		{"default", nil, runner.OnBlockedFail, "", "", ""},
+		{"wait", env{"INPUT_ON_BLOCKED": "Wait"}, runner.OnBlockedWait, "", "", ""},
+		{"reply", env{"INPUT_ON_BLOCKED": "reply", "INPUT_BLOCKED_REPLY": " go ahead "}, runner.OnBlockedReply, "go ahead", "", ""},
 		{"unknown", env{"INPUT_ON_BLOCKED": "ask"}, "", "", "on_blocked", "not a policy for a blocked run"},
 		{"reply without text", env{"INPUT_ON_BLOCKED": "reply"}, "", "", "blocked_reply", "is required with on_blocked: reply"},
 		{"text without reply", env{"INPUT_BLOCKED_REPLY": "go ahead"}, "", "", "blocked_reply", "would never be sent"},
