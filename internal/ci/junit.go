@@ -9,7 +9,8 @@ import (
 )
 
 // The JUnit report (junit_file): one test case for the run, failed when
-// the step fails, its texts cleaned and capped.
+// the step fails, skipped when the step was (missing_key: skip), its texts
+// cleaned and capped.
 
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
@@ -20,6 +21,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -28,7 +30,15 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+// junitSkipped marks a test case skipped, saying why: GitLab's merge
+// request widget and GitHub's test reporters show it as skipped, not
+// passed.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -49,7 +59,9 @@ const (
 
 // formatJUnit renders the run as a JUnit report: one suite `oz-run` with
 // one test case named for the run, failed (type: the conclusion) when the
-// step fails. Text is escaped by encoding/xml; characters XML cannot hold
+// step fails, else skipped (its message: why, the Report's Message) when
+// the conclusion is skipped; a submitted run (wait: false) passes: it was
+// started as asked. Text is escaped by encoding/xml; characters XML cannot hold
 // are dropped, and so are control and bidi characters; each text is cut to
 // its cap with a marker.
 func formatJUnit(r Report, outs []Output) ([]byte, error) {
@@ -62,18 +74,25 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 		name = "oz-run"
 	}
 	tc := junitCase{Classname: "oz-run", Name: name, Time: secs}
-	failures := 0
+	failures, skipped := 0, 0
+	value := func(n string) string {
+		v := ""
+		for _, o := range outs {
+			if o.Name == n {
+				v = o.Value
+			}
+		}
+		return v
+	}
+	if !r.Failed && value("conclusion") == "skipped" {
+		skipped = 1
+		tc.Skipped = &junitSkipped{Message: junitLine(r.Message, maxJUnitMessage)}
+		if tc.Skipped.Message == "" {
+			tc.Skipped.Message = "skipped"
+		}
+	}
 	if r.Failed {
 		failures = 1
-		value := func(n string) string {
-			v := ""
-			for _, o := range outs {
-				if o.Name == n {
-					v = o.Value
-				}
-			}
-			return v
-		}
 		kind := junitLine(value("conclusion"), maxJUnitType)
 		if kind == "" {
 			kind = "failed"
@@ -96,7 +115,7 @@ func formatJUnit(r Report, outs []Output) ([]byte, error) {
 			Details: junitText(clean(details.String()), maxJUnitDetails),
 		}
 	}
-	doc := junitSuites{Suites: []junitSuite{{Name: "oz-run", Tests: 1, Failures: failures, Time: secs, Cases: []junitCase{tc}}}}
+	doc := junitSuites{Suites: []junitSuite{{Name: "oz-run", Tests: 1, Failures: failures, Skipped: skipped, Time: secs, Cases: []junitCase{tc}}}}
 	data, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("ci: rendering the JUnit report: %w", err)

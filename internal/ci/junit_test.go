@@ -48,7 +48,70 @@ func checkJUnit(t testing.TB, data []byte, failed bool) junitSuites {
 	if len(c.Name) > maxJUnitName || !utf8.ValidString(c.Name) {
 		t.Fatalf("bad case name %q", c.Name)
 	}
+	if c.Skipped != nil && (c.Failure != nil || c.Skipped.Message == "" || len(c.Skipped.Message) > maxJUnitMessage || strings.Contains(c.Skipped.Message, "\n")) {
+		t.Fatalf("bad skipped element %+v (failure %v)", c.Skipped, c.Failure != nil)
+	}
+	if s := suites.Suites[0]; s.Skipped != map[bool]int{true: 1}[c.Skipped != nil] {
+		t.Fatalf("the suite counts %d skipped, the case is skipped: %v", s.Skipped, c.Skipped != nil)
+	}
 	return suites
+}
+
+// A step skipped (missing_key: skip) is a skipped test case that says why,
+// counted in the suite's skipped attribute; a skipped step that fails
+// (fail_on lists skipped) is a failure; a submitted run (wait: false) and
+// a run that succeeded pass.
+func TestJUnitSkipped(t *testing.T) {
+	t.Parallel()
+	const why = "skipped: no Oz API key was given <&\"'> and missing_key is skip"
+	tests := []struct {
+		name       string
+		conclusion string
+		failed     bool
+		message    string
+		wantSkip   string // the skipped element's message; empty: none
+	}{
+		{"skipped", "skipped", false, why, why},
+		{"skipped without a message", "skipped", false, " \n", "skipped"},
+		{"skipped on two lines, hostile", "skipped", false, "why\n\x00\u202eit\x1b[31m", "why it[31m"},
+		{"skipped that fails", "skipped", true, why, ""},
+		{"submitted passes", "submitted", false, "run r1 submitted, not waited for (wait: false)", ""},
+		{"succeeded passes", "succeeded", false, "run r1 succeeded", ""},
+		{"failed", "failed", true, "run r1 failed", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := Report{Failed: tt.failed, Title: "Oz run", Message: tt.message, Outputs: []Output{{"conclusion", tt.conclusion}}}
+			data, err := formatJUnit(r, r.Outputs)
+			require.NoError(t, err)
+			suites := checkJUnit(t, data, tt.failed)
+			s := suites.Suites[0]
+			c := s.Cases[0]
+			if tt.wantSkip == "" {
+				assert.Nil(t, c.Skipped)
+				assert.Equal(t, 0, s.Skipped)
+				assert.NotContains(t, string(data), "<skipped")
+				return
+			}
+			require.NotNil(t, c.Skipped)
+			assert.Equal(t, tt.wantSkip, c.Skipped.Message)
+			assert.Equal(t, 1, s.Skipped)
+			assert.Equal(t, 1, s.Tests)
+			assert.Equal(t, 0, s.Failures)
+		})
+	}
+}
+
+// The skipped element is written as JUnit readers expect it, its message
+// escaped.
+func TestJUnitSkippedXML(t *testing.T) {
+	t.Parallel()
+	r := Report{Title: "Oz run", Message: `skipped: <no key> & "fork"`, Outputs: []Output{{"conclusion", "skipped"}}}
+	data, err := formatJUnit(r, r.Outputs)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `<testsuite name="oz-run" tests="1" failures="0" skipped="1" time="0.000">`)
+	assert.Contains(t, string(data), `<skipped message="skipped: &lt;no key&gt; &amp; &#34;fork&#34;"></skipped>`)
 }
 
 func TestJUnitCapped(t *testing.T) {
