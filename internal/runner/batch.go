@@ -20,6 +20,14 @@ import (
 // run. Each run keeps its own outcome in its own waiter, which the single
 // run's code (submit, observe, interrupted, cancelRemote) drives as it does
 // for one run; the report aggregates.
+//
+// A run read BLOCKED follows on_blocked as one run does (blocked.go): with
+// wait it stays in the list, working for max_parallel, until it moves or
+// the batch ends; with reply its blocked_reply is sent once, by a
+// goroutine of its own (as a create is) so that the others' polls go on,
+// and from then on its state counts only once it has picked the reply up
+// (followup.go). A reply that may or may not have arrived is never sent
+// again: that run ends with the error (exit 3), the others go on.
 
 // The metadata keys a batch's runs carry besides the client's request id.
 const (
@@ -101,6 +109,21 @@ type batchRun struct {
 	seen     time.Time // when a list last showed it (or it was created)
 	done     bool      // ended (a conclusion or an error), or never started
 	created  bool      // its create succeeded: it has a run id
+	// replying: its blocked_reply is being sent; the sending goroutine
+	// has its waiter until it hands the run back (replyDone).
+	replying bool
+	// readNext: read it on its own at the next poll (a list may have
+	// shown it while its reply was under way, and the list shows a run
+	// again only once it changes again).
+	readNext bool
+}
+
+// replyDone is a blocked_reply's end: the run, whether the follow-up was
+// accepted, and the run's reporter to give back.
+type replyDone struct {
+	r   *batchRun
+	ok  bool
+	rep Reporter
 }
 
 // createdRun is a create's end: the run, and whether it was created.
@@ -124,9 +147,20 @@ type batch struct {
 	next      int               // the next item to create
 	active    int               // created or being created, not done
 	watermark time.Time
-	stop      bool // fail_fast: no more creates
+	stop      bool // fail_fast or max_cost_usd: no more creates
+	// stopRun ends a run still working once the batch has stopped (now, or
+	// when its create or its reply comes back).
+	stopRun func(w *waiter)
+
+	// The step's context (ending it aborts) and the batch's (its timeout
+	// too), for the replies sent while polling; the replies under way,
+	// and where they hand their runs back.
+	parent, waitCtx context.Context
+	replies         sync.WaitGroup
+	replied         chan replyDone
 
 	lastHeartbeat time.Time
+	marks         []runMark // what the observers last saw (batchprogress.go)
 }
 
 // RunBatch runs the batch as spec says and returns every run's outcome,
@@ -175,6 +209,7 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 	b.res.Ended = opts.Now()
 	for _, r := range b.runs {
 		r.w.res.Ended = b.res.Ended
+		r.w.res.FollowupPending = r.w.res.Followup != nil && !r.w.moved
 		b.res.Runs = append(b.res.Runs, outcome.BatchRun{Key: r.key, Result: r.w.res, NotStarted: !r.started})
 	}
 	return b.res
@@ -183,12 +218,16 @@ func RunBatch(ctx context.Context, spec BatchSpec, api BatchAPI, rep Reporter, o
 func (b *batch) run(ctx context.Context) {
 	waitCtx, cancel := context.WithTimeoutCause(ctx, b.spec.Timeout, errTimedOut)
 	defer cancel()
+	b.parent, b.waitCtx = ctx, waitCtx
 
-	// Buffered for every run: a create's goroutine never waits to hand
-	// its run back, whatever the poller is doing.
+	// Buffered for every run: a create's goroutine (a reply's: one a run
+	// at most) never waits to hand its run back, whatever the poller is
+	// doing.
 	created := make(chan createdRun, len(b.runs))
+	b.replied = make(chan replyDone, len(b.runs))
 	var creating sync.WaitGroup
 	defer creating.Wait()
+	defer b.replies.Wait()
 
 	bo := newPollBackOff(waitCtx, b.spec.PollInterval, b.spec.PollMaxInterval)
 	timer := time.NewTimer(time.Hour)
@@ -210,6 +249,7 @@ func (b *batch) run(ctx context.Context) {
 				created <- createdRun{r, r.w.earlier(waitCtx) || r.w.submit(waitCtx)}
 			}()
 		}
+		b.progress() // the sinks see the batch as it goes
 		if b.active == 0 && (b.next == len(b.runs) || b.stop) {
 			b.finishNotStarted(outcome.Cancelled)
 			return
@@ -254,6 +294,8 @@ func (b *batch) run(ctx context.Context) {
 			case b.stop:
 				b.cancelLate(r)
 			}
+		case d := <-b.replied:
+			b.replyDone(d, false)
 		case <-timer.C:
 			pollDue = false
 			if b.poll(waitCtx) {
