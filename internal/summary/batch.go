@@ -31,10 +31,7 @@ func CommentBatch(b outcome.Batch, opts Options) string {
 func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 	res := b.Result()
 	var out strings.Builder
-	title := "Oz batch"
-	if !isBlank(opts.Title) {
-		title = markdown.text(opts.Title, maxTitle)
-	}
+	title := batchTitle(opts)
 	verdict := "passed"
 	if res.ExitCode(opts.FailOn) != outcome.ExitOK {
 		verdict = "failed"
@@ -44,19 +41,7 @@ func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 	if res.Err != nil && !res.Aborted {
 		out.WriteString("> " + inline(cut(res.Err.Error(), maxErrText)) + "\n\n")
 	}
-	out.WriteString("| run | conclusion | verdict | duration | cost | links |\n|---|---|---|---|---|---|\n")
-	for i, r := range b.Runs {
-		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n",
-			markdown.word(r.Key), markdown.word(string(runConclusion(r))), batchVerdict(r.Result), batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
-		if out.Len()+len(row) > maxBytes-batchReserve {
-			// The comment holds 64,000 bytes: the rows that do not fit are
-			// counted (the job summary has them all).
-			fmt.Fprintf(&out, "| … | %d more runs | | | | |\n", len(b.Runs)-i)
-			break
-		}
-		out.WriteString(row)
-	}
-	out.WriteString("\n")
+	writeBatchTable(&out, b, maxBytes, func(r outcome.BatchRun) string { return markdown.word(runConclusion(r)) })
 	// Each answer collapsed, in what is left.
 	left := maxBytes - out.Len() - 256
 	for i, r := range b.Runs {
@@ -79,6 +64,70 @@ func renderBatch(b outcome.Batch, opts Options, maxBytes int) string {
 	// The last line, as a single run's summary has one.
 	fmt.Fprintf(&out, "oz-run · %d runs of one step; each run's page is linked in the table.\n", len(b.Runs))
 	return out.String()
+}
+
+// writeBatchTable writes the batch's table, a row a run; cell writes a
+// run's conclusion column.
+func writeBatchTable(out *strings.Builder, b outcome.Batch, maxBytes int, cell func(outcome.BatchRun) string) {
+	out.WriteString("| run | conclusion | verdict | duration | cost | links |\n|---|---|---|---|---|---|\n")
+	for i, r := range b.Runs {
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n",
+			markdown.word(r.Key), cell(r), batchVerdict(r.Result), batchDuration(r), orDash(costUSD(r.Result)), batchLinks(r.Result))
+		if out.Len()+len(row) > maxBytes-batchReserve {
+			// The comment holds 64,000 bytes: the rows that do not fit are
+			// counted (the job summary has them all).
+			fmt.Fprintf(out, "| … | %d more runs | | | | |\n", len(b.Runs)-i)
+			break
+		}
+		out.WriteString(row)
+	}
+	out.WriteString("\n")
+}
+
+// CommentBatchProgress writes the PR/MR comment of a batch whose runs are
+// still going (a snapshot: a run not created yet is NotStarted, one still
+// working has no conclusion, no error and Ended zero): a first line that
+// says how many runs have ended, then the final comment's table, its
+// conclusion column showing each working run's state so far.
+func CommentBatchProgress(b outcome.Batch, opts Options) string {
+	maxBytes := opts.maxBytes(DefaultCommentMaxBytes)
+	var out strings.Builder
+	ended := 0
+	for _, r := range b.Runs {
+		if batchRunEnded(r) {
+			ended++
+		}
+	}
+	fmt.Fprintf(&out, "## 🔄 %s: %d of %d runs ended\n\n", batchTitle(opts), ended, len(b.Runs))
+	writeBatchTable(&out, b, maxBytes, func(r outcome.BatchRun) string {
+		switch {
+		case batchRunEnded(r):
+			return markdown.word(runConclusion(r))
+		case r.NotStarted:
+			return "not started yet"
+		case r.Result.State == "":
+			return "starting"
+		}
+		return markdown.word(string(r.Result.State))
+	})
+	out.WriteString("This comment is updated as the runs go on; it will hold the batch's outcome when every run has ended.\n")
+	return capSize(out.String(), maxBytes)
+}
+
+// batchRunEnded reports whether a run of a batch's snapshot has ended.
+func batchRunEnded(r outcome.BatchRun) bool {
+	if r.NotStarted {
+		return r.Result.Conclusion != ""
+	}
+	return !working(r.Result)
+}
+
+// batchTitle is the batch's name in its heading.
+func batchTitle(opts Options) string {
+	if !isBlank(opts.Title) {
+		return markdown.text(opts.Title, maxTitle)
+	}
+	return "Oz batch"
 }
 
 // runConclusion is a run's conclusion in the table.
