@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/xml"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -83,6 +84,53 @@ func TestProcessGapsJUnitSkipped(t *testing.T) {
 				assert.Equal(t, 0, suite.Failures)
 			}
 			s.assertNoKey()
+		})
+	}
+}
+
+// The comment links what started the run by the name its forge gives it:
+// the workflow run on GitHub, the job on GitLab, with its id; a job URL
+// that is not a safe https URL gives no row.
+func TestProcessGapsCommentJobRow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		gitlab bool
+		jobURL string // CI_JOB_URL on GitLab
+		want   string // the row; empty: none
+	}{
+		{"github", false, "", "| Workflow run | [workflow run 42](https://github.com/octo/repo/actions/runs/42) |"},
+		{"gitlab", true, "https://gitlab.example/group/project/-/jobs/88", "| Job | [job 88](https://gitlab.example/group/project/-/jobs/88) |"},
+		{"gitlab, an unsafe job URL", true, "javascript:alert(1)//-/jobs/88", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, base := newFake(t)
+			f := newForge(t, tt.gitlab)
+			var s *step
+			if tt.gitlab {
+				s = gitlabStep(t, base, "x")
+				s.env["CI_JOB_URL"] = tt.jobURL
+				onMergeRequest(s, f)
+			} else {
+				s = onPullRequest(githubStep(t, base, nil), f)
+			}
+			s.run()
+			require.Equal(t, 0, s.code)
+			cs := f.Comments()
+			require.Len(t, cs, 1)
+			body := cs[0].Body
+			if tt.want == "" {
+				for _, label := range []string{"| Workflow run |", "| Job |", "| CI |"} {
+					assert.NotContains(t, body, label)
+				}
+				assert.NotContains(t, body, "javascript")
+				return
+			}
+			assert.Contains(t, body, "\n"+tt.want+"\n")
+			assert.Equal(t, 1, strings.Count(body, "| Workflow run |")+strings.Count(body, "| Job |"), "one row")
+			assert.NotContains(t, body, "| CI |")
 		})
 	}
 }

@@ -283,7 +283,7 @@ func TestProcessCommentForItsReaders(t *testing.T) {
 		cs := f.Comments()
 		require.Len(t, cs, 1)
 		assert.NotContains(t, cs[0].Body, "javascript")
-		assert.NotContains(t, cs[0].Body, "| CI |")
+		assert.NotContains(t, cs[0].Body, "| Job |")
 	})
 	t.Run("never written", func(t *testing.T) {
 		t.Parallel()

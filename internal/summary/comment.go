@@ -2,11 +2,14 @@ package summary
 
 import (
 	"fmt"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/oz-run/oz-run-action/internal/outcome"
 	"github.com/oz-run/oz-run-action/internal/oz"
 	"github.com/oz-run/oz-run-action/internal/textclean"
+	"github.com/oz-run/oz-run-action/internal/weburl"
 )
 
 // The PR/MR comment's body: the summary cut to what a reviewer needs, and
@@ -87,8 +90,8 @@ func writeWorking(b *strings.Builder, r outcome.Result, opts Options) {
 // session, and once ended, duration and cost.
 func writeCommentTable(b *strings.Builder, r outcome.Result, opts Options) {
 	rows := []tableRow{{"Run", runCell(r, markdown)}}
-	if u, ok := safeURL(opts.JobURL); ok && !isBlank(opts.JobURL) {
-		rows = append(rows, tableRow{"CI", link("the workflow run or job that started it", u)})
+	if row, ok := jobRow(opts.JobURL); ok {
+		rows = append(rows, row)
 	}
 	if s := state(r); s != "" {
 		rows = append(rows, tableRow{"State", markdown.code(string(s), maxWord)})
@@ -105,6 +108,44 @@ func writeCommentTable(b *strings.Builder, r outcome.Result, opts Options) {
 		rows = append(rows, tableRow{"Title", markdown.text(r.Run.Title, maxTitle)})
 	}
 	writeMarkdownTable(b, rows)
+}
+
+// jobRow is the table's link to the workflow run (GitHub) or the job
+// (GitLab) that started the run, labelled as its forge names it, which
+// the URL's path tells: prcomment.JobURL builds GitHub's as
+// .../actions/runs/<id>, and GitLab's CI_JOB_URL is .../-/jobs/<id>.
+// Another safe https URL is linked by its own text, labelled CI; an
+// unsafe or blank one gives no row.
+func jobRow(jobURL string) (tableRow, bool) {
+	if _, ok := safeURL(jobURL); !ok || isBlank(jobURL) {
+		return tableRow{}, false
+	}
+	u, _ := weburl.ShellSafe(jobURL) // safe: safeURL said so
+	if p, err := url.Parse(u); err == nil {
+		dir, id := path.Split(strings.TrimSuffix(p.EscapedPath(), "/"))
+		if digits(id) {
+			switch {
+			case strings.HasSuffix(dir, "/actions/runs/"):
+				return tableRow{"Workflow run", link("workflow run "+id, jobURL)}, true
+			case strings.HasSuffix(dir, "/-/jobs/"):
+				return tableRow{"Job", link("job "+id, jobURL)}, true
+			}
+		}
+	}
+	return tableRow{"CI", urlLink(jobURL)}, true
+}
+
+// digits reports whether s is an id of 1 to 20 ASCII digits.
+func digits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // writeAnswer writes the agent's answer in at most maxBytes bytes: shown
