@@ -334,7 +334,8 @@ func (b *batch) poll(ctx context.Context) bool {
 	if !b.res.ListRefused {
 		changed, ok := b.list(ctx)
 		if ok {
-			return b.unseen(ctx) || changed
+			unseen := b.unseen(ctx)
+			return b.pickups(ctx) || unseen || changed
 		}
 	}
 	if !b.res.ListRefused {
@@ -342,14 +343,15 @@ func (b *batch) poll(ctx context.Context) bool {
 	}
 	changed := false
 	for _, r := range b.runs {
-		if !r.created || r.done || ctx.Err() != nil {
+		if !r.created || r.done || r.replying || ctx.Err() != nil {
 			continue
 		}
+		r.readNext = false
 		b.res.Reads++
 		run, err := b.api.GetRun(ctx, r.w.res.RunID)
 		switch {
 		case err == nil:
-			if b.observe(r, run) {
+			if b.observe(ctx, r, run) {
 				changed = true
 			}
 		case ctx.Err() != nil:
@@ -361,34 +363,42 @@ func (b *batch) poll(ctx context.Context) bool {
 			b.rep.Debugf("[%s] reading run %s failed, retrying: %v", r.key, r.w.res.RunID, err)
 		}
 	}
-	return changed
+	return b.pickups(ctx) || changed
 }
 
 // unseen reads each working run that no list has shown for a while (ten
 // of the longest polls): a server whose list misses a run's writes, or
-// that stamps them oddly, cannot hold the batch until its timeout. True
-// when something changed.
+// that stamps them oddly, cannot hold the batch until its timeout. It
+// reads a run whose reply has just come back too (readNext). True when
+// something changed.
 func (b *batch) unseen(ctx context.Context) bool {
 	stale := 10 * max(b.spec.PollMaxInterval, b.spec.PollInterval)
 	now := b.opts.Now()
 	changed := false
 	for _, r := range b.runs {
-		if !r.created || r.done || now.Sub(r.seen) < stale || ctx.Err() != nil {
+		if !r.created || r.done || r.replying || (now.Sub(r.seen) < stale && !r.readNext) || ctx.Err() != nil {
 			continue
 		}
-		r.seen = now
+		why := fmt.Sprintf("no list has shown run %s for %s", r.w.res.RunID, stale)
+		if r.readNext {
+			why = fmt.Sprintf("run %s was handed its blocked_reply since the last list", r.w.res.RunID)
+		}
+		next := r.readNext
+		r.seen, r.readNext = now, false
 		b.res.Reads++
 		run, err := b.api.GetRun(ctx, r.w.res.RunID)
 		switch {
 		case err == nil:
-			b.rep.Debugf("[%s] no list has shown run %s for %s: read it", r.key, r.w.res.RunID, stale)
-			if b.observe(r, run) {
+			b.rep.Debugf("[%s] %s: read it", r.key, why)
+			if b.observe(ctx, r, run) {
 				changed = true
 			}
 		case ctx.Err() == nil && !oz.IsTransient(err):
 			r.w.res.Err = fmt.Errorf("reading run %s: %w", r.w.res.RunID, err)
 			b.end(r)
 			changed = true
+		default:
+			r.readNext = next // the next poll tries again
 		}
 	}
 	return changed
@@ -421,12 +431,12 @@ func (b *batch) list(ctx context.Context) (changed, ok bool) {
 			latest = t
 		}
 		r := b.byID[run.RunID]
-		if r == nil || r.done {
+		if r == nil || r.done || r.replying {
 			continue
 		}
-		r.seen = b.opts.Now()
+		r.seen, r.readNext = b.opts.Now(), false
 		own := *run // not the page's array: a run keeps only its own
-		if b.observe(r, &own) {
+		if b.observe(ctx, r, &own) {
 			changed = true
 		}
 	}
@@ -438,12 +448,121 @@ func (b *batch) list(ctx context.Context) (changed, ok bool) {
 	return changed, true
 }
 
-// observe records a read of the run; true when its state changed.
-func (b *batch) observe(r *batchRun, run *oz.Run) bool {
-	changed := r.w.observe(run)
-	if run.State.IsTerminal() {
-		b.conclude(r)
+// observe records a read of the run; true when its state changed. A
+// terminal state counts as the single run's does: once the run has picked
+// up its blocked_reply, and past on_blocked.
+func (b *batch) observe(ctx context.Context, r *batchRun, run *oz.Run) bool {
+	w := r.w
+	changed := w.observe(run)
+	if w.res.Followup != nil && !w.moved {
+		if w.moved = w.hasMoved(run); !w.moved {
+			if !w.staleShown {
+				w.staleShown = true
+				w.rep.Logf("Run %s still shows its state from before the follow-up (%s): waiting for it to pick the follow-up up", w.res.RunID, run.State)
+			}
+			return changed
+		}
+	}
+	if !run.State.IsTerminal() {
+		return changed
+	}
+	if b.blocked(r, run) {
 		return true
+	}
+	b.conclude(r)
+	return true
+}
+
+// blocked applies on_blocked to a run read BLOCKED, its state counting:
+// true when the run goes on (it waits, or its reply is being sent).
+func (b *batch) blocked(r *batchRun, run *oz.Run) bool {
+	if run.State != oz.StateBlocked || b.stop {
+		return false
+	}
+	switch r.w.onBlocked(run) {
+	case blockedWait:
+		return true
+	case blockedReply:
+		b.reply(r, run)
+		return true
+	}
+	return false
+}
+
+// reply sends the run its blocked_reply once, from a goroutine of its
+// own, which hands the run back over b.replied: the poller goes on
+// polling the others meanwhile and leaves this one alone. Its warnings
+// are log lines meanwhile (an abort is said once, for the batch); a reply
+// that failed is said when it comes back.
+func (b *batch) reply(r *batchRun, run *oz.Run) {
+	w := r.w
+	r.replying = true
+	rep := w.rep
+	if kr, ok := rep.(*keyReporter); ok {
+		quiet := *kr
+		quiet.quiet = true
+		w.rep = &quiet
+	}
+	b.replies.Add(1)
+	go func() {
+		defer b.replies.Done()
+		ok := w.sendFollowup(b.parent, b.waitCtx, run, w.spec.BlockedReply)
+		b.replied <- replyDone{r: r, ok: ok, rep: rep}
+	}()
+}
+
+// replyDone takes back a run whose reply has ended. Accepted, the run is
+// read at the next poll (or ended at once if the batch has stopped); not
+// accepted, it ends with the error that says whether the reply may have
+// arrived (never sent again), and the others go on. A reply cut short by
+// the abort or the timeout before it was sent leaves the run to the
+// interruption, as does an accepted one once interrupted.
+func (b *batch) replyDone(d replyDone, interrupted bool) {
+	r, w := d.r, d.r.w
+	r.replying, w.rep = false, d.rep
+	switch {
+	case d.ok && interrupted:
+	case d.ok && b.stop:
+		b.stopRun(w)
+		b.rep.Logf("[%s] ended: %s (%s)", r.key, w.res.State, w.res.Conclusion)
+		b.end(r)
+	case d.ok:
+		r.readNext = true
+	case w.res.Err != nil && !w.res.Aborted:
+		b.rep.Warning("Blocked reply failed", fmt.Sprintf("[%s] %v; this run ends with the error (it is not sent again), the others go on.", r.key, w.res.Err))
+		b.end(r)
+	case w.res.Aborted:
+		b.end(r)
+	}
+}
+
+// pickups looks, for each run whose blocked_reply is not yet known to be
+// picked up, for the agent's answer to it in its conversation when that is
+// due (replyWatch.due: at once when the run was written, otherwise at
+// polls further and further apart), and reads the run again once it is
+// there: a new execution that ran from start to end between two polls
+// shows no working state. True when something changed.
+func (b *batch) pickups(ctx context.Context) bool {
+	changed := false
+	for _, r := range b.runs {
+		w := r.w
+		if !r.created || r.done || r.replying || w.res.Followup == nil || w.moved || w.res.Run == nil || ctx.Err() != nil {
+			continue
+		}
+		if !w.replied(ctx, w.res.Run) {
+			continue
+		}
+		w.moved = true
+		b.res.Reads++
+		run, err := b.api.GetRun(ctx, w.res.RunID)
+		if err != nil {
+			r.readNext = true // read by the next poll
+			b.rep.Debugf("[%s] reading run %s after its reply was found: %v", r.key, w.res.RunID, err)
+			continue
+		}
+		r.seen = b.opts.Now()
+		b.observe(ctx, r, run)
+		changed = true
 	}
 	return changed
 }
@@ -453,19 +572,11 @@ func (b *batch) conclude(r *batchRun) {
 	r.w.res.Conclusion = outcome.ConclusionOf(r.w.res.State) // its state's line has said it
 	b.end(r)
 	if b.spec.FailFast && !b.stop && b.spec.FailOn.Fails(r.w.res.Conclusion) {
-		b.stop = true
 		b.res.FailedFast = true
 		b.rep.Warning("Failing fast", fmt.Sprintf("Run %s ended %s (fail_fast): cancelling the runs still working and starting no more.", r.key, r.w.res.Conclusion))
-		b.cancelWorking(func(w *waiter) {
-			ctx, cancel := w.cancelContext()
-			defer cancel()
-			w.cancelRemote(ctx, "fail_fast: another run of the batch failed")
-			if w.res.Conclusion == "" {
-				w.res.Conclusion = outcome.Cancelled
-			}
-		})
+		b.stopWith(stopper("fail_fast: another run of the batch failed", outcome.Cancelled, false))
 		for _, o := range b.runs {
-			if o.created && !o.done {
+			if o.created && !o.done && !o.replying {
 				b.rep.Logf("[%s] ended: %s (%s)", o.key, o.w.res.State, o.w.res.Conclusion)
 				b.end(o)
 			}
@@ -473,15 +584,37 @@ func (b *batch) conclude(r *batchRun) {
 	}
 }
 
-// cancelLate cancels a run whose create came back after fail_fast
-// stopped the batch.
-func (b *batch) cancelLate(r *batchRun) {
-	ctx, cancel := r.w.cancelContext()
-	defer cancel()
-	r.w.cancelRemote(ctx, "fail_fast: another run of the batch failed")
-	if r.w.res.Conclusion == "" {
-		r.w.res.Conclusion = outcome.Cancelled
+// stopWith stops the batch: no more creates, and end ends each run still
+// working, all at once (a run whose create or reply is under way, when it
+// comes back).
+func (b *batch) stopWith(end func(w *waiter)) {
+	b.stop, b.stopRun = true, end
+	b.cancelWorking(end)
+}
+
+// stopper ends a run working when the batch stops: cancelled for why, and
+// concluding c (force: even if the cancel's last read gave it another). A
+// BLOCKED run that waits (on_blocked) has nothing working to cancel: it
+// ends blocked.
+func stopper(why string, c outcome.Conclusion, force bool) func(w *waiter) {
+	return func(w *waiter) {
+		if w.res.State.IsTerminal() && (w.res.Followup == nil || w.moved) {
+			w.res.Conclusion = outcome.ConclusionOf(w.res.State)
+			return
+		}
+		ctx, cancel := w.cancelContext()
+		defer cancel()
+		w.cancelRemote(ctx, why)
+		if force || w.res.Conclusion == "" {
+			w.res.Conclusion = c
+		}
 	}
+}
+
+// cancelLate cancels a run whose create came back after the batch
+// stopped.
+func (b *batch) cancelLate(r *batchRun) {
+	b.stopRun(r.w)
 	b.rep.Logf("[%s] ended: %s (%s)", r.key, r.w.res.State, r.w.res.Conclusion)
 	b.end(r)
 }
@@ -507,17 +640,11 @@ func (b *batch) overBudget() {
 	if !bud.Reached(spent) {
 		return
 	}
-	b.stop = true
 	b.rep.Warning("Cost limit reached", fmt.Sprintf("The batch's runs have cost %s so far, which reaches max_cost_usd (%s): cancelling the runs still working and starting no more. The API reports cost with a delay, so the bill may be somewhat higher.",
 		FormatUSD(spent), FormatUSD(bud.LimitUSD)))
-	b.cancelWorking(func(w *waiter) {
-		ctx, cancel := w.cancelContext()
-		defer cancel()
-		w.cancelRemote(ctx, "the batch's cost reached max_cost_usd")
-		w.res.Conclusion = outcome.OverBudget
-	})
+	b.stopWith(stopper("the batch's cost reached max_cost_usd", outcome.OverBudget, true))
 	for _, o := range b.runs {
-		if o.created && !o.done {
+		if o.created && !o.done && !o.replying {
 			b.end(o)
 		}
 	}
@@ -541,11 +668,12 @@ func (b *batch) finishNotStarted(c outcome.Conclusion) {
 }
 
 // cancelWorking runs f on every created run still working, all at once,
-// and returns when every call has.
+// and returns when every call has; not on a run whose reply is under way
+// (its goroutine has it).
 func (b *batch) cancelWorking(f func(w *waiter)) {
 	var wg sync.WaitGroup
 	for _, r := range b.runs {
-		if r.created && !r.done {
+		if r.created && !r.done && !r.replying {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -569,6 +697,13 @@ func (b *batch) interrupted(parent, waitCtx context.Context, created chan create
 		if c.ok {
 			b.byID[c.r.w.res.RunID] = c.r
 		}
+	}
+	// The replies under way return as well (the abort or the timeout cut
+	// them short): one that failed ends its run with its error, the others
+	// are handled below like every run still working.
+	b.replies.Wait()
+	for len(b.replied) > 0 {
+		b.replyDone(<-b.replied, true)
 	}
 	aborted := parent.Err() != nil
 	b.res.Aborted, b.res.TimedOut = aborted, !aborted

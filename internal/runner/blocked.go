@@ -23,10 +23,21 @@ const (
 	OnBlockedReply OnBlocked = "reply"
 )
 
-// blocked handles a run read BLOCKED whose state counts (no follow-up
-// pending pickup): true when the wait goes on, false when the step ends
-// with the run blocked. A failed reply ends the step too (w.res.Err).
-func (w *waiter) blocked(parent, ctx context.Context, run *oz.Run) (goOn bool) {
+// blockedAction is what on_blocked does with a BLOCKED run whose state
+// counts.
+type blockedAction int
+
+const (
+	blockedEnd   blockedAction = iota // the run ends blocked
+	blockedWait                       // the wait goes on
+	blockedReply                      // send blocked_reply, then wait
+)
+
+// onBlocked decides what on_blocked does with run, read BLOCKED with a
+// state that counts (no follow-up pending pickup), and says so: one run
+// waits the same way alone or in a batch (batch.go sends the reply
+// without holding the other runs' polls).
+func (w *waiter) onBlocked(run *oz.Run) blockedAction {
 	question := ""
 	if run.StatusMessage != nil {
 		question = run.StatusMessage.Message
@@ -42,17 +53,27 @@ func (w *waiter) blocked(parent, ctx context.Context, run *oz.Run) (goOn bool) {
 			w.rep.Notice("Run blocked: waiting", fmt.Sprintf("Run %s waits for a person (%s). Waiting (on_blocked: wait) for someone to answer from the session: %s, until the timeout (%s).",
 				w.res.RunID, or(question, "no message"), where, w.spec.Timeout))
 		}
-		return true
+		return blockedWait
 	case w.spec.OnBlocked == OnBlockedReply && !w.blockedReplied:
 		w.blockedReplied = true
 		w.rep.Logf("Run %s waits for a person (%s): sending blocked_reply as a follow-up (on_blocked: reply)", w.res.RunID, or(question, "no message"))
-		if !w.sendFollowup(parent, ctx, run, w.spec.BlockedReply) {
-			return false
-		}
-		return true
+		return blockedReply
 	case w.spec.OnBlocked == OnBlockedReply:
 		w.rep.Warning("Run blocked again", fmt.Sprintf("Run %s is BLOCKED again after blocked_reply (%s): the step ends blocked. Answer it from the session: %s",
 			w.res.RunID, or(question, "no message"), where))
+	}
+	return blockedEnd
+}
+
+// blocked handles a run read BLOCKED whose state counts (no follow-up
+// pending pickup): true when the wait goes on, false when the step ends
+// with the run blocked. A failed reply ends the step too (w.res.Err).
+func (w *waiter) blocked(parent, ctx context.Context, run *oz.Run) (goOn bool) {
+	switch w.onBlocked(run) {
+	case blockedWait:
+		return true
+	case blockedReply:
+		return w.sendFollowup(parent, ctx, run, w.spec.BlockedReply)
 	}
 	return false
 }
