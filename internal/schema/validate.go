@@ -602,7 +602,7 @@ func (e *evaluator) object(n *node, obj map[string]any, a *annots) bool {
 		valid = e.child(n.additional, obj[k], k) && valid
 	}
 	if len(extra) > 0 {
-		e.fail("additional %s %s not allowed", plural(len(extra), "property", "properties"), showNames(extra))
+		e.fail("additional properties %s not allowed", showNames(extra))
 		valid = false
 	}
 	return valid
@@ -629,7 +629,7 @@ func (e *evaluator) unevaluatedProps(n *node, obj map[string]any, a *annots) boo
 		valid = e.child(n.unevalProps, obj[k], k) && valid
 	}
 	if len(extra) > 0 {
-		e.fail("unevaluated %s %s not allowed", plural(len(extra), "property", "properties"), showNames(extra))
+		e.fail("unevaluated properties %s not allowed", showNames(extra))
 		valid = false
 	}
 	a.allProps = true

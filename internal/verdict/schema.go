@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"github.com/oz-run/oz-run-action/internal/schema"
 )
 
 // MaxSchemaBytes is the most an output_schema may take, as written.
@@ -26,7 +22,7 @@ const ReviewName = "review"
 type Schema struct {
 	review   bool
 	text     string // the schema, compact, as the prompt shows it
-	compiled *jsonschema.Schema
+	compiled *schema.Schema
 }
 
 // IsReview reports whether s is the built-in review schema.
@@ -103,32 +99,11 @@ func NewSchema(doc []byte, from string) (*Schema, error) {
 	return s, nil
 }
 
-// schemaBase and schemaURL are where the schema being compiled is said to
-// be: not a file, so that a relative reference is not read as one, and a
-// host that cannot exist (RFC 2606), though no loader would ask it.
-const (
-	schemaBase = "https://oz-run.invalid/"
-	schemaURL  = schemaBase + "output_schema.json"
-)
-
-// errNoLoad is what the loader answers for every document: oz-run loads
-// no schema but the one given (and the drafts' metaschemas, which the
-// library holds).
-var errNoLoad = errors.New("oz-run loads no other document")
-
-type noLoader struct{}
-
-func (noLoader) Load(string) (any, error) { return nil, errNoLoad }
-
-// compile reads and compiles a schema document with no loader: a $ref or
-// $schema naming another document (http, https, file, a relative path)
-// is an error, so that compiling reads no file and asks no network.
-func compile(doc []byte, where string) (s *Schema, err error) {
-	defer func() {
-		if r := recover(); r != nil { // the library is not known to panic; an input never crashes oz-run
-			s, err = nil, fmt.Errorf("%s could not be compiled: %v", where, r)
-		}
-	}()
+// compile reads and compiles a schema document: internal/schema loads
+// no other document, so a $ref or $schema naming one (http, https, file,
+// a relative path) is an error, and compiling reads no file and asks no
+// network.
+func compile(doc []byte, where string) (*Schema, error) {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, bytes.TrimSpace(doc)); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON: %s", where, syntaxError(string(doc), err))
@@ -136,89 +111,51 @@ func compile(doc []byte, where string) (s *Schema, err error) {
 	if buf.Len() == 0 || buf.Bytes()[0] != '{' {
 		return nil, fmt.Errorf("%s is not a JSON object", where)
 	}
-	value, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
-	if err != nil {
+	d := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	d.UseNumber()
+	var value any
+	if err := d.Decode(&value); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON: %v", where, err)
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(schemaURL, value); err != nil {
-		return nil, fmt.Errorf("%s could not be read: %v", where, err)
-	}
-	compiled, err := c.Compile(schemaURL)
+	compiled, err := schema.Compile(value)
 	if err != nil {
 		return nil, compileError(where, err)
 	}
 	return &Schema{text: buf.String(), compiled: compiled}, nil
 }
 
+// errNoLoad is why a schema naming another document is refused: oz-run
+// loads no schema but the one given.
+var errNoLoad = errors.New("oz-run loads no other document")
+
 // compileError says why a schema does not compile, on one line.
 func compileError(where string, err error) error {
-	var load *jsonschema.LoadURLError
-	if errors.As(err, &load) {
+	var other *schema.OtherDocumentError
+	if errors.As(err, &other) {
 		return fmt.Errorf("%s refers to %s (a $ref or $schema naming another document), and %w, from the network or from files: put the definition under \"$defs\" and refer to it as \"#/$defs/NAME\"",
-			where, quote(strings.TrimPrefix(load.URL, schemaBase)), errNoLoad)
+			where, quote(other.URL), errNoLoad)
 	}
-	var invalid *jsonschema.SchemaValidationError
+	var invalid *schema.InvalidError
 	if errors.As(err, &invalid) {
-		if ve, ok := invalid.Err.(*jsonschema.ValidationError); ok {
-			problems := validationProblems(ve, 5)
-			msgs := make([]string, len(problems))
-			for i, p := range problems {
-				msgs[i] = p.String()
-			}
-			return fmt.Errorf("%s is not a valid JSON Schema: %s", where, strings.Join(msgs, "; "))
+		msgs := make([]string, len(invalid.Problems))
+		for i, p := range invalid.Problems {
+			msgs[i] = Problem(p).String()
 		}
+		return fmt.Errorf("%s is not a valid JSON Schema: %s", where, strings.Join(msgs, "; "))
 	}
-	msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), schemaURL, "the schema"), schemaBase, "")
-	return fmt.Errorf("%s is not a valid JSON Schema: %s", where, oneLine(msg, 500))
+	return fmt.Errorf("%s is not a valid JSON Schema: %s", where, oneLine(err.Error(), 500))
 }
-
-// printer writes the library's messages, in English.
-var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 // validate checks v against the schema; the problems are nil when it is
 // valid, else at most limit of them, in the order of their pointers.
 func (s *Schema) validate(v any, limit int) []Problem {
-	err := s.compiled.Validate(v)
-	if err == nil {
+	problems := s.compiled.Validate(v, limit)
+	if problems == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return []Problem{{Message: oneLine(err.Error(), maxProblemText)}}
-	}
-	return validationProblems(ve, limit)
-}
-
-// validationProblems lists the leaves of a validation error (each says
-// what fails where), without repeats, sorted by pointer, at most limit.
-func validationProblems(ve *jsonschema.ValidationError, limit int) []Problem {
-	var out []Problem
-	seen := map[Problem]bool{}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
-		if _, ok := e.ErrorKind.(*kind.Schema); ok {
-			return
-		}
-		p := Problem{Pointer: pointer(e.InstanceLocation), Message: e.ErrorKind.LocalizedString(printer())}
-		p.Message = strings.ReplaceAll(p.Message, schemaURL, "the schema")
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	walk(ve)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
-	if len(out) > limit {
-		out = out[:limit]
+	out := make([]Problem, len(problems))
+	for i, p := range problems {
+		out[i] = Problem(p)
 	}
 	return out
 }
