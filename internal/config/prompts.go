@@ -86,10 +86,6 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 				Accepted: "leave wait unset (true) with prompts"})
 		}
 	}
-	if ob := l.values["on_blocked"]; ob != "" && ob != "fail" {
-		errs = append(errs, &InputError{Input: "on_blocked", Value: ob, Problem: "is not supported with prompts yet",
-			Accepted: "leave on_blocked unset (fail) with prompts: a BLOCKED run of a batch concludes blocked"})
-	}
 	b := &Batch{MaxParallel: DefaultMaxParallel}
 	if s := l.values["max_parallel"]; s != "" {
 		n, err := strconv.Atoi(s)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oz-run/oz-run-action/internal/runner"
 )
 
 // batchOf parses the batch inputs vals (by input name) over a workspace
@@ -66,6 +68,45 @@ func TestPromptsBatchInputs(t *testing.T) {
 	assert.True(t, b.FailFast)
 }
 
+// TestPromptsOnBlocked: on_blocked applies to every run of prompts, as to
+// one run; blocked_reply goes with reply as it does without prompts.
+func TestPromptsOnBlocked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		env     env
+		policy  runner.OnBlocked
+		reply   string
+		blamed  string
+		problem string
+	}{
+		{"default", nil, runner.OnBlockedFail, "", "", ""},
+		{"on_blocked wait", env{"INPUT_ON_BLOCKED": "wait"}, runner.OnBlockedWait, "", "", ""},
+		{"on_blocked reply", env{"INPUT_ON_BLOCKED": "reply", "INPUT_BLOCKED_REPLY": "push to oz/fix"}, runner.OnBlockedReply, "push to oz/fix", "", ""},
+		{"reply without text", env{"INPUT_ON_BLOCKED": "reply"}, "", "", "blocked_reply", "is required with on_blocked: reply"},
+		{"text with wait", env{"INPUT_ON_BLOCKED": "wait", "INPUT_BLOCKED_REPLY": "go"}, "", "", "blocked_reply", "would never be sent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := env{"INPUT_WARP_API_KEY": testKey, "INPUT_PROMPTS": "- fix a\n- fix b"}.with(tc.env)
+			c, _, err := Load(nil, Env(e), files(nil))
+			if tc.blamed != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), `input "`+tc.blamed+`"`)
+				assert.Contains(t, err.Error(), tc.problem)
+				return
+			}
+			require.NoError(t, err)
+			bs := c.BatchSpec("b1")
+			require.Len(t, bs.Items, 2)
+			for _, it := range bs.Items {
+				assert.Equal(t, tc.policy, it.Spec.OnBlocked, it.Key)
+				assert.Equal(t, tc.reply, it.Spec.BlockedReply, it.Key)
+			}
+		})
+	}
+}
+
 func TestPromptsRejects(t *testing.T) {
 	t.Parallel()
 	ws := map[string]string{"empty.md": "", "bad.yaml": "- [", "../out.yaml": "- a"}
@@ -113,7 +154,6 @@ func TestPromptsRejects(t *testing.T) {
 		{"with run_id", map[string]string{"prompts": "- a", "run_id": "r"}, "prompts", "together with run_id"},
 		{"with followup", map[string]string{"prompts": "- a", "followup": "f"}, "prompts", "together with followup"},
 		{"no wait", map[string]string{"prompts": "- a", "wait": "false"}, "wait", "a batch is always waited on"},
-		{"on_blocked wait", map[string]string{"prompts": "- a", "on_blocked": "wait"}, "on_blocked", "not supported with prompts yet"},
 		{"max_parallel 0", map[string]string{"prompts": "- a", "max_parallel": "0"}, "max_parallel", "from 1 to 100"},
 		{"max_parallel 101", map[string]string{"prompts": "- a", "max_parallel": "101"}, "max_parallel", "from 1 to 100"},
 		{"max_parallel word", map[string]string{"prompts": "- a", "max_parallel": "ten"}, "max_parallel", "from 1 to 100"},
