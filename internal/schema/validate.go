@@ -31,6 +31,9 @@ func (s *Schema) Validate(v any, limit int) (problems []Problem) {
 	}()
 	e := &evaluator{ann: s.uneval}
 	ok, _ := e.eval(s.root, v)
+	if e.deep {
+		return []Problem{{Message: fmt.Sprintf("the schema nests deeper than %s schemas on this value; simplify the value or the schema's $ref", commas(maxEvalDepth))}}
+	}
 	if e.over {
 		return []Problem{{Message: fmt.Sprintf("the schema takes too many steps on this value (over %s); simplify the value, or the schema's anyOf, oneOf and $ref", commas(maxSteps))}}
 	}
@@ -50,7 +53,8 @@ type evaluator struct {
 	ann      bool // collect annotations (unevaluated*)
 	steps    int
 	depth    int
-	over     bool
+	over     bool // out of steps or depth: stop
+	deep     bool // out of depth
 	problems []Problem
 	path     []string
 	scope    []*resource
@@ -117,7 +121,14 @@ func (e *evaluator) pointer() string {
 	return b.String()
 }
 
+// maxKept bounds the problems kept while validating (a failing anyOf
+// keeps its branches' leaves, and so on, exponentially).
+const maxKept = 1000
+
 func (e *evaluator) fail(format string, args ...any) {
+	if len(e.problems) >= maxKept {
+		return
+	}
 	e.problems = append(e.problems, Problem{Pointer: e.pointer(), Message: fmt.Sprintf(format, args...)})
 }
 
@@ -152,7 +163,11 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 		return false, nil
 	}
 	e.steps++
-	if e.steps > maxSteps || e.depth > maxEvalDepth {
+	if e.depth >= maxEvalDepth {
+		e.over, e.deep = true, true
+		return false, nil
+	}
+	if e.steps > maxSteps {
 		e.over = true
 		return false, nil
 	}
