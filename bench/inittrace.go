@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -22,25 +21,14 @@ import (
 // before main runs); the process's start to the end of main's init (its
 // @ plus its clock) is shown beside it.
 
-// initTarget is the most the package inits may take together, but for
-// those of initExempt.
+// initTarget is the most the package inits may take together, all of
+// them: output_schema's validator is oz-run's own (internal/schema), with
+// no init work.
 const initTarget = 4 * time.Millisecond
-
-// initExempt are the dependencies whose init is measured and shown but not
-// held to initTarget, each with the reason. One entry is a decision made
-// in the open, not a way around a regression: it needs an issue's note.
-var initExempt = map[string]string{
-	// Issue 19: the JSON Schema validator that output_schema needs. Its
-	// init() compiles the metaschemas of five drafts (about 3 ms, 21,000
-	// allocations), and nothing that resolves here validates as well
-	// (every error, in a stable order, with instance pointers, no loader).
-	"github.com/santhosh-tekuri/jsonschema/v6": "compiles five drafts' metaschemas in its init()",
-}
 
 // initResult holds the samples of the package-init measurement.
 type initResult struct {
 	total []time.Duration            // sum of the init clocks, per run
-	held  []time.Duration            // the same but for initExempt's packages: what initTarget holds
 	end   []time.Duration            // process start -> main's init done, per run
 	byPkg map[string][]time.Duration // each package's clock, per run
 }
@@ -61,7 +49,6 @@ func measureInit(ctx context.Context, bin string, n int) (*initResult, error) {
 			return nil, err
 		}
 		res.total = append(res.total, total)
-		res.held = append(res.held, total-exempt(by))
 		res.end = append(res.end, end)
 		for p, d := range by {
 			res.byPkg[p] = append(res.byPkg[p], d)
@@ -97,26 +84,6 @@ func parseInitTrace(b []byte) (total, end time.Duration, by map[string]time.Dura
 		return 0, 0, nil, fmt.Errorf("GODEBUG=inittrace=1 printed no init line:\n%s", b)
 	}
 	return total, end, by, nil
-}
-
-// exempt is the part of a run's init clocks that initExempt's packages took.
-func exempt(by map[string]time.Duration) time.Duration {
-	var d time.Duration
-	for p := range initExempt {
-		d += by[p]
-	}
-	return d
-}
-
-// exemptNote names initExempt's packages with their median clocks, for the report.
-func (r *initResult) exemptNote() string {
-	var parts []string
-	for _, p := range slices.Sorted(maps.Keys(initExempt)) {
-		if c, ok := r.byPkg[p]; ok {
-			parts = append(parts, fmt.Sprintf("%s %.3f ms (%s)", p, float64(summarize(c).median)/float64(time.Millisecond), initExempt[p]))
-		}
-	}
-	return strings.Join(parts, "; ")
 }
 
 // heaviest are the k packages with the highest median init clock.

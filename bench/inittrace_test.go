@@ -27,18 +27,3 @@ func TestParseInitTrace(t *testing.T) {
 	_, _, _, err = parseInitTrace([]byte("oz-run dev\n"))
 	assert.Error(t, err)
 }
-
-func TestInitExemptIsShownButNotHeld(t *testing.T) {
-	t.Parallel()
-	trace := "init runtime @0.015 ms, 0.5 ms clock, 0 bytes, 0 allocs\n" +
-		"init github.com/santhosh-tekuri/jsonschema/v6 @1 ms, 3.0 ms clock, 1 bytes, 1 allocs\n"
-	total, _, by, err := parseInitTrace([]byte(trace))
-	require.NoError(t, err)
-	assert.Equal(t, 3500*time.Microsecond, total)
-	assert.Equal(t, 500*time.Microsecond, total-exempt(by))
-	r := &initResult{byPkg: map[string][]time.Duration{}}
-	for p, d := range by {
-		r.byPkg[p] = []time.Duration{d}
-	}
-	assert.Contains(t, r.exemptNote(), "jsonschema/v6 3.000 ms")
-}
