@@ -87,9 +87,12 @@ type Config struct {
 	// written with is added to it. nil hides that token alone.
 	Redactor *redact.Redactor
 
+	// Interval is the least time between two writes while the run works;
+	// zero is DefaultInterval. Tests shorten or lengthen it.
+	Interval time.Duration
+
 	// Set by tests; zero values are the defaults above and real time.
 	clock        clock
-	interval     time.Duration
 	callTimeout  time.Duration
 	finishBudget time.Duration
 }

@@ -26,7 +26,7 @@ func TestStepRedactorInMessages(t *testing.T) {
 			f.Fail("list", fault{Status: 502, Body: echo})
 			f.Fail("list", fault{Status: 422, Body: echo})
 			red := redact.New(key)
-			h := newHarness(t, f, env, func(c *Config) { c.interval, c.Redactor = time.Millisecond, red })
+			h := newHarness(t, f, env, func(c *Config) { c.Interval, c.Redactor = time.Millisecond, red })
 			for i := range 2 {
 				h.s.Update("x" + strconv.Itoa(i))
 				h.waitCalls(i + 1)

@@ -50,7 +50,7 @@ type Sticky struct {
 	budget   time.Duration
 
 	mu      sync.Mutex
-	pending string // the latest body not yet written
+	pending func() string // renders the latest body not yet written
 	has     bool
 	url     string
 	written bool   // a write succeeded: the comment holds a body of this step
@@ -83,7 +83,7 @@ type Sticky struct {
 func start(ctx context.Context, f forge, cfg Config, c clock, m string, closeIdle func()) *Sticky {
 	s := &Sticky{
 		f: f, marker: m, warner: cfg.Warner, debugf: cfg.Debugf, render: cfg.Render, closeIdl: closeIdle, clock: c,
-		interval: orDefault(cfg.interval, DefaultInterval),
+		interval: orDefault(cfg.Interval, DefaultInterval),
 		callTO:   orDefault(cfg.callTimeout, DefaultCallTimeout),
 		budget:   orDefault(cfg.finishBudget, DefaultFinishBudget),
 		warned:   map[string]bool{},
@@ -114,6 +114,14 @@ func orDefault(d, def time.Duration) time.Duration {
 // marker) and returns at once. The first one creates the comment (or finds
 // the earlier one and edits it): call it once the run id is known.
 func (s *Sticky) Update(body string) {
+	s.UpdateFunc(func() string { return body })
+}
+
+// UpdateFunc is Update with a body rendered only when it is written, from
+// the Sticky's goroutine (a body dropped for a later one is never
+// rendered): render must be safe to call from another goroutine, and
+// return at once.
+func (s *Sticky) UpdateFunc(render func() string) {
 	if s == nil {
 		return
 	}
@@ -122,7 +130,7 @@ func (s *Sticky) Update(body string) {
 		s.mu.Unlock()
 		return
 	}
-	s.pending, s.has = body, true
+	s.pending, s.has = render, true
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
@@ -295,12 +303,15 @@ func (s *Sticky) hasPending() bool {
 
 func (s *Sticky) take() (string, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.has {
+		s.mu.Unlock()
 		return "", false
 	}
 	s.has = false
-	return s.pending, true
+	render := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	return render(), true
 }
 
 // wait is how long the next write must wait: the interval after the last

@@ -550,7 +550,7 @@ func TestNoTokenInMessages(t *testing.T) {
 			f.Fail("list", fault{Status: 502, Body: echo})
 			f.Fail("list", fault{Status: 422, Body: echo})
 			f.Fail("list", fault{Status: 403, Body: echo})
-			h := newHarness(t, f, env, func(c *Config) { c.interval = time.Millisecond })
+			h := newHarness(t, f, env, func(c *Config) { c.Interval = time.Millisecond })
 			for i := range 3 {
 				h.s.Update("x" + strconv.Itoa(i))
 				h.waitCalls(i + 1)
