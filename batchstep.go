@@ -28,10 +28,12 @@ import (
 // runBatch runs the batch cfg.Batch asks for and returns the exit code.
 func runBatch(ctx context.Context, cfg *config.Config, client *oz.Client, p ci.Platform, red *redact.Redactor, ws *workspace.Workspace, runOpts runner.Options,
 	startSinks func() (*prcomment.Forge, []runner.Sink)) int {
-	// The PR/MR comment (comment: true) is written once, with the batch's
-	// table.
+	// The PR/MR comment (comment: true) is created once the first run has
+	// an id and shows the batch's table as its runs go on (the sinks are
+	// runner.BatchObservers), then its outcome.
 	forge, sinks := startSinks()
 	defer forge.Close()
+	runOpts.Sinks = sinks
 	res := runner.RunBatch(ctx, cfg.BatchSpec(newBatchID()), client, p, runOpts)
 	if res.ListRefused {
 		p.Debugf("the batch's %d polls took %d reads of single runs", res.Polls, res.Reads)

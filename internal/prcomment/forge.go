@@ -41,6 +41,9 @@ func Start(ctx context.Context, cfg comment.Config, opts Options, rep Reporter) 
 	f := &Forge{rep: rep, r: renderer{opts: opts, started: time.Now()}}
 	cfg.Render = f.r.progress
 	cfg.Redactor = opts.Redactor
+	if opts.interval > 0 {
+		cfg.Interval = opts.interval
+	}
 	st, err := comment.New(ctx, cfg)
 	switch {
 	case errors.Is(err, comment.ErrNoPullRequest):

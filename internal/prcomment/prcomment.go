@@ -4,7 +4,9 @@
 // gives it the final body); Printer prints each state it would be edited
 // to (oz-run demo --comment). Both render the body with summary.Comment
 // from the same redacted Result as the job summary, and redact the
-// Markdown again after escaping. Nothing here changes the exit code: a
+// Markdown again after escaping. For a batch (prompts) both are also
+// runner.BatchObservers: the comment shows the batch's table as its runs
+// go on (summary.CommentBatchProgress), then its outcome (FinishBatch). Nothing here changes the exit code: a
 // missing PR/MR is a notice, any other failure a warning.
 package prcomment
 
@@ -37,6 +39,10 @@ type Options struct {
 	// FileBase is the web URL of the repository's files at the head
 	// commit, which a finding's path:line links to; empty links none.
 	FileBase string
+
+	// interval, set by tests, is the least time between two edits while
+	// the runs work; zero is comment.DefaultInterval.
+	interval time.Duration
 }
 
 // JobURL is the page of the workflow run (GitHub:

@@ -20,9 +20,10 @@ type Printer struct {
 	w io.Writer
 	r renderer
 
-	mu   sync.Mutex
-	last comment.Progress
-	n    int // bodies printed
+	mu        sync.Mutex
+	last      comment.Progress
+	lastBatch string // the last batch's body printed
+	n         int    // bodies printed
 }
 
 // NewPrinter prints the comment's bodies to w.

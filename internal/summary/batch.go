@@ -92,13 +92,7 @@ func writeBatchTable(out *strings.Builder, b outcome.Batch, maxBytes int, cell f
 func CommentBatchProgress(b outcome.Batch, opts Options) string {
 	maxBytes := opts.maxBytes(DefaultCommentMaxBytes)
 	var out strings.Builder
-	ended := 0
-	for _, r := range b.Runs {
-		if batchRunEnded(r) {
-			ended++
-		}
-	}
-	fmt.Fprintf(&out, "## 🔄 %s: %d of %d runs ended\n\n", batchTitle(opts), ended, len(b.Runs))
+	fmt.Fprintf(&out, "## 🔄 %s: %d of %d runs ended\n\n", batchTitle(opts), BatchEnded(b), len(b.Runs))
 	writeBatchTable(&out, b, maxBytes, func(r outcome.BatchRun) string {
 		switch {
 		case batchRunEnded(r):
@@ -112,6 +106,17 @@ func CommentBatchProgress(b outcome.Batch, opts Options) string {
 	})
 	out.WriteString("This comment is updated as the runs go on; it will hold the batch's outcome when every run has ended.\n")
 	return capSize(out.String(), maxBytes)
+}
+
+// BatchEnded counts the runs of a batch's snapshot that have ended.
+func BatchEnded(b outcome.Batch) int {
+	n := 0
+	for _, r := range b.Runs {
+		if batchRunEnded(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // batchRunEnded reports whether a run of a batch's snapshot has ended.
