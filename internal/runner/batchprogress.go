@@ -16,10 +16,11 @@ import (
 // its session link or ends (not after the batch's timeout or an abort:
 // the final outcome follows soon). b is a snapshot: each run as known so
 // far (NotStarted: not created yet; a Result with no run id: being
-// created; Ended zero and no conclusion: still working), b.Ended zero. It
-// is the sink's own, but its runs' *oz.Run and Timeline are shared with
-// the runner: read them, never write them. ObserveBatch must return at
-// once: the poller waits for it.
+// created; Ended zero and no conclusion: still working), b.Ended zero. Its
+// runs' *oz.Run and Timeline are shared with the runner, which never
+// writes them again (a read replaces a run's *oz.Run; a Timeline grows
+// past b's length): b may be read later, from any goroutine, but never
+// written. ObserveBatch must return at once: the poller waits for it.
 type BatchObserver interface {
 	ObserveBatch(b outcome.Batch)
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
@@ -108,4 +109,41 @@ func TestBatchObserversWithoutARun(t *testing.T) {
 	require.Len(t, res.Runs, 2)
 	assert.Error(t, res.Runs[0].Result.Err)
 	assert.Empty(t, obs.all())
+}
+
+// readLater is a BatchObserver that reads each snapshot whole (JSON) in
+// a goroutine of its own while the batch goes on, as the PR comment
+// renders it: under -race, the runner writes nothing a snapshot holds.
+type readLater struct {
+	observed
+	wg sync.WaitGroup
+	mu sync.Mutex
+	n  int
+}
+
+func (o *readLater) ObserveBatch(b outcome.Batch) {
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		for range 3 {
+			data, err := json.Marshal(b)
+			if err == nil && len(data) > 0 {
+				o.mu.Lock()
+				o.n++
+				o.mu.Unlock()
+			}
+		}
+	}()
+}
+
+func TestBatchSnapshotsReadLater(t *testing.T) {
+	t.Parallel()
+	_, client := batchFake(t)
+	obs := &readLater{}
+	opts := fastOpts
+	opts.Sinks = []Sink{obs}
+	res := RunBatch(t.Context(), batchSpec(2, "ok", "[fake:fail] x", "ok", "[fake:block] x"), client, &logReporter{}, opts)
+	obs.wg.Wait()
+	assert.Equal(t, "k1=succeeded k2=failed k3=succeeded k4=blocked", conclusions(res))
+	assert.Positive(t, obs.n)
 }
