@@ -417,7 +417,11 @@ func TestHangsAndServerErrors(t *testing.T) {
 			t.Parallel()
 			f, env := fg.new(t)
 			f.Fail("create", fault{Hang: true})
-			h := newHarness(t, f, env, func(c *Config) { c.callTimeout = 50 * time.Millisecond })
+			// The call timeout bounds every call, the list before the
+			// hanging create too: 500 ms leaves a loopback list room on a
+			// busy machine (50 ms once timed the list out before it reached
+			// the fake), and is what the hang costs the test.
+			h := newHarness(t, f, env, func(c *Config) { c.callTimeout = 500 * time.Millisecond })
 			h.s.Update("one")
 			require.Eventually(t, func() bool { return len(h.warns.all()) == 1 }, hangLimit, time.Millisecond)
 			assert.Contains(t, h.warns.all()[0], "no answer within the time allowed")
