@@ -120,19 +120,39 @@ func jobRow(jobURL string) (tableRow, bool) {
 	if _, ok := safeURL(jobURL); !ok || isBlank(jobURL) {
 		return tableRow{}, false
 	}
-	u, _ := weburl.ShellSafe(jobURL) // safe: safeURL said so
-	if p, err := url.Parse(u); err == nil {
-		dir, id := path.Split(strings.TrimSuffix(p.EscapedPath(), "/"))
-		if digits(id) {
-			switch {
-			case strings.HasSuffix(dir, "/actions/runs/"):
-				return tableRow{"Workflow run", link("workflow run "+id, jobURL)}, true
-			case strings.HasSuffix(dir, "/-/jobs/"):
-				return tableRow{"Job", link("job "+id, jobURL)}, true
-			}
-		}
+	switch kind, id := jobKind(jobURL); kind {
+	case githubRun:
+		return tableRow{"Workflow run", link("workflow run "+id, jobURL)}, true
+	case gitlabJob:
+		return tableRow{"Job", link("job "+id, jobURL)}, true
 	}
 	return tableRow{"CI", urlLink(jobURL)}, true
+}
+
+// The kinds of job URL that jobKind tells apart.
+const (
+	otherJob = iota
+	githubRun
+	gitlabJob
+)
+
+// jobKind says whose job URL a safe jobURL is, by its path, and its id.
+func jobKind(jobURL string) (kind int, id string) {
+	u, _ := weburl.ShellSafe(jobURL) // safe: the caller checked it
+	p, err := url.Parse(u)
+	if err != nil {
+		return otherJob, ""
+	}
+	dir, id := path.Split(strings.TrimSuffix(p.EscapedPath(), "/"))
+	switch {
+	case !digits(id):
+		return otherJob, ""
+	case strings.HasSuffix(dir, "/actions/runs/"):
+		return githubRun, id
+	case strings.HasSuffix(dir, "/-/jobs/"):
+		return gitlabJob, id
+	}
+	return otherJob, ""
 }
 
 // digits reports whether s is an id of 1 to 20 ASCII digits.
@@ -219,6 +239,9 @@ func writeCommentFooter(b *strings.Builder, r outcome.Result, opts Options) {
 	more := "; the job summary has the timeline"
 	if u, ok := safeURL(opts.JobURL); ok && !isBlank(opts.JobURL) {
 		more = "; the " + link("job summary", u) + " has the timeline"
+		if kind, _ := jobKind(opts.JobURL); kind == gitlabJob { // GitLab has no job summary page
+			more = "; the " + link("job", u) + "'s log and summary file have the timeline"
+		}
 	}
 	writeRunFooter(b, r, "no run was created", more)
 }

@@ -62,3 +62,28 @@ func TestCommentJobRow(t *testing.T) {
 		})
 	}
 }
+
+// The footer names where the timeline is: GitHub's job summary page, or
+// on GitLab, which has no such page, the job's log and summary file.
+func TestCommentFooterNamesWhereTheTimelineIs(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, url, want string }{
+		{"github", "https://github.com/acme/app/actions/runs/42",
+			"the [job summary](https://github.com/acme/app/actions/runs/42) has the timeline."},
+		{"gitlab", "https://gitlab.com/group/project/-/jobs/88",
+			"the [job](https://gitlab.com/group/project/-/jobs/88)'s log and summary file have the timeline."},
+		{"another CI", "https://buildkite.com/acme/app/builds/12",
+			"the [job summary](https://buildkite.com/acme/app/builds/12) has the timeline."},
+		{"none", "", "the job summary has the timeline."},
+		{"unsafe", "javascript:alert(1)//-/jobs/1", "the job summary has the timeline."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := outcome.Result{RunID: "r1", State: oz.StateSucceeded, Conclusion: outcome.Succeeded}
+			got := Comment(r, Options{JobURL: tt.url})
+			checkComment(t, got, DefaultCommentMaxBytes)
+			assert.True(t, strings.HasSuffix(got, tt.want+"\n"), "%s", got)
+		})
+	}
+}
