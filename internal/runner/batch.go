@@ -289,6 +289,12 @@ func (b *batch) run(ctx context.Context) {
 				pollAt = time.Now().Add(b.spec.PollInterval)
 			}
 			switch {
+			case r.w.res.State == oz.StateBlocked && !b.stop && r.w.spec.OnBlocked != "" && r.w.spec.OnBlocked != OnBlockedFail:
+				// Found BLOCKED by its create's lookup (the answer was
+				// lost): on_blocked needs the run whole (its question,
+				// what it was before a reply), so the next poll reads it
+				// and applies on_blocked, as one run's first poll does.
+				r.readNext = true
 			case r.w.res.State.IsTerminal():
 				b.conclude(r)
 			case b.stop:
@@ -381,7 +387,7 @@ func (b *batch) unseen(ctx context.Context) bool {
 		}
 		why := fmt.Sprintf("no list has shown run %s for %s", r.w.res.RunID, stale)
 		if r.readNext {
-			why = fmt.Sprintf("run %s was handed its blocked_reply since the last list", r.w.res.RunID)
+			why = fmt.Sprintf("run %s is due a read of its own (its blocked_reply came back, or its create found it BLOCKED)", r.w.res.RunID)
 		}
 		next := r.readNext
 		r.seen, r.readNext = now, false
@@ -707,19 +713,26 @@ func (b *batch) interrupted(parent, waitCtx context.Context, created chan create
 	}
 	aborted := parent.Err() != nil
 	b.res.Aborted, b.res.TimedOut = aborted, !aborted
-	working := 0
+	working, waiting := 0, 0 // waiting: BLOCKED runs that wait (on_blocked), which the timeout ends blocked
 	for _, r := range b.runs {
 		if r.started && !r.done {
 			working++
 			r.created = true // interrupted looks up a run an interrupted create may have started
+			if w := r.w; w.res.State == oz.StateBlocked && (w.res.Followup == nil || w.moved) {
+				waiting++
+			}
 		}
 	}
 	if aborted {
 		b.rep.Warning("Aborted", fmt.Sprintf("The step was aborted (%v): %d runs of the batch still working%s.", context.Cause(parent), working, map[bool]string{true: " are cancelled", false: " are left running (cancel_on_abort: false)"}[b.spec.CancelOnAbort]))
 		b.finishNotStarted("")
 	} else {
-		b.rep.Warning("Timed out", fmt.Sprintf("The batch did not end within %s (timeout input): %d runs still working%s, %d not started.", b.spec.Timeout, working,
-			map[bool]string{true: " are cancelled", false: " are left running (on_timeout: leave)"}[b.spec.CancelOnTimeout], len(b.runs)-b.next))
+		blocked := ""
+		if waiting > 0 {
+			blocked = fmt.Sprintf(", %d BLOCKED end blocked (nothing to cancel)", waiting)
+		}
+		b.rep.Warning("Timed out", fmt.Sprintf("The batch did not end within %s (timeout input): %d runs still working%s%s, %d not started.", b.spec.Timeout, working-waiting,
+			map[bool]string{true: " are cancelled", false: " are left running (on_timeout: leave)"}[b.spec.CancelOnTimeout], blocked, len(b.runs)-b.next))
 		b.finishNotStarted(outcome.TimedOut)
 	}
 	b.cancelWorking(func(w *waiter) {
