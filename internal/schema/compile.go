@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 )
@@ -473,16 +475,17 @@ type node struct {
 	dynName      string // its anchor, when the static target is a $dynamicAnchor of that name
 	recursiveRef *node  // $recursiveRef's static target
 
-	types    uint8 // bits of typeNames
-	enum     []any
-	hasEnum  bool
-	constV   any
+	types    uint8               // bits of typeNames
+	enum     map[string]struct{} // the values' keys (key); nil when absent
+	enumMsg  string
 	hasConst bool
+	constKey string
+	constMsg string
 
 	multipleOf, maximum, minimum, exclMax, exclMin *number
 
 	maxLength, minLength     int // -1 when absent
-	pattern                  *regexp.Regexp
+	pattern                  *pattern
 	maxItems, minItems       int
 	uniqueItems              bool
 	maxContains, minContains int
@@ -510,8 +513,15 @@ type node struct {
 }
 
 type patternProp struct {
-	re     *regexp.Regexp
+	re     *pattern
 	schema *node
+}
+
+// pattern is a compiled regular expression and the weight of its
+// program, which bounds the work of a match per byte of the string.
+type pattern struct {
+	re    *regexp.Regexp
+	insts int // weight
 }
 
 // number is a number of the schema: exact, and as written.
@@ -622,7 +632,7 @@ func (c *compiler) count(obj map[string]any, key, ptr string) int {
 		return -1
 	}
 	if !num.rat.IsInt() || num.rat.Sign() < 0 {
-		c.problem(ptr+"/"+key, "got %s, want a non-negative integer", num.lit)
+		c.problem(ptr+"/"+key, "got %s, want a non-negative integer", cut(num.lit, 40))
 		return -1
 	}
 	if !num.rat.Num().IsInt64() || num.rat.Num().Int64() > math.MaxInt32 {
@@ -654,7 +664,7 @@ func (c *compiler) numKey(obj map[string]any, key, ptr string) *number {
 	return n
 }
 
-// strings reads an array of unique strings.
+// uniqueStrings reads an array of unique strings.
 func (c *compiler) uniqueStrings(v any, at string, nonEmpty bool) []string {
 	a, ok := v.([]any)
 	if !ok {
@@ -682,7 +692,7 @@ func (c *compiler) uniqueStrings(v any, at string, nonEmpty bool) []string {
 	return out
 }
 
-func (c *compiler) regexp(v any, at string) *regexp.Regexp {
+func (c *compiler) regexp(v any, at string) *pattern {
 	s, ok := v.(string)
 	if !ok {
 		c.problem(at, "got %s, want string", typeOf(v))
@@ -693,7 +703,29 @@ func (c *compiler) regexp(v any, at string) *regexp.Regexp {
 		c.problem(at, "'%s' is not valid regex (Go's RE2 syntax: no lookaround, no backreferences)", cut(s, 80))
 		return nil
 	}
-	return re
+	return &pattern{re: re, insts: weight(s)}
+}
+
+// weight is the size of a pattern's program as regexp compiles it (it
+// does not say): its instructions, one matching a class of characters
+// counting as many as it takes to look a character up in the class.
+func weight(s string) int {
+	parsed, err := syntax.Parse(s, syntax.Perl)
+	if err != nil {
+		return 1
+	}
+	prog, err := syntax.Compile(parsed.Simplify())
+	if err != nil {
+		return 1
+	}
+	w := 1
+	for _, inst := range prog.Inst {
+		w++
+		if inst.Op == syntax.InstRune {
+			w += bits.Len(uint(len(inst.Rune) / 2))
+		}
+	}
+	return w
 }
 
 // fill compiles the keywords of an object schema.
@@ -789,19 +821,21 @@ func (c *compiler) fill(n *node, obj map[string]any, base *url.URL, depth int) {
 		case d == draft4 && len(a) == 0:
 			c.problem(ptr+"/enum", "must hold at least one value")
 		default:
+			n.enum = make(map[string]struct{}, len(a))
 			for i, e := range a {
 				c.checkValue(e, fmt.Sprintf("%s/enum/%d", ptr, i), 0)
+				n.enum[key(e)] = struct{}{}
 			}
-			n.enum, n.hasEnum = a, true
+			n.enumMsg = "value must be one of " + showList(a)
 		}
 	}
 	if v, ok := obj["const"]; ok && d >= draft6 {
 		c.checkValue(v, ptr+"/const", 0)
-		n.constV, n.hasConst = v, true
+		n.hasConst, n.constKey, n.constMsg = true, key(v), "value must be "+show(v)
 	}
 
 	if n.multipleOf = c.numKey(obj, "multipleOf", ptr); n.multipleOf != nil && n.multipleOf.rat.Sign() <= 0 {
-		c.problem(ptr+"/multipleOf", "got %s, want a number above 0", n.multipleOf.lit)
+		c.problem(ptr+"/multipleOf", "got %s, want a number above 0", cut(n.multipleOf.lit, 40))
 		n.multipleOf = nil
 	}
 	n.maximum = c.numKey(obj, "maximum", ptr)

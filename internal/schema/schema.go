@@ -20,12 +20,14 @@ type Problem struct {
 	Message string
 }
 
-// String is the problem on one line, "pointer: message".
+// String is the problem on one line, "pointer: message"; a character of
+// the pointer that would break the line (a member name holds any) is
+// written as a Go escape.
 func (p Problem) String() string {
 	if p.Pointer == "" {
 		return p.Message
 	}
-	return p.Pointer + ": " + p.Message
+	return cut(p.Pointer, len(p.Pointer)) + ": " + p.Message
 }
 
 // InvalidError says why a document is not a valid schema.

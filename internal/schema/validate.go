@@ -3,15 +3,77 @@ package schema
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxSteps bounds the schemas evaluated in one Validate: anyOf and oneOf
 // over shared $refs take time exponential in the nesting otherwise.
 const maxSteps = 2_000_000
+
+// Work that grows with the value or the schema is counted in steps too,
+// so that the budget bounds the time whatever each step does: a step is
+// about one schema evaluated, as long as scanning bytesPerStep bytes or
+// looking up itemsPerStep members.
+const (
+	bytesPerStep   = 64
+	itemsPerStep   = 4  // members looked up
+	matchesPerStep = 16 // short strings matched
+	// a match does at most len(string) × insts steps of its program
+	regexpWorkPerStep = 256
+)
+
+// keys are the member names of an object, sorted, once in a Validate.
+func (e *evaluator) keys(obj map[string]any) []string {
+	id := reflect.ValueOf(obj).UnsafePointer()
+	if keys, ok := e.sorted[id]; ok {
+		return keys
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	e.charge(len(keys) * bits.Len(uint(len(keys))) / itemsPerStep)
+	if e.sorted == nil {
+		e.sorted = map[unsafe.Pointer][]string{}
+	}
+	e.sorted[id] = keys
+	return keys
+}
+
+// charge counts work into the step budget: false when it is spent, and
+// the work must not be done.
+func (e *evaluator) charge(steps int) bool {
+	e.steps += steps
+	if e.steps > maxSteps {
+		e.over = true
+	}
+	return !e.over
+}
+
+// match matches s against p, once the work is counted: ok is false when
+// the budget is spent (and s was not matched).
+func (e *evaluator) match(p *pattern, s string) (matched, ok bool) {
+	work := (len(s) + 1) * p.insts
+	if work/(len(s)+1) != p.insts || !e.charge(work/regexpWorkPerStep) {
+		e.over = true
+		return false, false
+	}
+	return p.re.MatchString(s), true
+}
+
+// divisionCost is the work, in steps, of dividing r by m exactly:
+// quadratic in their sizes.
+func divisionCost(r, m *big.Rat) int {
+	bits := r.Num().BitLen() + r.Denom().BitLen() + m.Num().BitLen() + m.Denom().BitLen()
+	return bits / (8 * bytesPerStep) * (1 + bits/4096)
+}
 
 // maxEvalDepth bounds how deep evaluation nests (schemas within schemas,
 // values within values), whatever the schema and the value.
@@ -59,6 +121,7 @@ type evaluator struct {
 	path     []string
 	scope    []*resource
 	active   map[activeKey]bool
+	sorted   map[unsafe.Pointer][]string // keys
 }
 
 // activeKey is a reference being followed at an instance depth: met
@@ -77,10 +140,12 @@ type annots struct {
 	itemSet  map[int]bool // contains's matches (2020-12)
 }
 
-func (a *annots) merge(b *annots) {
+// merge adds what b evaluated to a, counting the work.
+func (e *evaluator) merge(a, b *annots) {
 	if a == nil || b == nil {
 		return
 	}
+	e.charge((len(b.props) + len(b.itemSet)) / itemsPerStep)
 	if b.allProps {
 		a.allProps = true
 	}
@@ -195,7 +260,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 	if n.ref != nil {
 		ok, ra := e.follow(n.ref, v)
 		valid = valid && ok
-		a.merge(ra)
+		e.merge(a, ra)
 		if n.draft <= draft7 {
 			return valid, a
 		}
@@ -203,6 +268,9 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 	if n.dynRef != nil {
 		target := n.dynRef
 		if n.dynName != "" {
+			if !e.charge(len(e.scope) / itemsPerStep) {
+				return false, nil
+			}
 			for _, r := range e.scope {
 				if t, ok := r.dynNodes[n.dynName]; ok {
 					target = t
@@ -212,11 +280,14 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 		}
 		ok, ra := e.follow(target, v)
 		valid = valid && ok
-		a.merge(ra)
+		e.merge(a, ra)
 	}
 	if n.recursiveRef != nil {
 		target := n.recursiveRef
 		if target.res.recursive && target.ptr == target.res.ptr {
+			if !e.charge(len(e.scope) / itemsPerStep) {
+				return false, nil
+			}
 			for _, r := range e.scope {
 				if r.recursive && r.root != nil {
 					target = r.root
@@ -226,7 +297,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 		}
 		ok, ra := e.follow(target, v)
 		valid = valid && ok
-		a.merge(ra)
+		e.merge(a, ra)
 	}
 
 	if n.types != 0 && !e.typeOK(n.types, v) {
@@ -239,20 +310,17 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 		e.fail("got %s, want %s", typeOf(v), strings.Join(want, " or "))
 		valid = false
 	}
-	if n.hasConst && !equal(n.constV, v) {
-		e.fail("value must be %s", show(n.constV))
-		valid = false
-	}
-	if n.hasEnum {
-		found := false
-		for _, x := range n.enum {
-			if equal(x, v) {
-				found = true
-				break
-			}
+	if n.hasConst || n.enum != nil {
+		k := key(v)
+		if !e.charge(len(k) / bytesPerStep) {
+			return false, nil
 		}
-		if !found {
-			e.fail("value must be one of %s", showList(n.enum))
+		if n.hasConst && k != n.constKey {
+			e.fail("%s", n.constMsg)
+			valid = false
+		}
+		if _, found := n.enum[k]; n.enum != nil && !found {
+			e.fail("%s", n.enumMsg)
 			valid = false
 		}
 	}
@@ -271,7 +339,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 	for _, s := range n.allOf {
 		ok, sa := e.eval(s, v)
 		valid = valid && ok
-		a.merge(sa)
+		e.merge(a, sa)
 	}
 	if len(n.anyOf) > 0 {
 		mark := len(e.problems)
@@ -280,7 +348,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 			ok, sa := e.eval(s, v)
 			if ok {
 				matched = true
-				a.merge(sa)
+				e.merge(a, sa)
 				if !e.ann {
 					break
 				}
@@ -311,7 +379,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 			valid = false
 		case 1:
 			e.problems = e.problems[:mark]
-			a.merge(ma)
+			e.merge(a, ma)
 		default:
 			e.problems = e.problems[:mark]
 			e.fail("oneOf: valid against more than one schema (at indexes %d and %d), want exactly one", matched[0], matched[1])
@@ -332,16 +400,16 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 		ok, ia := e.eval(n.ifN, v)
 		e.problems = e.problems[:mark]
 		if ok {
-			a.merge(ia)
+			e.merge(a, ia)
 			if n.thenN != nil {
 				tok, ta := e.eval(n.thenN, v)
 				valid = valid && tok
-				a.merge(ta)
+				e.merge(a, ta)
 			}
 		} else if n.elseN != nil {
 			eok, ea := e.eval(n.elseN, v)
 			valid = valid && eok
-			a.merge(ea)
+			e.merge(a, ea)
 		}
 	}
 	if obj, ok := v.(map[string]any); ok {
@@ -349,7 +417,7 @@ func (e *evaluator) eval(n *node, v any) (bool, *annots) {
 			if _, has := obj[k]; has {
 				ok, sa := e.eval(n.depSchemas[k], v)
 				valid = valid && ok
-				a.merge(sa)
+				e.merge(a, sa)
 			}
 		}
 		if n.unevalProps != nil {
@@ -385,8 +453,11 @@ func (e *evaluator) typeOK(types uint8, v any) bool {
 		if types&tNumber != 0 {
 			return true
 		}
-		r, _, ok := toRat(v)
-		return ok && r.IsInt() && types&tInteger != 0
+		if types&tInteger == 0 || !e.charge(numberSize(v)/bytesPerStep) {
+			return false
+		}
+		d, ok := toDecimal(v)
+		return ok && d.isInt()
 	}
 	return types&bit != 0
 }
@@ -395,30 +466,37 @@ func (e *evaluator) number(n *node, v any) bool {
 	if n.multipleOf == nil && n.maximum == nil && n.minimum == nil && n.exclMax == nil && n.exclMin == nil {
 		return true
 	}
+	size := numberSize(v) // reading it exactly takes time quadratic in its size
+	if !e.charge(size/bytesPerStep + size*size/(1<<16)) {
+		return false
+	}
 	r, lit, ok := toRat(v)
 	if !ok {
 		e.fail("the number %s has an exponent beyond ±%d", cut(lit, 40), maxExponent)
 		return false
 	}
+	if n.multipleOf != nil && !e.charge(divisionCost(r, n.multipleOf.rat)) {
+		return false
+	}
 	valid := true
 	if m := n.multipleOf; m != nil && !new(big.Rat).Quo(r, m.rat).IsInt() {
-		e.fail("%s is not a multiple of %s", cut(lit, 40), m.lit)
+		e.fail("%s is not a multiple of %s", cut(lit, 40), cut(m.lit, 40))
 		valid = false
 	}
 	if m := n.maximum; m != nil && r.Cmp(m.rat) > 0 {
-		e.fail("maximum: got %s, want %s", cut(lit, 40), m.lit)
+		e.fail("maximum: got %s, want %s", cut(lit, 40), cut(m.lit, 40))
 		valid = false
 	}
 	if m := n.exclMax; m != nil && r.Cmp(m.rat) >= 0 {
-		e.fail("exclusiveMaximum: got %s, want less than %s", cut(lit, 40), m.lit)
+		e.fail("exclusiveMaximum: got %s, want less than %s", cut(lit, 40), cut(m.lit, 40))
 		valid = false
 	}
 	if m := n.minimum; m != nil && r.Cmp(m.rat) < 0 {
-		e.fail("minimum: got %s, want %s", cut(lit, 40), m.lit)
+		e.fail("minimum: got %s, want %s", cut(lit, 40), cut(m.lit, 40))
 		valid = false
 	}
 	if m := n.exclMin; m != nil && r.Cmp(m.rat) <= 0 {
-		e.fail("exclusiveMinimum: got %s, want greater than %s", cut(lit, 40), m.lit)
+		e.fail("exclusiveMinimum: got %s, want greater than %s", cut(lit, 40), cut(m.lit, 40))
 		valid = false
 	}
 	return valid
@@ -427,6 +505,9 @@ func (e *evaluator) number(n *node, v any) bool {
 func (e *evaluator) str(n *node, s string) bool {
 	valid := true
 	if n.maxLength >= 0 || n.minLength >= 0 {
+		if !e.charge(len(s) / bytesPerStep) {
+			return false
+		}
 		l := utf8.RuneCountInString(s)
 		if n.maxLength >= 0 && l > n.maxLength {
 			e.fail("maxLength: got %s, want %s", commas(l), commas(n.maxLength))
@@ -437,9 +518,15 @@ func (e *evaluator) str(n *node, s string) bool {
 			valid = false
 		}
 	}
-	if n.pattern != nil && !n.pattern.MatchString(s) {
-		e.fail("%s does not match pattern %s", show(s), show(n.pattern.String()))
-		valid = false
+	if n.pattern != nil {
+		matched, ok := e.match(n.pattern, s)
+		if !ok {
+			return false
+		}
+		if !matched {
+			e.fail("%s does not match pattern %s", show(s), show(n.pattern.re.String()))
+			valid = false
+		}
 	}
 	return valid
 }
@@ -460,6 +547,9 @@ func (e *evaluator) array(n *node, arr []any, a *annots) bool {
 		for i, x := range arr {
 			b.Reset()
 			canon(&b, x)
+			if !e.charge(b.Len() / bytesPerStep) {
+				return false
+			}
 			if j, dup := seen[b.String()]; dup {
 				e.fail("items at %d and %d are equal; want unique items", j, i)
 				valid = false
@@ -541,6 +631,9 @@ func (e *evaluator) object(n *node, obj map[string]any, a *annots) bool {
 		e.fail("minProperties: got %s, want %s", commas(len(obj)), commas(n.minProps))
 		valid = false
 	}
+	if !e.charge((len(n.required) + len(n.depRequiredKeys)) / itemsPerStep) {
+		return false
+	}
 	if len(n.required) > 0 {
 		var missing []string
 		for _, k := range n.required {
@@ -571,11 +664,10 @@ func (e *evaluator) object(n *node, obj map[string]any, a *annots) bool {
 	if n.props == nil && n.patternProps == nil && n.additional == nil && n.propNames == nil {
 		return valid
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
+	if !e.charge(len(obj)/itemsPerStep + len(obj)*len(n.patternProps)/matchesPerStep) {
+		return false
 	}
-	sort.Strings(keys)
+	keys := e.keys(obj)
 	if n.propNames != nil {
 		for _, k := range keys {
 			mark := len(e.problems)
@@ -600,7 +692,11 @@ func (e *evaluator) object(n *node, obj map[string]any, a *annots) bool {
 			a.prop(k)
 		}
 		for _, pp := range n.patternProps {
-			if pp.re.MatchString(k) {
+			matched, ok := e.match(pp.re, k)
+			if !ok {
+				return false
+			}
+			if matched {
 				known = true
 				valid = e.child(pp.schema, obj[k], k) && valid
 				a.prop(k)
@@ -627,13 +723,15 @@ func (e *evaluator) unevaluatedProps(n *node, obj map[string]any, a *annots) boo
 	if a == nil || a.allProps {
 		return true
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
+	if !e.charge(len(obj) / itemsPerStep) {
+		return false
+	}
+	var keys []string
+	for _, k := range e.keys(obj) {
 		if !a.props[k] {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
 	valid := true
 	var extra []string
 	for _, k := range keys {

@@ -2,11 +2,13 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -63,6 +65,24 @@ func plausible(num string) bool {
 	return err == nil && len(exp) <= 4 && n <= maxExponent
 }
 
+// numberSize is how large a number is to read exactly: the characters of
+// its writing and its exponent (as far as toRat reads it).
+func numberSize(v any) int {
+	x, ok := v.(json.Number)
+	if !ok {
+		return 32
+	}
+	size := len(x)
+	if i := strings.IndexAny(string(x), "eE"); i >= 0 {
+		exp, err := strconv.Atoi(strings.TrimPrefix(string(x[i+1:]), "+"))
+		if err != nil || exp > maxExponent || exp < -maxExponent {
+			exp = maxExponent
+		}
+		size += max(exp, -exp)
+	}
+	return size
+}
+
 func isNumber(v any) bool {
 	switch v.(type) {
 	case json.Number, float64, float32, int, int64, int32, uint64:
@@ -91,54 +111,107 @@ func typeOf(v any) string {
 	return "unknown"
 }
 
-// equal is JSON equality: numbers by value, objects by members.
-func equal(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, xv := range x {
-			yv, ok := y[k]
-			if !ok || !equal(xv, yv) {
-				return false
-			}
-		}
-		return true
-	}
-	if !isNumber(a) || !isNumber(b) {
-		return false
-	}
-	ra, la, oka := toRat(a)
-	rb, lb, okb := toRat(b)
-	if !oka || !okb {
-		return la == lb
-	}
-	return ra.Cmp(rb) == 0
+// decimal is a number exactly, as digits × 10^exp: digits without a
+// leading or trailing zero ("" for zero, which is never negative).
+type decimal struct {
+	neg    bool
+	digits string
+	exp    int
 }
 
-// canon writes a value so that two values are equal exactly when their
-// writings are (uniqueItems in linear time).
+// toDecimal reads a number exactly, in time linear in its writing, with
+// no big arithmetic whatever its exponent; ok is false for no number, or
+// a writing that is no JSON number or has an exponent of over 9 digits.
+func toDecimal(v any) (d decimal, ok bool) {
+	switch x := v.(type) {
+	case json.Number:
+		return parseDecimal(string(x))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return decimal{}, false
+		}
+		return parseDecimal(new(big.Float).SetFloat64(x).Text('e', 800)) // a float64 has at most 767 significant digits
+	case float32:
+		return toDecimal(float64(x))
+	case int:
+		return parseDecimal(strconv.Itoa(x))
+	case int64:
+		return parseDecimal(strconv.FormatInt(x, 10))
+	case int32:
+		return parseDecimal(strconv.FormatInt(int64(x), 10))
+	case uint64:
+		return parseDecimal(strconv.FormatUint(x, 10))
+	}
+	return decimal{}, false
+}
+
+func parseDecimal(s string) (decimal, bool) {
+	digitsAt := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	var d decimal
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		d.neg = s[i] == '-'
+		i++
+	}
+	j := digitsAt(i)
+	whole := s[i:j]
+	frac := ""
+	if i = j; i < len(s) && s[i] == '.' {
+		j = digitsAt(i + 1)
+		frac = s[i+1 : j]
+		i = j
+	}
+	if whole == "" && frac == "" {
+		return decimal{}, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		negExp := false
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			negExp = s[i] == '-'
+			i++
+		}
+		j = digitsAt(i)
+		exp := strings.TrimLeft(s[i:j], "0")
+		if j == i || len(exp) > 9 {
+			return decimal{}, false
+		}
+		d.exp, _ = strconv.Atoi("0" + exp)
+		if negExp {
+			d.exp = -d.exp
+		}
+		i = j
+	}
+	if i != len(s) {
+		return decimal{}, false
+	}
+	digits := strings.TrimLeft(whole+frac, "0")
+	trimmed := strings.TrimRight(digits, "0")
+	d.exp += len(digits) - len(trimmed) - len(frac)
+	d.digits = trimmed
+	if trimmed == "" {
+		return decimal{}, true
+	}
+	return d, true
+}
+
+// isInt reports whether d is an integer.
+func (d decimal) isInt() bool { return d.digits == "" || d.exp >= 0 }
+
+// key is the canonical form of a JSON value: two values are equal (numbers
+// by value, objects whatever the order of their members) exactly when
+// their keys are. It takes time and space linear in the value's writing.
+func key(v any) string {
+	var b strings.Builder
+	canon(&b, v)
+	return b.String()
+}
+
 func canon(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case nil:
@@ -173,29 +246,52 @@ func canon(b *strings.Builder, v any) {
 		}
 		b.WriteByte('}')
 	default:
-		r, lit, ok := toRat(v)
 		b.WriteByte('#')
-		if ok {
-			b.WriteString(r.RatString())
-		} else {
-			b.WriteString(lit)
+		d, ok := toDecimal(v)
+		switch {
+		case !ok: // an exponent of over 9 digits, as written; or no JSON value
+			_, lit, _ := toRat(v)
+			fmt.Fprintf(b, "?%T:%s", v, lit)
+		case d.digits == "":
+			b.WriteByte('0')
+		default:
+			if d.neg {
+				b.WriteByte('-')
+			}
+			b.WriteString(d.digits)
+			b.WriteByte('e')
+			b.WriteString(strconv.Itoa(d.exp))
 		}
 	}
 }
 
-// cut is s at most n characters long, with "…" when cut.
+// cut is s as a message quotes it: at most n characters, with "…" when
+// cut, and each character that would break the line or hide the text
+// around it (a control or format character, a line separator, an invalid
+// byte: what is not graphic) written as a Go escape (\n, \u202e, \xff),
+// so that a message is one line and says what the value holds.
 func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j] + "…"
+	var b strings.Builder
+	chars := 0
+	for i := 0; i < len(s); {
+		if chars == n {
+			b.WriteString("…")
+			break
 		}
-		i++
+		chars++
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case !unicode.IsGraphic(r): // controls, format characters, line and paragraph separators
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
 	}
-	return s
+	return b.String()
 }
 
 // show is a value as a message quotes it: a string in single quotes,
