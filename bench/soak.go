@@ -102,6 +102,12 @@ func soakMarkdown(r soak.Report, build, command string) string {
 	fmt.Fprintf(&b, "| GitLab jobs (dotenv) / GitHub steps | %d / %d |\n", r.GitLab, r.Invocations-r.GitLab)
 	fmt.Fprintf(&b, "| follow-ups of an earlier run / with files_dir / an answer published / files downloaded | %d / %d / %d / %d |\n",
 		r.Followups, r.WithFilesDir, r.Answers, r.Files)
+	var blocked []string
+	for _, k := range slices.Sorted(mapsKeys(r.BatchOnBlocked)) {
+		blocked = append(blocked, fmt.Sprintf("%s %d", k, r.BatchOnBlocked[k]))
+	}
+	fmt.Fprintf(&b, "| batches by on_blocked / blocked_reply requests / runs unblocked by a person / runs ended error by an uncertain reply | %s / %d / %d / %d |\n",
+		strings.Join(blocked, ", "), r.BatchReplies, r.BatchUnblocked, r.BatchReplyErrors)
 	var faults []string
 	for _, k := range slices.Sorted(mapsKeys(r.ByFault)) {
 		faults = append(faults, fmt.Sprintf("%s %d", k, r.ByFault[k]))
@@ -129,7 +135,14 @@ func soakMarkdown(r soak.Report, build, command string) string {
 		"refused, failing or throttled), its signal and cancel faults kept: never two runs for an item (the fake's runs by " +
 		"oz_run_item), exactly one each when no create failed for good and nothing cut the batch short, each the conclusion of its " +
 		"scenario then, the runs output (GitLab: oz-run-runs.json) valid JSON with an entry an item in list order, conclusion the " +
-		"worst of them, exit code by the contract, one warning when the list was refused, the key nowhere.\n")
+		"worst of them, exit code by the contract, one warning when the list was refused, the key nowhere. A batch's on_blocked is fail, wait or reply " +
+		"(with wait or reply about a third of its items stop BLOCKED), each run following it as one run does: wait, a person " +
+		"unblocks some runs from the session (the fake's run works again, then succeeds: the item succeeds), the others wait " +
+		"until the batch's timeout and end blocked (a run the lists showed BLOCKED before it never ends timed_out); reply, " +
+		"exactly one follow-up to each run that stopped BLOCKED and none to the others or with fail or wait, its new execution " +
+		"succeeding or blocking again (then blocked); a reply whose fate is unknown (502 or reset, before or after it arrived) " +
+		"ends that run error, sent once, exit 3, the others going on; a run ending blocked is BLOCKED in the fake and never " +
+		"cancelled but by an abort.\n")
 	return b.String()
 }
 

@@ -70,7 +70,12 @@ type Report struct {
 	// The agent's work: invocations that followed up an earlier run, that
 	// had files_dir, that published an answer, and the files downloaded.
 	Followups, WithFilesDir, Answers, Files int
-	Failures                                []Failure
+	// Batches by their on_blocked ("fail" for the default), and in them:
+	// blocked_reply requests sent, runs a person unblocked while they
+	// waited, runs ended error by a reply whose fate was unknown.
+	BatchOnBlocked                                 map[string]int
+	BatchReplies, BatchUnblocked, BatchReplyErrors int
+	Failures                                       []Failure
 }
 
 // Failure is an invariant broken by one invocation.
@@ -83,7 +88,7 @@ type Failure struct {
 // Run runs cfg.N invocations and checks each. The error is only for the
 // soak itself failing to run; broken invariants are in Report.Failures.
 func Run(ctx context.Context, cfg Config) (Report, error) {
-	rep := Report{Seed: cfg.Seed, ByExit: map[int]int{}, ByFault: map[string]int{}}
+	rep := Report{Seed: cfg.Seed, ByExit: map[int]int{}, ByFault: map[string]int{}, BatchOnBlocked: map[string]int{}}
 	if cfg.Binary == "" || cfg.N <= 0 {
 		return rep, errors.New("soak: need a binary and N > 0")
 	}
@@ -172,7 +177,16 @@ func (r *Report) add(p *plan, res *result) {
 	if p.recovers && strings.Contains(res.log(), "answer to the create was lost") {
 		r.Recovered++
 	}
-	if probs := check(p, res); len(probs) > 0 {
+	if b := p.batch; b != nil {
+		r.BatchOnBlocked[or(b.onBlocked, "fail")]++
+		r.BatchUnblocked += len(res.unblocked)
+		for _, n := range res.batchPosts {
+			r.BatchReplies += n
+		}
+	}
+	probs := check(p, res)
+	r.BatchReplyErrors += res.replyErrors
+	if len(probs) > 0 {
 		r.Failures = append(r.Failures, Failure{Plan: p.String(), Problems: probs, Log: res.log()})
 	}
 }
@@ -209,6 +223,13 @@ type result struct {
 	fileAuth    int      // requests to the file server with an Authorization header
 
 	batchRuns []oz.Run // a batch's runs in the fake (p.batch)
+	// A batch's requests by run id: follow-up POSTs, follow-ups the fake
+	// took, cancels; the items a person unblocked (batchPlan.unblock);
+	// when the program listed the batch's runs.
+	batchPosts, batchTaken, batchCancels map[string]int
+	unblocked                            map[string]bool
+	lists                                []time.Time
+	replyErrors                          int // runs ended error by their blocked_reply (set by checkBatch)
 }
 
 func (r *result) log() string { return r.stdout + r.stderr + r.fakeNote }
@@ -324,6 +345,14 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 			}
 		}()
 	}
+	if p.batch != nil && len(p.batch.unblock) > 0 {
+		res.unblocked = map[string]bool{}
+		drivers.Add(1)
+		go func() {
+			defer drivers.Done()
+			unblockRuns(fake, p.batch.unblock, res.unblocked, done)
+		}()
+	}
 	werr := cmd.Wait()
 	close(done)
 	drivers.Wait()
@@ -339,6 +368,21 @@ func invoke(ctx context.Context, cfg Config, p *plan, dir string) (*result, erro
 	res.created = fake.CreatedCount()
 	if p.batch != nil {
 		res.batchRuns = fake.Runs()
+		res.batchPosts, res.batchTaken, res.batchCancels = map[string]int{}, map[string]int{}, map[string]int{}
+		for _, run := range res.batchRuns {
+			res.batchTaken[run.RunID] = len(fake.Followups(run.RunID))
+		}
+		for _, q := range fake.Requests()[setupRequests:] {
+			parts := strings.Split(strings.TrimSuffix(q.Path, "/"), "/")
+			switch {
+			case q.Route == routeFollowup && len(parts) > 1:
+				res.batchPosts[parts[len(parts)-2]]++
+			case q.Route == routeCancel && len(parts) > 1:
+				res.batchCancels[parts[len(parts)-2]]++
+			case q.Route == routeList:
+				res.lists = append(res.lists, q.At)
+			}
+		}
 	}
 	res.creates = fake.Count(routeCreate)
 	res.cancels = fake.Count(routeCancel)
@@ -410,4 +454,40 @@ func (p *plan) environ(dir, base string) ([]string, error) {
 		out = append(out, k+"="+env[k])
 	}
 	return out, nil
+}
+
+// unblockRuns is the person who answers a batch's BLOCKED runs from the
+// session (on_blocked: wait): each run of an item in after, once it has
+// been BLOCKED that long, works again and then succeeds (the fake's run
+// pinned INPROGRESS, then SUCCEEDED); unblocked gets the items it moved
+// on. It returns when done is closed.
+func unblockRuns(fake *ozfake.Server, after map[string]time.Duration, unblocked map[string]bool, done <-chan struct{}) {
+	seen := map[string]time.Time{}    // when a run was first seen BLOCKED
+	working := map[string]time.Time{} // when a run was moved on
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+		now := time.Now()
+		for _, run := range fake.Runs() {
+			k, id := run.Metadata[itemKey], run.RunID
+			d, ok := after[k]
+			switch {
+			case !ok:
+			case !working[id].IsZero():
+				if now.Sub(working[id]) >= 20*time.Millisecond && run.State == oz.StateInProgress {
+					_ = fake.Finish(id, oz.StateSucceeded)
+				}
+			case run.State != oz.StateBlocked:
+			case seen[id].IsZero():
+				seen[id] = now
+			case now.Sub(seen[id]) >= d:
+				if fake.SetState(id, oz.StateInProgress) == nil {
+					working[id], unblocked[k] = now, true
+				}
+			}
+		}
+	}
 }
