@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oz-run/oz-run-action/internal/ozfake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,18 @@ func TestProcessGapsCommentJobRow(t *testing.T) {
 			assert.NotContains(t, body, "| CI |")
 		})
 	}
+}
+
+// A key shorter than Warp's (the fake's own default, wk-fake, say) is taken
+// with a warning: the contract refuses only whitespace inside. Against a
+// fake that takes it, the run succeeds; the warning never shows the key.
+func TestProcessGapsShortKeyIsAWarning(t *testing.T) {
+	t.Parallel()
+	fake, base := newFake(t, ozfake.WithAPIKey(ozfake.DefaultAPIKey))
+	s := githubStep(t, base, map[string]string{"warp_api_key": ozfake.DefaultAPIKey})
+	s.run()
+	require.Equal(t, 0, s.code, s.stdout+s.stderr)
+	assert.Contains(t, s.stdout, `::warning title=Check the input::input "warp_api_key" is 7 characters, shorter than an Oz API key`)
+	assert.NotEmpty(t, fake.Requests())
+	assert.Equal(t, "succeeded", s.outputs()["conclusion"])
 }

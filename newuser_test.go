@@ -298,7 +298,6 @@ func TestProcessMistakes(t *testing.T) {
 	}{
 		{"mcp as an array", map[string]string{"mcp": `["a"]`}, nil, `input "mcp" is a JSON array: it must be a JSON object of MCP servers by name`},
 		{"a bare skill name", map[string]string{"prompt": "", "skill": "deploy"}, nil, "a cloud run needs the repository that holds the skill; use owner/repo:deploy"},
-		{"a short key", map[string]string{"warp_api_key": "x"}, nil, `input "warp_api_key" is too short to be an Oz API key (length 1, at least 16 needed)`},
 		{"a prompt without quotes", nil, []string{"--prompt", "fix", "the", "tests"}, `unexpected argument 3 ("the") after the value of --prompt: a value with spaces needs quotes`},
 		{"a short flag", nil, []string{"-p", "x"}, `unknown flag "-p": see oz-run --help`},
 		{"a typo in a flag", nil, []string{"--enviroment", "x"}, `unknown flag "--enviroment": did you mean --environment?`},

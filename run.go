@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oz-run/oz-run-action/internal/abort"
@@ -226,11 +227,16 @@ func workOptions(cfg *config.Config, ws *workspace.Workspace) work.Options {
 	return work.Options{FilesDir: cfg.FilesDir, Workspace: ws, Time: work.Budget(cfg.Timeout)}
 }
 
-// warnUnknownInputs prints one warning for each INPUT_ variable that names
-// no input.
+// warnUnknownInputs prints config's warnings, one each: an INPUT_ variable
+// that names no input (the warning starts with its name), or a value taken
+// but doubtful (a key shorter than Warp's).
 func warnUnknownInputs(p ci.Platform, warnings []string) {
 	for _, w := range warnings {
-		p.Warning("Unknown input", w)
+		title := "Unknown input"
+		if !strings.HasPrefix(w, "INPUT_") {
+			title = "Check the input"
+		}
+		p.Warning(title, w)
 	}
 }
 

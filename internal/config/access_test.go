@@ -50,7 +50,7 @@ func TestMissingKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, c.Skipped(), "a key is given: the run goes on")
 
-	_, _, err = Load(nil, Env(noKey.with(env{"INPUT_MISSING_KEY": "skip", "INPUT_WARP_API_KEY": "short"})), files(nil))
+	_, _, err = Load(nil, Env(noKey.with(env{"INPUT_MISSING_KEY": "skip", "INPUT_WARP_API_KEY": "a bad key"})), files(nil))
 	errs = inputErrors(err)
 	require.Len(t, errs, 1, "a key given but bad is not a missing key")
 	assert.Equal(t, "warp_api_key", errs[0].Input)

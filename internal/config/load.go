@@ -54,6 +54,7 @@ func Load(args []string, env Env, files Files) (*Config, []string, error) {
 	for _, e := range l.check(c) {
 		errs = append(errs, e)
 	}
+	warnings = append(warnings, l.warnings...)
 	if len(errs) > 0 {
 		return nil, warnings, errors.Join(errs...)
 	}
@@ -82,8 +83,9 @@ func resolve(in input, flags map[string]string, env Env, inCI bool) string {
 
 // loader holds what the setters need besides the value.
 type loader struct {
-	files  Files
-	values map[string]string // every input's resolved value, by name
+	files    Files
+	values   map[string]string // every input's resolved value, by name
+	warnings []string          // what a setter notes without refusing the value
 }
 
 // MinPollInterval is the shortest poll_interval allowed against Warp's own API.

@@ -158,19 +158,22 @@ func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 // a team uid, both sent as headers.
 func isUnseen(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }
 
-// MinAPIKeyLen is the shortest API key accepted. Warp's keys are much
-// longer (wk-1. and 64 hex digits); a key of a few characters is a
-// placeholder, and redacting it from every log line would hide every
-// occurrence of those characters.
+// MinAPIKeyLen is the length under which a key gets a warning. Warp's keys
+// are much longer (wk-1. and 64 hex digits): a shorter one is a stand-in
+// (as for the fake API) or a secret cut short, which the API will refuse.
+// It is not refused here: the contract refuses only whitespace inside, and
+// the redactor masks a key of any length as it is (its encoded and
+// transformed forms from 8 and 16 characters, so that a short key does
+// not mask ordinary words).
 const MinAPIKeyLen = 16
 
-func setAPIKey(_ *loader, c *Config, v string) []*InputError {
+func setAPIKey(l *loader, c *Config, v string) []*InputError {
 	// Never show the value: it is the key.
 	switch {
 	case strings.ContainsFunc(v, isUnseen):
 		return one(&InputError{Problem: keyProblem, Accepted: keyAccepted})
 	case v != "" && len(v) < MinAPIKeyLen:
-		return one(&InputError{Problem: fmt.Sprintf(keyShortProblem, len(v), MinAPIKeyLen), Accepted: keyShortAccepted})
+		l.warnings = append(l.warnings, fmt.Sprintf(keyShortWarning, len(v)))
 	}
 	c.APIKey = v
 	return nil
@@ -178,10 +181,9 @@ func setAPIKey(_ *loader, c *Config, v string) []*InputError {
 
 // The API key's own errors, apart so that tests can tell them from a leak.
 const (
-	keyProblem       = "contains whitespace or control characters"
-	keyAccepted      = "give the key alone, on one line (check the secret for a pasted space or line break)"
-	keyShortProblem  = "is too short to be an Oz API key (length %d, at least %d needed)"
-	keyShortAccepted = "give the whole key as Warp shows it (wk-1. and 64 more characters); a stand-in key, as for the fake API, needs at least 16 characters"
+	keyProblem      = "contains whitespace or control characters"
+	keyAccepted     = "give the key alone, on one line (check the secret for a pasted space or line break)"
+	keyShortWarning = `input "warp_api_key" is %d characters, shorter than an Oz API key (wk-1. and 64 more): the API will refuse it unless it is a stand-in for a fake API; check that the secret holds the whole key`
 )
 
 func setTeamUID(_ *loader, c *Config, v string) []*InputError {

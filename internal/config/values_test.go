@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,9 @@ func TestMetadata(t *testing.T) {
 		{"NUL", "a=x\x00y", nil, []string{"on line 1 has a NUL byte"}},
 		{"duplicate", "a=1\nb=2\na=3", nil, []string{"on line 3 repeats the key a"}},
 		{"reserved", "oz_run_request_id=x", nil, []string{"on line 1 uses the key oz_run_request_id"}},
+		{"re-run and batch keys are oz-run's too", "oz_run_step=mine\noz_run_workflow_run=1\noz_run_attempt=1\noz_run_batch=b\noz_run_item=i",
+			nil, []string{"on line 1 uses the key oz_run_step: keys starting with oz_run_ are oz-run's own", "on line 2 uses the key oz_run_workflow_run",
+				"on line 3 uses the key oz_run_attempt", "on line 4 uses the key oz_run_batch", "on line 5 uses the key oz_run_item"}},
 		{"20 keys", many(20), nil, []string{"has 20 keys"}},
 	}
 	for _, tt := range tests {
@@ -334,6 +338,27 @@ func TestPollIntervalFloorAgainstWarp(t *testing.T) {
 	assert.NoError(t, err, "a fake or proxy may be polled fast")
 }
 
+// A key shorter than Warp's is taken with a warning (a stand-in for a fake
+// API, or a secret cut short that the API will refuse): the contract
+// refuses only whitespace inside. The warning never shows the key.
+func TestShortKeyIsAWarning(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"wk-test", "Q", "wk-SECRET-15chr"} {
+		t.Run(key, func(t *testing.T) {
+			t.Parallel()
+			c, warnings, err := Load(nil, Env(base.with(env{"INPUT_WARP_API_KEY": key})), files(nil))
+			require.NoError(t, err)
+			assert.Equal(t, key, c.APIKey)
+			require.Len(t, warnings, 1)
+			assert.Contains(t, warnings[0], `input "warp_api_key" is `+strconv.Itoa(len(key))+" characters, shorter than an Oz API key")
+			assert.NotContains(t, warnings[0], key)
+		})
+	}
+	_, warnings, err := Load(nil, Env(base.with(env{"INPUT_WARP_API_KEY": "wk-1." + strings.Repeat("ab", 32)})), files(nil))
+	require.NoError(t, err)
+	assert.Empty(t, warnings, "a key of Warp's length")
+}
+
 // config owns the rules for the key, the team uid and api_url (the API
 // client only guards what it cannot work with).
 func TestHeaderInputs(t *testing.T) {
@@ -344,8 +369,6 @@ func TestHeaderInputs(t *testing.T) {
 		{"key with a newline", "warp_api_key", "wk-abc\ndef-SECRET", keyProblem},
 		{"key with a zero-width space", "warp_api_key", "wk-abc\u200bdef-SECRET", keyProblem},
 		{"key with a space", "warp_api_key", "wk-abc def-SECRET", keyProblem},
-		{"key too short", "warp_api_key", "wk-SECRET", "is too short to be an Oz API key (length 9, at least 16 needed)"},
-		{"key of one character", "warp_api_key", "x", "is too short to be an Oz API key (length 1, at least 16 needed)"},
 		{"team uid with a zero-width space", "team_uid", "team\u200b1", "whitespace or control characters"},
 		{"api_url with user info", "api_url", "https://wk-SECRET@app.warp.dev/api/v1", "holds a user name or password"},
 		{"api_url with a password", "api_url", "https://u:SECRET@app.warp.dev/api/v1", "holds a user name or password"},
