@@ -97,6 +97,11 @@ type Config struct {
 	finishBudget time.Duration
 }
 
+// MinTokenLen is the shortest forge token used: GitHub's tokens have 40
+// characters or more, GitLab's 26 or more; a shorter value is a
+// placeholder or a secret cut short.
+const MinTokenLen = 16
+
 // New finds the PR/MR of this job and returns a Sticky that will write its
 // comment. The error wraps ErrNoPullRequest (print a notice), or says why
 // no comment can be written (print it as a warning): it is never a reason
@@ -122,6 +127,9 @@ func New(ctx context.Context, cfg Config) (*Sticky, error) {
 	}
 	if strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0 {
 		return nil, fmt.Errorf("%s contains whitespace or control characters: copy the token again without them", input)
+	}
+	if len(token) < MinTokenLen {
+		return nil, fmt.Errorf("%s is too short to be a token (%d characters; GitHub's have 40 or more, GitLab's 26 or more): copy the whole token", input, len(token))
 	}
 	ua := cfg.UserAgent
 	if ua == "" || strings.IndexFunc(ua, unicode.IsControl) >= 0 {

@@ -101,8 +101,10 @@ func TestNewErrors(t *testing.T) {
 		{"no token", env, Config{}, ErrNoToken, "pull-requests: write"},
 		{"gitlab no token", gitlabEnv("https://gitlab.com/api/v4"), Config{GitHubToken: "x"}, ErrNoToken, "CI_JOB_TOKEN cannot write notes"},
 		{"token with a newline", env, Config{GitHubToken: "abc\ndef"}, nil, "github_token contains whitespace"},
-		{"plain http", githubEnv(t, "http://ghe.example/api/v3"), Config{GitHubToken: "t"}, nil, "plain http"},
-		{"api url with credentials", gitlabEnv("https://u:p@gitlab.com/api/v4"), Config{GitLabToken: "t"}, nil, "no user info"},
+		{"token too short", env, Config{GitHubToken: "ghs_short"}, nil, "github_token is too short to be a token (9 characters"},
+		{"gitlab token too short", gitlabEnv("https://gitlab.com/api/v4"), Config{GitLabToken: "glpat-x"}, nil, "gitlab_token is too short to be a token"},
+		{"plain http", githubEnv(t, "http://ghe.example/api/v3"), Config{GitHubToken: "ghs_0123456789abcdef0123"}, nil, "plain http"},
+		{"api url with credentials", gitlabEnv("https://u:p@gitlab.com/api/v4"), Config{GitLabToken: "glpat-0123456789abcdef"}, nil, "no user info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,11 +12,6 @@ import (
 // MaxCommentKeyLen is the longest comment_key accepted, in bytes.
 const MaxCommentKeyLen = 256
 
-// MinTokenLen is the shortest forge token accepted. GitHub's tokens have 40
-// characters or more, GitLab's 26 or more; a shorter value is a placeholder,
-// and masking it would hide every occurrence of its characters in the log.
-const MinTokenLen = 16
-
 func setCommentKey(_ *loader, c *Config, v string) []*InputError {
 	problem := ""
 	switch {
@@ -37,24 +32,19 @@ func setCommentKey(_ *loader, c *Config, v string) []*InputError {
 
 // token sets a forge token, but only when the comment is on: otherwise the
 // token is not used, and neither checked nor kept (the action passes the
-// workflow's token to every step). The value is never shown.
+// workflow's token to every step). It is not checked here: a token the
+// comment cannot use is a warning of the comment's (comment.New), never a
+// bad input, as the comment never changes the exit code. The value is
+// never shown.
 func token(field func(*Config) *string) setter {
 	return func(l *loader, c *Config, v string) []*InputError {
 		if v == "" || !strings.EqualFold(l.values["comment"], "true") {
 			return nil
 		}
-		switch {
-		case strings.ContainsFunc(v, isUnseen):
-			return one(&InputError{Problem: "contains whitespace or control characters", Accepted: tokenAccepted})
-		case len(v) < MinTokenLen:
-			return one(&InputError{Problem: "is too short to be a token (at least " + strconv.Itoa(MinTokenLen) + " characters)", Accepted: tokenAccepted})
-		}
 		*field(c) = v
 		return nil
 	}
 }
-
-const tokenAccepted = "give the token alone, on one line, as the forge shows it (check the secret or variable for a pasted space or line break)"
 
 // Tokens are the forge tokens that are set (with comment: true), to be
 // masked like the key and kept out of everything sent to the Oz API.

@@ -48,6 +48,26 @@ func TestLoadComment(t *testing.T) {
 	}
 }
 
+// A forge token the comment cannot use is no bad input: the comment never
+// changes the exit code (comment.New warns and the step goes on). The
+// token is kept, to be masked.
+func TestLoadCommentTokenNotChecked(t *testing.T) {
+	t.Parallel()
+	for name, e := range map[string]env{
+		"github token with a space":                    {"INPUT_GITHUB_TOKEN": "ghs_SECRET 0123456789abcdef"},
+		"github token from the environment with a NUL": {"GITHUB_TOKEN": "ghs_SECRET\x000123456789abcdef"},
+		"gitlab token with a line break":               {"GITLAB_TOKEN": "glpat-SECRET\n0123456789abc"},
+		"gitlab token too short":                       {"INPUT_GITLAB_TOKEN": "SECRET"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, _, err := Load(nil, Env(base.with(env{"INPUT_COMMENT": "true"}).with(e)), files(nil))
+			require.NoError(t, err)
+			assert.Len(t, c.Tokens(), 1, "kept, to be masked")
+		})
+	}
+}
+
 func TestLoadCommentInvalid(t *testing.T) {
 	t.Parallel()
 	on := env{"INPUT_COMMENT": "true"}
@@ -62,10 +82,6 @@ func TestLoadCommentInvalid(t *testing.T) {
 		{"key with a line break", on.with(env{"INPUT_COMMENT_KEY": "a\nb"}), "comment_key", "control or invisible"},
 		{"key with a bidi control", on.with(env{"INPUT_COMMENT_KEY": "a\u202eb"}), "comment_key", "control or invisible"},
 		{"key not UTF-8", on.with(env{"INPUT_COMMENT_KEY": "a\xffb"}), "comment_key", "not UTF-8"},
-		{"github token with a space", on.with(env{"INPUT_GITHUB_TOKEN": "ghs_SECRET 0123456789abcdef"}), "github_token", "whitespace or control"},
-		{"github token from the environment with a NUL", on.with(env{"GITHUB_TOKEN": "ghs_SECRET\x000123456789abcdef"}), "github_token", "whitespace or control"},
-		{"gitlab token with a line break", on.with(env{"GITLAB_TOKEN": "glpat-SECRET\n0123456789abc"}), "gitlab_token", "whitespace or control"},
-		{"gitlab token too short", on.with(env{"INPUT_GITLAB_TOKEN": "SECRET"}), "gitlab_token", "too short"},
 		{"prompt holds a token", on.with(env{"INPUT_GITHUB_TOKEN": ghToken, "INPUT_PROMPT": "use " + ghToken}), "prompt", "contains a token"},
 		{"prompt file holds a token", on.with(env{"INPUT_GITLAB_TOKEN": glToken, "INPUT_PROMPT": "", "INPUT_PROMPT_FILE": "t.md"}), "prompt_file", "contains a token"},
 	}
