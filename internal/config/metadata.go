@@ -48,8 +48,9 @@ func setMetadata(_ *loader, c *Config, v string) []*InputError {
 			bad(n, line, fmt.Sprintf("has a value of %d bytes", len(value)), metadataAccepted)
 		case strings.ContainsRune(value, 0):
 			bad(n, line, "has a NUL byte in its value", metadataAccepted)
-		case key == oz.RequestIDKey:
-			bad(n, line, "uses the key "+oz.RequestIDKey+", which oz-run sets itself", "choose another key")
+		case strings.HasPrefix(key, ownMetadataPrefix):
+			bad(n, line, "uses the key "+key+": keys starting with "+ownMetadataPrefix+" are oz-run's own (the request id, re-runs, batches)",
+				"choose a key that does not start with "+ownMetadataPrefix)
 		default:
 			if _, dup := md[key]; dup {
 				bad(n, line, "repeats the key "+key, "give each key once")
@@ -84,3 +85,9 @@ func validMetadataKey(k string) bool {
 	}
 	return true
 }
+
+// ownMetadataPrefix starts every metadata key oz-run sets itself
+// (oz.RequestIDKey, the re-run keys, the batch keys): a user's value there
+// would break what oz-run finds by them (a re-run would start a second
+// run instead of attaching to the first).
+const ownMetadataPrefix = "oz_run_"

@@ -69,11 +69,12 @@ const promptsAccepted = "give a YAML or JSON list (inline, or the path of a .yml
 // without prompts), against the other inputs: every problem is an error
 // of its own.
 func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
+	b := &Batch{MaxParallel: DefaultMaxParallel}
+	errs := l.parseBatchOptions(b)
 	v := l.values["prompts"]
 	if v == "" {
-		return nil, nil
+		return nil, errs // checked without prompts too: a bad value is a bad input, whatever it is for
 	}
-	var errs []*InputError
 	for _, name := range batchExcludes {
 		if l.values[name] != "" {
 			errs = append(errs, &InputError{Input: "prompts", Problem: "is given together with " + name,
@@ -86,7 +87,22 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 				Accepted: "leave wait unset (true) with prompts"})
 		}
 	}
-	b := &Batch{MaxParallel: DefaultMaxParallel}
+	if n := len(c.Metadata); n > maxMetadataKeys-2 {
+		errs = append(errs, &InputError{Input: "metadata", Problem: fmt.Sprintf("has %d keys, and a run of prompts carries 2 more (%s, %s)", n, runner.BatchIDKey, runner.BatchItemKey),
+			Accepted: fmt.Sprintf("give at most %d keys with prompts", maxMetadataKeys-2)})
+	}
+	items, perrs := l.parsePrompts(c, v)
+	errs = append(errs, perrs...)
+	b.Items = items
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return b, nil
+}
+
+// parseBatchOptions reads max_parallel and fail_fast into b.
+func (l *loader) parseBatchOptions(b *Batch) []*InputError {
+	var errs []*InputError
 	if s := l.values["max_parallel"]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxMaxParallel {
@@ -104,17 +120,7 @@ func (l *loader) parseBatch(c *Config) (*Batch, []*InputError) {
 		}
 		b.FailFast = ff
 	}
-	if n := len(c.Metadata); n > maxMetadataKeys-2 {
-		errs = append(errs, &InputError{Input: "metadata", Problem: fmt.Sprintf("has %d keys, and a run of prompts carries 2 more (%s, %s)", n, runner.BatchIDKey, runner.BatchItemKey),
-			Accepted: fmt.Sprintf("give at most %d keys with prompts", maxMetadataKeys-2)})
-	}
-	items, perrs := l.parsePrompts(c, v)
-	errs = append(errs, perrs...)
-	b.Items = items
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return b, nil
+	return errs
 }
 
 // isPromptsPath reports whether the value of prompts names a file rather

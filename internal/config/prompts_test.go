@@ -158,6 +158,10 @@ func TestPromptsRejects(t *testing.T) {
 		{"max_parallel 101", map[string]string{"prompts": "- a", "max_parallel": "101"}, "max_parallel", "from 1 to 100"},
 		{"max_parallel word", map[string]string{"prompts": "- a", "max_parallel": "ten"}, "max_parallel", "from 1 to 100"},
 		{"fail_fast word", map[string]string{"prompts": "- a", "fail_fast": "maybe"}, "fail_fast", ""},
+		// A bad value is a bad input, with prompts or without.
+		{"max_parallel 0 without prompts", map[string]string{"max_parallel": "0"}, "max_parallel", "from 1 to 100"},
+		{"max_parallel 101 without prompts", map[string]string{"max_parallel": "101"}, "max_parallel", "from 1 to 100"},
+		{"fail_fast word without prompts", map[string]string{"fail_fast": "maybe"}, "fail_fast", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
