@@ -167,6 +167,7 @@ func BatchOutputs(b outcome.Batch, runs []byte) []ci.Output {
 		{Name: "artifacts", Value: "[]"},
 		{Name: "credits", Value: num(haveC, credits)},
 		{Name: "run_time"},
+		{Name: "result_file"},
 		{Name: "agent_output"},
 		{Name: "conversation_id"},
 		{Name: "files", Value: strings.Join(files, "\n")},

@@ -297,6 +297,7 @@ func Outputs(res outcome.Result) []ci.Output {
 		{Name: "artifacts", Value: artifacts},
 		{Name: "credits", Value: credits},
 		{Name: "run_time", Value: run.RunTime},
+		{Name: "result_file"}, // set once the file is written
 		{Name: "agent_output", Value: res.Work.Answer},
 		{Name: "conversation_id", Value: conversationID},
 		{Name: "files", Value: strings.Join(files, "\n")},
@@ -306,6 +307,7 @@ func Outputs(res outcome.Result) []ci.Output {
 		{Name: "structured_output", Value: string(structured)},
 		{Name: "verdict", Value: verdictWord},
 		{Name: "findings", Value: findings},
+		{Name: "runs"}, // with prompts only
 	}
 }
 
