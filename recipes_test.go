@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,7 +76,10 @@ func TestRecipeFailOnTheReport(t *testing.T) {
 // followed up from an issue_comment workflow.
 func TestRecipeAnswerAReviewCommentWithAFollowup(t *testing.T) {
 	t.Parallel()
-	fake, base := newFake(t)
+	// A follow-up's stale window of 2 s (the default is 150 ms at this
+	// time scale): room for a poll to see the run's state from before the
+	// follow-up on a busy machine.
+	fake, base := newFake(t, ozfake.WithFollowupPickup(2*time.Second))
 	pr := githubStep(t, base, map[string]string{"prompt": "Review this pull request"})
 	event := filepath.Join(pr.dir, "event.json")
 	require.NoError(t, os.WriteFile(event, []byte(`{"pull_request": {"number": 42, "head": {"sha": "abc"}}}`), 0o644))
@@ -116,7 +120,10 @@ func TestRecipeAnswerAReviewCommentWithAFollowup(t *testing.T) {
 	assert.Contains(t, comment.file("summary"), "(since the follow-up)", "the duration counts from the follow-up")
 	assert.Equal(t, oz.OutcomeHandoffExecution, fus[0].Outcome)
 	assert.Contains(t, comment.stderr+comment.stdout, "still shows its state from before the follow-up", "the stale state was seen, and not taken")
-	assert.Regexp(t, `SUCCEEDED -> (QUEUED|PENDING|CLAIMED|INPROGRESS)`, comment.stdout+comment.stderr, "it waited for the new execution")
+	// Whether a working state of the new execution is seen is up to the
+	// pace (it lasts 225 ms at this time scale, and may pass between two
+	// polls on a busy machine, the conversation then proving it): the
+	// stale state seen and not taken is what this recipe needs.
 	assert.Contains(t, comment.file("summary"), "sent a follow-up to the existing run")
 	assert.Equal(t, 1, fake.CreatedCount(), "a follow-up creates no run")
 	comment.assertNoKey()

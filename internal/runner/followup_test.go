@@ -123,7 +123,14 @@ func TestFollowupWaitsPastTheStaleState(t *testing.T) {
 			t.Parallel()
 			api := &followupAPI{fakeAPI: &fakeAPI{script: append([]step{tc.before}, tc.after...)}, resp: tc.resp}
 			rep := &logReporter{}
-			res := Run(context.Background(), followupSpec(), api, rep, fastOpts)
+			spec := followupSpec()
+			if !tc.pending {
+				// The run reaches its end within the script's few polls: a
+				// timeout of 300 ms, which the pending cases run out, could
+				// cut those polls short on a busy machine.
+				spec.Timeout = time.Minute
+			}
+			res := Run(context.Background(), spec, api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, tc.want, res.Conclusion)
 			assert.Equal(t, tc.state, res.State)
@@ -436,7 +443,11 @@ func TestFollowupReplyInConversation(t *testing.T) {
 			api := &convAPI{followupAPI: &followupAPI{fakeAPI: &fakeAPI{script: append([]step{ended}, tc.after...)}, resp: handoff},
 				convs: tc.convs, errs: tc.errs}
 			rep := &logReporter{}
-			res := Run(context.Background(), followupSpec(), api, rep, fastOpts)
+			spec := followupSpec()
+			if !tc.pending {
+				spec.Timeout = time.Minute // as above: room for the polls on a busy machine
+			}
+			res := Run(context.Background(), spec, api, rep, fastOpts)
 			require.NoError(t, res.Err)
 			assert.Equal(t, tc.want, res.Conclusion)
 			assert.Equal(t, tc.pending, res.FollowupPending)
