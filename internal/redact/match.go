@@ -44,6 +44,8 @@ type matcher struct {
 	outRaw, outDec, outSep []int32
 	base64                 []bool // by state number: a base64 form ends there
 	maxDec, maxSep         int    // the longest decoded and separated patterns
+	minB64                 int    // the shortest pattern or long secret of MinEncodedLen bytes or more: 0 for none (scanBase64)
+	b64Run                 int    // a token scanBase64 decodes holds a run of base64 characters this long; 0: none is decoded
 	raw, decoded           bool   // the readings that keep separators are needed (formSet)
 	long                   []longSecret
 }
@@ -60,8 +62,21 @@ func newMatcher(fs formSet) *matcher {
 		return nil
 	}
 	m := &matcher{k: 1, raw: fs.raw, decoded: fs.decoded}
+	shorter := func(n int) {
+		if n >= MinEncodedLen && (m.minB64 == 0 || n < m.minB64) {
+			m.minB64 = n
+		}
+	}
 	for _, l := range fs.long {
 		m.long = append(m.long, newLongSecret(l))
+		shorter(len(l))
+	}
+	for _, p := range fs.patterns {
+		shorter(len(p.text))
+	}
+	if m.minB64 > 0 {
+		// A token's first line is all its characters, or minWrapLine or more.
+		m.b64Run = min((m.minB64*8+5)/6, minWrapLine)
 	}
 	for _, p := range fs.patterns {
 		for i := 0; i < len(p.text); i++ {
@@ -180,6 +195,16 @@ func lower(c byte) byte {
 // find returns the parts of t to replace, sorted and disjoint; nil when
 // there are none.
 func find[T text](m *matcher, t T) []span {
+	sp := findReadings(m, t)
+	if m.b64Run > 0 && hasRun(t, m.b64Run) {
+		sp = union(sp, scanBase64(m, t))
+	}
+	return widen(t, sp)
+}
+
+// findReadings is find but for the base64 tokens' decoded reading, and
+// without widening base64 matches to their tokens.
+func findReadings[T text](m *matcher, t T) []span {
 	sp, fams := scanRaw(m, t)
 	// The plain reading (nothing decoded, invisible characters skipped)
 	// with separators is the raw scan's; without, it has a pass of its own.
@@ -195,7 +220,7 @@ func find[T text](m *matcher, t T) []span {
 	for _, l := range m.long {
 		sp = union(sp, searchLong(t, l))
 	}
-	return widen(t, sp)
+	return sp
 }
 
 // scanRaw runs the automaton over t's bytes (when a pattern needs them as

@@ -12,6 +12,15 @@
 //     and the whole base64 token around it is masked (its end characters
 //     carry bits of the secret too);
 //   - hex;
+//   - in what a base64 token decodes to, in every form listed here (base64 of
+//     the secret upper-cased, reversed, spaced out, in hex or URL-escaped
+//     too), the whole token masked; a token is a run of base64 characters
+//     in either alphabet, padded or not, and the lines of one wrapped as
+//     MIME or PEM do (lines of whole quadruples, 32 characters or more,
+//     one line break between them, raw or escaped `\n`); a token that
+//     decodes to another is decoded once more. Each token is decoded from
+//     its first character (and, when its padding does not fit its length,
+//     from where the padding says it starts);
 //   - in any case: ASCII letters are matched whatever their case (so hex
 //     and escapes in either case too), other letters all in upper or all in
 //     lower case;
@@ -37,16 +46,20 @@
 // Two layers (Markdown inside JSON, say) are not undone by String; JSON
 // decodes a document's strings first, so a JSON text gets two. Redact before
 // escaping: that is the order sinks must follow anyway. Not looked for: a
-// part of a secret, and encodings of a re-cased or spaced-out secret (each
-// case mix or spacing encodes differently).
+// part of a secret; hex and URL escapes of a re-cased or spaced-out secret
+// (each case mix or spacing encodes differently); base64 glued to text
+// before it without padding to tell where it starts; and base64 nested
+// three times.
 //
 // Every match is replaced by a mark (`***`) covering the whole escaped text,
 // from a separated secret's first character to its last. Matching is one
 // Aho-Corasick automaton, run over the plain reading without separators
 // and, when the text holds anything that decodes, over each decoded reading
 // without separators; the readings that keep them are run only for secrets
-// not looked for without (short ones). Linear in the text, whatever it
-// holds.
+// not looked for without (short ones). The base64 tokens long enough to
+// hold a secret (found by looking at every few bytes) are decoded into one
+// buffer, read by the same automaton; their own tokens into another. Linear
+// in the text, whatever it holds.
 //
 // Secrets shorter than MinEncodedLen bytes are redacted only as they are
 // (their encoded forms would match too much: a key "x" would hide every x);

@@ -118,6 +118,38 @@ var encoders = map[string]func(s string, rnd *rand.Rand) string{
 		plain := strings.Repeat("p", rnd.IntN(3)) + revString(s) + strings.Repeat("s", rnd.IntN(3))
 		return []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding}[rnd.IntN(2)].EncodeToString([]byte(plain))
 	},
+	// base64 of each transformed form, in either alphabet, padded or not,
+	// wrapped as MIME does or not, and base64 of that once more.
+	"base64 of upper": func(s string, rnd *rand.Rand) string { return base64Of(strings.ToUpper(s), rnd) },
+	"base64 of reversed upper": func(s string, rnd *rand.Rand) string {
+		return base64Of(strings.ToUpper(revString(s)), rnd)
+	},
+	"base64 of mixed case": func(s string, rnd *rand.Rand) string { return base64Of(randCaseLetters(s, rnd), rnd) },
+	"base64 of separated":  func(s string, rnd *rand.Rand) string { return base64Of(transformed(s, nil, rnd), rnd) },
+	// Hex and escapes of the key in its case (hex of another case is
+	// other bytes), reversed or not, separated or not.
+	"base64 of hex": func(s string, rnd *rand.Rand) string {
+		if rnd.IntN(2) == 0 {
+			s = revString(s)
+		}
+		h := randCase(hex.EncodeToString([]byte(s)), rnd)
+		if rnd.IntN(2) == 0 {
+			h = wrap(h, 2, []string{":", " ", "-"}[rnd.IntN(3)])
+		}
+		return base64Of(h, rnd)
+	},
+	// (Percent-escaped separators of more than one byte are not read as
+	// separators: ASCII ones here.)
+	"base64 of url-escaped": func(s string, rnd *rand.Rand) string {
+		return base64Of(perRune(transformed(s, []string{" ", "\n", "-", ".", "_", ", "}, rnd), rnd, 0.5, percentEscape, "%"), rnd)
+	},
+	"base64 of json-escaped": func(s string, rnd *rand.Rand) string {
+		return base64Of(perRune(transformed(s, nil, rnd), rnd, 0.5, jsonEscape, `\"`), rnd)
+	},
+	// The inner token stands apart in what the outer one decodes to.
+	"base64 of base64 of transformed": func(s string, rnd *rand.Rand) string {
+		return base64Of(" "+base64Of(transformed(s, nil, rnd), rnd)+"\n", rnd)
+	},
 	"zero width": func(s string, rnd *rand.Rand) string {
 		var b strings.Builder
 		for _, r := range s {
@@ -126,6 +158,33 @@ var encoders = map[string]func(s string, rnd *rand.Rand) string{
 		}
 		return b.String()
 	},
+}
+
+// base64Of writes form in base64 as a writer may: with some text around
+// it, in either alphabet, padded or not, on one line or wrapped at 76
+// characters (MIME, `\r\n` or `\n`).
+func base64Of(form string, rnd *rand.Rand) string {
+	plain := strings.Repeat("p", rnd.IntN(3)) + form + strings.Repeat("s", rnd.IntN(3))
+	encs := []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding}
+	e := encs[rnd.IntN(len(encs))].EncodeToString([]byte(plain))
+	switch rnd.IntN(3) {
+	case 0:
+		return wrap(e, 76, "\r\n")
+	case 1:
+		return wrap(e, 76, "\n")
+	}
+	return e
+}
+
+// randCaseLetters writes each ASCII letter of s in random case.
+func randCaseLetters(s string, rnd *rand.Rand) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' && rnd.IntN(2) == 0 {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 // lowerEscapes writes the hex digits of e's percent-escapes in lower case.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -121,6 +122,26 @@ func TestTransformedForms(t *testing.T) {
 		{"base64 in a data URL", key, "data:text/plain;base64," + b64("the key: "+key+"\n"), "before data:text/plain;base64,*** after"},
 		{"base64 cut", key, b64("k=" + key + "!")[:44], ""},
 		{"url base64 of the reversed key, in a query", key, "?t=" + base64.RawURLEncoding.EncodeToString([]byte("\xff\xfe"+revString(key))) + "&x=1", "before ?t=***&x=1 after"},
+		// base64 of a transformed key: each token decoded and read as text.
+		{"base64 of the upper-cased key", key, b64(up(key)), ""},
+		{"base64 of the mixed-case key", key, b64("The key: " + mixCase(key) + "."), ""},
+		{"base64 of the reversed upper key", key, b64(up(revString(key))), ""},
+		{"base64 of the spaced key", key, b64(joinChars(key, " ")), ""},
+		{"base64 of the spaced reversed key, url, unpadded", key, base64.RawURLEncoding.EncodeToString([]byte("\xfb\xff" + joinChars(revString(key), "-"))), ""},
+		{"base64 of the key one a line", key, b64(joinChars(up(key), "\n")), ""},
+		{"base64 of the hex key", key, b64(hexOf(key)), ""},
+		{"base64 of the upper hex key with colons", key, b64(up(hexPairs(key, ":"))), ""},
+		{"base64 of the url-escaped spaced key", key, b64(url.PathEscape(joinChars(key, " "))), ""},
+		{"base64 of the json-escaped key", key, b64(mapChars(key, "", func(r rune) string { return fmt.Sprintf(`\u%04x`, r) })), ""},
+		{"base64 mime of the reversed upper key", key, wrap(b64(strings.Repeat("Lorem ipsum. ", 9)+up(revString(key))+strings.Repeat(" dolor sit amet", 5)), 76, "\r\n"), ""},
+		{"base64 pem of the spaced key", key, wrap(b64("key = "+joinChars(key, " ")+"\n"), 64, "\n"), ""},
+		{"base64 in a json string, escaped lines", key, wrap(b64(strings.Repeat("x", 50)+up(key)), 64, `\n`), ""},
+		{"base64 after a path, padded", key, "https://x.test/a/" + b64("k: "+up(key)), "before https://x.*** after"},
+		{"base64 of base64 of the upper key", key, b64(b64(up(key))), ""},
+		{"base64 of mime base64 of the reversed key", key, b64(wrap(b64(strings.Repeat("-", 40)+up(revString(key))), 76, "\n")), ""},
+		{"base64 of the upper odd", odd, b64(up(odd)), ""},
+		{"base64 of the url-escaped odd reversed", odd, b64(url.QueryEscape(revString(odd))), ""},
+		{"base64 url of the upper token spaced", "glpat-0123456789abcdefghij", base64.URLEncoding.EncodeToString([]byte(joinChars("GLPAT-0123456789ABCDEFGHIJ", "\u00a0"))), ""},
 		{"odd upper", odd, up(odd), ""},
 		{"odd lower", odd, strings.ToLower(up(odd)), ""},
 		{"odd reversed", odd, revString(odd), ""},
@@ -163,7 +184,10 @@ func TestTransformedFormsNotFound(t *testing.T) {
 		{"a letter between", key, joinChars(key, "x")},
 		{"asterisks between (the mark's character)", key, joinChars(key, "*")},
 		{"base64 of the key but its last character", key, base64.StdEncoding.EncodeToString([]byte(key[:len(key)-1]))},
-		{"base64 of the upper-cased key", key, base64.StdEncoding.EncodeToString([]byte(strings.ToUpper(key)))},
+		{"base64 of the upper-cased key but its last character", key, base64.StdEncoding.EncodeToString([]byte(strings.ToUpper(key[:len(key)-1])))},
+		{"base64 of the spaced key, a character changed", key, base64.StdEncoding.EncodeToString([]byte(joinChars(other, " ")))},
+		{"base64 of the reversed key, one short", key, base64.StdEncoding.EncodeToString([]byte(revString(key[1:])))},
+		{"base64 of halves on two lines far apart", key, base64.StdEncoding.EncodeToString([]byte(strings.ToUpper(key[:15]))) + "\n\n" + base64.StdEncoding.EncodeToString([]byte(strings.ToUpper(key[15:])))},
 		{"halves far apart", key, key[:15] + " and then " + key[15:]},
 		{"a short secret spaced", short, joinChars(short, " ")},
 		{"a short secret reversed", short, revString(short)},
@@ -313,4 +337,65 @@ func TestReadingsForEachLength(t *testing.T) {
 	}
 	assert.True(t, r.m.Load().raw && r.m.Load().decoded)
 	assert.False(t, New(key).m.Load().raw || New(key).m.Load().decoded, "a key is found by the readings without separators alone")
+}
+
+// TestBase64Decoded: the base64 reading's edges: where a token starts and
+// ends, what it is read across, and that it is decoded in JSON literals.
+func TestBase64Decoded(t *testing.T) {
+	t.Parallel()
+	r := New(key)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	upper := b64(strings.Repeat("Lorem ipsum. ", 6) + strings.ToUpper(key) + " dolor.")
+	straddle := b64(strings.Repeat("x", 45) + strings.ToUpper(key) + " dolor.") // the key across the first two lines
+	tests := []struct{ name, in, want string }{
+		{"prose after the token is kept", "a " + b64(strings.ToUpper(key)) + " and then b", "a *** and then b"},
+		{"a MIME block then a paragraph", wrap(upper, 76, "\n") + "\n\nThat is all.", "***\n\nThat is all."},
+		{"lines of 8 are not read as one token", wrap(b64(strings.ToUpper(key)), 8, "\n"), wrap(b64(strings.ToUpper(key)), 8, "\n")},
+		{"two line breaks end a token", wrap(straddle, 76, "\n\n"), wrap(straddle, 76, "\n\n")},
+		{"a line not of whole quadruples ends a token", wrap(straddle, 75, "\n"), wrap(straddle, 75, "\n")},
+		{"one line break does not", wrap(straddle, 76, "\r\n"), "***"},
+		{"quoted in a shell string", `echo "` + wrap(upper, 64, `\n`) + `" | base64 -d`, `echo "***" | base64 -d`},
+		{"in a data URL", "![x](data:text/plain;base64," + b64(revString(strings.ToUpper(key))) + ")", "![x](data:text/plain;base64,***)"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, r.String(tt.in), tt.name)
+		assert.Equal(t, tt.want, string(r.Bytes([]byte(tt.in))), tt.name)
+	}
+	doc := `{"a":"` + wrap(upper, 76, `\r\n`) + `","b":"` + b64(joinChars(revString(key), " ")) + `","c":"kept"}`
+	assert.Equal(t, `{"a":"***","b":"***","c":"kept"}`, string(r.JSON([]byte(doc))))
+}
+
+// TestHasRun: hasRun, which samples every n-th byte, agrees with counting
+// every run.
+func TestHasRun(t *testing.T) {
+	t.Parallel()
+	naive := func(s string, n int) bool {
+		run := 0
+		for i := 0; i < len(s); i++ {
+			if base64Char[s[i]] {
+				run++
+				if run >= n {
+					return true
+				}
+			} else {
+				run = 0
+			}
+		}
+		return false
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	alphabet := "aZ09+/-_ .=\n"
+	for range 5000 {
+		b := make([]byte, rnd.IntN(80))
+		for i := range b {
+			if rnd.IntN(4) == 0 {
+				b[i] = alphabet[8+rnd.IntN(4)]
+			} else {
+				b[i] = alphabet[rnd.IntN(8)]
+			}
+		}
+		for _, n := range []int{1, 2, 5, 11, 32} {
+			assert.Equal(t, naive(string(b), n), hasRun(string(b), n), "%q, %d", b, n)
+		}
+	}
 }
