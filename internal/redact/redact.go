@@ -86,7 +86,7 @@ const MinEncodedLen = 8
 // MinTransformedLen is the shortest secret also looked for reversed and
 // with separators between its characters: short ones could be read into
 // ordinary words run together. Keys and forge tokens are at least this long
-// (the configuration refuses shorter ones).
+// (the configuration warns about a shorter key: a stand-in, masked as it is).
 const MinTransformedLen = 16
 
 // MaxEncodedLen is the longest secret whose encoded and escaped forms are
