@@ -2,6 +2,8 @@ package redact
 
 import (
 	"slices"
+	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -23,7 +25,8 @@ const ringSize = 1024
 
 // matcher is an Aho-Corasick automaton over the patterns, as a full
 // transition table over byte classes, and the long secrets searched as
-// they are. Built once per set of secrets, then only read.
+// they are. Built once per set of secrets, then only read (but for the
+// verdicts repeats remembers, each entry stored whole, atomically).
 //
 // Bytes no pattern holds share class 0, and the two cases of an ASCII
 // letter share one: matching ignores case. The separated readings read the
@@ -47,7 +50,12 @@ type matcher struct {
 	minB64                 int    // the shortest pattern or long secret of MinEncodedLen bytes or more: 0 for none (scanBase64)
 	b64Run                 int    // a token scanBase64 decodes holds a run of base64 characters this long; 0: none is decoded
 	raw, decoded           bool   // the readings that keep separators are needed (formSet)
-	long                   []longSecret
+	aliases                bool   // every reading starts afresh after boundary: decodeTokens may read a decoding once for all its copies
+	// repeats remembers, for tokens of one character repeated, whether
+	// scanBase64 found a match in their decoding (copyOf): repeatKey, with
+	// repeatHit. The only part written after newMatcher, each entry whole.
+	repeats [256]atomic.Uint64
+	long    []longSecret
 }
 
 const (
@@ -89,6 +97,10 @@ func newMatcher(fs formSet) *matcher {
 	for c := 'A'; c <= 'Z'; c++ {
 		m.class[c] = m.class[lower(byte(c))]
 	}
+	// boundary is in no pattern (so class 0, and not a separator) nor long
+	// secret: no reading's match holds it, and none of the escapes a
+	// reading undoes spans it but one that ends with it.
+	m.aliases = m.class[boundary] == 0 && !slices.ContainsFunc(m.long, func(l longSecret) bool { return strings.IndexByte(l.text, boundary) >= 0 })
 	skip := m.k // the separators' class, in the separated readings only
 	m.k++
 	for c := range 256 {

@@ -399,3 +399,33 @@ func TestHasRun(t *testing.T) {
 		}
 	}
 }
+
+// TestBase64Copies: the tokens of one character repeated whose decodings
+// are read once for all their copies (decodeTokens' aliases, and in later
+// texts the verdict m.repeats remembers) are each masked when that
+// decoding holds a secret, at both levels, and not when a token of another
+// length or character does; a secret that holds the boundary turns the
+// aliases off.
+func TestBase64Copies(t *testing.T) {
+	x := func(n int) string { return strings.Repeat("x", n) } // decodes to "\xc7\x1cq" repeated
+	u := strings.Repeat("V", 160)                             // decodes to "UUU…", which decodes to "QE\x14" repeated
+	tests := []struct {
+		name, secret, text, want string
+	}{
+		{"copies", "qqqqqqqqqq", x(100) + " " + x(100) + " " + x(101) + " " + x(100), "*** *** *** ***"},
+		{"copies nested", "QEQEQEQEQE", u + " " + u + ". " + u, "*** ***. ***"},
+		{"other characters", "qqqqqqqqqq", strings.Repeat("y", 100) + " " + x(100), strings.Repeat("y", 100) + " ***"},
+		{"boundary in the secret", "q*q*q*q*q*q", x(100) + " " + x(100), x(100) + " " + x(100)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New(tt.secret)
+			for range 2 {
+				assert.Equal(t, tt.want, r.String(tt.text))
+				for i, field := range strings.Fields(tt.text) {
+					assert.Equal(t, strings.Fields(tt.want)[i], r.String(field), "%q", field)
+				}
+			}
+		})
+	}
+}
