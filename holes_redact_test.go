@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -148,6 +147,18 @@ func keyLeaks(text, key string) []string {
 	if strings.Contains(sq, hex.EncodeToString([]byte(key))) {
 		leaks = append(leaks, "hex")
 	}
+	for _, dec := range base64Decodings(text) {
+		if strings.Contains(dec, key) || strings.Contains(dec, reverseString(key)) {
+			leaks = append(leaks, "base64")
+		}
+	}
+	return leaks
+}
+
+// base64Decodings returns what each base64 run of text decodes to, at each
+// of its four offsets (lines joined, Markdown escapes and quotes dropped,
+// either alphabet; a last partial quantum decoded too).
+func base64Decodings(text string) []string {
 	joined := strings.Map(func(r rune) rune {
 		if r == '\\' || r == '>' || unicode.IsSpace(r) {
 			return -1
@@ -157,18 +168,20 @@ func keyLeaks(text, key string) []string {
 	isB64 := func(r rune) bool {
 		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("+/-_", r))
 	}
+	var out []string
 	for _, run := range strings.FieldsFunc(joined, func(r rune) bool { return !isB64(r) }) {
 		run = strings.NewReplacer("-", "+", "_", "/").Replace(run)
 		for off := 0; off < 4 && off < len(run); off++ {
 			chunk := run[off:]
-			chunk = chunk[:len(chunk)-len(chunk)%4]
-			dec, err := base64.StdEncoding.DecodeString(chunk)
-			if err == nil && (bytes.Contains(dec, []byte(key)) || bytes.Contains(dec, []byte(reverseString(key)))) {
-				leaks = append(leaks, "base64")
+			if len(chunk)%4 == 1 {
+				chunk = chunk[:len(chunk)-1]
+			}
+			if dec, err := base64.RawStdEncoding.DecodeString(chunk); err == nil {
+				out = append(out, string(dec))
 			}
 		}
 	}
-	return leaks
+	return out
 }
 
 // assertNoTransformedKey checks text (what oz-run wrote to where) for the
@@ -193,24 +206,31 @@ func assertNoTransformedKey(t *testing.T, where, text string) {
 // its workspace, and the comments.
 func assertNoTransformedKeyAnywhere(t *testing.T, s *step, comments []string) {
 	t.Helper()
+	assertEverywhere(t, s, comments, assertNoTransformedKey)
+}
+
+// assertEverywhere runs check on the step's streams (stdout without its
+// ::add-mask:: lines), every file of its workspace, and the comments.
+func assertEverywhere(t *testing.T, s *step, comments []string, check func(t *testing.T, where, text string)) {
+	t.Helper()
 	var stdout []string
 	for _, l := range strings.SplitAfter(s.stdout, "\n") {
 		if !strings.HasPrefix(l, "::add-mask::") {
 			stdout = append(stdout, l)
 		}
 	}
-	assertNoTransformedKey(t, "stdout", strings.Join(stdout, ""))
-	assertNoTransformedKey(t, "stderr", s.stderr)
+	check(t, "stdout", strings.Join(stdout, ""))
+	check(t, "stderr", s.stderr)
 	require.NoError(t, filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		rel, _ := filepath.Rel(s.dir, path)
-		assertNoTransformedKey(t, rel, s.file(rel))
+		check(t, rel, s.file(rel))
 		return nil
 	}))
 	for i, c := range comments {
-		assertNoTransformedKey(t, "comment "+string(rune('1'+i)), c)
+		check(t, "comment "+string(rune('1'+i)), c)
 	}
 }
 
